@@ -1,0 +1,112 @@
+// The in-process agent: samples this process, notes how it ends, and hands everything to the
+// collector through the session's channel. It loads no OpenTelemetry module (FACTS §2b: the bare
+// SDK costs ~20 MB in every process it is loaded into); the collector, outside, exports.
+import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import type { AgentMessage, EndReason, SampleMessage, SpanMemory } from '../channel/protocol';
+import { ChannelWriter } from '../channel/writer';
+import { type Config, parseConfig } from '../config';
+import { type EndDetails, installExitHooks } from './exit-hooks';
+import { writeHeapSnapshotFile } from './heap-snapshot';
+import { detectPackage } from './identity';
+import { Sampler } from './sampler';
+import { joinOrCreateSession, OBSERVER_ENV, type SessionHandle } from './session-join';
+
+export interface Agent {
+  readonly session: SessionHandle;
+  send(message: AgentMessage): void;
+  memory(): SpanMemory;
+}
+
+const AGENT_MARK_ENV = 'QWEN_OTEL_AGENT_PID';
+/**
+ * One agent per process even when two copies of qwen-otel are loaded (the preload bundle and the
+ * CLI's own dependency): the instance lives on the global object under a registered symbol.
+ */
+const AGENT_KEY = Symbol.for('qwen-otel.agent');
+type AgentSlot = { [AGENT_KEY]?: Agent | null };
+
+function slot(): AgentSlot {
+  return globalThis as AgentSlot;
+}
+
+/** Starts the agent once per process; null when off, in a worker thread, or in the collector. */
+export function startAgent(): Agent | null {
+  const existing = slot()[AGENT_KEY];
+  if (existing !== undefined) return existing;
+  slot()[AGENT_KEY] = null;
+  if (process.env[OBSERVER_ENV] === '1' || inWorkerThread()) return null;
+  const { config } = parseConfig(process.env);
+  if (!config.enabled) return null;
+  const session = joinOrCreateSession(collectorScript());
+  if (!session) return null;
+  const agent = createAgent(config, session);
+  slot()[AGENT_KEY] = agent;
+  return agent;
+}
+
+/** dist/collector/main.js, whether this code runs from dist/agent/ or from the dist/register.js bundle. */
+function collectorScript(): string {
+  const base = path.basename(__dirname) === 'agent' ? path.dirname(__dirname) : __dirname;
+  return path.join(base, 'collector', 'main.js');
+}
+
+/**
+ * Preloads run in worker threads too. A worker's environment is a copy of its parent thread's,
+ * so the main thread's mark (its pid) tells a worker it is not alone. It costs less than
+ * loading node:worker_threads (3.6 ms) to ask. A child process inherits the mark with another pid.
+ */
+function inWorkerThread(): boolean {
+  if (process.env[AGENT_MARK_ENV] === String(process.pid)) return true;
+  process.env[AGENT_MARK_ENV] = String(process.pid);
+  return false;
+}
+
+export function getAgent(): Agent | null {
+  return slot()[AGENT_KEY] ?? null;
+}
+
+function createAgent(config: Config, session: SessionHandle): Agent {
+  const writer = new ChannelWriter(session.dir, process.pid);
+  const snapshotDir = config.recordFile ? path.dirname(config.recordFile) : session.dir;
+  const takeSnapshot = (reason: string): void => {
+    const written = writeHeapSnapshotFile(snapshotDir, session.id, reason);
+    if (written) writer.send({ k: 'snapshot', t: Date.now(), reason, bytes: written.bytes });
+  };
+  const sampler = new Sampler(
+    {
+      onHeapPressure: (s: SampleMessage) =>
+        writer.send({ k: 'pressure', t: s.t, heapUsed: s.heap.used, heapLimit: s.heap.limit }),
+      onRssAbove: () => takeSnapshot('above'),
+    },
+    config.heapSnapshot.aboveMiB === null ? null : config.heapSnapshot.aboveMiB * 1024 * 1024,
+  );
+  writer.send({
+    k: 'hello',
+    pid: process.pid,
+    ppid: process.ppid,
+    t: Date.now(),
+    origin: Math.round(performance.timeOrigin),
+    role: config.role,
+    sessionRoot: session.created,
+    runtime: process.versions.bun ? `bun ${process.versions.bun}` : `node ${process.versions.node}`,
+    cli: detectPackage(process.argv[1]),
+  });
+  const send = (message: AgentMessage): void => writer.send(message);
+  send(sampler.sample());
+  sampler.start(config.sampleIntervalMs, send);
+  installExitHooks((reason: EndReason, details: EndDetails) => {
+    const sample = sampler.sample();
+    send({ k: 'final', t: sample.t, reason, ...details, sample, peaks: sampler.peaks, samples: sampler.count });
+    if (reason === 'exit') {
+      sampler.stop();
+      if (config.heapSnapshot.atExit) takeSnapshot('exit');
+    }
+  });
+  if (config.heapSnapshot.onSignal) process.on('SIGUSR2', () => takeSnapshot('signal'));
+  return { session, send, memory: spanMemory };
+}
+
+function spanMemory(): SpanMemory {
+  return { rss: process.memoryUsage.rss(), heapUsed: v8.getHeapStatistics().used_heap_size };
+}

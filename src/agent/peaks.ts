@@ -1,0 +1,18 @@
+// The largest figures a process has shown in its samples.
+import type { ProcessPeaks, SampleMessage } from '../channel/protocol';
+
+export function emptyPeaks(): ProcessPeaks {
+  return { rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0, malloced: 0, spaces: {} };
+}
+
+export function raisePeaks(peaks: ProcessPeaks, sample: SampleMessage): void {
+  peaks.rss = Math.max(peaks.rss, sample.mem.rss);
+  peaks.heapUsed = Math.max(peaks.heapUsed, sample.mem.heapUsed);
+  peaks.heapTotal = Math.max(peaks.heapTotal, sample.mem.heapTotal);
+  peaks.external = Math.max(peaks.external, sample.mem.external);
+  peaks.arrayBuffers = Math.max(peaks.arrayBuffers, sample.mem.arrayBuffers);
+  peaks.malloced = Math.max(peaks.malloced, sample.heap.malloced);
+  for (const space of sample.heap.spaces) {
+    peaks.spaces[space.name] = Math.max(peaks.spaces[space.name] ?? 0, space.used);
+  }
+}

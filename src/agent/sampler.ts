@@ -1,0 +1,72 @@
+// One sample of this process: memory as Node and the kernel see it, V8's heap and spaces, the
+// event loop and GC since the last sample. Tracks peaks, the near-out-of-memory mark and the
+// opt-in heap-snapshot threshold.
+import type { ProcessPeaks, SampleMessage } from '../channel/protocol';
+import { readProcessMemory } from '../probes/process-memory';
+import { readV8Heap } from '../probes/v8-heap';
+import { emptyPeaks, raisePeaks } from './peaks';
+import { RuntimeFigures } from './runtime-figures';
+
+/** V8 dies without a catchable error past its heap limit: act at 90 % while we still can. */
+export const PRESSURE_FRACTION = 0.9;
+
+export interface SamplerHooks {
+  onHeapPressure(sample: SampleMessage): void;
+  onRssAbove(sample: SampleMessage): void;
+}
+
+export class Sampler {
+  readonly peaks: ProcessPeaks = emptyPeaks();
+  count = 0;
+  private costNs = 0n;
+  private pressureSeen = false;
+  private rssMarkSeen = false;
+  private readonly runtime = new RuntimeFigures();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly hooks: SamplerHooks,
+    private readonly rssMarkBytes: number | null,
+  ) {}
+
+  start(intervalMs: number, send: (sample: SampleMessage) => void): void {
+    this.timer = setInterval(() => send(this.sample()), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.runtime.stop();
+  }
+
+  sample(): SampleMessage {
+    const began = process.hrtime.bigint();
+    const message: SampleMessage = {
+      k: 'sample',
+      t: Date.now(),
+      mem: readProcessMemory(),
+      heap: readV8Heap(),
+      loop: this.runtime.takeLoop(),
+      gc: this.runtime.takeGc(),
+      costUs: 0,
+    };
+    raisePeaks(this.peaks, message);
+    this.count += 1;
+    this.costNs += process.hrtime.bigint() - began;
+    message.costUs = Number(this.costNs / 1000n);
+    this.checkMarks(message);
+    return message;
+  }
+
+  private checkMarks(sample: SampleMessage): void {
+    if (!this.pressureSeen && sample.heap.used >= PRESSURE_FRACTION * sample.heap.limit) {
+      this.pressureSeen = true;
+      this.hooks.onHeapPressure(sample);
+    }
+    if (this.rssMarkBytes !== null && !this.rssMarkSeen && sample.mem.rss >= this.rssMarkBytes) {
+      this.rssMarkSeen = true;
+      this.hooks.onRssAbove(sample);
+    }
+  }
+}

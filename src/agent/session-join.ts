@@ -1,0 +1,77 @@
+// One session across processes: the first instrumented process (or `qwen-otel run`) creates the
+// session directory and starts the collector; every later process, a relaunched worker, a Node
+// MCP server or a subagent, finds it in the environment it inherited and joins.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const SESSION_DIR_ENV = 'QWEN_OTEL_SESSION_DIR';
+export const SESSION_ID_ENV = 'QWEN_OTEL_SESSION_ID';
+/** Set for the collector's own process so the preload never instruments the observer. */
+export const OBSERVER_ENV = 'QWEN_OTEL_OBSERVER';
+export const COLLECTOR_PID_FILE = 'collector.pid';
+
+export interface SessionHandle {
+  dir: string;
+  id: string;
+  /** true when this process created the session (and started its collector). */
+  created: boolean;
+}
+
+export function newSessionId(): string {
+  // Required here, not at the top: only the process that creates a session pays for loading it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('node:crypto') as typeof import('node:crypto')).randomBytes(8).toString('hex');
+}
+
+export function joinOrCreateSession(collectorScript: string): SessionHandle | null {
+  const joined = joinExisting();
+  if (joined) return joined;
+  try {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'qwen-otel-'));
+    const id = newSessionId();
+    process.env[SESSION_DIR_ENV] = dir;
+    process.env[SESSION_ID_ENV] = id;
+    startSidecar(collectorScript, dir);
+    return { dir, id, created: true };
+  } catch {
+    return null;
+  }
+}
+
+function joinExisting(): SessionHandle | null {
+  const dir = process.env[SESSION_DIR_ENV];
+  const id = process.env[SESSION_ID_ENV];
+  if (!dir || !id || !existsSync(dir)) return null;
+  return collectorAlive(dir) ? { dir, id, created: false } : null;
+}
+
+export function collectorAlive(dir: string): boolean {
+  try {
+    const pid = Number(readFileSync(path.join(dir, COLLECTOR_PID_FILE), 'utf8'));
+    if (!(pid > 0)) return false;
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The collector runs beside the CLI, not inside it: it holds the OpenTelemetry SDK and the
+ * exporters (~20 MB and ~100 ms to load) and outlives the CLI to deliver its final figures.
+ * Detached so the terminal's Ctrl-C does not reach it; its stderr is kept for one notice line.
+ */
+function startSidecar(collectorScript: string, dir: string): void {
+  // child_process costs ~7.5 ms to load: only the session's creator needs it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
+  const child = spawn(process.execPath, [collectorScript, '--session-dir', dir, '--root-pid', String(process.pid)], {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, [OBSERVER_ENV]: '1' },
+  });
+  child.on('error', () => undefined);
+  child.unref();
+  if (child.pid) writeFileSync(path.join(dir, COLLECTOR_PID_FILE), String(child.pid));
+}

@@ -1,0 +1,183 @@
+// The typed API a CLI's own source can call for what only the CLI knows: phases, what a request
+// carried, tool results, recoveries, compressions, subagents, tokens. Every call is a no-op
+// unless QWEN_OTEL=1; with it on and no preload, the first call starts the agent.
+// Values are sizes, counts, durations and short names: strings that look like content are dropped.
+import type { AccountingKind, Attributes } from './channel/protocol';
+
+export type { Attributes };
+
+export interface Phase {
+  /** Ends the phase; attributes are added to its span. Ending twice does nothing. */
+  end(attributes?: Attributes): void;
+}
+
+export interface RequestFigures {
+  totalBytes?: number;
+  systemBytes?: number;
+  toolSchemaBytes?: number;
+  toolSchemaCount?: number;
+  historyBytes?: number;
+  messageCount?: number;
+  toolResultCount?: number;
+  toolResultBytes?: number;
+  toolResultLargest?: number;
+  model?: string;
+}
+
+export interface ToolResultFigures {
+  bytes: number;
+  truncated?: boolean;
+  tool?: string;
+}
+
+export interface CompressionFigures {
+  beforeBytes: number;
+  afterBytes: number;
+  beforeMessages?: number;
+  afterMessages?: number;
+}
+
+export interface TokenFigures {
+  input?: number;
+  output?: number;
+  cached?: number;
+}
+
+type AgentModule = typeof import('./agent/agent');
+type Agent = NonNullable<ReturnType<AgentModule['startAgent']>>;
+
+const NAME = /^[A-Za-z0-9_.:/ {}-]{1,64}$/;
+const NOOP: Phase = { end: () => undefined };
+const openPhases: Array<{ id: number }> = [];
+let nextId = 1;
+let agentModule: AgentModule | null | undefined;
+
+function agent(): Agent | null {
+  const value = (process.env.QWEN_OTEL ?? '').trim().toLowerCase();
+  if (!['1', 'true', 'on', 'yes'].includes(value)) return null;
+  if (agentModule === undefined) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      agentModule = require('./agent/agent') as AgentModule;
+    } catch {
+      agentModule = null;
+    }
+  }
+  return agentModule?.startAgent() ?? null;
+}
+
+/** true when figures are being collected. */
+export function isEnabled(): boolean {
+  return agent() !== null;
+}
+
+/** Opens a phase span; nested by default under the innermost phase still open in this process. */
+export function startPhase(name: string, attributes: Attributes = {}, parent?: Phase): Phase {
+  const a = agent();
+  if (!a) return NOOP;
+  const id = nextId++;
+  const parentId = parent ? idOf(parent) : (openPhases[openPhases.length - 1]?.id ?? null);
+  const record = { id };
+  openPhases.push(record);
+  a.send({ k: 'start', id, parent: parentId, name: safeName(name), t: Date.now(), mem: a.memory(), attrs: clean(attributes) });
+  let ended = false;
+  const phase: Phase & { id: number } = {
+    id,
+    end(endAttributes: Attributes = {}): void {
+      if (ended) return;
+      ended = true;
+      const at = openPhases.indexOf(record);
+      if (at >= 0) openPhases.splice(at, 1);
+      a.send({ k: 'end', id, t: Date.now(), mem: a.memory(), attrs: clean(endAttributes) });
+    },
+  };
+  return phase;
+}
+
+/** Runs fn inside a phase; a promise ends the phase when it settles. */
+export function phase<T>(name: string, fn: () => T, attributes?: Attributes): T {
+  const handle = startPhase(name, attributes);
+  let result: T;
+  try {
+    result = fn();
+  } catch (error) {
+    handle.end({ 'qwen_otel.phase.failed': true });
+    throw error;
+  }
+  if (result instanceof Promise) {
+    return result.then(
+      (value) => {
+        handle.end();
+        return value;
+      },
+      (error: unknown) => {
+        handle.end({ 'qwen_otel.phase.failed': true });
+        throw error;
+      },
+    ) as T;
+  }
+  handle.end();
+  return result;
+}
+
+export function recordRequest(figures: RequestFigures): void {
+  account('request', figures as Attributes);
+}
+
+export function recordToolResult(figures: ToolResultFigures): void {
+  account('tool_result', figures as unknown as Attributes);
+}
+
+export function recordSavedOutputRecovery(figures: { bytes?: number } = {}): void {
+  account('saved_output_recovery', figures);
+}
+
+export function recordTruncation(figures: { bytes?: number } = {}): void {
+  account('truncation', figures);
+}
+
+export function recordCompression(figures: CompressionFigures): void {
+  account('compression', figures as unknown as Attributes);
+}
+
+export function recordTokens(figures: TokenFigures): void {
+  account('tokens', figures as Attributes);
+}
+
+/** A subagent's lifetime as an `invoke_agent {name}` span; end it when the subagent finishes. */
+export function startSubagent(name: string): Phase {
+  account('subagent_start', { name });
+  const span = startPhase(`invoke_agent ${safeName(name)}`, { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': safeName(name) });
+  return {
+    end(attributes?: Attributes): void {
+      span.end(attributes);
+      account('subagent_end', { name });
+    },
+  };
+}
+
+function account(kind: AccountingKind, values: Attributes): void {
+  const a = agent();
+  if (a) a.send({ k: 'account', kind, t: Date.now(), values: clean(values) });
+}
+
+function idOf(phase: Phase): number | null {
+  const id = (phase as { id?: unknown }).id;
+  return typeof id === 'number' ? id : null;
+}
+
+function safeName(name: string): string {
+  return NAME.test(name) ? name : 'unnamed';
+}
+
+/** Numbers, booleans and short identifier-like strings pass; anything else is dropped. */
+function clean(values: Attributes | undefined): Attributes {
+  const out: Attributes = {};
+  for (const [key, value] of Object.entries(values ?? {})) {
+    if (!NAME.test(key)) continue;
+    if (typeof value === 'number' && Number.isFinite(value)) out[key] = value;
+    else if (typeof value === 'boolean') out[key] = value;
+    else if (typeof value === 'string' && NAME.test(value)) out[key] = value;
+  }
+  return out;
+}

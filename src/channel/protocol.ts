@@ -1,0 +1,155 @@
+// The messages an instrumented process sends to the collector, one JSON object per line.
+// Plain data only: sizes, counts, times (ms since the epoch) and short names, never content.
+import type { ProcessRole } from '../config';
+import type { ProcessMemory } from '../probes/process-memory';
+import type { V8Heap } from '../probes/v8-heap';
+
+export interface PackageIdentity {
+  name: string;
+  version: string;
+  /** The git branch of a local build, when the package sits in a git checkout. */
+  branch: string | null;
+}
+
+export interface HelloMessage {
+  k: 'hello';
+  pid: number;
+  ppid: number;
+  t: number;
+  /** When the process started (performance.timeOrigin). */
+  origin: number;
+  role: ProcessRole | null;
+  sessionRoot: boolean;
+  runtime: string;
+  cli: PackageIdentity | null;
+}
+
+export interface LoopFigures {
+  /** Event-loop delay over the last window (about a second), in milliseconds. */
+  mean: number;
+  p99: number;
+  max: number;
+  /** Event-loop utilization over the last window, 0-1. */
+  utilization: number;
+}
+
+export interface SampleMessage {
+  k: 'sample';
+  t: number;
+  mem: ProcessMemory;
+  heap: V8Heap;
+  loop: LoopFigures | null;
+  /** Garbage collections since the last sample: [kind, duration in ms]. */
+  gc: Array<[string, number]>;
+  /** Microseconds this process has spent in qwen-otel's own sampling so far. */
+  costUs: number;
+}
+
+/** Memory at a span boundary, read in the process that opened the span. */
+export interface SpanMemory {
+  rss: number;
+  heapUsed: number;
+}
+
+export type AttributeValue = string | number | boolean;
+export type Attributes = Record<string, AttributeValue>;
+
+export interface SpanStartMessage {
+  k: 'start';
+  id: number;
+  parent: number | null;
+  name: string;
+  t: number;
+  mem: SpanMemory;
+  attrs: Attributes;
+}
+
+export interface SpanEndMessage {
+  k: 'end';
+  id: number;
+  t: number;
+  mem: SpanMemory;
+  attrs: Attributes;
+}
+
+export type AccountingKind =
+  | 'request'
+  | 'response'
+  | 'tool_result'
+  | 'saved_output_recovery'
+  | 'truncation'
+  | 'compression'
+  | 'tokens'
+  | 'subagent_start'
+  | 'subagent_end';
+
+export interface AccountingMessage {
+  k: 'account';
+  kind: AccountingKind;
+  t: number;
+  values: Attributes;
+}
+
+export interface PressureMessage {
+  k: 'pressure';
+  t: number;
+  heapUsed: number;
+  heapLimit: number;
+}
+
+export interface SnapshotMessage {
+  k: 'snapshot';
+  t: number;
+  reason: string;
+  bytes: number;
+}
+
+export type EndReason = 'exit' | 'signal' | 'exception';
+
+export interface FinalMessage {
+  k: 'final';
+  t: number;
+  reason: EndReason;
+  exitCode: number | null;
+  signal: string | null;
+  /** The error's class name only (e.g. "TypeError"), never its message. */
+  errorName: string | null;
+  sample: SampleMessage;
+  peaks: ProcessPeaks;
+  samples: number;
+}
+
+export interface ProcessPeaks {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+  malloced: number;
+  /** Largest used size seen per heap space. */
+  spaces: Record<string, number>;
+}
+
+export type AgentMessage =
+  | HelloMessage
+  | SampleMessage
+  | SpanStartMessage
+  | SpanEndMessage
+  | AccountingMessage
+  | PressureMessage
+  | SnapshotMessage
+  | FinalMessage;
+
+const KINDS = new Set(['hello', 'sample', 'start', 'end', 'account', 'pressure', 'snapshot', 'final']);
+
+/** Parses one line; anything that is not a message we know becomes null (and is counted by the caller). */
+export function parseMessage(line: string): AgentMessage | null {
+  try {
+    const value: unknown = JSON.parse(line);
+    if (typeof value !== 'object' || value === null) return null;
+    const kind = (value as { k?: unknown }).k;
+    return typeof kind === 'string' && KINDS.has(kind) ? (value as AgentMessage) : null;
+  } catch {
+    return null;
+  }
+}

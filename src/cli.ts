@@ -1,0 +1,81 @@
+// The `qwen-otel` command (its `run` lives in bin/qwen-otel, in sh, to add no Node start-up).
+import * as path from 'node:path';
+import { parseConfig } from './config';
+
+const PRELOAD = path.join(__dirname, 'register.js');
+const VERSION = '0.1.0';
+
+const HELP = `qwen-otel ${VERSION}: where an AI coding CLI's memory goes
+
+usage:
+  qwen-otel run [--cli NAME] [--branch NAME] [--workload NAME] [--summary] -- COMMAND [ARGS...]
+      run COMMAND instrumented: live metrics on http://127.0.0.1:9464/metrics, a trace over
+      OTLP/HTTP, and a run record (a JSON line) in ~/.qwen-otel/runs.jsonl at exit
+  qwen-otel env
+      print the shell exports that preload qwen-otel into every Node (and Bun) process;
+      then QWEN_OTEL=1 turns it on:  eval "$(qwen-otel env)"; QWEN_OTEL=1 qwen ...
+  qwen-otel model-server [--port N]
+      serve the scripted OpenAI-compatible model (offline runs against a fixed conversation)
+  qwen-otel config
+      check the QWEN_OTEL_* / OTEL_* settings of this shell and show what they resolve to
+  qwen-otel --version | --help
+
+docs: docs/configuration.md (every setting), docs/metrics.md (every figure)`;
+
+export function shellExports(env: Record<string, string | undefined>, preload = PRELOAD): string {
+  const nodeOption = preload.includes(' ') ? `--require "${preload}"` : `--require ${preload}`;
+  const add = (current: string | undefined, option: string): string =>
+    current?.includes(preload) ? current : [current, option].filter(Boolean).join(' ');
+  return [
+    `export NODE_OPTIONS=${quote(add(env.NODE_OPTIONS, nodeOption))}`,
+    `export BUN_OPTIONS=${quote(add(env.BUN_OPTIONS, `--preload ${preload}`))}`,
+    '# qwen-otel is preloaded but off: QWEN_OTEL=1 turns it on for a command, e.g. QWEN_OTEL=1 qwen ...',
+  ].join('\n');
+}
+
+function quote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'env':
+      process.stdout.write(`${shellExports(process.env)}\n`);
+      return 0;
+    case 'config': {
+      const { config, problems } = parseConfig({ ...process.env, QWEN_OTEL: process.env.QWEN_OTEL ?? '0' });
+      for (const line of problems) process.stderr.write(`${line}\n`);
+      process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
+      return problems.length > 0 ? 1 : 0;
+    }
+    case 'model-server':
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return (require('./bench/model-server/cli') as typeof import('./bench/model-server/cli')).serveModel(rest);
+    case '--version':
+    case 'version':
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(`${HELP}\n`);
+      return 0;
+    default:
+      process.stderr.write(`qwen-otel: unknown command "${command}"; see qwen-otel --help\n`);
+      return 2;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: Error) => {
+      process.stderr.write(`qwen-otel: ${error.message}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,180 @@
+// The collector: beside the CLI (or as `qwen-otel run`'s companion) it reads the agents'
+// channel, samples the process tree, serves and pushes metrics, exports traces and writes the
+// run record. Whatever fails here, the CLI does not notice.
+import { readdirSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { PackageIdentity } from '../channel/protocol';
+import { ChannelReader } from '../channel/reader';
+import type { Config } from '../config';
+import { COLLECTOR_PID_FILE } from '../agent/session-join';
+import { appendRecord } from '../export/record-file';
+import type { Telemetry } from '../export/telemetry';
+import { commandPackage, resolveIdentity, type RunIdentity } from '../session/identity';
+import { createLinuxProcReader } from '../session/proc-reader';
+import { buildRecord, type ObserverFigures, type RunEnd } from '../session/record';
+import { Session } from '../session/session';
+import { readExitCode, rootGone } from './end-watch';
+import { summaryLine } from './summary';
+
+export interface CollectorOptions {
+  sessionDir: string;
+  sessionId: string;
+  rootPid: number;
+  mode: 'run' | 'sidecar';
+  command: string | null;
+  startedMs: number;
+}
+
+/** How long to wait for the root CLI process to say who it is before labelling the figures. */
+const IDENTITY_WAIT_MS = 300;
+/** Tells `qwen-otel run` that SIGUSR2 is handled (before that it would kill us). */
+const READY_FILE = 'collector.ready';
+export const METRICS_URL_FILE = 'metrics.url';
+const SPAN_EXPORT_EVERY_MS = 5000;
+
+export class Collector {
+  private readonly reader: ChannelReader;
+  private readonly session: Session;
+  private telemetry: Telemetry | null = null;
+  private identity: RunIdentity | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private ending = false;
+  private lastSpanExport = Date.now();
+  private onRootGone: () => void = () => undefined;
+
+  constructor(
+    private readonly options: CollectorOptions,
+    private readonly config: Config,
+    private readonly notice: (line: string) => void,
+  ) {
+    this.reader = new ChannelReader(options.sessionDir);
+    this.session = new Session(
+      {
+        id: options.sessionId,
+        start: options.startedMs,
+        rootPid: options.rootPid,
+        rootIsObserver: options.mode === 'run',
+        observerPids: new Set(options.mode === 'run' ? [process.pid, options.rootPid] : [process.pid]),
+        timelinePoints: config.timelinePoints,
+        spanAttributes: { 'qwen_otel.session.id': options.sessionId },
+      },
+      createLinuxProcReader(),
+    );
+  }
+
+  /** `onRootGone` is called when a tick sees the run over (the root gone, or the wrapper's exit code). */
+  start(onRootGone: () => void): void {
+    this.onRootGone = onRootGone;
+    writeFileSync(path.join(this.options.sessionDir, COLLECTOR_PID_FILE), String(process.pid));
+    writeFileSync(path.join(this.options.sessionDir, READY_FILE), '');
+    this.tick();
+    this.timer = setInterval(() => this.tick(), this.config.sampleIntervalMs);
+    setTimeout(() => void this.startTelemetry(), IDENTITY_WAIT_MS);
+  }
+
+  /** Called when the run is over (wrapper signal, root gone, or we were told to stop). */
+  async finish(exitCode: number | null): Promise<void> {
+    if (this.ending) return;
+    this.ending = true;
+    if (this.timer) clearInterval(this.timer);
+    this.poll();
+    const now = Date.now();
+    this.session.finish(now);
+    const end: RunEnd = { at: now, exitCode, signal: null, complete: true };
+    const record = this.writeRecord(end);
+    if (this.config.summary && record) this.notice(summaryLine(record, this.config.recordFile));
+    const telemetry = this.telemetry ?? (await this.startTelemetry());
+    const problems = telemetry ? await telemetry.deliverFinal(Math.max(50, this.config.exitTimeoutMs - (Date.now() - now))) : [];
+    for (const line of problems) this.notice(line);
+    this.reader.close();
+    removeSessionDir(this.options.sessionDir);
+  }
+
+  exitCodeFromWrapper(): number | null {
+    return readExitCode(this.options.sessionDir);
+  }
+
+  private tick(): void {
+    if (this.ending) return;
+    this.poll();
+    this.session.sampleTree(Date.now());
+    if (this.telemetry && Date.now() - this.lastSpanExport >= SPAN_EXPORT_EVERY_MS) {
+      this.lastSpanExport = Date.now();
+      this.telemetry.sendSpans();
+    }
+    const wrapperDone = this.options.mode === 'run' && this.exitCodeFromWrapper() !== null;
+    if (wrapperDone || rootGone(this.options.rootPid)) this.onRootGone();
+  }
+
+  private poll(): void {
+    const now = Date.now();
+    for (const { pid, messages } of this.reader.poll()) this.session.apply(pid, messages, now);
+  }
+
+  private async startTelemetry(): Promise<Telemetry | null> {
+    if (this.telemetry) return this.telemetry;
+    this.identity = this.resolveIdentity();
+    try {
+      // Loaded lazily: the first tree samples do not wait for the OpenTelemetry SDK (~100 ms).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { startTelemetry } = require('../export/telemetry') as typeof import('../export/telemetry');
+      this.telemetry = await startTelemetry({
+        session: this.session,
+        identity: this.identity,
+        config: this.config,
+        refresh: () => {
+          if (!this.ending) this.tick();
+        },
+        notice: this.notice,
+      });
+      // Where this session serves its metrics, for scripts and the bench harness.
+      if (this.telemetry.metricsUrl) writeFileSync(path.join(this.options.sessionDir, METRICS_URL_FILE), this.telemetry.metricsUrl);
+      this.session.listen({ ...(this.telemetry as Telemetry).listener, onPressure: () => this.writeRecord({ at: Date.now(), exitCode: null, signal: null, complete: false }) });
+      // Run the record's code once now, while the CLI runs, so the exit path does not pay for
+      // compiling it (~2 ms, measured).
+      buildRecord(this.session, this.identity, { at: Date.now(), exitCode: null, signal: null, complete: false }, this.observerFigures());
+    } catch (error) {
+      this.notice(`qwen-otel: export not started: ${(error as Error).message}`);
+    }
+    return this.telemetry;
+  }
+
+  private resolveIdentity(): RunIdentity {
+    this.poll();
+    const agents = this.session.processes().filter((p) => p.hello?.cli);
+    const root = agents.find((p) => p.role === 'cli') ?? agents[0];
+    const pkg: PackageIdentity | null = root?.hello?.cli ?? commandPackage(this.options.command);
+    return resolveIdentity(this.config, pkg, this.options.command);
+  }
+
+  private observerFigures(): ObserverFigures {
+    const usage = process.resourceUsage();
+    return {
+      mode: this.options.mode,
+      collectorHwmBytes: usage.maxRSS * 1024,
+      collectorCpuMs: Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000),
+    };
+  }
+
+  private writeRecord(end: RunEnd): Record<string, unknown> | null {
+    const identity = this.identity ?? this.resolveIdentity();
+    const record = buildRecord(this.session, identity, end, this.observerFigures());
+    if (!this.config.recordFile) return record;
+    try {
+      appendRecord(this.config.recordFile, record);
+    } catch (error) {
+      this.notice(`qwen-otel: run record not written to ${this.config.recordFile}: ${(error as Error).message}`);
+    }
+    return record;
+  }
+}
+
+/** Only our own files are in there: unlinking them is cheaper than a recursive rm (~2 ms). */
+function removeSessionDir(dir: string): void {
+  try {
+    for (const name of readdirSync(dir)) unlinkSync(path.join(dir, name));
+    rmdirSync(dir);
+  } catch {
+    // A late writer or a concurrent cleanup: the temporary directory is left to the system.
+  }
+}

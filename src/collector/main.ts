@@ -1,0 +1,65 @@
+// Entry of the collector process: `node dist/collector/main.js --session-dir D --root-pid N ...`.
+// Started by `qwen-otel run` (mode run) or by the first instrumented process (mode sidecar).
+import { parseConfig } from '../config';
+import { Collector, type CollectorOptions } from './collector';
+
+/** After SIGTERM, let the CLI write its last lines before we close the run. */
+const TERM_GRACE_MS = 300;
+
+function parseArgs(argv: string[]): CollectorOptions | null {
+  const value = (flag: string): string | null => {
+    const i = argv.indexOf(flag);
+    return i >= 0 && i + 1 < argv.length ? argv[i + 1] : null;
+  };
+  const sessionDir = value('--session-dir');
+  const rootPid = Number(value('--root-pid'));
+  if (!sessionDir || !(rootPid > 0)) return null;
+  return {
+    sessionDir,
+    sessionId: process.env.QWEN_OTEL_SESSION_ID ?? 'unknown',
+    rootPid,
+    mode: value('--mode') === 'run' ? 'run' : 'sidecar',
+    command: value('--command'),
+    startedMs: Date.now(),
+  };
+}
+
+function main(): void {
+  const notice = (line: string): void => {
+    try {
+      process.stderr.write(`${line}\n`);
+    } catch {
+      // stderr closed: nothing to tell.
+    }
+  };
+  const options = parseArgs(process.argv.slice(2));
+  if (!options) {
+    notice('qwen-otel: collector started without --session-dir and --root-pid; nothing to do');
+    return;
+  }
+  const { config, problems } = parseConfig(process.env);
+  for (const line of problems) notice(line);
+  const collector = new Collector(options, config, notice);
+  const hardStop = (): void => {
+    setTimeout(() => process.exit(0), config.exitTimeoutMs + 200);
+  };
+  let finishing = false;
+  const finishAndExit = (exitCode: number | null): void => {
+    if (finishing) return;
+    finishing = true;
+    hardStop();
+    void collector.finish(exitCode).finally(() => process.exit(0));
+  };
+  process.on('SIGINT', () => undefined);
+  process.on('SIGUSR2', () => finishAndExit(collector.exitCodeFromWrapper()));
+  for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => setTimeout(() => finishAndExit(null), TERM_GRACE_MS));
+  }
+  process.on('uncaughtException', (error) => {
+    notice(`qwen-otel: collector failed: ${error.message}`);
+    process.exit(0);
+  });
+  collector.start(() => finishAndExit(collector.exitCodeFromWrapper()));
+}
+
+main();

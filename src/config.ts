@@ -1,0 +1,188 @@
+// Every environment variable qwen-otel reads, parsed and validated in one place.
+// A bad value never throws: it becomes one problem line (variable, value, what is accepted)
+// and the default is used, so the host CLI is never harmed by a typo.
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export type ProcessRole = 'cli' | 'cli_worker' | 'mcp_server' | 'tool' | 'subagent' | 'other';
+export const PROCESS_ROLES: readonly ProcessRole[] = ['cli', 'cli_worker', 'mcp_server', 'tool', 'subagent', 'other'];
+
+export interface HeapSnapshotConfig {
+  atExit: boolean;
+  /** Take one snapshot the first time this process's RSS passes this many MiB. */
+  aboveMiB: number | null;
+  /** SIGUSR2 takes one "now". */
+  onSignal: boolean;
+}
+
+export interface Config {
+  enabled: boolean;
+  prometheus: { enabled: boolean; host: string; port: number };
+  traces: { enabled: boolean; endpoint: string };
+  pushgatewayUrl: string | null;
+  sampleIntervalMs: number;
+  recordFile: string | null;
+  fileSdDir: string | null;
+  cli: string | null;
+  cliVersion: string | null;
+  branch: string | null;
+  workload: string;
+  serviceName: string | null;
+  resourceAttributes: Record<string, string>;
+  summary: boolean;
+  heapSnapshot: HeapSnapshotConfig;
+  exitTimeoutMs: number;
+  timelinePoints: number;
+  role: ProcessRole | null;
+}
+
+export interface ParsedConfig {
+  config: Config;
+  /** One line per bad variable, ready to print. */
+  problems: string[];
+}
+
+type Env = Record<string, string | undefined>;
+
+const LABEL_VALUE = /^[A-Za-z0-9._@/+:=-]{1,80}$/;
+const HOST = /^[A-Za-z0-9.:_-]{1,253}$|^\[[0-9A-Fa-f:.]+\]$/;
+const DEFAULT_OTLP_BASE = 'http://localhost:4318';
+
+export function defaultRecordFile(env: Env): string {
+  return path.join(env.HOME || os.homedir(), '.qwen-otel', 'runs.jsonl');
+}
+
+/** Reads one variable; `parse` returns the value or undefined when it is not acceptable. */
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  read<T>(name: string, fallback: T, accepted: string, parse: (raw: string) => T | undefined): T {
+    const raw = this.env[name];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const value = parse(raw.trim());
+    if (value !== undefined) return value;
+    this.problems.push(
+      `qwen-otel: ${name}=${JSON.stringify(shorten(raw))} is not valid (expected ${accepted}); using ${describe(fallback)}`,
+    );
+    return fallback;
+  }
+
+  /** The first of several names that is set wins (our own name before the OpenTelemetry one). */
+  readFirst<T>(names: string[], fallback: T, accepted: string, parse: (raw: string) => T | undefined): T {
+    const name = names.find((n) => (this.env[n] ?? '').trim() !== '') ?? names[0];
+    return this.read(name, fallback, accepted, parse);
+  }
+}
+
+export function parseConfig(env: Env = process.env): ParsedConfig {
+  const r = new Reader(env);
+  const enabled = r.read('QWEN_OTEL', false, '1 to turn on, or 0', parseSwitch);
+  const promHost = r.readFirst(['QWEN_OTEL_PROMETHEUS_HOST', 'OTEL_EXPORTER_PROMETHEUS_HOST'], '127.0.0.1',
+    'a host name or IP address', (v) => (HOST.test(v) ? v : undefined));
+  const promPort = r.readFirst(['QWEN_OTEL_PROMETHEUS_PORT', 'OTEL_EXPORTER_PROMETHEUS_PORT'], 9464 as number | null,
+    'a port 0-65535 (0 = any free port) or "off"', (v) => (isOff(v) ? null : parseIntIn(v, 0, 65535)));
+  const tracesExporter = r.read('OTEL_TRACES_EXPORTER', 'otlp', '"otlp" or "none"',
+    (v) => (v === 'otlp' || v === 'none' ? v : undefined));
+  const traceEndpoint = r.read('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', null as string | null, 'an http(s) URL', parseUrl)
+    ?? joinUrl(r.read('OTEL_EXPORTER_OTLP_ENDPOINT', DEFAULT_OTLP_BASE, 'an http(s) URL', parseUrl), 'v1/traces');
+  const config: Config = {
+    enabled,
+    prometheus: { enabled: promPort !== null, host: promHost, port: promPort ?? 0 },
+    traces: { enabled: tracesExporter === 'otlp', endpoint: traceEndpoint },
+    pushgatewayUrl: r.read('QWEN_OTEL_PUSHGATEWAY_URL', null as string | null, 'an http(s) URL', parseUrl),
+    sampleIntervalMs: r.read('QWEN_OTEL_SAMPLE_INTERVAL_MS', 100, 'a whole number of milliseconds, 10-60000',
+      (v) => parseIntIn(v, 10, 60_000)),
+    recordFile: r.read('QWEN_OTEL_RECORD_FILE', defaultRecordFile(env) as string | null,
+      'a file path or "off"', (v) => (isOff(v) ? null : path.resolve(v))),
+    fileSdDir: r.read('QWEN_OTEL_FILE_SD_DIR', null as string | null, 'a directory path', (v) => path.resolve(v)),
+    cli: r.read('QWEN_OTEL_CLI', null as string | null, 'a label value ([A-Za-z0-9._@/+:=-], up to 80)', parseLabel),
+    cliVersion: r.read('QWEN_OTEL_CLI_VERSION', null as string | null, 'a label value', parseLabel),
+    branch: r.read('QWEN_OTEL_BRANCH', null as string | null, 'a label value', parseLabel),
+    workload: r.read('QWEN_OTEL_WORKLOAD', 'adhoc', 'a label value', parseLabel),
+    serviceName: r.read('OTEL_SERVICE_NAME', null as string | null, 'a service name', parseLabel),
+    resourceAttributes: r.read('OTEL_RESOURCE_ATTRIBUTES', {}, 'key=value pairs separated by commas',
+      parseResourceAttributes),
+    summary: r.read('QWEN_OTEL_SUMMARY', false, '1 or 0', parseSwitch),
+    heapSnapshot: r.read('QWEN_OTEL_HEAP_SNAPSHOT', { atExit: false, aboveMiB: null, onSignal: false },
+      'a comma list of "exit", "signal", "above:<MiB>", or "off"', parseHeapSnapshot),
+    exitTimeoutMs: r.read('QWEN_OTEL_EXIT_TIMEOUT_MS', 300, 'a whole number of milliseconds, 0-500',
+      (v) => parseIntIn(v, 0, 500)),
+    timelinePoints: r.read('QWEN_OTEL_TIMELINE_POINTS', 512, 'a whole number, 16-100000',
+      (v) => parseIntIn(v, 16, 100_000)),
+    role: r.read('QWEN_OTEL_ROLE', null as ProcessRole | null, PROCESS_ROLES.join(', '),
+      (v) => (PROCESS_ROLES as readonly string[]).includes(v) ? (v as ProcessRole) : undefined),
+  };
+  return { config, problems: r.problems };
+}
+
+export function parseSwitch(v: string): boolean | undefined {
+  const lower = v.toLowerCase();
+  if (['1', 'true', 'on', 'yes'].includes(lower)) return true;
+  if (['0', 'false', 'off', 'no'].includes(lower)) return false;
+  return undefined;
+}
+
+function isOff(v: string): boolean {
+  return ['off', 'none', 'false', 'no'].includes(v.toLowerCase());
+}
+
+function parseIntIn(v: string, min: number, max: number): number | undefined {
+  if (!/^\d+$/.test(v)) return undefined;
+  const n = Number(v);
+  return n >= min && n <= max ? n : undefined;
+}
+
+function parseUrl(v: string): string | undefined {
+  try {
+    const url = new URL(v);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? v.replace(/\/+$/, '') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function parseLabel(v: string): string | undefined {
+  return LABEL_VALUE.test(v) ? v : undefined;
+}
+
+export function joinUrl(base: string, suffix: string): string {
+  return `${base.replace(/\/+$/, '')}/${suffix}`;
+}
+
+function parseResourceAttributes(v: string): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const pair of v.split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) return undefined;
+    try {
+      out[decodeURIComponent(pair.slice(0, eq).trim())] = decodeURIComponent(pair.slice(eq + 1).trim());
+    } catch {
+      return undefined;
+    }
+  }
+  return out;
+}
+
+function parseHeapSnapshot(v: string): HeapSnapshotConfig | undefined {
+  const result: HeapSnapshotConfig = { atExit: false, aboveMiB: null, onSignal: false };
+  for (const part of v.split(',').map((p) => p.trim().toLowerCase())) {
+    if (part === 'off') continue;
+    if (part === 'exit') result.atExit = true;
+    else if (part === 'signal') result.onSignal = true;
+    else if (/^above:\d+$/.test(part) && Number(part.slice(6)) > 0) result.aboveMiB = Number(part.slice(6));
+    else return undefined;
+  }
+  return result;
+}
+
+function shorten(raw: string): string {
+  const redacted = raw.replace(/\/\/[^/@\s]*@/, '//***@');
+  return redacted.length > 60 ? `${redacted.slice(0, 57)}...` : redacted;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'off';
+  if (typeof value === 'object') return 'the default';
+  return String(value);
+}

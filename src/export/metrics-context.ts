@@ -1,0 +1,112 @@
+// Context instruments: what the model requests carried, tokens, tool results, turns; plus the
+// runtime's GC and event loop. Histograms record as messages arrive; counters read the totals.
+import type { Attributes as OtelAttributes, Histogram, Meter } from '@opentelemetry/api';
+import type { AccountingMessage, SampleMessage } from '../channel/protocol';
+import { num } from '../session/accounting';
+import { isAlive, isInstrumented, type ProcessEntry } from '../session/process-table';
+import type { Session, SessionListener } from '../session/session';
+import { observeByRole } from './aggregate';
+import {
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_TOKEN_TYPE,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_V8JS_GC_TYPE,
+  METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
+  METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
+  METRIC_NODEJS_EVENTLOOP_DELAY_MAX,
+  METRIC_NODEJS_EVENTLOOP_DELAY_MEAN,
+  METRIC_NODEJS_EVENTLOOP_DELAY_P99,
+  METRIC_NODEJS_EVENTLOOP_UTILIZATION,
+  METRIC_V8JS_GC_DURATION,
+} from './semconv';
+
+const BYTE_BUCKETS = [1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216];
+const COUNT_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
+const SECOND_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const TOKEN_BUCKETS = [64, 256, 1024, 4096, 16384, 65536, 262144, 1048576];
+const REQUEST_PARTS = [['total', 'totalBytes'], ['system', 'systemBytes'], ['tools', 'toolSchemaBytes'], ['history', 'historyBytes']] as const;
+
+export function registerContextMetrics(meter: Meter, session: Session): SessionListener {
+  const histogram = (name: string, unit: string, description: string, buckets: number[]): Histogram =>
+    meter.createHistogram(name, { unit, description, advice: { explicitBucketBoundaries: buckets } });
+  const gcDuration = histogram(METRIC_V8JS_GC_DURATION, 's', 'Garbage collection durations', SECOND_BUCKETS);
+  const requestSize = histogram('qwen_otel.request.size', 'By', 'Size of each model request, by part', BYTE_BUCKETS);
+  const requestMessages = histogram('qwen_otel.request.messages', '{message}', 'Messages in each model request', COUNT_BUCKETS);
+  const toolResultSize = histogram('qwen_otel.tool_result.size', 'By', 'Size of each tool result', BYTE_BUCKETS);
+  const tokens = histogram(METRIC_GEN_AI_CLIENT_TOKEN_USAGE, '{token}', 'Tokens per model call', TOKEN_BUCKETS);
+  const duration = histogram(METRIC_GEN_AI_CLIENT_OPERATION_DURATION, 's', 'Model call duration', SECOND_BUCKETS);
+  let lastRequest: AccountingMessage['values'] | null = null;
+
+  meter.createObservableGauge('qwen_otel.request.last.size', { unit: 'By', description: 'Size of the latest model request, by part' })
+    .addCallback((r) => {
+      if (lastRequest) for (const [part, key] of REQUEST_PARTS) r.observe(num(lastRequest, key), { part });
+    });
+  registerTotals(meter, session);
+  registerLoop(meter, session);
+
+  return {
+    onSample(entry: ProcessEntry, sample: SampleMessage): void {
+      for (const [kind, ms] of sample.gc) gcDuration.record(ms / 1000, { role: entry.role, [ATTR_V8JS_GC_TYPE]: kind });
+    },
+    onAccount(_entry: ProcessEntry, message: AccountingMessage): void {
+      const v = message.values;
+      if (message.kind === 'request') {
+        lastRequest = v;
+        for (const [part, key] of REQUEST_PARTS) if (key in v) requestSize.record(num(v, key), { part });
+        requestMessages.record(num(v, 'messageCount'));
+      } else if (message.kind === 'tool_result') {
+        toolResultSize.record(num(v, 'bytes'), { truncated: v.truncated === true });
+      } else if (message.kind === 'response' || message.kind === 'tokens') {
+        const input = message.kind === 'response' ? num(v, 'inputTokens') : num(v, 'input');
+        const output = message.kind === 'response' ? num(v, 'outputTokens') : num(v, 'output');
+        tokens.record(input, { [ATTR_GEN_AI_TOKEN_TYPE]: 'input' });
+        tokens.record(output, { [ATTR_GEN_AI_TOKEN_TYPE]: 'output' });
+        if ('durationMs' in v) duration.record(num(v, 'durationMs') / 1000, modelAttributes(v));
+      }
+    },
+    onPressure(): void {},
+  };
+}
+
+function modelAttributes(v: AccountingMessage['values']): OtelAttributes {
+  return typeof v.model === 'string' ? { [ATTR_GEN_AI_REQUEST_MODEL]: v.model } : {};
+}
+
+function registerTotals(meter: Meter, session: Session): void {
+  const t = session.totals;
+  const counter = (name: string, unit: string, description: string, read: () => number): void => {
+    meter.createObservableCounter(name, { unit, description }).addCallback((r) => r.observe(read()));
+  };
+  counter('qwen_otel.turns', '{turn}', 'Model turns (requests sent)', () => t.turns);
+  counter('qwen_otel.truncations', '{truncation}', 'Tool outputs the CLI truncated', () => t.truncations);
+  counter('qwen_otel.saved_output.recoveries', '{recovery}', 'Reads back of saved (truncated) tool output', () => t.savedOutputRecoveries);
+  counter('qwen_otel.compressions', '{compression}', 'History compressions', () => t.compressions);
+  counter('qwen_otel.subagents', '{subagent}', 'Subagents started', () => t.subagents);
+  meter.createObservableCounter('qwen_otel.tool_calls', { unit: '{call}', description: 'Tool calls, by tool name' })
+    .addCallback((r) => {
+      for (const [name, count] of Object.entries(t.toolCallsByName)) r.observe(count, { [ATTR_GEN_AI_TOOL_NAME]: name });
+    });
+  const retained = (): { count: number; totalBytes: number; largestBytes: number } => (t.retained.count > 0 ? t.retained : t.toolResults);
+  const gauge = (name: string, unit: string, description: string, read: () => number): void => {
+    meter.createObservableGauge(name, { unit, description }).addCallback((r) => r.observe(read()));
+  };
+  gauge('qwen_otel.tool_results.retained.count', '{result}', 'Tool results the CLI retains in its history', () => retained().count);
+  gauge('qwen_otel.tool_results.retained.size', 'By', 'Total size of retained tool results', () => retained().totalBytes);
+  gauge('qwen_otel.tool_results.retained.largest', 'By', 'Largest retained tool result', () => retained().largestBytes);
+  gauge('qwen_otel.history.items', '{message}', 'Messages in the latest model request', () => t.historyItems);
+}
+
+function registerLoop(meter: Meter, session: Session): void {
+  const agents = (): ProcessEntry[] => [...session.tree.live.values()].filter((e) => isAlive(e) && isInstrumented(e));
+  const loopGauge = (name: string, unit: string, description: string, pick: (e: ProcessEntry) => number | undefined): void => {
+    meter.createObservableGauge(name, { unit, description }).addCallback((r) => observeByRole(r, agents(), pick, 'max'));
+  };
+  loopGauge(METRIC_NODEJS_EVENTLOOP_DELAY_MEAN, 's', 'Event-loop delay, mean over the last second', (e) => msToS(e.latest?.loop?.mean));
+  loopGauge(METRIC_NODEJS_EVENTLOOP_DELAY_P99, 's', 'Event-loop delay, 99th percentile over the last second', (e) => msToS(e.latest?.loop?.p99));
+  loopGauge(METRIC_NODEJS_EVENTLOOP_DELAY_MAX, 's', 'Event-loop delay, maximum over the last second', (e) => msToS(e.latest?.loop?.max));
+  loopGauge(METRIC_NODEJS_EVENTLOOP_UTILIZATION, '1', 'Event-loop utilization over the last second', (e) => e.latest?.loop?.utilization);
+}
+
+function msToS(ms: number | undefined): number | undefined {
+  return ms === undefined ? undefined : ms / 1000;
+}

@@ -1,0 +1,19 @@
+// The observer effect, published: what qwen-otel itself costs, in the collector and the agents.
+import type { Meter } from '@opentelemetry/api';
+import { isInstrumented } from '../session/process-table';
+import type { Session } from '../session/session';
+
+export function registerObserverMetrics(meter: Meter, session: Session): void {
+  const component = { component: 'collector' };
+  meter.createObservableGauge('qwen_otel.observer.memory.usage', { unit: 'By', description: "qwen-otel's own RSS (the collector process)" })
+    .addCallback((r) => r.observe(process.memoryUsage.rss(), component));
+  meter.createObservableGauge('qwen_otel.observer.memory.peak', { unit: 'By', description: "qwen-otel's own peak RSS (the collector process)" })
+    .addCallback((r) => r.observe(process.resourceUsage().maxRSS * 1024, component));
+  meter.createObservableCounter('qwen_otel.observer.cpu.time', { unit: 's', description: 'CPU time qwen-otel spent: the collector, and sampling inside instrumented processes' })
+    .addCallback((r) => {
+      const cpu = process.cpuUsage();
+      r.observe((cpu.user + cpu.system) / 1e6, component);
+      const agentUs = session.processes().filter(isInstrumented).reduce((sum, e) => sum + (e.latest?.costUs ?? 0), 0);
+      r.observe(agentUs / 1e6, { component: 'agent' });
+    });
+}

@@ -1,0 +1,120 @@
+// The OpenTelemetry side of the collector: one MeterProvider read by Prometheus (pull, and the
+// final push), and the trace exporter. Loaded only in the collector, never in the CLI's processes.
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import type { Config } from '../config';
+import type { RunIdentity } from '../session/identity';
+import type { Session, SessionListener } from '../session/session';
+import { writeFileSdTarget } from './file-sd';
+import { registerContextMetrics } from './metrics-context';
+import { registerMemoryMetrics } from './metrics-memory';
+import { registerObserverMetrics } from './metrics-observer';
+import { type MetricsServer, startMetricsServer, urlHost } from './metrics-server';
+import { pushToGateway } from './pushgateway';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION, ATTR_VCS_REF_HEAD_NAME } from './semconv';
+import { TraceExport } from './traces';
+
+/** Resource attributes that become labels on every series (PRODUCT.md's cli / branch / workload). */
+const LABEL_ATTRIBUTES = /^(cli|branch|workload)$/;
+
+export interface TelemetryOptions {
+  session: Session;
+  identity: RunIdentity;
+  config: Config;
+  /** Called before each scrape and push, so the figures are fresh. */
+  refresh: () => void;
+  notice: (line: string) => void;
+}
+
+export interface Telemetry {
+  listener: SessionListener;
+  metricsUrl: string | null;
+  /** Live export of the spans finished so far (traces show up while the CLI still runs). */
+  sendSpans(): void;
+  /** The final push and flush, within a time budget; returns one line per thing not delivered. */
+  deliverFinal(budgetMs: number): Promise<string[]>;
+}
+
+export async function startTelemetry(options: TelemetryOptions): Promise<Telemetry> {
+  const { session, identity, config } = options;
+  const resource = buildResource(identity, config);
+  const exporter = new PrometheusExporter({ preventServerStart: true, withResourceConstantLabels: LABEL_ATTRIBUTES, withoutScopeInfo: true });
+  const provider = new MeterProvider({ resource, readers: [exporter] });
+  const meter = provider.getMeter('qwen-otel', '0.1.0');
+  registerMemoryMetrics(meter, session);
+  registerObserverMetrics(meter, session);
+  const listener = registerContextMetrics(meter, session);
+  const server = await startServer(options, exporter);
+  const labels = { cli: identity.cli, branch: identity.branch, workload: identity.workload };
+  const address = server ? `${urlHost(server.host)}:${server.port}` : null;
+  const removeTarget = address && config.fileSdDir ? writeFileSdTarget(config.fileSdDir, address, labels) : () => undefined;
+  const traces = config.traces.enabled ? new TraceExport(config.traces.endpoint, resource, session.traceId) : null;
+  let sending = false;
+
+  return {
+    listener,
+    metricsUrl: address ? `http://${address}/metrics` : null,
+    sendSpans(): void {
+      if (!traces || sending) return;
+      traces.enqueue(session.spans.takeFinished());
+      sending = true;
+      void traces.send(1000).finally(() => (sending = false));
+    },
+    async deliverFinal(budgetMs: number): Promise<string[]> {
+      removeTarget();
+      options.refresh();
+      traces?.enqueue(session.spans.takeFinished());
+      const problems = await Promise.all([
+        traces ? traces.send(budgetMs).then((delivery) => traceProblem(delivery, config.traces.endpoint)) : null,
+        config.pushgatewayUrl ? push(exporter, resource, config.pushgatewayUrl, labels, budgetMs) : null,
+      ]);
+      void server?.close();
+      return problems.filter((p): p is string => p !== null);
+    },
+  };
+}
+
+function buildResource(identity: RunIdentity, config: Config): Resource {
+  const attributes: Record<string, string> = {
+    ...config.resourceAttributes,
+    [ATTR_SERVICE_NAME]: config.serviceName ?? config.resourceAttributes[ATTR_SERVICE_NAME] ?? identity.cli,
+    [ATTR_VCS_REF_HEAD_NAME]: identity.branch,
+    cli: identity.cli,
+    branch: identity.branch,
+    workload: identity.workload,
+  };
+  if (identity.cliVersion) attributes[ATTR_SERVICE_VERSION] = identity.cliVersion;
+  return resourceFromAttributes(attributes);
+}
+
+async function startServer(options: TelemetryOptions, exporter: PrometheusExporter): Promise<MetricsServer | null> {
+  const { prometheus } = options.config;
+  if (!prometheus.enabled) return null;
+  return startMetricsServer(prometheus.host, prometheus.port, (req, res) => {
+    options.refresh();
+    exporter.getMetricsRequestHandler(req, res);
+  }, options.notice);
+}
+
+async function push(exporter: PrometheusExporter, resource: Resource, url: string, labels: Record<string, string>, budgetMs: number): Promise<string | null> {
+  try {
+    const { resourceMetrics } = await exporter.collect();
+    const body = new PrometheusSerializer('', false, LABEL_ATTRIBUTES, false, true).serialize({ ...resourceMetrics, resource });
+    await pushToGateway(url, labels, body, budgetMs);
+    return null;
+  } catch (error) {
+    const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${budgetMs} ms` : (error as Error).message;
+    return `qwen-otel: final figures not pushed to ${redactUrl(url)}: ${reason}`;
+  }
+}
+
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/[^/@]*@/, '//***@');
+}
+
+function traceProblem(delivery: string, endpoint: string): string | null {
+  if (delivery === 'sent' || delivery === 'nothing') return null;
+  if (delivery === 'unreachable') return `qwen-otel: traces not sent: nothing listens at ${redactUrl(endpoint)} (OTEL_TRACES_EXPORTER=none turns traces off)`;
+  return `qwen-otel: traces not sent to ${redactUrl(endpoint)}: ${delivery}`;
+}

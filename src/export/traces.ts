@@ -1,0 +1,105 @@
+// Spans to OTLP/HTTP. The collector builds spans after the fact from what processes reported, so
+// it hands finished spans (with the ids and times it chose) straight to the OTLP exporter.
+// Before each send it checks that something listens: exporter 0.223 retries a refused connection
+// for ~8 s (FACTS §2), which would blow the exit bound of 500 ms.
+import { SpanKind, SpanStatusCode, type HrTime } from '@opentelemetry/api';
+import type { ExportResult } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import type { Resource } from '@opentelemetry/resources';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { connect } from 'node:net';
+import type { SpanRecord } from '../session/spans';
+
+const SCOPE = { name: 'qwen-otel', version: '0.1.0' };
+const MAX_QUEUED = 4096;
+
+export type TraceDelivery = 'sent' | 'nothing' | 'unreachable' | 'failed' | 'timeout';
+
+export class TraceExport {
+  private readonly exporter: OTLPTraceExporter;
+  private queue: SpanRecord[] = [];
+  dropped = 0;
+
+  constructor(
+    private readonly endpoint: string,
+    private readonly resource: Resource,
+    private readonly traceId: string,
+  ) {
+    this.exporter = new OTLPTraceExporter({ url: endpoint, timeoutMillis: 2000 });
+  }
+
+  enqueue(records: SpanRecord[]): void {
+    this.queue.push(...records);
+    if (this.queue.length > MAX_QUEUED) {
+      this.dropped += this.queue.length - MAX_QUEUED;
+      this.queue = this.queue.slice(-MAX_QUEUED);
+    }
+  }
+
+  /** Sends what is queued, within a time budget; spans are put back when nothing listens. */
+  async send(budgetMs: number): Promise<TraceDelivery> {
+    if (this.queue.length === 0) return 'nothing';
+    const batch = this.queue;
+    this.queue = [];
+    const deadline = Date.now() + budgetMs;
+    if (!(await reachable(this.endpoint, Math.min(budgetMs, 150)))) {
+      this.enqueue(batch);
+      return 'unreachable';
+    }
+    const spans = batch.map((r) => toReadableSpan(r, this.traceId, this.resource));
+    const result = await Promise.race([
+      new Promise<ExportResult>((resolve) => this.exporter.export(spans, resolve)),
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), Math.max(0, deadline - Date.now())).unref()),
+    ]);
+    if (result === null) return 'timeout';
+    return result.code === 0 ? 'sent' : 'failed';
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.race([this.exporter.shutdown(), new Promise((resolve) => setTimeout(resolve, 50).unref())]);
+  }
+}
+
+export function reachable(endpoint: string, timeoutMs: number): Promise<boolean> {
+  const url = new URL(endpoint);
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  return new Promise((resolve) => {
+    const socket = connect({ host: url.hostname.replace(/^\[|\]$/g, ''), port });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+export function toReadableSpan(record: SpanRecord, traceId: string, resource: Resource): ReadableSpan {
+  const end = record.end ?? record.start;
+  const context = { traceId, spanId: record.spanId, traceFlags: 1 };
+  return {
+    name: record.name,
+    kind: SpanKind.INTERNAL,
+    spanContext: () => context,
+    parentSpanContext: record.parentSpanId ? { traceId, spanId: record.parentSpanId, traceFlags: 1 } : undefined,
+    startTime: msToHrTime(record.start),
+    endTime: msToHrTime(end),
+    duration: msToHrTime(end - record.start),
+    status: { code: SpanStatusCode.UNSET },
+    attributes: record.attributes,
+    links: [],
+    events: [],
+    ended: true,
+    resource,
+    instrumentationScope: SCOPE,
+    droppedAttributesCount: 0,
+    droppedEventsCount: 0,
+    droppedLinksCount: 0,
+  };
+}
+
+export function msToHrTime(ms: number): HrTime {
+  const seconds = Math.floor(ms / 1000);
+  return [seconds, Math.round((ms - seconds * 1000) * 1e6)];
+}

@@ -1,0 +1,44 @@
+// /proc/<pid>/status: name, parent, RSS and the kernel's RSS high-water mark (VmHWM).
+import { readFileSync } from 'node:fs';
+
+export interface ProcStatus {
+  name: string;
+  /** R, S, D, Z (zombie: exited, not yet reaped; it has no memory figures left), ... */
+  state: string;
+  ppid: number;
+  rssBytes: number | null;
+  hwmBytes: number | null;
+}
+
+export function parseProcStatus(text: string): ProcStatus {
+  return {
+    name: field(text, 'Name') ?? '',
+    state: (field(text, 'State') ?? '?').charAt(0),
+    ppid: Number(field(text, 'PPid') ?? 0),
+    rssBytes: kilobytes(field(text, 'VmRSS')),
+    hwmBytes: kilobytes(field(text, 'VmHWM')),
+  };
+}
+
+/** null when the process is gone (or /proc is not there). */
+export function readProcStatus(pid: number | 'self'): ProcStatus | null {
+  try {
+    return parseProcStatus(readFileSync(`/proc/${pid}/status`, 'latin1'));
+  } catch {
+    return null;
+  }
+}
+
+function field(text: string, key: string): string | null {
+  const tag = `${key}:`;
+  const at = text.startsWith(tag) ? 0 : text.indexOf(`\n${tag}`) + 1;
+  if (at === 0 && !text.startsWith(tag)) return null;
+  const end = text.indexOf('\n', at);
+  return text.slice(at + tag.length, end === -1 ? undefined : end).trim();
+}
+
+function kilobytes(value: string | null): number | null {
+  if (value === null) return null;
+  const n = parseInt(value, 10);
+  return Number.isFinite(n) ? n * 1024 : null;
+}

@@ -1,0 +1,48 @@
+// What a process in the CLI's tree is for, told from its command line and its parent's role.
+// The command line is read to decide, and only the role leaves this function.
+import type { ProcessRole } from '../config';
+
+export interface RoleInput {
+  argv: string[];
+  /** The kernel's short name (comm), used when argv is empty (a zombie, or a kernel thread). */
+  name: string;
+  parentRole: ProcessRole | null;
+  isRoot: boolean;
+  /** The directory of the package the root CLI runs from, when known. */
+  cliPackageDir: string | null;
+}
+
+const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'fish', 'busybox', 'ash']);
+const CODING_CLI = /(^|\/)(qwen|claude|gemini|codex)(\.exe|\.js)?$|@qwen-code\/qwen-code|@anthropic-ai\/claude-code|@google\/gemini-cli|@openai\/codex/;
+const MCP = /(^|[/@_.-])mcp([/@_.-]|$)|modelcontextprotocol/i;
+
+export function classifyRole(input: RoleInput): ProcessRole {
+  if (input.isRoot) return 'cli';
+  const { argv, parentRole } = input;
+  const inherited = parentRole === 'mcp_server' || parentRole === 'subagent';
+  if (inherited) return parentRole;
+  const program = basename(argv[0] ?? input.name);
+  const script = argv.slice(1).find((arg) => !arg.startsWith('-')) ?? '';
+  const fromCliTree = parentRole === 'cli' || parentRole === 'cli_worker';
+  if (fromCliTree && runsFromPackage(argv, input.cliPackageDir)) return 'cli_worker';
+  if (argv.some((arg) => MCP.test(arg))) return 'mcp_server';
+  if (CODING_CLI.test(argv[0] ?? '') || CODING_CLI.test(script)) return 'subagent';
+  if (SHELLS.has(program) || parentRole === 'tool') return 'tool';
+  if (fromCliTree && !isNode(program)) return 'tool';
+  return 'other';
+}
+
+function runsFromPackage(argv: string[], packageDir: string | null): boolean {
+  if (!packageDir) return false;
+  const prefix = packageDir.endsWith('/') ? packageDir : `${packageDir}/`;
+  return argv.slice(0, 3).some((arg) => arg.startsWith(prefix));
+}
+
+function isNode(program: string): boolean {
+  return program === 'node' || program === 'nodejs' || program === 'bun';
+}
+
+function basename(p: string): string {
+  const slash = p.lastIndexOf('/');
+  return slash === -1 ? p : p.slice(slash + 1);
+}

@@ -1,0 +1,101 @@
+// Where the memory went, in buckets that add up to the process tree's RSS at its sampled peak,
+// and a pressure class with its reason in words.
+import type { ProcessEntry } from './process-table';
+
+export interface Buckets {
+  /** V8 heap in use, in instrumented CLI processes. */
+  heapUsed: number;
+  /** Heap V8 holds but has not filled. */
+  heapFree: number;
+  /** External memory and array buffers (Buffers, wasm), as far as they fit in RSS. */
+  external: number;
+  /** The rest of the CLI processes' RSS: code, native allocations, runtime. */
+  native: number;
+  /** CLI processes we cannot see inside (no agent: a Rust or Bun binary). */
+  cliOpaque: number;
+  mcpServer: number;
+  tool: number;
+  subagent: number;
+  other: number;
+}
+
+export type PressureClass = 'heap-limit' | 'children' | 'external' | 'native' | 'heap' | 'low';
+
+export interface Diagnosis {
+  class: PressureClass;
+  reason: string;
+  buckets: Buckets;
+}
+
+const MiB = 1024 * 1024;
+
+export function emptyBuckets(): Buckets {
+  return { heapUsed: 0, heapFree: 0, external: 0, native: 0, cliOpaque: 0, mcpServer: 0, tool: 0, subagent: 0, other: 0 };
+}
+
+export function breakdown(alive: ProcessEntry[]): Buckets {
+  const b = emptyBuckets();
+  for (const entry of alive) {
+    if (entry.role === 'mcp_server') b.mcpServer += entry.rss;
+    else if (entry.role === 'tool') b.tool += entry.rss;
+    else if (entry.role === 'subagent') b.subagent += entry.rss;
+    else if (entry.role === 'other') b.other += entry.rss;
+    else if (!entry.latest) b.cliOpaque += entry.rss;
+    else splitCliProcess(b, entry.rss, entry.latest.mem);
+  }
+  return b;
+}
+
+/** RSS = heap used + heap free + external + native, each clamped so the parts never exceed RSS. */
+function splitCliProcess(b: Buckets, rss: number, mem: { heapUsed: number; heapTotal: number; external: number; arrayBuffers: number }): void {
+  const heapUsed = Math.min(mem.heapUsed, rss);
+  const heapFree = Math.min(Math.max(mem.heapTotal - mem.heapUsed, 0), rss - heapUsed);
+  const external = Math.min(mem.external + mem.arrayBuffers, rss - heapUsed - heapFree);
+  b.heapUsed += heapUsed;
+  b.heapFree += heapFree;
+  b.external += external;
+  b.native += rss - heapUsed - heapFree - external;
+}
+
+export function bucketTotal(b: Buckets): number {
+  return Object.values(b).reduce((sum, value) => sum + value, 0);
+}
+
+export interface DiagnosisInput {
+  buckets: Buckets;
+  /** The highest heap-used / heap-limit ratio any instrumented process reached, with its role. */
+  heapLimitRatio: { ratio: number; role: string } | null;
+}
+
+export function diagnose({ buckets: b, heapLimitRatio }: DiagnosisInput): Diagnosis {
+  const total = bucketTotal(b);
+  const children = b.mcpServer + b.tool + b.subagent + b.other;
+  const heap = b.heapUsed + b.heapFree;
+  const share = (part: number): string => `${mib(part)} MiB (${total > 0 ? Math.round((100 * part) / total) : 0} %)`;
+  const at = `of the ${mib(total)} MiB tree peak`;
+  if (heapLimitRatio && heapLimitRatio.ratio >= 0.75) {
+    return { class: 'heap-limit', buckets: b, reason: `V8 heap used reached ${Math.round(heapLimitRatio.ratio * 100)} % of its limit in ${heapLimitRatio.role}: close to an out-of-memory crash` };
+  }
+  if (total < 64 * MiB) return { class: 'low', buckets: b, reason: `the tree peaked at ${mib(total)} MiB` };
+  if (children >= 0.4 * total) {
+    const largest = largestChild(b);
+    return { class: 'children', buckets: b, reason: `child processes hold ${share(children)} ${at}; the largest share is ${largest}` };
+  }
+  if (b.external >= 64 * MiB && b.external >= 0.5 * b.heapUsed) {
+    return { class: 'external', buckets: b, reason: `external memory and array buffers hold ${share(b.external)} ${at}, against ${mib(b.heapUsed)} MiB of heap in use` };
+  }
+  if (b.native + b.cliOpaque >= heap) {
+    return { class: 'native', buckets: b, reason: `RSS outside the V8 heap (code, native memory) holds ${share(b.native + b.cliOpaque)} ${at}; the heap holds ${mib(heap)} MiB` };
+  }
+  return { class: 'heap', buckets: b, reason: `the V8 heap holds ${share(heap)} ${at} (${mib(b.heapUsed)} MiB in use)` };
+}
+
+function largestChild(b: Buckets): string {
+  const parts: Array<[string, number]> = [['mcp_server', b.mcpServer], ['tool', b.tool], ['subagent', b.subagent], ['other', b.other]];
+  const [name, bytes] = parts.reduce((best, part) => (part[1] > best[1] ? part : best));
+  return `${name} with ${mib(bytes)} MiB`;
+}
+
+export function mib(bytes: number): number {
+  return Math.round(bytes / MiB);
+}

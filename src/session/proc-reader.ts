@@ -1,0 +1,63 @@
+// The collector's view of /proc, behind an interface so the tree logic is tested on fixtures.
+import { realpathSync } from 'node:fs';
+import { readCmdline } from '../probes/cmdline';
+import { childrenFilesSupported, parseChildren, readChildren } from '../probes/proc-children';
+import { ProcFile } from '../probes/proc-file';
+import { scanParents } from '../probes/proc-scan';
+import { type ProcStat, readProcStat } from '../probes/proc-stat';
+import { parseProcStatus, type ProcStatus } from '../probes/proc-status';
+
+export interface ProcReader {
+  /** Children forked by the main thread only, or by every thread. null when the process is gone. */
+  children(pid: number, allThreads: boolean): number[] | null;
+  status(pid: number): ProcStatus | null;
+  stat(pid: number): ProcStat | null;
+  cmdline(pid: number): string[] | null;
+  realpath(file: string): string;
+  /** Releases what was kept open for a process that ended. */
+  forget(pid: number): void;
+  /** false where children files are missing: the tree then comes from a scan of every process. */
+  readonly childrenSupported: boolean;
+  parents(): Map<number, number>;
+}
+
+/** Keeps each live process's status and children files open: the tree is read every tick. */
+export function createLinuxProcReader(): ProcReader {
+  const open = new Map<number, { status: ProcFile; children: ProcFile }>();
+  const filesOf = (pid: number): { status: ProcFile; children: ProcFile } => {
+    let files = open.get(pid);
+    if (!files) {
+      files = { status: new ProcFile(`/proc/${pid}/status`), children: new ProcFile(`/proc/${pid}/task/${pid}/children`) };
+      open.set(pid, files);
+    }
+    return files;
+  };
+  return {
+    children: (pid, allThreads) => {
+      if (allThreads) return readChildren(pid);
+      const text = filesOf(pid).children.read();
+      return text === null ? null : parseChildren(text);
+    },
+    status: (pid) => {
+      const text = filesOf(pid).status.read();
+      return text === null ? null : parseProcStatus(text);
+    },
+    stat: readProcStat,
+    cmdline: readCmdline,
+    realpath: (file) => {
+      try {
+        return realpathSync(file);
+      } catch {
+        return file;
+      }
+    },
+    forget: (pid) => {
+      const files = open.get(pid);
+      files?.status.close();
+      files?.children.close();
+      open.delete(pid);
+    },
+    childrenSupported: childrenFilesSupported(),
+    parents: scanParents,
+  };
+}

@@ -1,0 +1,61 @@
+// Every process the session has seen: from the tree walk, from its own agent, or both.
+import type { FinalMessage, HelloMessage, ProcessPeaks, SampleMessage } from '../channel/protocol';
+import { raisePeaks } from '../agent/peaks';
+import type { ProcessRole } from '../config';
+
+export interface ProcessEntry {
+  pid: number;
+  /** Start time in clock ticks since boot: tells a reused pid from the earlier process. */
+  startTicks: number;
+  name: string;
+  parentPid: number;
+  role: ProcessRole;
+  firstSeen: number;
+  lastSeen: number;
+  ended: number | null;
+  /** Current RSS from /proc (or the agent), bytes. */
+  rss: number;
+  /** Largest RSS sampled. */
+  rssPeak: number;
+  /** Memory when first seen, for the process span's start. */
+  firstRss: number | null;
+  firstHeapUsed: number | null;
+  /** The kernel's high-water mark, the largest read (from /proc while alive, or the agent's last word). */
+  hwm: number;
+  hello: HelloMessage | null;
+  /** Largest figures in the agent's samples. */
+  peaks: ProcessPeaks;
+  latest: SampleMessage | null;
+  final: FinalMessage | null;
+  /** The first way the process reported ending that was not a plain exit (signal, exception). */
+  endNote: Pick<FinalMessage, 'reason' | 'signal' | 'errorName'> | null;
+  pressure: boolean;
+  spanId: string;
+}
+
+export function isAlive(entry: ProcessEntry): boolean {
+  return entry.ended === null;
+}
+
+export function isInstrumented(entry: ProcessEntry): boolean {
+  return entry.hello !== null;
+}
+
+export function applyFinal(entry: ProcessEntry, final: FinalMessage): void {
+  entry.final = final;
+  entry.latest = final.sample;
+  entry.hwm = Math.max(entry.hwm, final.sample.mem.hwm);
+  entry.rssPeak = Math.max(entry.rssPeak, final.peaks.rss);
+  if (final.reason !== 'exit' && !entry.endNote) {
+    entry.endNote = { reason: final.reason, signal: final.signal, errorName: final.errorName };
+  }
+}
+
+export function applySample(entry: ProcessEntry, sample: SampleMessage): void {
+  entry.firstRss ??= sample.mem.rss;
+  entry.firstHeapUsed ??= sample.mem.heapUsed;
+  entry.latest = sample;
+  raisePeaks(entry.peaks, sample);
+  entry.hwm = Math.max(entry.hwm, sample.mem.hwm);
+  entry.rssPeak = Math.max(entry.rssPeak, sample.mem.rss);
+}

@@ -1,0 +1,180 @@
+// The run record: one content-free JSON line per run, with PRODUCT.md's figures and the diagnosis.
+import type { ProcessPeaks } from '../channel/protocol';
+import { bucketTotal, diagnose, type Diagnosis } from './diagnosis';
+import type { RunIdentity } from './identity';
+import { isInstrumented, type ProcessEntry } from './process-table';
+import type { Session } from './session';
+import { downsample } from './timeline';
+
+export const RECORD_SCHEMA = 'qwen-otel.run/1';
+/** Processes listed one by one in the record; the rest are counted. */
+const MAX_LISTED_PROCESSES = 100;
+const MAX_TIMELINE_POINTS = 120;
+
+export interface RunEnd {
+  at: number;
+  exitCode: number | null;
+  signal: string | null;
+  /** false for the record written early, when heap pressure threatened a crash. */
+  complete: boolean;
+}
+
+export interface ObserverFigures {
+  mode: 'run' | 'sidecar';
+  collectorHwmBytes: number;
+  collectorCpuMs: number;
+}
+
+export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd, observer: ObserverFigures): Record<string, unknown> {
+  const processes = session.processes();
+  const instrumented = processes.filter(isInstrumented);
+  const root = processes.find((p) => p.role === 'cli') ?? null;
+  const hwmMax = Math.max(0, ...processes.map((p) => p.hwm));
+  const t = session.totals;
+  return {
+    schema: RECORD_SCHEMA,
+    run_id: session.options.id,
+    trace_id: session.traceId,
+    complete: end.complete,
+    time: new Date(session.start).toISOString(),
+    duration_ms: Math.round(end.at - session.start),
+    cli: identity.cli,
+    cli_version: identity.cliVersion,
+    branch: identity.branch,
+    workload: identity.workload,
+    model: t.model,
+    exit: exitFigures(root, end),
+    tree: {
+      rss_peak_bytes: Math.max(session.peak.sampled, hwmMax),
+      rss_peak_sampled_bytes: session.peak.sampled,
+      hwm_max_bytes: hwmMax,
+      processes_peak: Math.max(0, ...session.timeline.snapshot().map((p) => p.processes)),
+      processes_seen: processes.length,
+      rss_peak_by_role_bytes: session.rolePeaks,
+    },
+    root: root ? { rss_peak_bytes: root.hwm, instrumented: isInstrumented(root) } : null,
+    v8: instrumented.length > 0 ? v8Figures(instrumented) : null,
+    processes: processes.slice(0, MAX_LISTED_PROCESSES).map((p) => processFigures(p, session.start)),
+    processes_not_listed: Math.max(0, processes.length - MAX_LISTED_PROCESSES),
+    turns: t.turns,
+    requests: t.requests,
+    tokens: t.tokens,
+    tool_calls: t.toolCalls,
+    tool_calls_by_name: t.toolCallsByName,
+    tool_results: { count: t.toolResults.count, total_bytes: t.toolResults.totalBytes, largest_bytes: t.toolResults.largestBytes, truncated: t.toolResults.truncated },
+    retained_tool_results: { count: t.retained.count, total_bytes: t.retained.totalBytes, largest_bytes: t.retained.largestBytes },
+    history_items: t.historyItems,
+    peak_request_bytes: t.peakRequestBytes,
+    subagents: t.subagents,
+    truncations: t.truncations,
+    saved_output_recoveries: t.savedOutputRecoveries,
+    compressions: t.compressions,
+    diagnosis: diagnosisFigures(diagnoseSession(session), session),
+    timeline: timelineFigures(session),
+    observer: {
+      mode: observer.mode,
+      collector_hwm_bytes: observer.collectorHwmBytes,
+      collector_cpu_ms: observer.collectorCpuMs,
+      agent_sampling_cpu_ms: Math.round(instrumented.reduce((sum, p) => sum + (p.latest?.costUs ?? 0), 0) / 1000),
+      agent_samples: instrumented.reduce((sum, p) => sum + (p.final?.samples ?? 0), 0),
+      spans: session.spans.count,
+      spans_dropped: session.spans.dropped,
+      heap_snapshots: session.snapshots,
+    },
+  };
+}
+
+export function diagnoseSession(session: Session): Diagnosis {
+  let heapLimitRatio: { ratio: number; role: string } | null = null;
+  for (const p of session.processes()) {
+    const limit = p.latest?.heap.limit ?? 0;
+    if (limit <= 0) continue;
+    const ratio = processPeaks(p).heapUsed / limit;
+    if (!heapLimitRatio || ratio > heapLimitRatio.ratio) heapLimitRatio = { ratio, role: p.role };
+  }
+  return diagnose({ buckets: session.peak.buckets, heapLimitRatio });
+}
+
+/** The agent's own peaks and those from the samples we read (either may have missed some). */
+export function processPeaks(p: ProcessEntry): ProcessPeaks {
+  const theirs = p.final?.peaks;
+  if (!theirs) return p.peaks;
+  const spaces = { ...p.peaks.spaces };
+  for (const [name, used] of Object.entries(theirs.spaces)) spaces[name] = Math.max(spaces[name] ?? 0, used);
+  return {
+    rss: Math.max(p.peaks.rss, theirs.rss),
+    heapUsed: Math.max(p.peaks.heapUsed, theirs.heapUsed),
+    heapTotal: Math.max(p.peaks.heapTotal, theirs.heapTotal),
+    external: Math.max(p.peaks.external, theirs.external),
+    arrayBuffers: Math.max(p.peaks.arrayBuffers, theirs.arrayBuffers),
+    malloced: Math.max(p.peaks.malloced, theirs.malloced),
+    spaces,
+  };
+}
+
+function exitFigures(root: ProcessEntry | null, end: RunEnd): Record<string, unknown> {
+  const note = root?.endNote ?? null;
+  return {
+    code: end.exitCode ?? root?.final?.exitCode ?? null,
+    signal: end.signal ?? note?.signal ?? null,
+    reason: note?.reason ?? (root?.final ? 'exit' : 'unknown'),
+    error_name: note?.errorName ?? null,
+  };
+}
+
+function v8Figures(instrumented: ProcessEntry[]): Record<string, unknown> {
+  const peaks = instrumented.map(processPeaks);
+  const max = (pick: (p: ProcessPeaks) => number): number => Math.max(0, ...peaks.map(pick));
+  const spaces: Record<string, number> = {};
+  for (const p of peaks) for (const [name, used] of Object.entries(p.spaces)) spaces[name] = Math.max(spaces[name] ?? 0, used);
+  return {
+    heap_used_peak_bytes: max((p) => p.heapUsed),
+    heap_total_peak_bytes: max((p) => p.heapTotal),
+    external_peak_bytes: max((p) => p.external),
+    array_buffers_peak_bytes: max((p) => p.arrayBuffers),
+    malloced_peak_bytes: max((p) => p.malloced),
+    heap_size_limit_bytes: Math.max(0, ...instrumented.map((p) => p.latest?.heap.limit ?? 0)),
+    heap_space_used_peak_bytes: spaces,
+  };
+}
+
+function processFigures(p: ProcessEntry, start: number): Record<string, unknown> {
+  const peaks = isInstrumented(p) ? processPeaks(p) : null;
+  return {
+    pid: p.pid,
+    role: p.role,
+    name: p.name,
+    instrumented: isInstrumented(p),
+    runtime: p.hello?.runtime ?? null,
+    hwm_bytes: p.hwm,
+    rss_peak_sampled_bytes: p.rssPeak,
+    heap_used_peak_bytes: peaks?.heapUsed ?? null,
+    start_ms: Math.round((p.hello?.origin ?? p.firstSeen) - start),
+    end_ms: p.ended === null ? null : Math.round(p.ended - start),
+    exit_code: p.final?.exitCode ?? null,
+    end_reason: p.endNote?.reason ?? (p.final ? 'exit' : null),
+    heap_pressure: p.pressure,
+  };
+}
+
+function diagnosisFigures(d: Diagnosis, session: Session): Record<string, unknown> {
+  const b = d.buckets;
+  return {
+    class: d.class,
+    reason: d.reason,
+    at_ms: Math.round(session.peak.at - session.start),
+    buckets_bytes: {
+      heap_used: b.heapUsed, heap_free: b.heapFree, external: b.external, native: b.native, cli_opaque: b.cliOpaque,
+      mcp_server: b.mcpServer, tool: b.tool, subagent: b.subagent, other: b.other, total: bucketTotal(b),
+    },
+    context: { history_items: session.totals.historyItems, retained_tool_result_bytes: session.totals.retained.totalBytes },
+  };
+}
+
+function timelineFigures(session: Session): Record<string, unknown> {
+  const points = downsample(session.timeline.snapshot(), MAX_TIMELINE_POINTS);
+  return {
+    fields: ['t_ms', 'tree_rss', 'root_rss', 'heap_used', 'processes'],
+    points: points.map((p) => [Math.round(p.t - session.start), p.treeRss, p.rootRss, p.heapUsed, p.processes]),
+  };
+}

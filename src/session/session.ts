@@ -1,0 +1,190 @@
+// The collector's state for one run: every process, the tree's samples and peaks, the bounded
+// timeline, spans and accounting. Fed by the tree sampler and the agents' messages.
+import { randomBytes } from 'node:crypto';
+import type { AccountingMessage, AgentMessage, SampleMessage } from '../channel/protocol';
+import { PROCESS_ROLES, type ProcessRole } from '../config';
+import { type AccountingTotals, applyAccounting, emptyTotals } from './accounting';
+import { breakdown, type Buckets, emptyBuckets } from './diagnosis';
+import type { ProcReader } from './proc-reader';
+import { applyFinal, applySample, isInstrumented, type ProcessEntry } from './process-table';
+import { SpanBook } from './spans';
+import { Timeline } from './timeline';
+import { type TreeSample, TreeSampler } from './tree-sampler';
+
+export interface SessionOptions {
+  id: string;
+  start: number;
+  rootPid: number;
+  rootIsObserver: boolean;
+  observerPids: Set<number>;
+  timelinePoints: number;
+  spanAttributes: Record<string, string>;
+}
+
+export interface SessionListener {
+  onSample(entry: ProcessEntry, sample: SampleMessage): void;
+  onAccount(entry: ProcessEntry, message: AccountingMessage): void;
+  onPressure(entry: ProcessEntry): void;
+}
+
+/** Spans for processes we only saw from outside are capped (a build can spawn thousands). */
+const MAX_OUTSIDE_PROCESS_SPANS = 1000;
+
+export class Session {
+  readonly traceId = randomBytes(16).toString('hex');
+  readonly tree: TreeSampler;
+  readonly timeline: Timeline;
+  readonly spans: SpanBook;
+  readonly totals: AccountingTotals = emptyTotals();
+  latest: TreeSample | null = null;
+  /** ms since the epoch: the collector's start, or the first process's if that was earlier. */
+  start: number;
+  peak = { sampled: 0, at: 0, buckets: emptyBuckets() as Buckets, processes: 0 };
+  readonly rolePeaks = Object.fromEntries(PROCESS_ROLES.map((r) => [r, 0])) as Record<ProcessRole, number>;
+  snapshots = 0;
+  private readonly closed: ProcessEntry[] = [];
+  private readonly closedByPid = new Map<number, ProcessEntry>();
+  private outsideSpans = 0;
+  private listener: SessionListener | null = null;
+
+  constructor(
+    readonly options: SessionOptions,
+    reader: ProcReader,
+  ) {
+    this.start = options.start;
+    const newSpanId = (): string => randomBytes(8).toString('hex');
+    this.tree = new TreeSampler({ ...options, newSpanId }, reader);
+    this.timeline = new Timeline(options.timelinePoints);
+    this.spans = new SpanBook(newSpanId, options.start, options.spanAttributes);
+  }
+
+  listen(listener: SessionListener): void {
+    this.listener = listener;
+  }
+
+  sampleTree(now: number): TreeSample {
+    const agentPids = [...this.tree.live.values()].filter(isInstrumented).map((e) => e.pid);
+    const sample = this.tree.sample(now, agentPids);
+    this.latest = sample;
+    for (const entry of this.tree.ended.splice(0)) this.closeProcess(entry);
+    if (sample.total > this.peak.sampled) {
+      this.peak = { sampled: sample.total, at: now, buckets: breakdown(sample.alive), processes: sample.count };
+    }
+    for (const role of PROCESS_ROLES) this.rolePeaks[role] = Math.max(this.rolePeaks[role], sample.byRole[role].rss);
+    const heapUsed = sample.alive.reduce((sum, e) => sum + (e.latest?.mem.heapUsed ?? 0), 0);
+    this.timeline.add({ t: now, treeRss: sample.total, rootRss: sample.rootRss, heapUsed, processes: sample.count });
+    return sample;
+  }
+
+  apply(pid: number, messages: AgentMessage[], now: number): void {
+    const entry = this.tree.entryFor(pid, now);
+    for (const message of messages) this.applyOne(entry, message);
+  }
+
+  /** Every process seen, alive or ended. */
+  processes(): ProcessEntry[] {
+    return [...this.closed, ...this.tree.live.values()];
+  }
+
+  finish(now: number): void {
+    for (const entry of [...this.tree.live.values()]) this.tree.end(entry, now);
+    for (const entry of this.tree.ended.splice(0)) this.closeProcess(entry);
+    this.spans.closeOpen(null, now);
+    const points = this.timeline.snapshot();
+    const first = points[0];
+    const last = points[points.length - 1];
+    this.spans.closeWith(this.spans.session, now, { treeRss: first?.treeRss ?? null }, { treeRss: last?.treeRss ?? null });
+  }
+
+  private applyOne(entry: ProcessEntry, message: AgentMessage): void {
+    switch (message.k) {
+      case 'hello':
+        entry.hello = message;
+        this.noteStart(message.origin);
+        if (message.role) entry.role = message.role;
+        break;
+      case 'sample':
+        applySample(entry, message);
+        this.listener?.onSample(entry, message);
+        break;
+      case 'start':
+        this.spans.start(entry.pid, message, entry.spanId, this.treeRssAt(message.t));
+        break;
+      case 'end':
+        this.spans.end(entry.pid, message, this.treeRssAt(message.t));
+        break;
+      case 'account':
+        applyAccounting(this.totals, message);
+        this.listener?.onAccount(entry, message);
+        break;
+      case 'pressure':
+        entry.pressure = true;
+        this.listener?.onPressure(entry);
+        break;
+      case 'snapshot':
+        this.snapshots += 1;
+        break;
+      case 'final':
+        applyFinal(entry, message);
+        this.spans.closeOpen(entry.pid, message.t);
+        break;
+    }
+  }
+
+  /** The run starts with its first process, which may be older than the collector. */
+  private noteStart(origin: number): void {
+    if (origin > 0 && origin < this.start) {
+      this.start = origin;
+      this.spans.session.start = origin;
+    }
+  }
+
+  private treeRssAt(t: number): number | null {
+    return this.timeline.nearest(t)?.treeRss ?? null;
+  }
+
+  private closeProcess(entry: ProcessEntry): void {
+    this.closed.push(entry);
+    this.closedByPid.set(entry.pid, entry);
+    if (!isInstrumented(entry) && ++this.outsideSpans > MAX_OUTSIDE_PROCESS_SPANS) return;
+    const first = this.timeline.nearest(entry.firstSeen);
+    const last = this.timeline.nearest(entry.ended ?? entry.lastSeen);
+    const start = entry.hello?.origin ?? entry.firstSeen;
+    const end = entry.final?.t ?? entry.ended ?? entry.lastSeen;
+    this.spans.closeWith(
+      {
+        spanId: entry.spanId,
+        parentSpanId: this.parentSpanOf(entry),
+        name: `process ${entry.role}`,
+        start,
+        attributes: processAttributes(entry),
+      },
+      end,
+      { rss: entry.firstRss ?? entry.rss, heapUsed: entry.firstHeapUsed ?? undefined, treeRss: first?.treeRss ?? null },
+      { rss: entry.latest?.mem.rss ?? entry.rss, heapUsed: entry.latest?.mem.heapUsed, treeRss: last?.treeRss ?? null },
+    );
+  }
+
+  private parentSpanOf(entry: ProcessEntry): string {
+    const byPid = (pid: number): ProcessEntry | undefined => this.tree.live.get(pid) ?? this.closedByPid.get(pid);
+    let parent = byPid(entry.parentPid);
+    for (let depth = 0; parent && depth < 64; depth += 1) {
+      if (isInstrumented(parent) || parent.role === 'cli') return parent.spanId;
+      parent = byPid(parent.parentPid);
+    }
+    return this.spans.session.spanId;
+  }
+}
+
+function processAttributes(entry: ProcessEntry): Record<string, string | number | boolean> {
+  const attributes: Record<string, string | number | boolean> = {
+    'process.pid': entry.pid,
+    'process.executable.name': entry.name,
+    'qwen_otel.process.role': entry.role,
+    'qwen_otel.process.instrumented': isInstrumented(entry),
+    'qwen_otel.process.hwm': entry.hwm,
+  };
+  if (entry.final?.exitCode !== null && entry.final?.exitCode !== undefined) attributes['process.exit.code'] = entry.final.exitCode;
+  if (entry.endNote) attributes['qwen_otel.process.end_reason'] = entry.endNote.reason;
+  return attributes;
+}

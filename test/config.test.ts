@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config';
+
+describe('configuration', () => {
+  it('has safe defaults: off, loopback Prometheus on 9464, traces to localhost:4318, no push', () => {
+    const { config, problems } = parseConfig({ HOME: '/home/u' });
+    expect(problems).toEqual([]);
+    expect(config.enabled).toBe(false);
+    expect(config.prometheus).toEqual({ enabled: true, host: '127.0.0.1', port: 9464 });
+    expect(config.traces).toEqual({ enabled: true, endpoint: 'http://localhost:4318/v1/traces' });
+    expect(config.pushgatewayUrl).toBeNull();
+    expect(config.sampleIntervalMs).toBe(100);
+    expect(config.recordFile).toBe('/home/u/.qwen-otel/runs.jsonl');
+    expect(config.workload).toBe('adhoc');
+    expect(config.exitTimeoutMs).toBeLessThanOrEqual(500);
+  });
+
+  it('reads good values', () => {
+    const { config, problems } = parseConfig({
+      QWEN_OTEL: '1',
+      QWEN_OTEL_PROMETHEUS_HOST: '0.0.0.0',
+      QWEN_OTEL_PROMETHEUS_PORT: '0',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
+      QWEN_OTEL_PUSHGATEWAY_URL: 'http://127.0.0.1:9091',
+      QWEN_OTEL_SAMPLE_INTERVAL_MS: '250',
+      QWEN_OTEL_RECORD_FILE: 'off',
+      QWEN_OTEL_CLI: 'qwen',
+      QWEN_OTEL_BRANCH: 'feature/lazy-tools',
+      QWEN_OTEL_WORKLOAD: 'diff-1mib',
+      OTEL_SERVICE_NAME: 'qwen-code',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=ci,team=a%2Cb',
+      QWEN_OTEL_HEAP_SNAPSHOT: 'exit,signal,above:800',
+      QWEN_OTEL_EXIT_TIMEOUT_MS: '200',
+      QWEN_OTEL_ROLE: 'mcp_server',
+    });
+    expect(problems).toEqual([]);
+    expect(config).toMatchObject({
+      enabled: true,
+      prometheus: { enabled: true, host: '0.0.0.0', port: 0 },
+      traces: { enabled: true, endpoint: 'http://collector:4318/v1/traces' },
+      pushgatewayUrl: 'http://127.0.0.1:9091',
+      sampleIntervalMs: 250,
+      recordFile: null,
+      cli: 'qwen',
+      branch: 'feature/lazy-tools',
+      workload: 'diff-1mib',
+      serviceName: 'qwen-code',
+      resourceAttributes: { 'deployment.environment': 'ci', team: 'a,b' },
+      heapSnapshot: { atExit: true, onSignal: true, aboveMiB: 800 },
+      exitTimeoutMs: 200,
+      role: 'mcp_server',
+    });
+  });
+
+  it('prefers the traces endpoint over the base endpoint, and can turn traces and Prometheus off', () => {
+    const { config } = parseConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://b:9999/custom',
+      QWEN_OTEL_PROMETHEUS_PORT: 'off',
+    });
+    expect(config.traces.endpoint).toBe('http://b:9999/custom');
+    expect(config.prometheus.enabled).toBe(false);
+    expect(parseConfig({ OTEL_TRACES_EXPORTER: 'none' }).config.traces.enabled).toBe(false);
+  });
+
+  it('honours the standard OpenTelemetry Prometheus variables when ours are unset', () => {
+    const { config } = parseConfig({ OTEL_EXPORTER_PROMETHEUS_PORT: '9555' });
+    expect(config.prometheus.port).toBe(9555);
+  });
+
+  it.each([
+    ['QWEN_OTEL', 'maybe', 'QWEN_OTEL="maybe" is not valid (expected 1 to turn on, or 0); using false'],
+    ['QWEN_OTEL_PROMETHEUS_PORT', '70000', 'QWEN_OTEL_PROMETHEUS_PORT="70000" is not valid (expected a port 0-65535 (0 = any free port) or "off"); using 9464'],
+    ['QWEN_OTEL_SAMPLE_INTERVAL_MS', '5ms', 'QWEN_OTEL_SAMPLE_INTERVAL_MS="5ms" is not valid (expected a whole number of milliseconds, 10-60000); using 100'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'localhost:4318', 'OTEL_EXPORTER_OTLP_ENDPOINT="localhost:4318" is not valid (expected an http(s) URL); using http://localhost:4318'],
+    ['QWEN_OTEL_PUSHGATEWAY_URL', 'ftp://x', 'QWEN_OTEL_PUSHGATEWAY_URL="ftp://x" is not valid (expected an http(s) URL); using off'],
+    ['QWEN_OTEL_BRANCH', 'has space', 'QWEN_OTEL_BRANCH="has space" is not valid'],
+    ['QWEN_OTEL_HEAP_SNAPSHOT', 'always', 'QWEN_OTEL_HEAP_SNAPSHOT="always" is not valid'],
+    ['QWEN_OTEL_EXIT_TIMEOUT_MS', '5000', 'QWEN_OTEL_EXIT_TIMEOUT_MS="5000" is not valid (expected a whole number of milliseconds, 0-500); using 300'],
+    ['OTEL_RESOURCE_ATTRIBUTES', 'novalue', 'OTEL_RESOURCE_ATTRIBUTES="novalue" is not valid'],
+    ['QWEN_OTEL_ROLE', 'boss', 'QWEN_OTEL_ROLE="boss" is not valid'],
+    ['OTEL_TRACES_EXPORTER', 'zipkin', 'OTEL_TRACES_EXPORTER="zipkin" is not valid'],
+  ])('reports a bad %s in one line and keeps the default', (name, value, expected) => {
+    const { config, problems } = parseConfig({ [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(expected);
+    expect(problems[0]).not.toContain('\n');
+    expect(config).toEqual(parseConfig({}).config);
+  });
+
+  it('never prints credentials held in a bad URL', () => {
+    const { problems } = parseConfig({ QWEN_OTEL_PUSHGATEWAY_URL: 'gopher://user:secret@host' });
+    expect(problems[0]).not.toContain('secret');
+  });
+
+  it('reports every bad variable, each once', () => {
+    expect(parseConfig({ QWEN_OTEL_PROMETHEUS_PORT: 'x', QWEN_OTEL_SAMPLE_INTERVAL_MS: 'y' }).problems).toHaveLength(2);
+  });
+});
