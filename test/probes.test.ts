@@ -7,7 +7,7 @@ import { parseProcStat } from '../src/probes/proc-stat';
 import { parseProcStatus, readProcStatus } from '../src/probes/proc-status';
 import { descendantsViaChildren, descendantsViaParents } from '../src/probes/process-tree';
 import { classifyRole, type RoleInput } from '../src/probes/roles';
-import { toV8Heap } from '../src/probes/v8-heap';
+import { oldGenerationLimit, toV8Heap } from '../src/probes/v8-heap';
 import { readProcessMemory } from '../src/probes/process-memory';
 import * as v8 from 'node:v8';
 
@@ -117,10 +117,20 @@ describe('roles', () => {
 });
 
 describe('in-process readers', () => {
-  it('maps V8 statistics and every heap space', () => {
-    const heap = toV8Heap(v8.getHeapStatistics(), v8.getHeapSpaceStatistics());
+  it('maps V8 statistics and every heap space, the old generation apart', () => {
+    const spaces = v8.getHeapSpaceStatistics();
+    const heap = toV8Heap(v8.getHeapStatistics(), spaces, 123);
     expect(heap.limit).toBeGreaterThan(heap.total);
-    expect(heap.spaces.map((s) => s.name)).toEqual(v8.getHeapSpaceStatistics().map((s) => s.space_name));
+    expect(heap.spaces.map((s) => s.name)).toEqual(spaces.map((s) => s.space_name));
+    const young = spaces.filter((s) => s.space_name.startsWith('new_')).reduce((sum, s) => sum + s.space_used_size, 0);
+    expect(heap.oldUsed).toBe(spaces.reduce((sum, s) => sum + s.space_used_size, 0) - young);
+    expect(heap.oldLimit).toBe(123);
+  });
+
+  it('finds the old generation limit from the flag, the last one winning, else from the heap limit', () => {
+    expect(oldGenerationLimit(96 * 2 ** 20, ['--max-old-space-size=48'])).toBe(48 * 2 ** 20);
+    expect(oldGenerationLimit(96 * 2 ** 20, ['--max_old_space_size=10', '--max-old-space-size=64'])).toBe(64 * 2 ** 20);
+    expect(oldGenerationLimit(4144 * 2 ** 20, ['--expose-gc'])).toBe(4096 * 2 ** 20);
   });
 
   it('reads this process: RSS, its high-water mark, heap and external', () => {

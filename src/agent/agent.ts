@@ -76,7 +76,7 @@ function createAgent(config: Config, session: SessionHandle): Agent {
   const sampler = new Sampler(
     {
       onHeapPressure: (s: SampleMessage) =>
-        writer.send({ k: 'pressure', t: s.t, heapUsed: s.heap.used, heapLimit: s.heap.limit }),
+        writer.send({ k: 'pressure', t: s.t, heapUsed: s.heap.oldUsed, heapLimit: s.heap.oldLimit }),
       onRssAbove: () => takeSnapshot('above'),
     },
     config.heapSnapshot.aboveMiB === null ? null : config.heapSnapshot.aboveMiB * 1024 * 1024,

@@ -2,12 +2,13 @@
 import type { ProcessPeaks, SampleMessage } from '../channel/protocol';
 
 export function emptyPeaks(): ProcessPeaks {
-  return { rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0, malloced: 0, spaces: {} };
+  return { rss: 0, heapUsed: 0, oldUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0, malloced: 0, spaces: {} };
 }
 
 export function raisePeaks(peaks: ProcessPeaks, sample: SampleMessage): void {
   peaks.rss = Math.max(peaks.rss, sample.mem.rss);
   peaks.heapUsed = Math.max(peaks.heapUsed, sample.mem.heapUsed);
+  peaks.oldUsed = Math.max(peaks.oldUsed, sample.heap.oldUsed);
   peaks.heapTotal = Math.max(peaks.heapTotal, sample.mem.heapTotal);
   peaks.external = Math.max(peaks.external, sample.mem.external);
   peaks.arrayBuffers = Math.max(peaks.arrayBuffers, sample.mem.arrayBuffers);

@@ -1,35 +1,41 @@
 // Event-loop delay and garbage collections, gathered between two samples.
-import { monitorEventLoopDelay, performance, PerformanceObserver, type EventLoopUtilization } from 'node:perf_hooks';
+// The delay comes from the sampling timer itself (how late it fires), not from
+// monitorEventLoopDelay: that histogram's own 20 ms timer cost an idle CLI ~4 ms of CPU a second
+// (measured), eight times the whole budget. The resolution is therefore the sample interval.
+import { performance, PerformanceObserver, type EventLoopUtilization } from 'node:perf_hooks';
 import type { LoopFigures } from '../channel/protocol';
 
-/** The delay histogram's timer period: its samples include it, so it is subtracted. */
-const RESOLUTION_MS = 20;
 const GC_KINDS: Record<number, string> = { 1: 'minor', 4: 'major', 8: 'incremental', 16: 'weakcb' };
-/** More collections than this between two samples are counted in the last entry's kind only. */
+/** More collections than this between two samples are dropped (the counts stay right in spirit). */
 const MAX_GC_PER_SAMPLE = 256;
-
-/** Delay percentiles cost ~10 µs each, so they are read over windows of this length. */
+/** Delay figures summarise windows of this length. */
 const LOOP_WINDOW_MS = 1000;
 
 export class RuntimeFigures {
-  private readonly delay = tryMonitorDelay();
-  private loop: LoopFigures | null = null;
-  private windowStart = Date.now();
   private utilization: EventLoopUtilization | null = tryUtilization();
+  private loop: LoopFigures | null = null;
+  private delays: number[] = [];
+  private windowStart = Date.now();
   private gcs: Array<[string, number]> = [];
   private readonly observer = this.observeGc();
 
-  /** The figures of the last complete window (the first window reports at its end). */
+  /** How late the sampling timer fired, in ms: the event loop was busy that long. */
+  noteTimerDelay(ms: number): void {
+    this.delays.push(Math.max(0, ms));
+  }
+
+  /** The figures of the last complete window (null until the first one closes). */
   takeLoop(): LoopFigures | null {
-    if (!this.delay || Date.now() - this.windowStart < LOOP_WINDOW_MS) return this.loop;
+    if (Date.now() - this.windowStart < LOOP_WINDOW_MS || this.delays.length === 0) return this.loop;
     this.windowStart = Date.now();
-    const figures: LoopFigures = { mean: 0, p99: 0, max: 0, utilization: 0 };
-    if (this.delay.count > 0) {
-      figures.mean = delayMs(this.delay.mean);
-      figures.p99 = delayMs(this.delay.percentile(99));
-      figures.max = delayMs(this.delay.max);
-    }
-    this.delay.reset();
+    const sorted = this.delays.sort((a, b) => a - b);
+    this.delays = [];
+    const figures: LoopFigures = {
+      mean: round(sorted.reduce((sum, d) => sum + d, 0) / sorted.length, 3),
+      p99: round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))], 3),
+      max: round(sorted[sorted.length - 1], 3),
+      utilization: 0,
+    };
     if (this.utilization) {
       const now = performance.eventLoopUtilization();
       figures.utilization = round(performance.eventLoopUtilization(now, this.utilization).utilization, 4);
@@ -46,7 +52,6 @@ export class RuntimeFigures {
   }
 
   stop(): void {
-    this.delay?.disable();
     this.observer?.disconnect();
   }
 
@@ -67,26 +72,12 @@ export class RuntimeFigures {
   }
 }
 
-function tryMonitorDelay(): ReturnType<typeof monitorEventLoopDelay> | null {
-  try {
-    const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
-    histogram.enable();
-    return histogram;
-  } catch {
-    return null;
-  }
-}
-
 function tryUtilization(): EventLoopUtilization | null {
   try {
     return performance.eventLoopUtilization();
   } catch {
     return null;
   }
-}
-
-function delayMs(ns: number): number {
-  return Number.isFinite(ns) ? Math.max(0, round(ns / 1e6 - RESOLUTION_MS, 3)) : 0;
 }
 
 export function round(value: number, digits: number): number {

@@ -7,7 +7,7 @@ import { readV8Heap } from '../probes/v8-heap';
 import { emptyPeaks, raisePeaks } from './peaks';
 import { RuntimeFigures } from './runtime-figures';
 
-/** V8 dies without a catchable error past its heap limit: act at 90 % while we still can. */
+/** V8 dies without a catchable error past its old generation's limit: act at 90 % while we still can. */
 export const PRESSURE_FRACTION = 0.9;
 
 export interface SamplerHooks {
@@ -30,7 +30,13 @@ export class Sampler {
   ) {}
 
   start(intervalMs: number, send: (sample: SampleMessage) => void): void {
-    this.timer = setInterval(() => send(this.sample()), intervalMs);
+    let due = Date.now() + intervalMs;
+    this.timer = setInterval(() => {
+      const now = Date.now();
+      this.runtime.noteTimerDelay(now - due);
+      due = now + intervalMs;
+      send(this.sample());
+    }, intervalMs);
     this.timer.unref();
   }
 
@@ -60,7 +66,7 @@ export class Sampler {
   }
 
   private checkMarks(sample: SampleMessage): void {
-    if (!this.pressureSeen && sample.heap.used >= PRESSURE_FRACTION * sample.heap.limit) {
+    if (!this.pressureSeen && sample.heap.oldUsed >= PRESSURE_FRACTION * sample.heap.oldLimit) {
       this.pressureSeen = true;
       this.hooks.onHeapPressure(sample);
     }

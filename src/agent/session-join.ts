@@ -10,6 +10,8 @@ export const SESSION_ID_ENV = 'QWEN_OTEL_SESSION_ID';
 /** Set for the collector's own process so the preload never instruments the observer. */
 export const OBSERVER_ENV = 'QWEN_OTEL_OBSERVER';
 export const COLLECTOR_PID_FILE = 'collector.pid';
+/** Same as in bin/qwen-otel: V8's memory reducer turns each idle wake-up into GC work. */
+const COLLECTOR_NODE_FLAGS = ['--no-memory-reducer', '--single-threaded-gc'];
 
 export interface SessionHandle {
   dir: string;
@@ -66,7 +68,7 @@ function startSidecar(collectorScript: string, dir: string): void {
   // child_process costs ~7.5 ms to load: only the session's creator needs it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { spawn } = require('node:child_process') as typeof import('node:child_process');
-  const child = spawn(process.execPath, [collectorScript, '--session-dir', dir, '--root-pid', String(process.pid)], {
+  const child = spawn(process.execPath, [...COLLECTOR_NODE_FLAGS, collectorScript, '--session-dir', dir, '--root-pid', String(process.pid)], {
     detached: true,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, [OBSERVER_ENV]: '1' },

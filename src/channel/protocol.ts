@@ -90,6 +90,7 @@ export interface AccountingMessage {
   values: Attributes;
 }
 
+/** The old generation passed 90 % of its limit (sent once per process). */
 export interface PressureMessage {
   k: 'pressure';
   t: number;
@@ -122,6 +123,8 @@ export interface FinalMessage {
 export interface ProcessPeaks {
   rss: number;
   heapUsed: number;
+  /** Old generation in use: compared to its limit for the out-of-memory risk. */
+  oldUsed: number;
   heapTotal: number;
   external: number;
   arrayBuffers: number;

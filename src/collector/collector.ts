@@ -13,7 +13,7 @@ import { commandPackage, resolveIdentity, type RunIdentity } from '../session/id
 import { createLinuxProcReader } from '../session/proc-reader';
 import { buildRecord, type ObserverFigures, type RunEnd } from '../session/record';
 import { Session } from '../session/session';
-import { readExitCode, rootGone } from './end-watch';
+import { processExists, readExitCode } from './end-watch';
 import { summaryLine } from './summary';
 
 export interface CollectorOptions {
@@ -57,6 +57,7 @@ export class Collector {
         observerPids: new Set(options.mode === 'run' ? [process.pid, options.rootPid] : [process.pid]),
         timelinePoints: config.timelinePoints,
         spanAttributes: { 'qwen_otel.session.id': options.sessionId },
+        onHeapPressure: () => this.writeRecord({ at: Date.now(), exitCode: null, signal: null, complete: false }),
       },
       createLinuxProcReader(),
     );
@@ -102,8 +103,15 @@ export class Collector {
       this.lastSpanExport = Date.now();
       this.telemetry.sendSpans();
     }
-    const wrapperDone = this.options.mode === 'run' && this.exitCodeFromWrapper() !== null;
-    if (wrapperDone || rootGone(this.options.rootPid)) this.onRootGone();
+    if (this.runOver()) this.onRootGone();
+  }
+
+  /** The wrapper wrote the exit code, or the root is gone (a zombie counts: the tree ended it). */
+  private runOver(): boolean {
+    const { mode, rootPid } = this.options;
+    if (mode === 'run' && this.exitCodeFromWrapper() !== null) return true;
+    if (!processExists(rootPid)) return true;
+    return mode === 'sidecar' && !this.session.tree.live.has(rootPid) && this.session.processes().some((p) => p.pid === rootPid);
   }
 
   private poll(): void {
@@ -129,7 +137,7 @@ export class Collector {
       });
       // Where this session serves its metrics, for scripts and the bench harness.
       if (this.telemetry.metricsUrl) writeFileSync(path.join(this.options.sessionDir, METRICS_URL_FILE), this.telemetry.metricsUrl);
-      this.session.listen({ ...(this.telemetry as Telemetry).listener, onPressure: () => this.writeRecord({ at: Date.now(), exitCode: null, signal: null, complete: false }) });
+      this.session.listen(this.telemetry.listener);
       // Run the record's code once now, while the CLI runs, so the exit path does not pay for
       // compiling it (~2 ms, measured).
       buildRecord(this.session, this.identity, { at: Date.now(), exitCode: null, signal: null, complete: false }, this.observerFigures());

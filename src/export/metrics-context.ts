@@ -64,7 +64,6 @@ export function registerContextMetrics(meter: Meter, session: Session): SessionL
         if ('durationMs' in v) duration.record(num(v, 'durationMs') / 1000, modelAttributes(v));
       }
     },
-    onPressure(): void {},
   };
 }
 

@@ -31,8 +31,8 @@ export function registerMemoryMetrics(meter: Meter, session: Session): void {
 
   gauge(meter, 'qwen_otel.tree.memory.usage', "Sum of the RSS of every process in the CLI's tree, now", (r) =>
     r.observe(session.latest?.total ?? 0));
-  gauge(meter, 'qwen_otel.tree.memory.peak', 'Process-tree RSS peak: the larger of the sampled concurrent peak and any one process\'s VmHWM', (r) =>
-    r.observe(Math.max(session.peak.sampled, ...everyone().map((e) => e.hwm))));
+  gauge(meter, 'qwen_otel.tree.memory.peak', 'Process-tree RSS peak: the best lower bound from sampled sums and the processes\' high-water marks', (r) =>
+    r.observe(Math.max(session.peakBound, ...everyone().map((e) => e.hwm))));
   gauge(meter, 'qwen_otel.tree.memory.peak.sampled', 'Largest sum of RSS across the tree seen in one sample', (r) =>
     r.observe(session.peak.sampled));
   gauge(meter, 'qwen_otel.tree.memory.role_peak', 'Largest sampled RSS sum of the processes with this role', (r) => {

@@ -9,6 +9,11 @@ export function registerObserverMetrics(meter: Meter, session: Session): void {
     .addCallback((r) => r.observe(process.memoryUsage.rss(), component));
   meter.createObservableGauge('qwen_otel.observer.memory.peak', { unit: 'By', description: "qwen-otel's own peak RSS (the collector process)" })
     .addCallback((r) => r.observe(process.resourceUsage().maxRSS * 1024, component));
+  meter.createObservableGauge('qwen_otel.observer.heap.used', { unit: 'By', description: "The collector's V8 heap in use (after a full GC when the collector runs with --expose-gc, as in the soak benchmark)" })
+    .addCallback((r) => {
+      (globalThis as { gc?: () => void }).gc?.();
+      r.observe(process.memoryUsage().heapUsed, component);
+    });
   meter.createObservableCounter('qwen_otel.observer.cpu.time', { unit: 's', description: 'CPU time qwen-otel spent: the collector, and sampling inside instrumented processes' })
     .addCallback((r) => {
       const cpu = process.cpuUsage();

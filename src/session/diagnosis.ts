@@ -63,7 +63,7 @@ export function bucketTotal(b: Buckets): number {
 
 export interface DiagnosisInput {
   buckets: Buckets;
-  /** The highest heap-used / heap-limit ratio any instrumented process reached, with its role. */
+  /** The highest old-generation-used / its-limit ratio any instrumented process reached, with its role. */
   heapLimitRatio: { ratio: number; role: string } | null;
 }
 
@@ -74,7 +74,7 @@ export function diagnose({ buckets: b, heapLimitRatio }: DiagnosisInput): Diagno
   const share = (part: number): string => `${mib(part)} MiB (${total > 0 ? Math.round((100 * part) / total) : 0} %)`;
   const at = `of the ${mib(total)} MiB tree peak`;
   if (heapLimitRatio && heapLimitRatio.ratio >= 0.75) {
-    return { class: 'heap-limit', buckets: b, reason: `V8 heap used reached ${Math.round(heapLimitRatio.ratio * 100)} % of its limit in ${heapLimitRatio.role}: close to an out-of-memory crash` };
+    return { class: 'heap-limit', buckets: b, reason: `the V8 old generation reached ${Math.round(heapLimitRatio.ratio * 100)} % of its limit in ${heapLimitRatio.role}: close to an out-of-memory crash` };
   }
   if (total < 64 * MiB) return { class: 'low', buckets: b, reason: `the tree peaked at ${mib(total)} MiB` };
   if (children >= 0.4 * total) {

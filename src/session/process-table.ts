@@ -17,11 +17,19 @@ export interface ProcessEntry {
   rss: number;
   /** Largest RSS sampled. */
   rssPeak: number;
+  /** RSS and high-water mark at the previous tree sample (0 before the first). */
+  prevRss: number;
+  prevHwm: number;
   /** Memory when first seen, for the process span's start. */
   firstRss: number | null;
   firstHeapUsed: number | null;
   /** The kernel's high-water mark, the largest read (from /proc while alive, or the agent's last word). */
   hwm: number;
+  /** Tree samples that saw it; a hash of its command line (never the text), to notice an exec. */
+  samples: number;
+  argvHash: number;
+  /** Seen between fork and exec: a copy of its parent, not counted in sums until it execs. */
+  preExec: boolean;
   hello: HelloMessage | null;
   /** Largest figures in the agent's samples. */
   peaks: ProcessPeaks;

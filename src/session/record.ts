@@ -45,7 +45,7 @@ export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd
     model: t.model,
     exit: exitFigures(root, end),
     tree: {
-      rss_peak_bytes: Math.max(session.peak.sampled, hwmMax),
+      rss_peak_bytes: Math.max(session.peakBound, hwmMax),
       rss_peak_sampled_bytes: session.peak.sampled,
       hwm_max_bytes: hwmMax,
       processes_peak: Math.max(0, ...session.timeline.snapshot().map((p) => p.processes)),
@@ -87,9 +87,9 @@ export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd
 export function diagnoseSession(session: Session): Diagnosis {
   let heapLimitRatio: { ratio: number; role: string } | null = null;
   for (const p of session.processes()) {
-    const limit = p.latest?.heap.limit ?? 0;
+    const limit = p.latest?.heap.oldLimit ?? 0;
     if (limit <= 0) continue;
-    const ratio = processPeaks(p).heapUsed / limit;
+    const ratio = processPeaks(p).oldUsed / limit;
     if (!heapLimitRatio || ratio > heapLimitRatio.ratio) heapLimitRatio = { ratio, role: p.role };
   }
   return diagnose({ buckets: session.peak.buckets, heapLimitRatio });
@@ -104,6 +104,7 @@ export function processPeaks(p: ProcessEntry): ProcessPeaks {
   return {
     rss: Math.max(p.peaks.rss, theirs.rss),
     heapUsed: Math.max(p.peaks.heapUsed, theirs.heapUsed),
+    oldUsed: Math.max(p.peaks.oldUsed, theirs.oldUsed ?? 0),
     heapTotal: Math.max(p.peaks.heapTotal, theirs.heapTotal),
     external: Math.max(p.peaks.external, theirs.external),
     arrayBuffers: Math.max(p.peaks.arrayBuffers, theirs.arrayBuffers),
@@ -134,6 +135,8 @@ function v8Figures(instrumented: ProcessEntry[]): Record<string, unknown> {
     array_buffers_peak_bytes: max((p) => p.arrayBuffers),
     malloced_peak_bytes: max((p) => p.malloced),
     heap_size_limit_bytes: Math.max(0, ...instrumented.map((p) => p.latest?.heap.limit ?? 0)),
+    old_generation_used_peak_bytes: max((p) => p.oldUsed),
+    old_generation_limit_bytes: Math.max(0, ...instrumented.map((p) => p.latest?.heap.oldLimit ?? 0)),
     heap_space_used_peak_bytes: spaces,
   };
 }

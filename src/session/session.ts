@@ -7,8 +7,8 @@ import { type AccountingTotals, applyAccounting, emptyTotals } from './accountin
 import { breakdown, type Buckets, emptyBuckets } from './diagnosis';
 import type { ProcReader } from './proc-reader';
 import { applyFinal, applySample, isInstrumented, type ProcessEntry } from './process-table';
-import { SpanBook } from './spans';
-import { Timeline } from './timeline';
+import { type MemoryPoint, SpanBook, type SpanRecord } from './spans';
+import { Timeline, type TimelinePoint } from './timeline';
 import { type TreeSample, TreeSampler } from './tree-sampler';
 
 export interface SessionOptions {
@@ -19,12 +19,14 @@ export interface SessionOptions {
   observerPids: Set<number>;
   timelinePoints: number;
   spanAttributes: Record<string, string>;
+  /** A process's heap neared its limit: the run record should be written now. */
+  onHeapPressure?: (entry: ProcessEntry) => void;
 }
 
+/** What the metrics side wants to hear as messages arrive. */
 export interface SessionListener {
   onSample(entry: ProcessEntry, sample: SampleMessage): void;
   onAccount(entry: ProcessEntry, message: AccountingMessage): void;
-  onPressure(entry: ProcessEntry): void;
 }
 
 /** Spans for processes we only saw from outside are capped (a build can spawn thousands). */
@@ -40,6 +42,8 @@ export class Session {
   /** ms since the epoch: the collector's start, or the first process's if that was earlier. */
   start: number;
   peak = { sampled: 0, at: 0, buckets: emptyBuckets() as Buckets, processes: 0 };
+  /** The best lower bound on the tree's peak: sampled sums, and high-water marks between samples. */
+  peakBound = 0;
   readonly rolePeaks = Object.fromEntries(PROCESS_ROLES.map((r) => [r, 0])) as Record<ProcessRole, number>;
   snapshots = 0;
   private readonly closed: ProcessEntry[] = [];
@@ -67,6 +71,7 @@ export class Session {
     const sample = this.tree.sample(now, agentPids);
     this.latest = sample;
     for (const entry of this.tree.ended.splice(0)) this.closeProcess(entry);
+    this.peakBound = Math.max(this.peakBound, sample.total, sample.hwmBound, ...sample.alive.map((e) => e.hwm));
     if (sample.total > this.peak.sampled) {
       this.peak = { sampled: sample.total, at: now, buckets: breakdown(sample.alive), processes: sample.count };
     }
@@ -93,7 +98,8 @@ export class Session {
     const points = this.timeline.snapshot();
     const first = points[0];
     const last = points[points.length - 1];
-    this.spans.closeWith(this.spans.session, now, { treeRss: first?.treeRss ?? null }, { treeRss: last?.treeRss ?? null });
+    const point = (p: TimelinePoint | undefined): MemoryPoint => (p ? { rss: p.rootRss, heapUsed: p.heapUsed, treeRss: p.treeRss } : { treeRss: null });
+    this.spans.closeWith(this.spans.session, now, point(first), point(last));
   }
 
   private applyOne(entry: ProcessEntry, message: AgentMessage): void {
@@ -101,6 +107,7 @@ export class Session {
       case 'hello':
         entry.hello = message;
         this.noteStart(message.origin);
+        this.tree.adopt(entry, message.ppid);
         if (message.role) entry.role = message.role;
         break;
       case 'sample':
@@ -108,10 +115,10 @@ export class Session {
         this.listener?.onSample(entry, message);
         break;
       case 'start':
-        this.spans.start(entry.pid, message, entry.spanId, this.treeRssAt(message.t));
+        this.spans.start(entry.pid, message, entry.spanId);
         break;
       case 'end':
-        this.spans.end(entry.pid, message, this.treeRssAt(message.t));
+        this.spans.end(entry.pid, message);
         break;
       case 'account':
         applyAccounting(this.totals, message);
@@ -119,7 +126,7 @@ export class Session {
         break;
       case 'pressure':
         entry.pressure = true;
-        this.listener?.onPressure(entry);
+        this.options.onHeapPressure?.(entry);
         break;
       case 'snapshot':
         this.snapshots += 1;
@@ -139,8 +146,9 @@ export class Session {
     }
   }
 
-  private treeRssAt(t: number): number | null {
-    return this.timeline.nearest(t)?.treeRss ?? null;
+  /** Spans ready to export; tree RSS at a phase's edges comes from the nearest tree sample. */
+  takeFinishedSpans(): SpanRecord[] {
+    return this.spans.takeFinished((t) => this.timeline.nearest(t)?.treeRss ?? null);
   }
 
   private closeProcess(entry: ProcessEntry): void {
@@ -157,7 +165,7 @@ export class Session {
         parentSpanId: this.parentSpanOf(entry),
         name: `process ${entry.role}`,
         start,
-        attributes: processAttributes(entry),
+        attributes: { ...processAttributes(entry), 'qwen_otel.session.id': this.options.id },
       },
       end,
       { rss: entry.firstRss ?? entry.rss, heapUsed: entry.firstHeapUsed ?? undefined, treeRss: first?.treeRss ?? null },

@@ -9,6 +9,8 @@ export interface SpanRecord {
   start: number;
   end: number | null;
   attributes: Attributes;
+  /** Phase boundaries whose tree RSS is looked up when the span leaves (samples may come later). */
+  treeAt?: { start: number; end: number };
 }
 
 export interface MemoryPoint extends Partial<SpanMemory> {
@@ -33,24 +35,25 @@ export class SpanBook {
     this.session = { spanId: newSpanId(), parentSpanId: null, name: 'session', start, end: null, attributes };
   }
 
-  start(pid: number, message: SpanStartMessage, parentSpanId: string, treeRss: number | null): void {
+  start(pid: number, message: SpanStartMessage, parentSpanId: string): void {
     const record: SpanRecord = {
       spanId: this.newSpanId(),
       parentSpanId: (message.parent !== null && this.open.get(key(pid, message.parent))?.spanId) || parentSpanId,
       name: message.name,
       start: message.t,
       end: null,
-      attributes: { ...message.attrs, ...memoryAttributes('start', { ...message.mem, treeRss }) },
+      attributes: { ...message.attrs, ...memoryAttributes('start', { ...message.mem, treeRss: null }) },
+      treeAt: { start: message.t, end: message.t },
     };
     this.open.set(key(pid, message.id), record);
   }
 
-  end(pid: number, message: SpanEndMessage, treeRss: number | null): void {
+  end(pid: number, message: SpanEndMessage): void {
     const record = this.open.get(key(pid, message.id));
     if (!record) return;
     this.open.delete(key(pid, message.id));
-    Object.assign(record.attributes, message.attrs, memoryAttributes('end', { ...message.mem, treeRss }));
-    addDeltas(record.attributes);
+    Object.assign(record.attributes, message.attrs, memoryAttributes('end', { ...message.mem, treeRss: null }));
+    if (record.treeAt) record.treeAt.end = message.t;
     this.finish(record, message.t);
   }
 
@@ -61,7 +64,6 @@ export class SpanBook {
       end: null,
       attributes: { ...record.attributes, ...memoryAttributes('start', first), ...memoryAttributes('end', last) },
     };
-    addDeltas(closed.attributes);
     this.finish(closed, end);
   }
 
@@ -71,13 +73,22 @@ export class SpanBook {
       if (pid !== null && !k.startsWith(`${pid}:`)) continue;
       this.open.delete(k);
       record.attributes['qwen_otel.span.unfinished'] = true;
+      if (record.treeAt) record.treeAt.end = at;
       this.finish(record, at);
     }
   }
 
-  takeFinished(): SpanRecord[] {
+  /** Finished spans, their tree RSS filled in from the samples around their boundaries. */
+  takeFinished(treeRssAt: (t: number) => number | null): SpanRecord[] {
     const taken = this.pending;
     this.pending = [];
+    for (const record of taken) {
+      if (record.treeAt) {
+        Object.assign(record.attributes, memoryAttributes('start', { treeRss: treeRssAt(record.treeAt.start) }), memoryAttributes('end', { treeRss: treeRssAt(record.treeAt.end) }));
+        delete record.treeAt;
+      }
+      addDeltas(record.attributes);
+    }
     return taken;
   }
 

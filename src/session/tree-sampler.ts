@@ -1,10 +1,9 @@
 // Samples the process tree rooted at the CLI: who is alive, their RSS and high-water marks, and
 // their roles. Processes that vanish mid-walk are fine; a reused pid is told apart by start time.
 import { PROCESS_ROLES, type ProcessRole } from '../config';
-import { findPackageDir } from '../agent/identity';
-import { classifyRole } from '../probes/roles';
 import { descendantsViaChildren, descendantsViaParents } from '../probes/process-tree';
 import type { ProcReader } from './proc-reader';
+import { argvHashOf, identify } from './process-identity';
 import type { ProcessEntry } from './process-table';
 import { emptyPeaks } from '../agent/peaks';
 
@@ -21,6 +20,12 @@ export type RoleFigures = Record<ProcessRole, { rss: number; count: number }>;
 export interface TreeSample {
   t: number;
   total: number;
+  /**
+   * A lower bound on the tree's peak between the previous sample and this one: a process whose
+   * high-water mark rose peaked in between, while the others held at least the smaller of their
+   * two sampled RSS values. Catches a spike the sampler itself missed.
+   */
+  hwmBound: number;
   rootRss: number;
   count: number;
   byRole: RoleFigures;
@@ -29,6 +34,12 @@ export interface TreeSample {
 
 /** startTicks of a process known only from its agent (no /proc here): its own reports end it. */
 const AGENT_ONLY = -1;
+
+/**
+ * A new process is checked for an exec during its first samples: seen between fork and exec it
+ * is a copy of its parent (same command line, the parent's RSS counted twice, FACTS §2c).
+ */
+const EXEC_WATCH_SAMPLES = 3;
 
 /** Every this many samples, children of every thread are read, not only the main thread's. */
 const ALL_THREADS_EVERY = 10;
@@ -74,6 +85,16 @@ export class TreeSampler {
     return this.live.get(pid) ?? this.refresh(pid, now) ?? this.placeholder(pid, now);
   }
 
+  /**
+   * An agent said hello. A process that ended before any tree sample saw it (a short CLI, or a
+   * collector that started late) gets its parent and role from what the agent told.
+   */
+  adopt(entry: ProcessEntry, ppid: number): void {
+    if (entry.startTicks !== AGENT_ONLY) return;
+    entry.parentPid = ppid;
+    entry.role = this.isRoot(entry.pid, ppid) ? 'cli' : 'other';
+  }
+
   end(entry: ProcessEntry, at: number): void {
     if (entry.ended !== null) return;
     entry.ended = at;
@@ -86,7 +107,10 @@ export class TreeSampler {
     const { rootPid } = this.options;
     if (!this.reader.childrenSupported) return descendantsViaParents(rootPid, this.reader.parents());
     const allThreads = this.ticks % ALL_THREADS_EVERY === 1;
+    const { observerPids } = this.options;
     return descendantsViaChildren(rootPid, (pid) => {
+      // qwen-otel's own processes, and whatever they start, are not the CLI's.
+      if (observerPids.has(pid) && pid !== rootPid) return [];
       if (!allThreads && !this.threadForkers.has(pid)) return this.reader.children(pid, false);
       const all = this.reader.children(pid, true);
       const main = this.reader.children(pid, false);
@@ -110,7 +134,12 @@ export class TreeSampler {
       }
     }
     entry ??= this.create(pid, status.ppid, status.name, now);
+    if (entry.samples < EXEC_WATCH_SAMPLES || entry.name !== status.name) this.watchExec(entry, status.name);
+    entry.samples += 1;
+    if (entry.samples >= EXEC_WATCH_SAMPLES) entry.preExec = false;
     entry.lastSeen = now;
+    entry.prevRss = entry.rss;
+    entry.prevHwm = entry.hwm;
     entry.rss = status.rssBytes;
     entry.firstRss ??= status.rssBytes;
     entry.rssPeak = Math.max(entry.rssPeak, status.rssBytes);
@@ -119,20 +148,38 @@ export class TreeSampler {
   }
 
   private create(pid: number, ppid: number, name: string, now: number): ProcessEntry {
-    const isRoot = this.options.rootIsObserver ? ppid === this.options.rootPid : pid === this.options.rootPid;
-    const argv = (this.reader.cmdline(pid) ?? []).map((arg, i) => (i < 4 && arg.includes('/') ? this.reader.realpath(arg) : arg));
-    if (isRoot && this.cliPackageDir === null) this.cliPackageDir = rootPackageDir(argv);
-    const role = classifyRole({
-      argv,
-      name,
-      isRoot,
-      parentRole: this.live.get(ppid)?.role ?? null,
-      cliPackageDir: this.cliPackageDir,
-    });
-    const entry = blankEntry(pid, ppid, name, role, now, this.options.newSpanId());
+    const isRoot = this.isRoot(pid, ppid);
+    const parent = this.live.get(ppid);
+    const seen = identify(this.reader, pid, name, { isRoot, parentRole: parent?.role ?? null, cliPackageDir: this.cliPackageDir });
+    if (isRoot && this.cliPackageDir === null) this.cliPackageDir = seen.packageDir;
+    const entry = blankEntry(pid, ppid, name, seen.role, now, this.options.newSpanId());
+    entry.argvHash = seen.argvHash;
+    entry.preExec = !isRoot && parent !== undefined && parent.argvHash === seen.argvHash && parent.name === name;
     entry.startTicks = this.reader.stat(pid)?.startTicks ?? 0;
     this.live.set(pid, entry);
     return entry;
+  }
+
+  /** The CLI the user started: the wrapper's child, or (sidecar) the first instrumented process. */
+  private isRoot(pid: number, ppid: number): boolean {
+    return this.options.rootIsObserver ? ppid === this.options.rootPid : pid === this.options.rootPid;
+  }
+
+  /** After an exec the process is a new program: new role, and the kernel restarts its high-water mark. */
+  private watchExec(entry: ProcessEntry, name: string): void {
+    const argvHash = argvHashOf(this.reader, entry.pid);
+    if (argvHash === entry.argvHash && name === entry.name) return;
+    const isRoot = this.isRoot(entry.pid, entry.parentPid);
+    const seen = identify(this.reader, entry.pid, name, { isRoot, parentRole: this.live.get(entry.parentPid)?.role ?? null, cliPackageDir: this.cliPackageDir });
+    if (isRoot) this.cliPackageDir = seen.packageDir ?? this.cliPackageDir;
+    entry.name = name;
+    entry.argvHash = seen.argvHash;
+    entry.preExec = false;
+    if (!entry.hello?.role) entry.role = seen.role;
+    // The agent, if one has spoken, runs in the new program: its figures stay.
+    entry.hwm = entry.latest?.mem.hwm ?? 0;
+    entry.rssPeak = entry.peaks.rss;
+    entry.firstRss = entry.hello ? entry.firstRss : null;
   }
 
   private placeholder(pid: number, now: number): ProcessEntry {
@@ -148,23 +195,30 @@ export class TreeSampler {
     let rootRss = 0;
     const alive = [...this.live.values()];
     for (const entry of alive) {
+      if (entry.preExec) continue;
       total += entry.rss;
       byRole[entry.role].rss += entry.rss;
       byRole[entry.role].count += 1;
       if (entry.role === 'cli') rootRss = Math.max(rootRss, entry.rss);
     }
-    return { t: now, total, rootRss, count: alive.length, byRole, alive };
+    return { t: now, total, hwmBound: hwmBound(alive), rootRss, count: alive.length, byRole, alive };
   }
 }
 
-function rootPackageDir(argv: string[]): string | null {
-  const script = argv.slice(1).find((arg) => arg.startsWith('/'));
-  return findPackageDir(script ?? argv[0] ?? '');
+function hwmBound(everyone: ProcessEntry[]): number {
+  const alive = everyone.filter((e) => !e.preExec);
+  const held = (e: ProcessEntry): number => Math.min(e.prevRss, e.rss);
+  const othersHeld = alive.reduce((sum, e) => sum + held(e), 0);
+  let bound = 0;
+  for (const entry of alive) {
+    if (entry.hwm > entry.prevHwm) bound = Math.max(bound, entry.hwm + othersHeld - held(entry));
+  }
+  return bound;
 }
 
 function blankEntry(pid: number, ppid: number, name: string, role: ProcessRole, now: number, spanId: string): ProcessEntry {
   return {
     pid, startTicks: 0, name, parentPid: ppid, role, firstSeen: now, lastSeen: now, ended: null,
-    rss: 0, rssPeak: 0, firstRss: null, firstHeapUsed: null, hwm: 0, hello: null, peaks: emptyPeaks(), latest: null, final: null, endNote: null, pressure: false, spanId,
+    rss: 0, rssPeak: 0, prevRss: 0, prevHwm: 0, firstRss: null, firstHeapUsed: null, hwm: 0, samples: 0, argvHash: 0, preExec: false, hello: null, peaks: emptyPeaks(), latest: null, final: null, endNote: null, pressure: false, spanId,
   };
 }

@@ -1,0 +1,88 @@
+// `npm run bench:overhead`: what qwen-otel costs the CLI it watches.
+//   --only qwen,off,tree,cpu,soak   which parts (default: qwen,off,tree,cpu)
+//   --rounds N                      Qwen rounds after a warm-up (default 10)
+//   --variants plain,qwen-otel,...  Qwen variants (default plain,qwen-otel,naive)
+//   --soak-minutes N                soak length (default 15)
+//   --out DIR                       where the JSON and Markdown reports go (default bench-results)
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { measureCpuShare } from './cpu-share';
+import { measureOffStart } from './off-start';
+import { qwenReport } from './qwen-report';
+import { runQwenRounds } from './qwen-rounds';
+import { runSoak } from './soak';
+import { measureTreeSample } from './tree-cost';
+import { VARIANTS, type VariantName } from './variants';
+
+interface Options {
+  only: string[];
+  rounds: number;
+  variants: VariantName[];
+  soakMinutes: number;
+  out: string;
+}
+
+function parseOptions(argv: string[]): Options {
+  const value = (flag: string, fallback: string): string => {
+    const i = argv.indexOf(flag);
+    return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
+  };
+  const variants = value('--variants', 'plain,qwen-otel,naive').split(',') as VariantName[];
+  const bad = variants.filter((v) => !VARIANTS.includes(v));
+  if (bad.length > 0 || !variants.includes('plain')) throw new Error(`--variants takes plain plus any of ${VARIANTS.join(', ')}; got ${bad.join(', ') || 'no plain'}`);
+  const rounds = Number(value('--rounds', '10'));
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds takes a whole number >= 1; got ${value('--rounds', '')}`);
+  return {
+    only: value('--only', 'qwen,off,tree,cpu').split(','),
+    rounds,
+    variants,
+    soakMinutes: Number(value('--soak-minutes', '15')),
+    out: value('--out', 'bench-results'),
+  };
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const progress = (line: string): void => {
+    process.stderr.write(process.stderr.isTTY ? `\r\x1b[K${line}` : `${line}\n`);
+  };
+  const sections: string[] = [`# qwen-otel observer effect (${new Date().toISOString()}, node ${process.version})`];
+  const results: Record<string, unknown> = {};
+  if (options.only.includes('off')) {
+    const off = await measureOffStart(progress);
+    results.off = off.data;
+    sections.push(off.markdown);
+  }
+  if (options.only.includes('tree')) {
+    const tree = await measureTreeSample(progress);
+    results.tree = tree.data;
+    sections.push(tree.markdown);
+  }
+  if (options.only.includes('cpu')) {
+    const cpu = await measureCpuShare(progress);
+    results.cpu = cpu.data;
+    sections.push(cpu.markdown);
+  }
+  if (options.only.includes('qwen')) {
+    const runs = await runQwenRounds(options.variants, options.rounds, progress);
+    results.qwen = runs;
+    sections.push(qwenReport(runs, options.variants));
+  }
+  if (options.only.includes('soak')) {
+    const soak = await runSoak(options.soakMinutes, progress);
+    results.soak = soak.data;
+    sections.push(soak.markdown);
+  }
+  progress('');
+  const markdown = sections.join('\n\n');
+  mkdirSync(options.out, { recursive: true });
+  const stem = path.join(options.out, `overhead-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  writeFileSync(`${stem}.json`, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(`${stem}.md`, `${markdown}\n`);
+  process.stdout.write(`\n${markdown}\n\nsaved ${stem}.json and ${stem}.md\n`);
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`\nbench:overhead: ${error.message}\n`);
+  process.exitCode = 1;
+});

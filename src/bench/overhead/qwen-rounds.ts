@@ -1,0 +1,146 @@
+// The observer effect on real Qwen Code 0.15.10: the same task, variants alternated within each
+// round, measured from outside the same way for every variant (a 20 ms /proc scan keeps each
+// process's VmHWM), and whether each instrumented run delivered its final figures.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startModelServer } from '../model-server/server';
+import { runCommand } from '../run-command';
+import { startTelemetrySink, type TelemetrySink } from '../sink';
+import { installCli } from '../targets/install';
+import { qwenInvocation } from '../targets/qwen';
+import { watchTree, type WatchedProcess } from '../tree-watch';
+import { launch, type VariantName } from './variants';
+
+export const QWEN_SPEC = '@qwen-code/qwen-code@0.15.10';
+
+export interface QwenRun {
+  round: number;
+  variant: VariantName;
+  ok: boolean;
+  wallMs: number;
+  parentHwm: number;
+  workerHwm: number;
+  treePeak: number;
+  /** null for the plain run; otherwise whether the final figures arrived (record, push, trace). */
+  delivered: boolean | null;
+  resultText: string;
+}
+
+export async function runQwenRounds(variants: VariantName[], rounds: number, progress: (line: string) => void): Promise<QwenRun[]> {
+  const cli = await installCli(QWEN_SPEC);
+  const server = await startModelServer();
+  const sink = await startTelemetrySink();
+  const runs: QwenRun[] = [];
+  const total = (rounds + 1) * variants.length;
+  const began = Date.now();
+  try {
+    for (let round = 0; round <= rounds; round += 1) {
+      // Round 0 warms the page cache and is not counted. Rotating the order spreads drift.
+      const order = variants.map((_, i) => variants[(i + round) % variants.length]);
+      for (const variant of order) {
+        const done = runs.length + 1 + (round === 0 ? 0 : variants.length);
+        progress(progressLine(done, total, round, variant, began));
+        const run = await runOnce(round, variant, cli.binPath('qwen'), server.url, sink);
+        if (round > 0) runs.push(run);
+      }
+    }
+  } finally {
+    await server.close();
+    await sink.close();
+  }
+  return runs;
+}
+
+async function runOnce(round: number, variant: VariantName, qwen: string, baseUrl: string, sink: TelemetrySink): Promise<QwenRun> {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'qo-home-'));
+  const cwd = mkdtempSync(path.join(os.tmpdir(), 'qo-work-'));
+  const runId = `r${round}-${variant}-${Date.now()}`;
+  const recordFile = path.join(home, 'runs.jsonl');
+  const inv = qwenInvocation({ baseUrl, prompt: 'Run the two commands, then say done.', home });
+  const env = {
+    ...inv.env,
+    QWEN_OTEL_RECORD_FILE: recordFile,
+    QWEN_OTEL_PUSHGATEWAY_URL: sink.url,
+    QWEN_OTEL_WORKLOAD: runId,
+    QWEN_OTEL_PROMETHEUS_PORT: '0',
+    OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+    OTEL_RESOURCE_ATTRIBUTES: `bench.run=${runId}`,
+  };
+  const { command, args, env: launchEnv } = launch(variant, qwen, inv.args, env);
+  let watch: ReturnType<typeof watchTree> | null = null;
+  const result = await runCommand(command, args, {
+    env: launchEnv,
+    cwd,
+    timeoutMs: 120_000,
+    onSpawn: (pid) => (watch = watchTree(pid, 20, isObserver)),
+  });
+  const tree = watch as ReturnType<typeof watchTree> | null;
+  tree?.stop();
+  const qwenProcesses = (tree?.processes() ?? []).filter(isQwenNode);
+  const parent = qwenProcesses.find((p) => !qwenProcesses.some((q) => q.pid === p.ppid));
+  const worker = qwenProcesses.find((p) => p.ppid === parent?.pid);
+  const run: QwenRun = {
+    round,
+    variant,
+    ok: result.code === 0,
+    wallMs: result.wallMs,
+    parentHwm: parent?.hwm ?? NaN,
+    workerHwm: worker?.hwm ?? NaN,
+    treePeak: tree?.peak() ?? NaN,
+    delivered: variant === 'plain' ? null : await waitForDelivery(variant, runId, recordFile, sink),
+    resultText: resultOf(result.stdout),
+  };
+  rmSync(home, { recursive: true, force: true });
+  rmSync(cwd, { recursive: true, force: true });
+  return run;
+}
+
+function isQwenNode(p: WatchedProcess): boolean {
+  return p.name === 'node' && !isObserver(p) && p.argv.some((a) => a.includes('@qwen-code') || a.endsWith('/qwen'));
+}
+
+/** qwen-otel's own processes: the `run` wrapper and the collector. */
+function isObserver(p: WatchedProcess): boolean {
+  return p.name === 'qwen-otel' || p.argv.some((a) => a.endsWith('collector/main.js'));
+}
+
+/** `qwen-otel run` has delivered when it returns; a sidecar or an exit hook gets 1.5 s. */
+async function waitForDelivery(variant: VariantName, runId: string, recordFile: string, sink: TelemetrySink): Promise<boolean> {
+  const deadline = Date.now() + (variant === 'qwen-otel' ? 0 : 1500);
+  for (;;) {
+    if (delivered(variant, runId, recordFile, sink)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function delivered(variant: VariantName, runId: string, recordFile: string, sink: TelemetrySink): boolean {
+  const traced = sink.spans.some((s) => s.resource['bench.run'] === runId);
+  if (variant === 'naive') return traced;
+  const pushed = sink.pushes.some((p) => p.path.includes(Buffer.from(runId).toString('base64url')));
+  let record: { processes?: Array<{ instrumented: boolean; end_reason: string | null }> } = {};
+  try {
+    record = JSON.parse(readFileSync(recordFile, 'utf8').trim().split('\n').pop() ?? '{}');
+  } catch {
+    return false;
+  }
+  const finals = (record.processes ?? []).filter((p) => p.instrumented && p.end_reason === 'exit').length;
+  return finals >= 2 && pushed && traced;
+}
+
+/** Qwen's JSON output ends with a result entry; its text is what the user sees. */
+function resultOf(stdout: string): string {
+  try {
+    const entries = JSON.parse(stdout) as Array<{ type?: string; result?: string }>;
+    return entries.find((e) => e.type === 'result')?.result ?? '';
+  } catch {
+    return '(not JSON)';
+  }
+}
+
+function progressLine(done: number, total: number, round: number, variant: string, began: number): string {
+  const elapsed = (Date.now() - began) / 1000;
+  const eta = done > 1 ? ((elapsed / (done - 1)) * (total - done + 1)).toFixed(0) : '?';
+  return `run ${done}/${total}  round ${round === 0 ? 'warm-up' : round}  ${variant.padEnd(9)}  elapsed ${elapsed.toFixed(0)} s  ETA ${eta} s`;
+}

@@ -1,0 +1,100 @@
+// A local stand-in for the backends, used by tests and benchmarks to see what was delivered:
+// OTLP/HTTP JSON traces (POST /v1/traces), OTLP metrics (POST /v1/metrics, counted) and
+// Pushgateway pushes (PUT /metrics/job/...). It keeps what arrives as plain data.
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ReceivedSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | null;
+  name: string;
+  startMs: number;
+  endMs: number;
+  attributes: Record<string, string | number | boolean>;
+  resource: Record<string, string | number | boolean>;
+}
+
+export interface ReceivedPush {
+  path: string;
+  body: string;
+}
+
+export interface TelemetrySink {
+  url: string;
+  spans: ReceivedSpan[];
+  pushes: ReceivedPush[];
+  metricExports: number;
+  close(): Promise<void>;
+}
+
+type OtlpValue = { stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean };
+type OtlpAttribute = { key: string; value: OtlpValue };
+
+export async function startTelemetrySink(): Promise<TelemetrySink> {
+  const sink: TelemetrySink = { url: '', spans: [], pushes: [], metricExports: 0, close: async () => undefined };
+  const server = createServer((req, res) => {
+    void readBody(req).then((body) => {
+      if (req.method === 'POST' && req.url === '/v1/traces') sink.spans.push(...parseTraces(body));
+      else if (req.method === 'POST' && req.url === '/v1/metrics') sink.metricExports += 1;
+      else if ((req.method === 'PUT' || req.method === 'POST') && req.url?.startsWith('/metrics/job/')) sink.pushes.push({ path: req.url, body });
+      else res.statusCode = 404;
+      res.setHeader('Content-Type', 'application/json');
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  sink.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  sink.close = () => new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+  return sink;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}
+
+function parseTraces(body: string): ReceivedSpan[] {
+  let json: { resourceSpans?: Array<{ resource?: { attributes?: OtlpAttribute[] }; scopeSpans?: Array<{ spans?: Array<Record<string, unknown>> }> }> };
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return [];
+  }
+  const spans: ReceivedSpan[] = [];
+  for (const rs of json.resourceSpans ?? []) {
+    const resource = attributesOf(rs.resource?.attributes);
+    for (const ss of rs.scopeSpans ?? []) {
+      for (const span of ss.spans ?? []) {
+        spans.push({
+          traceId: String(span.traceId),
+          spanId: String(span.spanId),
+          parentSpanId: span.parentSpanId ? String(span.parentSpanId) : null,
+          name: String(span.name),
+          startMs: Number(BigInt(String(span.startTimeUnixNano)) / 1000000n),
+          endMs: Number(BigInt(String(span.endTimeUnixNano)) / 1000000n),
+          attributes: attributesOf(span.attributes as OtlpAttribute[] | undefined),
+          resource,
+        });
+      }
+    }
+  }
+  return spans;
+}
+
+function attributesOf(list: OtlpAttribute[] | undefined): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const { key, value } of list ?? []) {
+    if (value.stringValue !== undefined) out[key] = value.stringValue;
+    else if (value.intValue !== undefined) out[key] = Number(value.intValue);
+    else if (value.doubleValue !== undefined) out[key] = value.doubleValue;
+    else if (value.boolValue !== undefined) out[key] = value.boolValue;
+  }
+  return out;
+}

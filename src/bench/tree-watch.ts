@@ -1,0 +1,87 @@
+// An independent view of a process tree, for checking the plugin and for benchmarks: every
+// interval it scans all of /proc (a different method from the collector's children-file walk),
+// sums the RSS of the tree and keeps each process's largest VmHWM before it disappears.
+import { readdirSync, readFileSync } from 'node:fs';
+import { parseProcStat } from '../probes/proc-stat';
+import { parseProcStatus } from '../probes/proc-status';
+
+export interface WatchedProcess {
+  pid: number;
+  ppid: number;
+  name: string;
+  argv: string[];
+  hwm: number;
+  firstSeen: number;
+}
+
+export interface TreeWatch {
+  /** Largest sum of RSS over the tree seen in one scan. */
+  peak(): number;
+  processes(): WatchedProcess[];
+  stop(): void;
+}
+
+export function watchTree(rootPid: number, intervalMs = 20, exclude: (p: WatchedProcess) => boolean = () => false): TreeWatch {
+  const seen = new Map<number, WatchedProcess>();
+  let peak = 0;
+  const scan = (): void => {
+    const parents = new Map<number, number>();
+    for (const entry of safeReaddir('/proc')) {
+      const pid = Number(entry);
+      if (!(pid > 0)) continue;
+      const stat = parseProcStat(safeRead(`/proc/${pid}/stat`));
+      if (stat) parents.set(pid, stat.ppid);
+    }
+    let sum = 0;
+    for (const pid of inTree(rootPid, parents)) {
+      const status = parseProcStatus(safeRead(`/proc/${pid}/status`));
+      if (status.rssBytes === null) continue;
+      let known = seen.get(pid);
+      if (!known) {
+        known = { pid, ppid: status.ppid, name: status.name, argv: safeRead(`/proc/${pid}/cmdline`).split('\0').filter(Boolean), hwm: 0, firstSeen: Date.now() };
+        seen.set(pid, known);
+      }
+      known.hwm = Math.max(known.hwm, status.hwmBytes ?? 0);
+      if (!exclude(known)) sum += status.rssBytes;
+    }
+    peak = Math.max(peak, sum);
+  };
+  scan();
+  const timer = setInterval(scan, intervalMs);
+  return {
+    peak: () => peak,
+    processes: () => [...seen.values()],
+    stop: () => clearInterval(timer),
+  };
+}
+
+function inTree(root: number, parents: Map<number, number>): number[] {
+  const out: number[] = [];
+  for (const pid of parents.keys()) {
+    let cursor: number | undefined = pid;
+    for (let depth = 0; cursor !== undefined && depth < 64; depth += 1) {
+      if (cursor === root) {
+        out.push(pid);
+        break;
+      }
+      cursor = parents.get(cursor);
+    }
+  }
+  return out;
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function safeRead(file: string): string {
+  try {
+    return readFileSync(file, 'latin1');
+  } catch {
+    return '';
+  }
+}

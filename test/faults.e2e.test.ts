@@ -1,0 +1,185 @@
+// Telemetry never harms the host: busy ports, dead backends, signals, crashes and bad settings
+// cost at most one line and a bounded delay; exit codes and output stay the CLI's own.
+import { createServer, type Server } from 'node:net';
+import { readdirSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCommand } from '../src/bench/run-command';
+import { BIN, readRecords, REGISTER, runWrapped, sandbox, WAIT_FOR_METRICS_URL, writeScript } from './helpers/e2e';
+
+/** A server that accepts connections and never answers: the worst backend there is. */
+let silent: Server;
+const silentSockets = new Set<import('node:net').Socket>();
+let silentPort = 0;
+let closedPort = 0;
+beforeAll(async () => {
+  silent = createServer((socket) => {
+    silentSockets.add(socket);
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  silentPort = (silent.address() as { port: number }).port;
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  closedPort = (probe.address() as { port: number }).port;
+  await new Promise((resolve) => probe.close(resolve));
+});
+afterAll(async () => {
+  for (const socket of silentSockets) socket.destroy();
+  await new Promise((resolve) => silent.close(resolve));
+});
+
+/** Prints when the CLI itself is done, so the wrapper's added delay can be measured. */
+const EXIT_CODE_7 = "process.on('exit', () => process.stderr.write('cli-end ' + Date.now() + '\\n')); setTimeout(() => process.exit(7), 300);";
+
+function addedExitDelay(stderr: string, returnedAt: number): number {
+  const end = Number(/cli-end (\d+)/.exec(stderr)?.[1]);
+  return returnedAt - end;
+}
+
+describe('faults', () => {
+  it.each([
+    ['refused', () => `http://127.0.0.1:${closedPort}`],
+    ['silent', () => `http://127.0.0.1:${silentPort}`],
+  ])('with every backend %s, the exit is delayed by at most 500 ms and keeps its code', async (_kind, url) => {
+    const box = sandbox('dead-backends', {
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_ENDPOINT: url(),
+      QWEN_OTEL_PUSHGATEWAY_URL: url(),
+    });
+    const script = writeScript(box.dir, 'exit7.js', EXIT_CODE_7);
+    const result = await runWrapped([process.execPath, script], box.env);
+    const delay = addedExitDelay(result.stderr, Date.now());
+    expect(result.code).toBe(7);
+    expect(delay).toBeLessThanOrEqual(500);
+    const lines = result.stderr.split('\n').filter((l) => l.startsWith('qwen-otel:'));
+    expect(lines.length).toBeLessThanOrEqual(2);
+    expect(lines.some((l) => l.includes('traces not sent'))).toBe(true);
+    expect(lines.some((l) => l.includes('not pushed'))).toBe(true);
+    expect(readRecords(box.recordFile)[0]).toMatchObject({ complete: true, exit: { code: 7 } });
+  });
+
+  it('when the metrics port is taken, a second session serves on another one and says where in one line', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const box = sandbox('busy-port', { QWEN_OTEL_PROMETHEUS_PORT: String(port) });
+      const script = writeScript(box.dir, 'scrape.js', `${WAIT_FOR_METRICS_URL}
+        metricsUrl().then(async (u) => { const t = await (await fetch(u)).text(); console.log(u, t.includes('process_memory_usage')); });`);
+      const [a, b] = await Promise.all([runWrapped([process.execPath, script], box.env), runWrapped([process.execPath, script], box.env)]);
+      for (const run of [a, b]) {
+        const [url, served] = run.stdout.trim().split(' ');
+        expect(served).toBe('true');
+        expect(new URL(url).port).not.toBe(String(port));
+        expect(run.stderr.trim()).toBe(`qwen-otel: port ${port} is busy; metrics are at ${url}`);
+      }
+      expect(a.stdout).not.toBe(b.stdout);
+      expect(readRecords(box.recordFile)).toHaveLength(2);
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
+  });
+
+  it('writes a valid record when SIGTERM stops the CLI mid-run, and keeps the exit code', async () => {
+    const box = sandbox('sigterm');
+    const script = writeScript(box.dir, 'long.js', "console.log('started'); setInterval(() => {}, 1000);");
+    let wrapper = 0;
+    const run = runCommand(BIN, ['run', '--', process.execPath, script], { env: box.env, timeoutMs: 20_000, onSpawn: (pid) => (wrapper = pid) });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    process.kill(wrapper, 'SIGTERM');
+    const result = await run;
+    expect(result.stdout).toBe('started\n');
+    expect(result.code).toBe(143);
+    const [record] = readRecords(box.recordFile);
+    expect(record).toMatchObject({ complete: true, exit: { code: 143, reason: 'signal', signal: 'SIGTERM' } });
+  });
+
+  it("leaves a CLI's own SIGTERM handling alone (its cleanup runs, its exit code stands)", async () => {
+    const box = sandbox('own-handler');
+    const script = writeScript(box.dir, 'handler.js', "process.on('SIGTERM', () => { console.log('cleanup'); process.exit(130); }); console.log('started'); setInterval(() => {}, 1000);");
+    let pid = 0;
+    const run = runCommand(process.execPath, [script], { env: { ...box.env, QWEN_OTEL: '1', NODE_OPTIONS: `--require ${REGISTER}` }, timeoutMs: 20_000, onSpawn: (p) => (pid = p) });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    process.kill(pid, 'SIGTERM');
+    const result = await run;
+    expect(result.stdout).toBe('started\ncleanup\n');
+    expect(result.code).toBe(130);
+    const record = await waitForRecord(box.recordFile);
+    expect(record).toMatchObject({ exit: { code: 130, reason: 'signal', signal: 'SIGTERM' } });
+  });
+
+  it('records an uncaught exception by its class only, and keeps exit code 1', async () => {
+    const box = sandbox('crash');
+    const script = writeScript(box.dir, 'crash.js', "setTimeout(() => { null.secretPromptText; }, 200);");
+    const result = await runWrapped([process.execPath, script], box.env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('TypeError');
+    const [record] = readRecords(box.recordFile);
+    expect(record).toMatchObject({ exit: { code: 1, reason: 'exception', error_name: 'TypeError' } });
+    expect(JSON.stringify(record)).not.toContain('secretPromptText');
+  });
+
+  it('writes the record early when the heap nears its limit, before V8 dies of it', async () => {
+    const box = sandbox('oom', { QWEN_OTEL_SAMPLE_INTERVAL_MS: '20' });
+    const script = writeScript(box.dir, 'leak.js', 'const keep = []; setInterval(() => { for (let i = 0; i < 2000; i++) keep.push({ i, s: "x".repeat(64) + i }); }, 5);');
+    const result = await runWrapped([process.execPath, '--max-old-space-size=48', script], box.env, 60_000);
+    expect(result.code).not.toBe(0);
+    const records = readRecords(box.recordFile);
+    expect(records[0]).toMatchObject({ complete: false, diagnosis: {} });
+    expect(records[0].processes.some((p: { heap_pressure: boolean }) => p.heap_pressure)).toBe(true);
+    expect(records[records.length - 1]).toMatchObject({ complete: true });
+    const last = records[records.length - 1];
+    expect(last.v8.old_generation_limit_bytes).toBe(48 * 1024 * 1024);
+    expect(last.v8.old_generation_used_peak_bytes).toBeGreaterThan(0.9 * last.v8.old_generation_limit_bytes);
+    expect(last.diagnosis.class).toBe('heap-limit');
+  });
+
+  it('takes a heap snapshot only when asked, private to the user, with a warning', async () => {
+    const box = sandbox('snapshot', { QWEN_OTEL_HEAP_SNAPSHOT: 'exit' });
+    const script = writeScript(box.dir, 'small.js', "console.log('ok');");
+    const result = await runWrapped([process.execPath, script], box.env);
+    expect(result.stdout).toBe('ok\n');
+    const files = readdirSync(box.dir).filter((f) => f.endsWith('.heapsnapshot'));
+    expect(files).toHaveLength(1);
+    expect(statSync(path.join(box.dir, files[0])).mode & 0o777).toBe(0o600);
+    expect(result.stderr).toMatch(/^qwen-otel: heap snapshot \(exit\) written to .* keep it private$/m);
+    const plain = sandbox('no-snapshot');
+    await runWrapped([process.execPath, writeScript(plain.dir, 'small.js', "console.log('ok');")], plain.env);
+    expect(readdirSync(plain.dir).filter((f) => f.endsWith('.heapsnapshot'))).toEqual([]);
+  });
+
+  it('answers a bad setting with one clear line and the same output as a plain run', async () => {
+    const box = sandbox('bad-env');
+    const script = writeScript(box.dir, 'out.js', "console.log('the answer', 42);");
+    const plain = await runCommand(process.execPath, [script], { env: box.env });
+    const bad = await runWrapped([process.execPath, script], { ...box.env, QWEN_OTEL_SAMPLE_INTERVAL_MS: 'fast' });
+    expect(bad.stdout).toBe(plain.stdout);
+    expect(bad.code).toBe(0);
+    expect(bad.stderr.trim()).toBe('qwen-otel: QWEN_OTEL_SAMPLE_INTERVAL_MS="fast" is not valid (expected a whole number of milliseconds, 10-60000); using 500');
+  });
+
+  it('refuses a run without a command, and bad options, with usage', async () => {
+    const none = await runCommand(BIN, ['run'], { env: { PATH: process.env.PATH } });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/^qwen-otel: run needs a command; usage: qwen-otel run/);
+    const bad = await runCommand(BIN, ['run', '--colour', '--', 'true'], { env: { PATH: process.env.PATH } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^qwen-otel: unknown option --colour/);
+  });
+
+  it('passes a missing command through as the shell would (exit 127), and still records', async () => {
+    const box = sandbox('missing');
+    const result = await runWrapped(['definitely-not-a-command-qwen-otel'], box.env);
+    expect(result.code).toBe(127);
+  });
+});
+
+async function waitForRecord(file: string): Promise<Record<string, any>> {
+  for (let i = 0; i < 40; i += 1) {
+    const [record] = readRecords(file);
+    if (record) return record;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('no record within 2 s');
+}

@@ -1,0 +1,93 @@
+// Shared pieces of the end-to-end tests: run a script under `qwen-otel run`, read what it left.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { type CommandResult, runCommand } from '../../src/bench/run-command';
+
+export const REPO = path.join(__dirname, '..', '..');
+export const BIN = path.join(REPO, 'bin', 'qwen-otel');
+export const REGISTER = path.join(REPO, 'dist', 'register.js');
+export const API = path.join(REPO, 'dist', 'api.js');
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(path.join(os.tmpdir(), `qo-test-${prefix}-`));
+}
+
+export function writeScript(dir: string, name: string, code: string): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, code);
+  return file;
+}
+
+export interface Sandbox {
+  dir: string;
+  recordFile: string;
+  /** Environment for a run: a private HOME and record file, no traces, a free metrics port. */
+  env: NodeJS.ProcessEnv;
+}
+
+export function sandbox(prefix: string, extra: NodeJS.ProcessEnv = {}): Sandbox {
+  const dir = tempDir(prefix);
+  const recordFile = path.join(dir, 'runs.jsonl');
+  return {
+    dir,
+    recordFile,
+    env: {
+      PATH: process.env.PATH,
+      HOME: dir,
+      QWEN_OTEL_RECORD_FILE: recordFile,
+      OTEL_TRACES_EXPORTER: 'none',
+      QWEN_OTEL_PROMETHEUS_PORT: '0',
+      ...extra,
+    },
+  };
+}
+
+export function runWrapped(command: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000, wrapperArgs: string[] = []): Promise<CommandResult> {
+  return runCommand(BIN, ['run', ...wrapperArgs, '--', ...command], { env, timeoutMs });
+}
+
+export function readRecords(file: string): Array<Record<string, any>> {
+  try {
+    return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  } catch {
+    return [];
+  }
+}
+
+export interface Series {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** Prometheus text exposition, samples only. */
+export function parsePrometheus(text: string): Series[] {
+  const out: Series[] = [];
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)/.exec(line);
+    if (!match) continue;
+    const labels: Record<string, string> = {};
+    for (const pair of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[pair[1]] = pair[2];
+    out.push({ name: match[1], labels, value: Number(match[3]) });
+  }
+  return out;
+}
+
+export function find(series: Series[], name: string, labels: Record<string, string> = {}): Series[] {
+  return series.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+}
+
+/** A JS snippet for scripts: waits until the collector serves metrics and returns the URL. */
+export const WAIT_FOR_METRICS_URL = `
+async function metricsUrl() {
+  const fs = require('fs');
+  const file = require('path').join(process.env.QWEN_OTEL_SESSION_DIR, 'metrics.url');
+  for (let i = 0; i < 200; i++) {
+    try { return fs.readFileSync(file, 'utf8').trim(); } catch { await new Promise((r) => setTimeout(r, 50)); }
+  }
+  throw new Error('no metrics.url');
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+`;

@@ -1,0 +1,52 @@
+// Runs that end before a scrape are still delivered: to a real Prometheus Pushgateway
+// (Debian's prometheus-pushgateway; .ci/run installs it).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { find, parsePrometheus, runWrapped, sandbox, writeScript } from './helpers/e2e';
+
+const BINARY = ['/usr/bin/prometheus-pushgateway', '/usr/local/bin/pushgateway'].find(existsSync);
+let gateway: ChildProcess;
+let url = '';
+
+beforeAll(async () => {
+  if (!BINARY) throw new Error('prometheus-pushgateway is not installed (apt-get install -y prometheus-pushgateway)');
+  const port = await freePort();
+  url = `http://127.0.0.1:${port}`;
+  gateway = spawn(BINARY, [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i += 1) {
+    if (await fetch(`${url}/-/ready`).then((r) => r.ok, () => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the Pushgateway did not start');
+});
+afterAll(() => {
+  gateway?.kill();
+});
+
+describe('the Pushgateway', () => {
+  it('receives the final figures of a run too short to be scraped, grouped by cli, branch and workload', async () => {
+    const box = sandbox('push', { QWEN_OTEL_PUSHGATEWAY_URL: url, QWEN_OTEL_BRANCH: 'feature/lazy-tools', QWEN_OTEL_WORKLOAD: 'push-e2e', QWEN_OTEL_CLI: 'tiny' });
+    const script = writeScript(box.dir, 'short.js', "const keep = Buffer.alloc(40 * 1024 * 1024, 1); console.log('done', keep.length);");
+    const result = await runWrapped([process.execPath, script], box.env);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    const series = parsePrometheus(await (await fetch(`${url}/metrics`)).text());
+    const labels = { job: 'qwen-otel', cli: 'tiny', branch: 'feature/lazy-tools', workload: 'push-e2e' };
+    const [peak] = find(series, 'qwen_otel_tree_memory_peak', labels);
+    expect(peak.value).toBeGreaterThan(40 * 1024 * 1024);
+    expect(find(series, 'qwen_otel_process_memory_peak', { ...labels, role: 'cli' })[0].value).toBeGreaterThan(40 * 1024 * 1024);
+    expect(find(series, 'push_time_seconds', labels)).toHaveLength(1);
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

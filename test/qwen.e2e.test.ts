@@ -1,0 +1,88 @@
+// Real Qwen Code 0.15.10 (installed from npm, pinned) under `qwen-otel run`, against the local
+// scripted model server: unchanged for its user, and measured.
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startModelServer, type ModelServer } from '../src/bench/model-server/server';
+import { runCommand } from '../src/bench/run-command';
+import { startTelemetrySink, type TelemetrySink } from '../src/bench/sink';
+import { installCli } from '../src/bench/targets/install';
+import { qwenInvocation } from '../src/bench/targets/qwen';
+import { watchTree, type WatchedProcess } from '../src/bench/tree-watch';
+import { BIN, readRecords } from './helpers/e2e';
+
+let qwen = '';
+let server: ModelServer;
+let sink: TelemetrySink;
+
+beforeAll(async () => {
+  qwen = (await installCli('@qwen-code/qwen-code@0.15.10')).binPath('qwen');
+  server = await startModelServer();
+  sink = await startTelemetrySink();
+}, 300_000);
+afterAll(async () => {
+  await server?.close();
+  await sink?.close();
+});
+
+/** Ids, paths and durations differ between any two runs; token counts follow the tool output's PGID. */
+const VOLATILE = new Set(['uuid', 'session_id', 'id', 'cwd', 'usage', 'timestamp']);
+const TIMING = /duration|latency/i;
+
+function normalize(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(normalize);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).filter(([k]) => !VOLATILE.has(k) && !TIMING.test(k)).map(([k, v]) => [k, normalize(v)]));
+  }
+  return value;
+}
+
+function isObserver(p: WatchedProcess): boolean {
+  return p.name === 'qwen-otel' || p.argv.some((a) => a.endsWith('collector/main.js'));
+}
+
+describe('Qwen Code 0.15.10 under qwen-otel run', () => {
+  it('keeps its output and exit code, reports both of its processes under one session, and measures the tree right', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'qo-qwen-'));
+    const cwd = path.join(root, 'work');
+    mkdirSync(cwd);
+    const homes = ['home-a', 'home-b'].map((h) => path.join(root, h));
+    homes.forEach((h) => mkdirSync(h));
+    const prompt = 'Run the two echo commands, then say Done.';
+    const plainInv = qwenInvocation({ baseUrl: server.url, prompt, home: homes[0] });
+    const plain = await runCommand(qwen, plainInv.args, { env: plainInv.env, cwd, timeoutMs: 120_000 });
+
+    const inv = qwenInvocation({ baseUrl: server.url, prompt, home: homes[1] });
+    const recordFile = path.join(root, 'runs.jsonl');
+    let watch: ReturnType<typeof watchTree> | null = null;
+    const wrapped = await runCommand(BIN, ['run', '--', qwen, ...inv.args], {
+      env: { ...inv.env, QWEN_OTEL_RECORD_FILE: recordFile, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, QWEN_OTEL_PROMETHEUS_PORT: '0' },
+      cwd,
+      timeoutMs: 120_000,
+      onSpawn: (pid) => (watch = watchTree(pid, 20, isObserver)),
+    });
+    const independent = watch as ReturnType<typeof watchTree> | null;
+    independent?.stop();
+
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(wrapped.code).toBe(plain.code);
+    expect(normalize(JSON.parse(wrapped.stdout))).toEqual(normalize(JSON.parse(plain.stdout)));
+    expect(wrapped.stderr).toBe(plain.stderr);
+
+    const [record] = readRecords(recordFile);
+    expect(record).toMatchObject({ complete: true, cli: 'qwen-code', cli_version: '0.15.10', exit: { code: 0 } });
+    const nodes = record.processes.filter((p: { instrumented: boolean }) => p.instrumented);
+    expect(nodes.map((p: { role: string }) => p.role).sort()).toEqual(['cli', 'cli_worker']);
+    expect(nodes.every((p: { end_reason: string }) => p.end_reason === 'exit')).toBe(true);
+
+    const processSpans = sink.spans.filter((s) => s.traceId === record.trace_id && s.name.startsWith('process cli'));
+    expect(processSpans.map((s) => s.name).sort()).toEqual(['process cli', 'process cli_worker']);
+    expect(new Set(processSpans.map((s) => s.attributes['qwen_otel.session.id']))).toEqual(new Set([record.run_id]));
+
+    const largest = Math.max(...record.processes.map((p: { hwm_bytes: number }) => p.hwm_bytes));
+    expect(record.tree.rss_peak_bytes).toBeGreaterThanOrEqual(largest);
+    const reference = independent?.peak() ?? 0;
+    expect(Math.abs(record.tree.rss_peak_bytes - reference) / reference).toBeLessThanOrEqual(0.05);
+  }, 300_000);
+});
