@@ -46,7 +46,13 @@ export interface TokenFigures {
 type AgentModule = typeof import('./agent/agent');
 type Agent = NonNullable<ReturnType<AgentModule['startAgent']>>;
 
-const NAME = /^[A-Za-z0-9_.:/ {}-]{1,64}$/;
+/**
+ * An identifier (a tool, a model, an attribute value): letters, digits, `_.:-`, at most one inner
+ * `/` (model ids such as `Qwen/Qwen3-Coder`). No spaces and no paths: those would be content.
+ */
+const IDENTIFIER = /^(?=.{1,64}$)[A-Za-z0-9_.:-]+(\/[A-Za-z0-9_.:-]+)?$/;
+/** A phase name: an identifier, or an operation and an identifier (`chat qwen3-coder`). */
+const PHASE_NAME = /^(?=.{1,96}$)[A-Za-z0-9_.:-]+( [A-Za-z0-9_.:-]+(\/[A-Za-z0-9_.:-]+)?)?$/;
 const NOOP: Phase = { end: () => undefined };
 const openPhases: Array<{ id: number }> = [];
 let nextId = 1;
@@ -147,7 +153,8 @@ export function recordTokens(figures: TokenFigures): void {
 /** A subagent's lifetime as an `invoke_agent {name}` span; end it when the subagent finishes. */
 export function startSubagent(name: string): Phase {
   account('subagent_start', { name });
-  const span = startPhase(`invoke_agent ${safeName(name)}`, { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': safeName(name) });
+  const agentName = IDENTIFIER.test(name) ? name : 'unnamed';
+  const span = startPhase(`invoke_agent ${agentName}`, { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': agentName });
   return {
     end(attributes?: Attributes): void {
       span.end(attributes);
@@ -167,17 +174,17 @@ function idOf(phase: Phase): number | null {
 }
 
 function safeName(name: string): string {
-  return NAME.test(name) ? name : 'unnamed';
+  return PHASE_NAME.test(name) ? name : 'unnamed';
 }
 
-/** Numbers, booleans and short identifier-like strings pass; anything else is dropped. */
+/** Numbers, booleans and identifier-like strings pass; anything else is dropped. */
 function clean(values: Attributes | undefined): Attributes {
   const out: Attributes = {};
   for (const [key, value] of Object.entries(values ?? {})) {
-    if (!NAME.test(key)) continue;
+    if (!IDENTIFIER.test(key)) continue;
     if (typeof value === 'number' && Number.isFinite(value)) out[key] = value;
     else if (typeof value === 'boolean') out[key] = value;
-    else if (typeof value === 'string' && NAME.test(value)) out[key] = value;
+    else if (typeof value === 'string' && IDENTIFIER.test(value)) out[key] = value;
   }
   return out;
 }

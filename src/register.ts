@@ -7,6 +7,7 @@ const switchValue = (process.env.QWEN_OTEL ?? '').trim().toLowerCase();
 const on = switchValue === '1' || switchValue === 'true' || switchValue === 'on' || switchValue === 'yes';
 
 if (on) {
+  (globalThis as Record<symbol, bigint>)[Symbol.for('qwen-otel.preload-start')] = process.hrtime.bigint();
   try {
     // One bundled file (esbuild): loading the agent as ~20 separate modules cost ~6 ms more.
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -10,7 +10,7 @@ import { type EndDetails, installExitHooks } from './exit-hooks';
 import { writeHeapSnapshotFile } from './heap-snapshot';
 import { detectPackage } from './identity';
 import { Sampler } from './sampler';
-import { joinOrCreateSession, OBSERVER_ENV, type SessionHandle } from './session-join';
+import { joinOrCreateSession, OBSERVER_ENV, type SessionHandle, tellSidecarTheEnd } from './session-join';
 
 export interface Agent {
   readonly session: SessionHandle;
@@ -24,6 +24,8 @@ const AGENT_MARK_ENV = 'QWEN_OTEL_AGENT_PID';
  * CLI's own dependency): the instance lives on the global object under a registered symbol.
  */
 const AGENT_KEY = Symbol.for('qwen-otel.agent');
+/** Set by the preload just before it loads the agent, to measure what starting costs. */
+const PRELOAD_START_KEY = Symbol.for('qwen-otel.preload-start');
 type AgentSlot = { [AGENT_KEY]?: Agent | null };
 
 function slot(): AgentSlot {
@@ -81,7 +83,27 @@ function createAgent(config: Config, session: SessionHandle): Agent {
     },
     config.heapSnapshot.aboveMiB === null ? null : config.heapSnapshot.aboveMiB * 1024 * 1024,
   );
-  writer.send({
+  writer.send(helloMessage(config, session));
+  const send = (message: AgentMessage): void => writer.send(message);
+  send(sampler.sample());
+  sampler.start(config.sampleIntervalMs, send);
+  installExitHooks((reason: EndReason, details: EndDetails, last: boolean) => {
+    const sample = sampler.sample();
+    send({ k: 'final', t: sample.t, reason, ...details, sample, peaks: sampler.peaks, samples: sampler.count });
+    if (last && session.created) tellSidecarTheEnd(session);
+    if (reason === 'exit') {
+      sampler.stop();
+      if (config.heapSnapshot.atExit) takeSnapshot('exit');
+    }
+  });
+  if (config.heapSnapshot.onSignal) process.on('SIGUSR2', () => takeSnapshot('signal'));
+  return { session, send, memory: spanMemory };
+}
+
+function helloMessage(config: Config, session: SessionHandle): AgentMessage {
+  const began = (globalThis as { [PRELOAD_START_KEY]?: bigint })[PRELOAD_START_KEY];
+  const cli = detectPackage(process.argv[1]);
+  return {
     k: 'hello',
     pid: process.pid,
     ppid: process.ppid,
@@ -90,21 +112,9 @@ function createAgent(config: Config, session: SessionHandle): Agent {
     role: config.role,
     sessionRoot: session.created,
     runtime: process.versions.bun ? `bun ${process.versions.bun}` : `node ${process.versions.node}`,
-    cli: detectPackage(process.argv[1]),
-  });
-  const send = (message: AgentMessage): void => writer.send(message);
-  send(sampler.sample());
-  sampler.start(config.sampleIntervalMs, send);
-  installExitHooks((reason: EndReason, details: EndDetails) => {
-    const sample = sampler.sample();
-    send({ k: 'final', t: sample.t, reason, ...details, sample, peaks: sampler.peaks, samples: sampler.count });
-    if (reason === 'exit') {
-      sampler.stop();
-      if (config.heapSnapshot.atExit) takeSnapshot('exit');
-    }
-  });
-  if (config.heapSnapshot.onSignal) process.on('SIGUSR2', () => takeSnapshot('signal'));
-  return { session, send, memory: spanMemory };
+    cli,
+    startUs: began === undefined ? null : Number((process.hrtime.bigint() - began) / 1000n),
+  };
 }
 
 function spanMemory(): SpanMemory {

@@ -14,17 +14,21 @@ export interface EndDetails {
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-export function installExitHooks(onEnd: (reason: EndReason, details: EndDetails) => void): void {
-  process.on('exit', (code) => onEnd('exit', { exitCode: code, signal: null, errorName: null }));
+/** `last` is true when the process is certainly ending now (an exit, or a signal we re-raise). */
+export type EndHandler = (reason: EndReason, details: EndDetails, last: boolean) => void;
+
+export function installExitHooks(onEnd: EndHandler): void {
+  process.on('exit', (code) => onEnd('exit', { exitCode: code, signal: null, errorName: null }, true));
   process.on('uncaughtExceptionMonitor', (error: unknown) => {
     const errorName = error instanceof Error ? error.constructor.name : typeof error;
-    onEnd('exception', { exitCode: null, signal: null, errorName });
+    onEnd('exception', { exitCode: null, signal: null, errorName }, false);
   });
   for (const signal of SIGNALS) {
     const listener = (): void => {
       process.removeListener(signal, listener);
-      onEnd('signal', { exitCode: null, signal, errorName: null });
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      const reRaise = process.listenerCount(signal) === 0;
+      onEnd('signal', { exitCode: null, signal, errorName: null }, reRaise);
+      if (reRaise) process.kill(process.pid, signal);
     };
     process.on(signal, listener);
   }

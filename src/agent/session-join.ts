@@ -18,6 +18,8 @@ export interface SessionHandle {
   id: string;
   /** true when this process created the session (and started its collector). */
   created: boolean;
+  /** The collector this process started (a sidecar), to tell it at once when the CLI ends. */
+  sidecarPid: number | null;
 }
 
 export function newSessionId(): string {
@@ -34,8 +36,7 @@ export function joinOrCreateSession(collectorScript: string): SessionHandle | nu
     const id = newSessionId();
     process.env[SESSION_DIR_ENV] = dir;
     process.env[SESSION_ID_ENV] = id;
-    startSidecar(collectorScript, dir);
-    return { dir, id, created: true };
+    return { dir, id, created: true, sidecarPid: startSidecar(collectorScript, dir) };
   } catch {
     return null;
   }
@@ -45,7 +46,7 @@ function joinExisting(): SessionHandle | null {
   const dir = process.env[SESSION_DIR_ENV];
   const id = process.env[SESSION_ID_ENV];
   if (!dir || !id || !existsSync(dir)) return null;
-  return collectorAlive(dir) ? { dir, id, created: false } : null;
+  return collectorAlive(dir) ? { dir, id, created: false, sidecarPid: null } : null;
 }
 
 export function collectorAlive(dir: string): boolean {
@@ -64,7 +65,7 @@ export function collectorAlive(dir: string): boolean {
  * exporters (~20 MB and ~100 ms to load) and outlives the CLI to deliver its final figures.
  * Detached so the terminal's Ctrl-C does not reach it; its stderr is kept for one notice line.
  */
-function startSidecar(collectorScript: string, dir: string): void {
+function startSidecar(collectorScript: string, dir: string): number | null {
   // child_process costs ~7.5 ms to load: only the session's creator needs it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { spawn } = require('node:child_process') as typeof import('node:child_process');
@@ -76,4 +77,16 @@ function startSidecar(collectorScript: string, dir: string): void {
   child.on('error', () => undefined);
   child.unref();
   if (child.pid) writeFileSync(path.join(dir, COLLECTOR_PID_FILE), String(child.pid));
+  return child.pid ?? null;
+}
+
+/** The CLI's root process is ending: its sidecar can deliver now rather than at its next sample. */
+export function tellSidecarTheEnd(session: SessionHandle): void {
+  // Before it is ready SIGUSR2 would kill it; it will see the end at its first sample instead.
+  if (session.sidecarPid === null || !existsSync(path.join(session.dir, 'collector.ready'))) return;
+  try {
+    process.kill(session.sidecarPid, 'SIGUSR2');
+  } catch {
+    // Already gone.
+  }
 }

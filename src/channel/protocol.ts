@@ -22,6 +22,8 @@ export interface HelloMessage {
   sessionRoot: boolean;
   runtime: string;
   cli: PackageIdentity | null;
+  /** Microseconds from the preload's first line to this message (loading and starting the agent). */
+  startUs: number | null;
 }
 
 export interface LoopFigures {

@@ -48,6 +48,8 @@ export function registerMemoryMetrics(meter: Meter, session: Session): void {
   v8Total('qwen_otel.v8.external', 'Memory of C++ objects bound to JavaScript objects (V8 external)', (e) => e.latest?.mem.external);
   v8Total('qwen_otel.v8.array_buffers', 'Memory of ArrayBuffers and SharedArrayBuffers (Buffers included)', (e) => e.latest?.mem.arrayBuffers);
   v8Total('qwen_otel.v8.malloced', 'Memory V8 allocated with malloc', (e) => e.latest?.heap.malloced);
+  v8Total('qwen_otel.v8.old_generation.used', 'V8 old generation in use (what a heap out-of-memory crash is about)', (e) => e.latest?.heap.oldUsed, 'max');
+  v8Total('qwen_otel.v8.old_generation.limit', 'V8 old generation size limit (--max-old-space-size)', (e) => e.latest?.heap.oldLimit, 'max');
   gauge(meter, 'qwen_otel.v8.heap.used.peak', 'Largest V8 heap in use sampled in one process with this role', (r) =>
     observeByRole(r, everyone().filter(isInstrumented), (e) => processPeaks(e).heapUsed, 'max'));
 }

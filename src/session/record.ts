@@ -75,13 +75,18 @@ export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd
       mode: observer.mode,
       collector_hwm_bytes: observer.collectorHwmBytes,
       collector_cpu_ms: observer.collectorCpuMs,
-      agent_sampling_cpu_ms: Math.round(instrumented.reduce((sum, p) => sum + (p.latest?.costUs ?? 0), 0) / 1000),
+      agent_start_ms: round1(instrumented.reduce((sum, p) => sum + (p.hello?.startUs ?? 0), 0) / 1000),
+      agent_sampling_cpu_ms: round1(instrumented.reduce((sum, p) => sum + (p.latest?.costUs ?? 0), 0) / 1000),
       agent_samples: instrumented.reduce((sum, p) => sum + (p.final?.samples ?? 0), 0),
       spans: session.spans.count,
       spans_dropped: session.spans.dropped,
       heap_snapshots: session.snapshots,
     },
   };
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
 }
 
 export function diagnoseSession(session: Session): Diagnosis {
@@ -153,7 +158,7 @@ function processFigures(p: ProcessEntry, start: number): Record<string, unknown>
     rss_peak_sampled_bytes: p.rssPeak,
     heap_used_peak_bytes: peaks?.heapUsed ?? null,
     start_ms: Math.round((p.hello?.origin ?? p.firstSeen) - start),
-    end_ms: p.ended === null ? null : Math.round(p.ended - start),
+    end_ms: p.final ? Math.round(p.final.t - start) : p.ended === null ? null : Math.round(p.ended - start),
     exit_code: p.final?.exitCode ?? null,
     end_reason: p.endNote?.reason ?? (p.final ? 'exit' : null),
     heap_pressure: p.pressure,

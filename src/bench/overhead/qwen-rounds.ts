@@ -25,6 +25,18 @@ export interface QwenRun {
   /** null for the plain run; otherwise whether the final figures arrived (record, push, trace). */
   delivered: boolean | null;
   resultText: string;
+  /** From the run record (instrumented variants): the parts of the wall time qwen-otel adds. */
+  parts: WallParts | null;
+}
+
+export interface WallParts {
+  /** Command start to the CLI process's start. */
+  startDelayMs: number;
+  /** The CLI's last process ending to the command returning. */
+  exitDelayMs: number;
+  /** Main-thread time the agents spent starting, and sampling, summed over the CLI's processes. */
+  agentStartMs: number;
+  agentSamplingMs: number;
 }
 
 export async function runQwenRounds(variants: VariantName[], rounds: number, progress: (line: string) => void): Promise<QwenRun[]> {
@@ -34,12 +46,13 @@ export async function runQwenRounds(variants: VariantName[], rounds: number, pro
   const runs: QwenRun[] = [];
   const total = (rounds + 1) * variants.length;
   const began = Date.now();
+  let done = 0;
   try {
     for (let round = 0; round <= rounds; round += 1) {
       // Round 0 warms the page cache and is not counted. Rotating the order spreads drift.
       const order = variants.map((_, i) => variants[(i + round) % variants.length]);
       for (const variant of order) {
-        const done = runs.length + 1 + (round === 0 ? 0 : variants.length);
+        done += 1;
         progress(progressLine(done, total, round, variant, began));
         const run = await runOnce(round, variant, cli.binPath('qwen'), server.url, sink);
         if (round > 0) runs.push(run);
@@ -69,12 +82,14 @@ async function runOnce(round: number, variant: VariantName, qwen: string, baseUr
   };
   const { command, args, env: launchEnv } = launch(variant, qwen, inv.args, env);
   let watch: ReturnType<typeof watchTree> | null = null;
+  const spawnAt = Date.now();
   const result = await runCommand(command, args, {
     env: launchEnv,
     cwd,
     timeoutMs: 120_000,
     onSpawn: (pid) => (watch = watchTree(pid, 20, isObserver)),
   });
+  const returnAt = Date.now();
   const tree = watch as ReturnType<typeof watchTree> | null;
   tree?.stop();
   const qwenProcesses = (tree?.processes() ?? []).filter(isQwenNode);
@@ -90,6 +105,7 @@ async function runOnce(round: number, variant: VariantName, qwen: string, baseUr
     treePeak: tree?.peak() ?? NaN,
     delivered: variant === 'plain' ? null : await waitForDelivery(variant, runId, recordFile, sink),
     resultText: resultOf(result.stdout),
+    parts: variant === 'qwen-otel' || variant === 'preload' ? wallParts(recordFile, spawnAt, returnAt) : null,
   };
   rmSync(home, { recursive: true, force: true });
   rmSync(cwd, { recursive: true, force: true });
@@ -127,6 +143,24 @@ function delivered(variant: VariantName, runId: string, recordFile: string, sink
   }
   const finals = (record.processes ?? []).filter((p) => p.instrumented && p.end_reason === 'exit').length;
   return finals >= 2 && pushed && traced;
+}
+
+function wallParts(recordFile: string, spawnAt: number, returnAt: number): WallParts | null {
+  try {
+    const record = JSON.parse(readFileSync(recordFile, 'utf8').trim().split('\n').pop() ?? '{}');
+    const start = Date.parse(record.time);
+    const instrumented = record.processes.filter((p: { instrumented: boolean }) => p.instrumented);
+    const root = instrumented.find((p: { role: string }) => p.role === 'cli');
+    const lastEnd = Math.max(...instrumented.map((p: { end_ms: number }) => p.end_ms));
+    return {
+      startDelayMs: start + root.start_ms - spawnAt,
+      exitDelayMs: returnAt - (start + lastEnd),
+      agentStartMs: record.observer.agent_start_ms,
+      agentSamplingMs: record.observer.agent_sampling_cpu_ms,
+    };
+  } catch {
+    return null;
+  }
 }
 
 /** Qwen's JSON output ends with a result entry; its text is what the user sees. */

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { breakdown, bucketTotal, diagnose, emptyBuckets } from '../src/session/diagnosis';
+import type { ProcessEntry } from '../src/session/process-table';
+
+const MiB = 1024 * 1024;
+
+function entry(role: ProcessEntry['role'], rss: number, mem?: { heapUsed: number; heapTotal: number; external: number; arrayBuffers: number }): ProcessEntry {
+  return { role, rss, latest: mem ? { mem } : null } as unknown as ProcessEntry;
+}
+
+describe('where the memory went', () => {
+  it('splits the tree at its peak into buckets that add up to it', () => {
+    const alive = [
+      entry('cli', 200 * MiB, { heapUsed: 60 * MiB, heapTotal: 80 * MiB, external: 10 * MiB, arrayBuffers: 2 * MiB }),
+      entry('cli_worker', 700 * MiB, { heapUsed: 500 * MiB, heapTotal: 540 * MiB, external: 40 * MiB, arrayBuffers: 5 * MiB }),
+      entry('mcp_server', 350 * MiB),
+      entry('tool', 3 * MiB),
+      entry('cli_worker', 150 * MiB),
+    ];
+    const b = breakdown(alive);
+    expect(bucketTotal(b)).toBe(1403 * MiB);
+    expect(b).toMatchObject({ heapUsed: 560 * MiB, heapFree: 60 * MiB, external: 57 * MiB, native: 223 * MiB, cliOpaque: 150 * MiB, mcpServer: 350 * MiB, tool: 3 * MiB });
+  });
+
+  it('never lets a part exceed the RSS it comes from', () => {
+    const b = breakdown([entry('cli', 10 * MiB, { heapUsed: 8 * MiB, heapTotal: 12 * MiB, external: 30 * MiB, arrayBuffers: 0 })]);
+    expect(bucketTotal(b)).toBe(10 * MiB);
+    expect(b.native).toBe(0);
+  });
+
+  it('names the pressure class with its reason in words', () => {
+    const withBuckets = (over: Partial<ReturnType<typeof emptyBuckets>>) => ({ ...emptyBuckets(), ...over });
+    expect(diagnose({ buckets: withBuckets({ heapUsed: 100 * MiB }), heapLimitRatio: { ratio: 0.93, role: 'cli_worker' } })).toMatchObject({ class: 'heap-limit' });
+    expect(diagnose({ buckets: withBuckets({ heapUsed: 200 * MiB, mcpServer: 350 * MiB }), heapLimitRatio: null }).reason).toContain('mcp_server with 350 MiB');
+    expect(diagnose({ buckets: withBuckets({ heapUsed: 100 * MiB, external: 90 * MiB, native: 50 * MiB }), heapLimitRatio: null }).class).toBe('external');
+    expect(diagnose({ buckets: withBuckets({ heapUsed: 100 * MiB, heapFree: 20 * MiB, native: 400 * MiB }), heapLimitRatio: null }).class).toBe('native');
+    expect(diagnose({ buckets: withBuckets({ heapUsed: 600 * MiB, heapFree: 60 * MiB, native: 150 * MiB }), heapLimitRatio: null })).toMatchObject({ class: 'heap', reason: 'the V8 heap holds 660 MiB (81 %) of the 810 MiB tree peak (600 MiB in use)' });
+    expect(diagnose({ buckets: withBuckets({ native: 30 * MiB }), heapLimitRatio: null }).class).toBe('low');
+  });
+});

@@ -1,0 +1,117 @@
+// The tree sampler on a fake /proc: roles, peaks, exec, processes that vanish, pid reuse.
+import { describe, expect, it } from 'vitest';
+import type { ProcReader } from '../src/session/proc-reader';
+import { TreeSampler } from '../src/session/tree-sampler';
+
+const MiB = 1024 * 1024;
+
+interface FakeProcess {
+  ppid: number;
+  name: string;
+  argv: string[];
+  rss: number;
+  hwm: number;
+  start: number;
+  zombie?: boolean;
+}
+
+function fakeProc(): { procs: Map<number, FakeProcess>; reader: ProcReader } {
+  const procs = new Map<number, FakeProcess>();
+  const reader: ProcReader = {
+    children: (pid) => (procs.has(pid) ? [...procs].filter(([, p]) => p.ppid === pid).map(([c]) => c) : null),
+    status: (pid) => {
+      const p = procs.get(pid);
+      if (!p) return null;
+      return { name: p.name, state: p.zombie ? 'Z' : 'S', ppid: p.ppid, rssBytes: p.zombie ? null : p.rss, hwmBytes: p.zombie ? null : p.hwm };
+    },
+    stat: (pid) => {
+      const p = procs.get(pid);
+      return p ? { pid, comm: p.name, state: 'S', ppid: p.ppid, startTicks: p.start } : null;
+    },
+    cmdline: (pid) => procs.get(pid)?.argv ?? null,
+    realpath: (file) => file,
+    forget: () => undefined,
+    childrenSupported: true,
+    parents: () => new Map([...procs].map(([pid, p]) => [pid, p.ppid])),
+  };
+  return { procs, reader };
+}
+
+let spanIds = 0;
+const options = (rootPid: number, rootIsObserver = true) => ({ rootPid, rootIsObserver, observerPids: new Set([rootPid, 99]), newSpanId: () => String(++spanIds) });
+
+describe('the tree sampler', () => {
+  it('finds the CLI under the wrapper, names roles, sums RSS, and leaves the observers out', () => {
+    const { procs, reader } = fakeProc();
+    procs.set(10, { ppid: 1, name: 'qwen-otel', argv: ['/bin/sh', 'qwen-otel'], rss: 1 * MiB, hwm: 1 * MiB, start: 1 });
+    procs.set(99, { ppid: 10, name: 'node', argv: ['node', '/x/collector/main.js'], rss: 60 * MiB, hwm: 60 * MiB, start: 1 });
+    procs.set(100, { ppid: 99, name: 'sleep', argv: ['sleep', '1'], rss: 1 * MiB, hwm: 1 * MiB, start: 1 });
+    procs.set(11, { ppid: 10, name: 'node', argv: ['node', '/pkg/cli.js', 'go'], rss: 200 * MiB, hwm: 210 * MiB, start: 2 });
+    procs.set(12, { ppid: 11, name: 'node', argv: ['node', '/pkg/cli.js', '--worker'], rss: 600 * MiB, hwm: 650 * MiB, start: 3 });
+    procs.set(13, { ppid: 12, name: 'bash', argv: ['bash', '-c', 'ls'], rss: 3 * MiB, hwm: 3 * MiB, start: 4 });
+    procs.set(14, { ppid: 12, name: 'node', argv: ['node', '/m/chrome-devtools-mcp/index.js'], rss: 300 * MiB, hwm: 300 * MiB, start: 5 });
+    const tree = new TreeSampler(options(10), reader);
+    const sample = tree.sample(1000);
+    expect(sample.count).toBe(4);
+    expect(sample.total).toBe(1103 * MiB);
+    expect(Object.fromEntries([...tree.live.values()].map((e) => [e.pid, e.role]))).toEqual({ 11: 'cli', 13: 'tool', 14: 'mcp_server', 12: 'other' });
+    expect(sample.byRole.mcp_server.rss).toBe(300 * MiB);
+  });
+
+  it('calls a relaunch from the same package a cli_worker', () => {
+    const { procs, reader } = fakeProc();
+    procs.set(10, { ppid: 1, name: 'qwen-otel', argv: ['sh'], rss: MiB, hwm: MiB, start: 1 });
+    procs.set(11, { ppid: 10, name: 'node', argv: ['node', '/opt/node_modules/@qwen-code/qwen-code/cli.js'], rss: 200 * MiB, hwm: 200 * MiB, start: 2 });
+    procs.set(12, { ppid: 11, name: 'node', argv: ['/usr/bin/node', '--max-old-space-size=8192', '/opt/node_modules/@qwen-code/qwen-code/cli.js'], rss: 600 * MiB, hwm: 600 * MiB, start: 3 });
+    const tree = new TreeSampler(options(10), reader);
+    tree.sample(1000);
+    // cliPackageDir comes from the root's script; the fake realpath keeps paths as they are and
+    // findPackageDir needs a package.json on disk, so this checks the rule through the root only.
+    expect(tree.live.get(11)?.role).toBe('cli');
+  });
+
+  it('does not count a child between fork and exec twice, and restarts its figures at the exec', () => {
+    const { procs, reader } = fakeProc();
+    procs.set(10, { ppid: 1, name: 'qwen-otel', argv: ['sh'], rss: MiB, hwm: MiB, start: 1 });
+    procs.set(11, { ppid: 10, name: 'node', argv: ['node', '/pkg/cli.js'], rss: 200 * MiB, hwm: 200 * MiB, start: 2 });
+    procs.set(12, { ppid: 11, name: 'node', argv: ['node', '/pkg/cli.js'], rss: 200 * MiB, hwm: 200 * MiB, start: 3 });
+    const tree = new TreeSampler(options(10), reader);
+    expect(tree.sample(1000).total).toBe(200 * MiB);
+    procs.set(12, { ppid: 11, name: 'python3', argv: ['python3', 'x.py'], rss: 10 * MiB, hwm: 12 * MiB, start: 3 });
+    const after = tree.sample(1500);
+    expect(after.total).toBe(210 * MiB);
+    expect(tree.live.get(12)).toMatchObject({ name: 'python3', role: 'tool', hwm: 12 * MiB });
+  });
+
+  it('keeps a peak that happened between two samples, from the high-water mark', () => {
+    const { procs, reader } = fakeProc();
+    procs.set(10, { ppid: 1, name: 'qwen-otel', argv: ['sh'], rss: MiB, hwm: MiB, start: 1 });
+    procs.set(11, { ppid: 10, name: 'node', argv: ['node', 'a.js'], rss: 100 * MiB, hwm: 100 * MiB, start: 2 });
+    procs.set(12, { ppid: 11, name: 'bash', argv: ['bash'], rss: 50 * MiB, hwm: 50 * MiB, start: 3 });
+    const tree = new TreeSampler(options(10), reader);
+    tree.sample(1000);
+    procs.get(11)!.hwm = 400 * MiB; // a spike the sampler did not see
+    procs.get(11)!.rss = 120 * MiB;
+    procs.get(12)!.rss = 60 * MiB;
+    const sample = tree.sample(1500);
+    expect(sample.total).toBe(180 * MiB);
+    expect(sample.hwmBound).toBe(450 * MiB);
+  });
+
+  it('ends processes that vanished or turned zombie, and tells a reused pid from the old process', () => {
+    const { procs, reader } = fakeProc();
+    procs.set(10, { ppid: 1, name: 'qwen-otel', argv: ['sh'], rss: MiB, hwm: MiB, start: 1 });
+    procs.set(11, { ppid: 10, name: 'node', argv: ['node', 'a.js'], rss: 100 * MiB, hwm: 100 * MiB, start: 2 });
+    procs.set(12, { ppid: 11, name: 'bash', argv: ['bash'], rss: 5 * MiB, hwm: 5 * MiB, start: 3 });
+    procs.set(13, { ppid: 11, name: 'git', argv: ['git'], rss: 5 * MiB, hwm: 5 * MiB, start: 3 });
+    const tree = new TreeSampler(options(10), reader);
+    tree.sample(1000);
+    procs.delete(12);
+    procs.get(13)!.zombie = true;
+    tree.sample(1500);
+    expect(tree.ended.map((e) => e.pid).sort()).toEqual([12, 13]);
+    procs.set(12, { ppid: 11, name: 'rg', argv: ['rg', 'x'], rss: 2 * MiB, hwm: 2 * MiB, start: 9 });
+    tree.sample(2000);
+    expect(tree.live.get(12)).toMatchObject({ name: 'rg', hwm: 2 * MiB });
+  });
+});
