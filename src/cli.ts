@@ -28,7 +28,7 @@ export function shellExports(env: Record<string, string | undefined>, preload = 
     current?.includes(preload) ? current : [current, option].filter(Boolean).join(' ');
   return [
     `export NODE_OPTIONS=${quote(add(env.NODE_OPTIONS, nodeOption))}`,
-    `export BUN_OPTIONS=${quote(add(env.BUN_OPTIONS, `--preload ${preload}`))}`,
+    `export BUN_OPTIONS=${quote(add(env.BUN_OPTIONS, `--preload=${preload}`))}`,
     '# qwen-otel is preloaded but off: QWEN_OTEL=1 turns it on for a command, e.g. QWEN_OTEL=1 qwen ...',
   ].join('\n');
 }

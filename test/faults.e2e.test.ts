@@ -1,8 +1,6 @@
 // Telemetry never harms the host: busy ports, dead backends, signals, crashes and bad settings
 // cost at most one line and a bounded delay; exit codes and output stay the CLI's own.
 import { createServer, type Server } from 'node:net';
-import { readdirSync, statSync } from 'node:fs';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../src/bench/run-command';
 import { BIN, readRecords, REGISTER, runWrapped, sandbox, WAIT_FOR_METRICS_URL, writeScript } from './helpers/e2e';
@@ -133,20 +131,6 @@ describe('faults', () => {
     expect(last.v8.old_generation_limit_bytes).toBe(48 * 1024 * 1024);
     expect(last.v8.old_generation_used_peak_bytes).toBeGreaterThan(0.9 * last.v8.old_generation_limit_bytes);
     expect(last.diagnosis.class).toBe('heap-limit');
-  });
-
-  it('takes a heap snapshot only when asked, private to the user, with a warning', async () => {
-    const box = sandbox('snapshot', { QWEN_OTEL_HEAP_SNAPSHOT: 'exit' });
-    const script = writeScript(box.dir, 'small.js', "console.log('ok');");
-    const result = await runWrapped([process.execPath, script], box.env);
-    expect(result.stdout).toBe('ok\n');
-    const files = readdirSync(box.dir).filter((f) => f.endsWith('.heapsnapshot'));
-    expect(files).toHaveLength(1);
-    expect(statSync(path.join(box.dir, files[0])).mode & 0o777).toBe(0o600);
-    expect(result.stderr).toMatch(/^qwen-otel: heap snapshot \(exit\) written to .* keep it private$/m);
-    const plain = sandbox('no-snapshot');
-    await runWrapped([process.execPath, writeScript(plain.dir, 'small.js', "console.log('ok');")], plain.env);
-    expect(readdirSync(plain.dir).filter((f) => f.endsWith('.heapsnapshot'))).toEqual([]);
   });
 
   it('answers a bad setting with one clear line and the same output as a plain run', async () => {

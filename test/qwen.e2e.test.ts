@@ -9,7 +9,7 @@ import { runCommand } from '../src/bench/run-command';
 import { startTelemetrySink, type TelemetrySink } from '../src/bench/sink';
 import { installCli } from '../src/bench/targets/install';
 import { qwenInvocation } from '../src/bench/targets/qwen';
-import { watchTree, type WatchedProcess } from '../src/bench/tree-watch';
+import { QWEN_OTEL_PROCESSES, watchTree } from '../src/bench/tree-watch';
 import { BIN, readRecords } from './helpers/e2e';
 
 let qwen = '';
@@ -38,10 +38,6 @@ function normalize(value: unknown): unknown {
   return value;
 }
 
-function isObserver(p: WatchedProcess): boolean {
-  return p.name === 'qwen-otel' || p.argv.some((a) => a.endsWith('collector/main.js'));
-}
-
 describe('Qwen Code 0.15.10 under qwen-otel run', () => {
   it('keeps its output and exit code, reports both of its processes under one session, and measures the tree right', async () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'qo-qwen-'));
@@ -60,7 +56,7 @@ describe('Qwen Code 0.15.10 under qwen-otel run', () => {
       env: { ...inv.env, QWEN_OTEL_RECORD_FILE: recordFile, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, QWEN_OTEL_PROMETHEUS_PORT: '0' },
       cwd,
       timeoutMs: 120_000,
-      onSpawn: (pid) => (watch = watchTree(pid, 20, isObserver)),
+      onSpawn: (pid) => (watch = watchTree(pid, 20, QWEN_OTEL_PROCESSES)),
     });
     const independent = watch as ReturnType<typeof watchTree> | null;
     independent?.stop();

@@ -2,7 +2,6 @@
 // collector through the session's channel. It loads no OpenTelemetry module (FACTS §2b: the bare
 // SDK costs ~20 MB in every process it is loaded into); the collector, outside, exports.
 import * as path from 'node:path';
-import * as v8 from 'node:v8';
 import type { AgentMessage, EndReason, SampleMessage, SpanMemory } from '../channel/protocol';
 import { ChannelWriter } from '../channel/writer';
 import { type Config, parseConfig } from '../config';
@@ -10,6 +9,7 @@ import { type EndDetails, installExitHooks } from './exit-hooks';
 import { writeHeapSnapshotFile } from './heap-snapshot';
 import { detectPackage } from './identity';
 import { Sampler } from './sampler';
+import { v8Api } from '../probes/v8-heap';
 import { joinOrCreateSession, OBSERVER_ENV, type SessionHandle, tellSidecarTheEnd } from './session-join';
 
 export interface Agent {
@@ -85,11 +85,16 @@ function createAgent(config: Config, session: SessionHandle): Agent {
   );
   writer.send(helloMessage(config, session));
   const send = (message: AgentMessage): void => writer.send(message);
-  send(sampler.sample());
+  // The first sample waits for the first tick: at preload time the CLI has not started yet, and
+  // what the preload does not do is not on the CLI's start-up path (the tree sampler has its RSS).
   sampler.start(config.sampleIntervalMs, send);
   installExitHooks((reason: EndReason, details: EndDetails, last: boolean) => {
-    const sample = sampler.sample();
-    send({ k: 'final', t: sample.t, reason, ...details, sample, peaks: sampler.peaks, samples: sampler.count });
+    try {
+      const sample = sampler.sample();
+      send({ k: 'final', t: sample.t, reason, ...details, sample, peaks: sampler.peaks, samples: sampler.count });
+    } catch {
+      // Never let our bookkeeping change how the CLI ends.
+    }
     if (last && session.created) tellSidecarTheEnd(session);
     if (reason === 'exit') {
       sampler.stop();
@@ -102,7 +107,9 @@ function createAgent(config: Config, session: SessionHandle): Agent {
 
 function helloMessage(config: Config, session: SessionHandle): AgentMessage {
   const began = (globalThis as { [PRELOAD_START_KEY]?: bigint })[PRELOAD_START_KEY];
-  const cli = detectPackage(process.argv[1]);
+  // Under Bun, argv[1] is the preload while it runs; Bun.main is the program's entry.
+  const bunMain = (globalThis as { Bun?: { main?: string } }).Bun?.main;
+  const cli = detectPackage(bunMain ?? process.argv[1]);
   return {
     k: 'hello',
     pid: process.pid,
@@ -118,5 +125,5 @@ function helloMessage(config: Config, session: SessionHandle): AgentMessage {
 }
 
 function spanMemory(): SpanMemory {
-  return { rss: process.memoryUsage.rss(), heapUsed: v8.getHeapStatistics().used_heap_size };
+  return { rss: process.memoryUsage.rss(), heapUsed: v8Api().getHeapStatistics().used_heap_size };
 }

@@ -2,13 +2,13 @@
 // so they are written with mode 0600 and announced with a warning.
 import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import * as v8 from 'node:v8';
+import { v8Api } from '../probes/v8-heap';
 
 export function writeHeapSnapshotFile(dir: string, sessionId: string, reason: string): { file: string; bytes: number } | null {
   const file = path.join(dir, `qwen-otel-${sessionId}-${process.pid}-${reason}-${Date.now()}.heapsnapshot`);
   try {
     closeSync(openSync(file, 'wx', 0o600));
-    v8.writeHeapSnapshot(file);
+    v8Api().writeHeapSnapshot(file);
     chmodSync(file, 0o600);
     const bytes = statSync(file).size;
     process.stderr.write(

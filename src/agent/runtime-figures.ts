@@ -2,7 +2,7 @@
 // The delay comes from the sampling timer itself (how late it fires), not from
 // monitorEventLoopDelay: that histogram's own 20 ms timer cost an idle CLI ~4 ms of CPU a second
 // (measured), eight times the whole budget. The resolution is therefore the sample interval.
-import { performance, PerformanceObserver, type EventLoopUtilization } from 'node:perf_hooks';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { LoopFigures } from '../channel/protocol';
 
 const GC_KINDS: Record<number, string> = { 1: 'minor', 4: 'major', 8: 'incremental', 16: 'weakcb' };
@@ -10,6 +10,10 @@ const GC_KINDS: Record<number, string> = { 1: 'minor', 4: 'major', 8: 'increment
 const MAX_GC_PER_SAMPLE = 256;
 /** Delay figures summarise windows of this length. */
 const LOOP_WINDOW_MS = 1000;
+
+/** Loaded with the first sample, not with the preload (see readV8Heap). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const perfHooks = (): typeof import('node:perf_hooks') => require('node:perf_hooks') as typeof import('node:perf_hooks');
 
 export class RuntimeFigures {
   private utilization: EventLoopUtilization | null = tryUtilization();
@@ -37,6 +41,7 @@ export class RuntimeFigures {
       utilization: 0,
     };
     if (this.utilization) {
+      const { performance } = perfHooks();
       const now = performance.eventLoopUtilization();
       figures.utilization = round(performance.eventLoopUtilization(now, this.utilization).utilization, 4);
       this.utilization = now;
@@ -55,13 +60,17 @@ export class RuntimeFigures {
     this.observer?.disconnect();
   }
 
-  private observeGc(): PerformanceObserver | null {
+  private observeGc(): InstanceType<typeof import('node:perf_hooks').PerformanceObserver> | null {
     try {
-      const observer = new PerformanceObserver((list) => {
-        for (const entry of list.getEntries()) {
-          if (this.gcs.length >= MAX_GC_PER_SAMPLE) break;
-          const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0;
-          this.gcs.push([GC_KINDS[kind] ?? 'other', round(entry.duration, 3)]);
+      const observer = new (perfHooks().PerformanceObserver)((list) => {
+        try {
+          for (const entry of list.getEntries()) {
+            if (this.gcs.length >= MAX_GC_PER_SAMPLE) break;
+            const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0;
+            this.gcs.push([GC_KINDS[kind] ?? 'other', round(entry.duration, 3)]);
+          }
+        } catch {
+          // A runtime without GC entries (Bun): no GC figures.
         }
       });
       observer.observe({ entryTypes: ['gc'] });
@@ -74,7 +83,7 @@ export class RuntimeFigures {
 
 function tryUtilization(): EventLoopUtilization | null {
   try {
-    return performance.eventLoopUtilization();
+    return perfHooks().performance.eventLoopUtilization();
   } catch {
     return null;
   }

@@ -21,7 +21,8 @@ export class Sampler {
   private costNs = 0n;
   private pressureSeen = false;
   private rssMarkSeen = false;
-  private readonly runtime = new RuntimeFigures();
+  /** Made with the first sample: the preload itself loads neither node:v8 nor node:perf_hooks. */
+  private runtimeFigures: RuntimeFigures | null = null;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -33,9 +34,14 @@ export class Sampler {
     let due = Date.now() + intervalMs;
     this.timer = setInterval(() => {
       const now = Date.now();
-      this.runtime.noteTimerDelay(now - due);
+      this.runtime().noteTimerDelay(now - due);
       due = now + intervalMs;
-      send(this.sample());
+      // An error here would surface in the CLI's own process as an uncaught exception.
+      try {
+        send(this.sample());
+      } catch {
+        this.stop();
+      }
     }, intervalMs);
     this.timer.unref();
   }
@@ -43,7 +49,7 @@ export class Sampler {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    this.runtime.stop();
+    this.runtimeFigures?.stop();
   }
 
   sample(): SampleMessage {
@@ -53,8 +59,8 @@ export class Sampler {
       t: Date.now(),
       mem: readProcessMemory(),
       heap: readV8Heap(),
-      loop: this.runtime.takeLoop(),
-      gc: this.runtime.takeGc(),
+      loop: this.runtime().takeLoop(),
+      gc: this.runtime().takeGc(),
       costUs: 0,
     };
     raisePeaks(this.peaks, message);
@@ -63,6 +69,11 @@ export class Sampler {
     message.costUs = Number(this.costNs / 1000n);
     this.checkMarks(message);
     return message;
+  }
+
+  private runtime(): RuntimeFigures {
+    this.runtimeFigures ??= new RuntimeFigures();
+    return this.runtimeFigures;
   }
 
   private checkMarks(sample: SampleMessage): void {

@@ -21,7 +21,21 @@ export interface TreeWatch {
   stop(): void;
 }
 
-export function watchTree(rootPid: number, intervalMs = 20, exclude: (p: WatchedProcess) => boolean = () => false): TreeWatch {
+/** What not to count: processes by short name, or whose command line has an argument ending so. */
+export interface Exclusions {
+  names: string[];
+  argvSuffixes: string[];
+}
+
+/** qwen-otel's own processes: the `run` wrapper and the collector. */
+export const QWEN_OTEL_PROCESSES: Exclusions = { names: ['qwen-otel'], argvSuffixes: ['collector/main.js'] };
+
+export function isExcluded(p: Pick<WatchedProcess, 'name' | 'argv'>, exclusions: Exclusions): boolean {
+  return exclusions.names.includes(p.name) || p.argv.some((arg) => exclusions.argvSuffixes.some((suffix) => arg.endsWith(suffix)));
+}
+
+export function watchTree(rootPid: number, intervalMs = 20, exclusions: Exclusions = { names: [], argvSuffixes: [] }): TreeWatch {
+  const exclude = (p: WatchedProcess): boolean => isExcluded(p, exclusions);
   const seen = new Map<number, WatchedProcess>();
   let peak = 0;
   const scan = (): void => {
@@ -84,4 +98,30 @@ function safeRead(file: string): string {
   } catch {
     return '';
   }
+}
+
+export interface WatchResult {
+  peak: number;
+  processes: WatchedProcess[];
+}
+
+/**
+ * The same watch in a worker thread, so its scans (a few ms each) do not delay the event loop of
+ * the harness that also serves the model and receives the telemetry.
+ */
+export function watchTreeInWorker(rootPid: number, intervalMs: number, exclusions: Exclusions): { stop(): Promise<WatchResult> } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
+  const worker = new Worker(require('node:path').join(__dirname, 'tree-watch-worker.js'), { workerData: { rootPid, intervalMs, exclusions } });
+  return {
+    stop: () =>
+      new Promise<WatchResult>((resolve, reject) => {
+        worker.once('message', (result: WatchResult) => {
+          void worker.terminate();
+          resolve(result);
+        });
+        worker.once('error', reject);
+        worker.postMessage('stop');
+      }),
+  };
 }

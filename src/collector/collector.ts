@@ -39,6 +39,7 @@ export class Collector {
   private identity: RunIdentity | null = null;
   private timer: NodeJS.Timeout | null = null;
   private ending = false;
+  private finishAt: number | null = null;
   private lastSpanExport = Date.now();
   private onRootGone: () => void = () => undefined;
 
@@ -77,6 +78,7 @@ export class Collector {
   async finish(exitCode: number | null): Promise<void> {
     if (this.ending) return;
     this.ending = true;
+    this.finishAt = Date.now();
     if (this.timer) clearInterval(this.timer);
     this.poll();
     const now = Date.now();
@@ -159,6 +161,7 @@ export class Collector {
     const usage = process.resourceUsage();
     return {
       mode: this.options.mode,
+      finishAt: this.finishAt,
       collectorHwmBytes: usage.maxRSS * 1024,
       collectorCpuMs: Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000),
     };

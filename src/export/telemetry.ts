@@ -52,6 +52,7 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   const traces = config.traces.enabled ? new TraceExport(config.traces.endpoint, resource, session.traceId) : null;
   let sending = false;
   warmExitPath(exporter, resource);
+  void traces?.check(150);
 
   return {
     listener,

@@ -15,9 +15,13 @@ const MAX_QUEUED = 4096;
 
 export type TraceDelivery = 'sent' | 'nothing' | 'unreachable' | 'failed' | 'timeout';
 
+/** A successful reachability check is trusted this long: the exit path then skips one round trip. */
+const REACHABLE_FOR_MS = 30_000;
+
 export class TraceExport {
   private readonly exporter: OTLPTraceExporter;
   private queue: SpanRecord[] = [];
+  private reachableAt = 0;
   dropped = 0;
 
   constructor(
@@ -42,7 +46,7 @@ export class TraceExport {
     const batch = this.queue;
     this.queue = [];
     const deadline = Date.now() + budgetMs;
-    if (!(await reachable(this.endpoint, Math.min(budgetMs, 150)))) {
+    if (!(await this.check(Math.min(budgetMs, 150)))) {
       this.enqueue(batch);
       return 'unreachable';
     }
@@ -53,6 +57,14 @@ export class TraceExport {
     ]);
     if (result === null) return 'timeout';
     return result.code === 0 ? 'sent' : 'failed';
+  }
+
+  /** Is something listening? Asked once early (warming the path) and remembered for a while. */
+  async check(timeoutMs: number): Promise<boolean> {
+    if (Date.now() - this.reachableAt < REACHABLE_FOR_MS) return true;
+    const ok = await reachable(this.endpoint, timeoutMs);
+    if (ok) this.reachableAt = Date.now();
+    return ok;
   }
 
   async shutdown(): Promise<void> {

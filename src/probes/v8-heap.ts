@@ -1,5 +1,5 @@
 // V8's heap: totals, the limit an out-of-memory crash happens at, malloced memory, every space.
-import * as v8 from 'node:v8';
+import type * as v8 from 'node:v8';
 
 export interface HeapSpace {
   name: string;
@@ -40,14 +40,25 @@ export function oldGenerationLimit(heapSizeLimit: number, flags: string[]): numb
 }
 
 let processOldLimit: number | null = null;
+let v8Module: typeof v8 | null = null;
+
+/**
+ * node:v8 is loaded on first use, not with the preload: it costs ~3 ms, and a CLI usually loads it
+ * later anyway, at which point it is free for us.
+ */
+export function v8Api(): typeof v8 {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  v8Module ??= require('node:v8') as typeof v8;
+  return v8Module;
+}
 
 function flagsOfThisProcess(): string[] {
   return [...(process.env.NODE_OPTIONS ?? '').split(/\s+/), ...process.execArgv];
 }
 
-export function toV8Heap(stats: v8.HeapInfo, spaces: v8.HeapSpaceInfo[], oldLimit: number): V8Heap {
-  let oldUsed = 0;
-  for (const space of spaces) if (!YOUNG_SPACES.has(space.space_name)) oldUsed += space.space_used_size;
+export function toV8Heap(stats: v8.HeapInfo, spaces: v8.HeapSpaceInfo[] | null, oldLimit: number): V8Heap {
+  let oldUsed = spaces ? 0 : stats.used_heap_size;
+  for (const space of spaces ?? []) if (!YOUNG_SPACES.has(space.space_name)) oldUsed += space.space_used_size;
   return {
     used: stats.used_heap_size,
     total: stats.total_heap_size,
@@ -55,7 +66,7 @@ export function toV8Heap(stats: v8.HeapInfo, spaces: v8.HeapSpaceInfo[], oldLimi
     malloced: stats.malloced_memory,
     oldUsed,
     oldLimit,
-    spaces: spaces.map((s) => ({
+    spaces: (spaces ?? []).map((s) => ({
       name: s.space_name,
       size: s.space_size,
       used: s.space_used_size,
@@ -65,8 +76,21 @@ export function toV8Heap(stats: v8.HeapInfo, spaces: v8.HeapSpaceInfo[], oldLimi
   };
 }
 
+let spacesSupported = true;
+
 export function readV8Heap(): V8Heap {
-  const stats = v8.getHeapStatistics();
+  const stats = v8Api().getHeapStatistics();
   processOldLimit ??= oldGenerationLimit(stats.heap_size_limit, flagsOfThisProcess());
-  return toV8Heap(stats, v8.getHeapSpaceStatistics(), processOldLimit);
+  return toV8Heap(stats, heapSpaces(), processOldLimit);
+}
+
+/** Bun has no heap spaces ("not yet implemented"): the totals still come. */
+function heapSpaces(): v8.HeapSpaceInfo[] | null {
+  if (!spacesSupported) return null;
+  try {
+    return v8Api().getHeapSpaceStatistics();
+  } catch {
+    spacesSupported = false;
+    return null;
+  }
 }

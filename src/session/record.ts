@@ -21,6 +21,8 @@ export interface RunEnd {
 
 export interface ObserverFigures {
   mode: 'run' | 'sidecar';
+  /** When the collector learned the run was over (epoch ms): the CLI's teardown ends there, ours begins. */
+  finishAt: number | null;
   collectorHwmBytes: number;
   collectorCpuMs: number;
 }
@@ -73,6 +75,7 @@ export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd
     timeline: timelineFigures(session),
     observer: {
       mode: observer.mode,
+      finish_at_ms: observer.finishAt,
       collector_hwm_bytes: observer.collectorHwmBytes,
       collector_cpu_ms: observer.collectorCpuMs,
       agent_start_ms: round1(instrumented.reduce((sum, p) => sum + (p.hello?.startUs ?? 0), 0) / 1000),

@@ -29,6 +29,9 @@ export interface SessionListener {
   onAccount(entry: ProcessEntry, message: AccountingMessage): void;
 }
 
+/** Events kept for the metrics side until it listens (a burst at start-up, bounded). */
+const MAX_EARLY_EVENTS = 10_000;
+
 /** Spans for processes we only saw from outside are capped (a build can spawn thousands). */
 const MAX_OUTSIDE_PROCESS_SPANS = 1000;
 
@@ -50,6 +53,8 @@ export class Session {
   private readonly closedByPid = new Map<number, ProcessEntry>();
   private outsideSpans = 0;
   private listener: SessionListener | null = null;
+  /** What arrived before the metrics side was listening (it starts ~0.3 s in), replayed to it. */
+  private early: Array<() => void> = [];
 
   constructor(
     readonly options: SessionOptions,
@@ -64,6 +69,7 @@ export class Session {
 
   listen(listener: SessionListener): void {
     this.listener = listener;
+    for (const replay of this.early.splice(0)) replay();
   }
 
   sampleTree(now: number): TreeSample {
@@ -112,7 +118,7 @@ export class Session {
         break;
       case 'sample':
         applySample(entry, message);
-        this.listener?.onSample(entry, message);
+        this.tell((l) => l.onSample(entry, message));
         break;
       case 'start':
         this.spans.start(entry.pid, message, entry.spanId);
@@ -122,7 +128,7 @@ export class Session {
         break;
       case 'account':
         applyAccounting(this.totals, message);
-        this.listener?.onAccount(entry, message);
+        this.tell((l) => l.onAccount(entry, message));
         break;
       case 'pressure':
         entry.pressure = true;
@@ -136,6 +142,11 @@ export class Session {
         this.spans.closeOpen(entry.pid, message.t);
         break;
     }
+  }
+
+  private tell(event: (listener: SessionListener) => void): void {
+    if (this.listener) event(this.listener);
+    else if (this.early.length < MAX_EARLY_EVENTS) this.early.push(() => event(this.listener as SessionListener));
   }
 
   /** The run starts with its first process, which may be older than the collector. */

@@ -2,6 +2,7 @@
 // what the agent adds inside the CLI (its CPU against the same idle process uninstrumented).
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
+import { DEFAULT_SAMPLE_INTERVAL_MS } from '../../config';
 import { runCommand } from '../run-command';
 import { median } from '../stats';
 import { fmt, table } from './report';
@@ -27,7 +28,7 @@ export async function measureCpuShare(progress: (line: string) => void): Promise
   const collectorMs = median(collector);
   const share = (ms: number): string => `${fmt((100 * ms) / WINDOW_MS, 3)} %`;
   const markdown = [
-    `## CPU at the default interval (100 ms), idle Node CLI, ${WINDOW_MS / 1000} s window, median of ${REPEATS}`,
+    `## CPU at the default interval (${DEFAULT_SAMPLE_INTERVAL_MS} ms), idle Node CLI, ${WINDOW_MS / 1000} s window, median of ${REPEATS}`,
     '',
     table(['where', 'CPU ms in the window', 'share of one core'], [
       ['inside the CLI (agent: instrumented minus plain)', fmt(agentMs, 1), share(agentMs)],

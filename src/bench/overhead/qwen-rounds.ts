@@ -9,7 +9,7 @@ import { runCommand } from '../run-command';
 import { startTelemetrySink, type TelemetrySink } from '../sink';
 import { installCli } from '../targets/install';
 import { qwenInvocation } from '../targets/qwen';
-import { watchTree, type WatchedProcess } from '../tree-watch';
+import { isExcluded, QWEN_OTEL_PROCESSES, watchTreeInWorker, type WatchedProcess, type WatchResult } from '../tree-watch';
 import { launch, type VariantName } from './variants';
 
 export const QWEN_SPEC = '@qwen-code/qwen-code@0.15.10';
@@ -34,6 +34,8 @@ export interface WallParts {
   startDelayMs: number;
   /** The CLI's last process ending to the command returning. */
   exitDelayMs: number;
+  /** Of which: the CLI's own teardown (its last line to the collector learning it ended), the same without qwen-otel. */
+  cliTeardownMs: number;
   /** Main-thread time the agents spent starting, and sampling, summed over the CLI's processes. */
   agentStartMs: number;
   agentSamplingMs: number;
@@ -81,18 +83,17 @@ async function runOnce(round: number, variant: VariantName, qwen: string, baseUr
     OTEL_RESOURCE_ATTRIBUTES: `bench.run=${runId}`,
   };
   const { command, args, env: launchEnv } = launch(variant, qwen, inv.args, env);
-  let watch: ReturnType<typeof watchTree> | null = null;
+  let watch: ReturnType<typeof watchTreeInWorker> | null = null;
   const spawnAt = Date.now();
   const result = await runCommand(command, args, {
     env: launchEnv,
     cwd,
     timeoutMs: 120_000,
-    onSpawn: (pid) => (watch = watchTree(pid, 20, isObserver)),
+    onSpawn: (pid) => (watch = watchTreeInWorker(pid, 20, QWEN_OTEL_PROCESSES)),
   });
   const returnAt = Date.now();
-  const tree = watch as ReturnType<typeof watchTree> | null;
-  tree?.stop();
-  const qwenProcesses = (tree?.processes() ?? []).filter(isQwenNode);
+  const tree: WatchResult | null = watch ? await (watch as ReturnType<typeof watchTreeInWorker>).stop() : null;
+  const qwenProcesses = (tree?.processes ?? []).filter(isQwenNode);
   const parent = qwenProcesses.find((p) => !qwenProcesses.some((q) => q.pid === p.ppid));
   const worker = qwenProcesses.find((p) => p.ppid === parent?.pid);
   const run: QwenRun = {
@@ -102,7 +103,7 @@ async function runOnce(round: number, variant: VariantName, qwen: string, baseUr
     wallMs: result.wallMs,
     parentHwm: parent?.hwm ?? NaN,
     workerHwm: worker?.hwm ?? NaN,
-    treePeak: tree?.peak() ?? NaN,
+    treePeak: tree?.peak ?? NaN,
     delivered: variant === 'plain' ? null : await waitForDelivery(variant, runId, recordFile, sink),
     resultText: resultOf(result.stdout),
     parts: variant === 'qwen-otel' || variant === 'preload' ? wallParts(recordFile, spawnAt, returnAt) : null,
@@ -113,12 +114,7 @@ async function runOnce(round: number, variant: VariantName, qwen: string, baseUr
 }
 
 function isQwenNode(p: WatchedProcess): boolean {
-  return p.name === 'node' && !isObserver(p) && p.argv.some((a) => a.includes('@qwen-code') || a.endsWith('/qwen'));
-}
-
-/** qwen-otel's own processes: the `run` wrapper and the collector. */
-function isObserver(p: WatchedProcess): boolean {
-  return p.name === 'qwen-otel' || p.argv.some((a) => a.endsWith('collector/main.js'));
+  return p.name === 'node' && !isExcluded(p, QWEN_OTEL_PROCESSES) && p.argv.some((a) => a.includes('@qwen-code') || a.endsWith('/qwen'));
 }
 
 /** `qwen-otel run` has delivered when it returns; a sidecar or an exit hook gets 1.5 s. */
@@ -155,6 +151,7 @@ function wallParts(recordFile: string, spawnAt: number, returnAt: number): WallP
     return {
       startDelayMs: start + root.start_ms - spawnAt,
       exitDelayMs: returnAt - (start + lastEnd),
+      cliTeardownMs: record.observer.finish_at_ms === null ? 0 : record.observer.finish_at_ms - (start + lastEnd),
       agentStartMs: record.observer.agent_start_ms,
       agentSamplingMs: record.observer.agent_sampling_cpu_ms,
     };

@@ -1,0 +1,26 @@
+// Bun builds (Claude Code >= 2.1.197 is one) get the preload through BUN_OPTIONS.
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { installCli } from '../src/bench/targets/install';
+import { readRecords, runWrapped, sandbox, writeScript } from './helpers/e2e';
+
+let bun = '';
+beforeAll(async () => {
+  bun = (await installCli('bun@1.3.5')).binPath('bun');
+}, 300_000);
+
+describe('a Bun program under qwen-otel run', () => {
+  it('runs unchanged and reports its memory from inside', async () => {
+    const box = sandbox('bun', { PATH: `${path.dirname(bun)}:${globalThis.process.env.PATH}` });
+    const script = writeScript(box.dir, 'bun.js', "const keep = new Uint8Array(30 * 1024 * 1024).fill(1); setTimeout(() => console.log('done', keep.length), 800);");
+    const result = await runWrapped([bun, script], box.env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('done 31457280\n');
+    const [record] = readRecords(box.recordFile);
+    const cli = record.processes.find((p: { role: string }) => p.role === 'cli');
+    expect(cli).toMatchObject({ instrumented: true, runtime: 'bun 1.3.5', end_reason: 'exit' });
+    expect(cli.hwm_bytes).toBeGreaterThan(30 * 1024 * 1024);
+    expect(record.v8.external_peak_bytes).toBeGreaterThan(30 * 1024 * 1024);
+    expect(record.cli).toBe('bun');
+  });
+});

@@ -1,0 +1,45 @@
+// The `qwen-otel` command's non-run subcommands.
+import { describe, expect, it } from 'vitest';
+import { runCommand } from '../src/bench/run-command';
+import { shellExports } from '../src/cli';
+import { BIN, REGISTER, sandbox, writeScript } from './helpers/e2e';
+
+const env = { PATH: process.env.PATH, HOME: '/tmp' };
+
+describe('qwen-otel', () => {
+  it('env prints exports that add the preload once, keep existing options, and survive quoting', () => {
+    expect(shellExports({}, '/opt/q/dist/register.js')).toContain("export NODE_OPTIONS='--require /opt/q/dist/register.js'");
+    expect(shellExports({ NODE_OPTIONS: "--max-old-space-size=4096 --title='x'" }, '/opt/q/dist/register.js'))
+      .toContain(`export NODE_OPTIONS='--max-old-space-size=4096 --title='\\''x'\\'' --require /opt/q/dist/register.js'`);
+    const twice = shellExports({ NODE_OPTIONS: '--require /opt/q/dist/register.js' }, '/opt/q/dist/register.js');
+    expect(twice).toContain("export NODE_OPTIONS='--require /opt/q/dist/register.js'\n");
+    expect(shellExports({}, '/my dir/register.js')).toContain(`--require "/my dir/register.js"`);
+    expect(shellExports({}, '/opt/q/dist/register.js')).toContain("export BUN_OPTIONS='--preload=/opt/q/dist/register.js'");
+  });
+
+  it('env, evaluated by a shell, turns the preload on for QWEN_OTEL=1 commands only', async () => {
+    const box = sandbox('env-eval');
+    const script = writeScript(box.dir, 'x.js', 'console.log(typeof globalThis[Symbol.for("qwen-otel.agent")])');
+    const shell = `eval "$(${BIN} env)"; node ${script}; QWEN_OTEL=1 node ${script}`;
+    const result = await runCommand('sh', ['-c', shell], { env: box.env });
+    expect(result.stdout).toBe('undefined\nobject\n');
+    expect(REGISTER).toContain('dist/register.js');
+  });
+
+  it('config shows what the settings resolve to, and exits 1 naming a bad one', async () => {
+    const good = await runCommand(BIN, ['config'], { env: { ...env, QWEN_OTEL_WORKLOAD: 'w1' } });
+    expect(good.code).toBe(0);
+    expect(JSON.parse(good.stdout)).toMatchObject({ workload: 'w1', prometheus: { port: 9464 } });
+    const bad = await runCommand(BIN, ['config'], { env: { ...env, QWEN_OTEL_PROMETHEUS_PORT: 'ninety' } });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('QWEN_OTEL_PROMETHEUS_PORT="ninety" is not valid');
+  });
+
+  it('helps, tells its version, and refuses an unknown command', async () => {
+    expect((await runCommand(BIN, ['--help'], { env })).stdout).toContain('qwen-otel run [--cli NAME]');
+    expect((await runCommand(BIN, ['--version'], { env })).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const unknown = await runCommand(BIN, ['frobnicate'], { env });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.trim()).toBe('qwen-otel: unknown command "frobnicate"; see qwen-otel --help');
+  });
+});

@@ -1,0 +1,35 @@
+// docs/metrics.md lists every metric a run exports, and nothing else: the docs cannot go stale.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { API, REPO, runWrapped, sandbox, WAIT_FOR_METRICS_URL, writeScript } from './helpers/e2e';
+
+describe('docs/metrics.md', () => {
+  it('names exactly the metric families a run serves', async () => {
+    const box = sandbox('docs');
+    const script = writeScript(box.dir, 'all.js', `${WAIT_FOR_METRICS_URL}
+      const otel = require(${JSON.stringify(API)});
+      const { spawn } = require('child_process');
+      const child = spawn('sleep', ['5']);
+      otel.phase('turn', () => {
+        otel.recordRequest({ totalBytes: 1000, systemBytes: 400, toolSchemaBytes: 300, historyBytes: 300, messageCount: 3 });
+        otel.recordToolResult({ bytes: 10, tool: 't' });
+        otel.recordTokens({ input: 1, output: 1 });
+        otel.recordTruncation({});
+      });
+      // Garbage after the first sample (the GC observer starts with it).
+      setInterval(() => { const junk = []; for (let i = 0; i < 100000; i++) junk.push({ i }); }, 100);
+      metricsUrl().then(async (u) => { await sleep(1500); console.log(await (await fetch(u)).text()); child.kill(); process.exit(0); });`);
+    const result = await runWrapped([process.execPath, script], box.env);
+    const served = new Set(
+      result.stdout.split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' '))
+        .map(([, , name, type]) => (type === 'counter' ? name.replace(/_total$/, '') : name)).filter((n) => n !== 'target_info'),
+    );
+    const doc = readFileSync(path.join(REPO, 'docs', 'metrics.md'), 'utf8');
+    const documented = new Set([...doc.matchAll(/^\| `([a-z0-9_.]+)` \| [^|]+ \| (gauge|counter|histogram) \|/gm)].map((m) => m[1].replace(/\./g, '_')));
+    // The response-side instruments fill from model traffic (the traffic tap); a run without
+    // model calls does not serve them yet.
+    const trafficOnly = new Set(['gen_ai_client_operation_duration']);
+    expect([...served].sort()).toEqual([...documented].filter((n) => !trafficOnly.has(n)).sort());
+  });
+});
