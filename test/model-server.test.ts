@@ -249,10 +249,10 @@ describe('model server over HTTP', () => {
 
   it('answers unknown paths with a 404 JSON error', async () => {
     server = await startModelServer();
-    const missing = await post('/v1/responses', '{}');
+    const missing = await post('/v1/embeddings', '{}');
     expect(missing.status).toBe(404);
     expect(missing.type).toBe('application/json');
-    expect(JSON.parse(missing.bytes.toString('utf8')).error.message).toContain('/v1/responses');
+    expect(JSON.parse(missing.bytes.toString('utf8')).error.message).toContain('/v1/embeddings');
     expect((await fetch(`${server.url}/v1/chat/completions`)).status).toBe(404);
   });
 

@@ -1,4 +1,4 @@
-// `qwen-otel model-server`: the scripted OpenAI-compatible model on a local port, until Ctrl-C.
+// `qwen-otel model-server`: the scripted model (all four wire formats) on a local port, until Ctrl-C.
 import { startModelServer } from './server';
 
 export async function serveModel(args: string[]): Promise<number> {
@@ -9,7 +9,8 @@ export async function serveModel(args: string[]): Promise<number> {
     return 2;
   }
   const server = await startModelServer({ port });
-  process.stdout.write(`qwen-otel: scripted model at ${server.url}/v1 (OpenAI chat completions); Ctrl-C stops it\n`);
+  const apis = 'OpenAI chat /v1/chat/completions, OpenAI responses /v1/responses, Anthropic /v1/messages, Gemini /v1beta/models/*';
+  process.stdout.write(`qwen-otel: scripted model at ${server.url} (${apis}); Ctrl-C stops it\n`);
   await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
   await server.close();
   process.stdout.write(`qwen-otel: served ${server.requests.length} requests\n`);

@@ -1,64 +1,29 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  completionObject,
-  errorBody,
-  MOCK_MODEL_ID,
-  modelsList,
-  sseEvents,
-  streamChunks,
-  usageFor,
-  type ChatReply,
-} from './openai-chat';
-import {
-  countToolResults,
-  DEFAULT_QWEN_SCRIPT,
-  isChatRequest,
-  selectReply,
-  toolResultTextBytes,
-  type ChatRequest,
-  type RequestKind,
-  type Script,
-} from './script';
+import { DEFAULT_SCRIPTS } from './default-scripts';
+import { describeRequest, newRecord, nowMs, type RecordedExchange } from './record';
+import { findRoute, formatError } from './routes';
+import { selectStep, type Script } from './script';
+import { tokenCounts, type EncodedReply, type FormatHandler, type WireFormat } from './wire';
+
+export type { RecordedExchange } from './record';
 
 export interface ModelServerOptions {
   host?: string;
   /** 0 (default) picks a free port. */
   port?: number;
+  /** One script for every format; by default each format gets its own CLI's script. */
   script?: Script;
+  /** Scripts per format, taking precedence over `script`. */
+  scripts?: Partial<Record<WireFormat, Script>>;
   /** Pause between two SSE events of a streamed reply. */
   chunkDelayMs?: number;
-}
-
-/** One HTTP exchange, as sizes and counts only: never any text of the conversation. */
-export interface RecordedExchange {
-  /** 1-based, in order of arrival. */
-  seq: number;
-  method: string;
-  path: string;
-  status: number;
-  /** Bytes of the request body as received. */
-  requestBytes: number;
-  messageCount: number;
-  /** Tool definitions offered in `tools`. */
-  toolCount: number;
-  /** `role: "tool"` messages; also the script step the request was given. */
-  toolResultCount: number;
-  /** UTF-8 bytes of the text of those tool messages. */
-  toolResultBytes: number;
-  requestKind: RequestKind | 'none';
-  /** 'none' for anything that is not a chat completion (errors, model list). */
-  replyKind: 'tool_calls' | 'text' | 'none';
-  toolCallNames: string[];
-  stream: boolean;
-  /** Bytes of the response body as sent. */
-  responseBytes: number;
-  /** SSE events sent, `data: [DONE]` included; 1 for a JSON body. */
-  chunkCount: number;
-  /** Epoch milliseconds. */
-  startedAt: number;
-  endedAt: number;
+  /**
+   * Receives each exchange's raw bodies once it has ended (e.g. to save fixtures).
+   * The server itself keeps no text.
+   */
+  onBodies?: (exchange: RecordedExchange, requestBody: Buffer, responseBody: Buffer) => void;
 }
 
 export interface ModelServer {
@@ -72,21 +37,34 @@ export interface ModelServer {
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 interface Settings {
-  script: Script;
+  scriptFor: (format: WireFormat) => Script;
   chunkDelayMs: number;
 }
 
+/** One exchange in flight: its record and, when asked for, the bytes sent so far. */
+interface Exchange {
+  record: RecordedExchange;
+  res: http.ServerResponse;
+  requestBody: Buffer;
+  sent: Buffer[] | undefined;
+}
+
 export async function startModelServer(options: ModelServerOptions = {}): Promise<ModelServer> {
-  const settings: Settings = { script: options.script ?? DEFAULT_QWEN_SCRIPT, chunkDelayMs: options.chunkDelayMs ?? 0 };
+  const settings: Settings = {
+    scriptFor: (format) => options.scripts?.[format] ?? options.script ?? DEFAULT_SCRIPTS[format],
+    chunkDelayMs: options.chunkDelayMs ?? 0,
+  };
   const requests: RecordedExchange[] = [];
   let nextSeq = 1;
   const server = http.createServer((req, res) => {
-    const record = newRecord(nextSeq++, req);
-    handle(req, res, record, settings)
-      .catch(() => sendJson(res, record, 500, errorBody('mock model server failed', 'server_error')))
+    const sent = options.onBodies ? [] : undefined;
+    const exchange: Exchange = { record: newRecord(nextSeq++, req), res, requestBody: Buffer.alloc(0), sent };
+    handle(req, exchange, settings)
+      .catch(() => sendJson(exchange, 500, formatError(exchange.record.format, 500, 'mock model server failed')))
       .finally(() => {
-        record.endedAt = nowMs();
-        requests.push(record);
+        exchange.record.endedAt = nowMs();
+        requests.push(exchange.record);
+        options.onBodies?.(exchange.record, exchange.requestBody, Buffer.concat(exchange.sent ?? []));
       });
   });
   const host = options.host ?? '127.0.0.1';
@@ -99,65 +77,43 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
   return { url: `http://${urlHost}:${port}`, port, requests, close: () => closeServer(server) };
 }
 
-async function handle(
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  record: RecordedExchange,
-  settings: Settings,
-): Promise<void> {
+async function handle(req: http.IncomingMessage, exchange: Exchange, settings: Settings): Promise<void> {
+  const { record } = exchange;
   const body = await readBody(req);
-  record.requestBytes = body?.length ?? 0;
-  if (!body) return sendJson(res, record, 413, errorBody('request body too large', 'invalid_request_error'));
-  if (req.method === 'GET' && record.path === '/v1/models') return sendJson(res, record, 200, modelsList());
-  if (req.method !== 'POST' || record.path !== '/v1/chat/completions') {
-    return sendJson(res, record, 404, errorBody(`no route for ${req.method} ${record.path}`, 'not_found_error'));
-  }
-  const request = parseChatRequest(body);
-  if (!request) return sendJson(res, record, 400, errorBody('body must be JSON with a messages array', 'invalid_request_error'));
-  const selection = selectReply(request, settings.script);
-  describeRequest(record, request, selection.kind, selection.reply);
-  const meta = { id: `chatcmpl-mock-${selection.stepIndex}`, model: MOCK_MODEL_ID, usage: usageFor(body.length, selection.reply) };
-  if (record.stream) return streamReply(res, record, streamChunks(selection.reply, meta), settings.chunkDelayMs);
-  return sendJson(res, record, 200, completionObject(selection.reply, meta));
+  if (!body) return sendJson(exchange, 413, formatError('none', 413, 'request body too large'));
+  exchange.requestBody = body;
+  record.requestBytes = body.length;
+  const url = new URL(req.url ?? '/', 'http://mock.invalid');
+  const route = findRoute(record.method, url.pathname);
+  if (!route) return sendJson(exchange, 404, formatError('none', 404, `no route for ${record.method} ${record.path}`));
+  if (route.kind === 'empty') return sendEmpty(exchange);
+  record.format = route.kind === 'fixed' ? route.format : route.handler.format;
+  if (route.kind === 'fixed') return sendJson(exchange, 200, route.answer(body.length));
+  return answerModelRequest(exchange, route.handler, url, settings);
 }
 
-function newRecord(seq: number, req: http.IncomingMessage): RecordedExchange {
-  return {
-    seq,
-    method: req.method ?? '',
-    path: (req.url ?? '/').split('?')[0] ?? '/',
-    status: 0,
-    requestBytes: 0,
-    messageCount: 0,
-    toolCount: 0,
-    toolResultCount: 0,
-    toolResultBytes: 0,
-    requestKind: 'none',
-    replyKind: 'none',
-    toolCallNames: [],
-    stream: false,
-    responseBytes: 0,
-    chunkCount: 0,
-    startedAt: nowMs(),
-    endedAt: 0,
+async function answerModelRequest(exchange: Exchange, handler: FormatHandler, url: URL, settings: Settings): Promise<void> {
+  const request = handler.parse(parseJson(exchange.requestBody), url);
+  if (!request) return sendJson(exchange, 400, formatError(handler.format, 400, `body is not a ${handler.format} request`));
+  const selection = selectStep(request, settings.scriptFor(handler.format));
+  describeRequest(exchange.record, request, selection);
+  const context = {
+    stepIndex: selection.stepIndex,
+    model: request.model,
+    tokens: tokenCounts(exchange.requestBody.length, selection.reply),
   };
+  const encoded = handler.encode(selection.reply, context, request, url);
+  return sendEncoded(exchange, encoded, settings.chunkDelayMs);
 }
 
-function describeRequest(record: RecordedExchange, request: ChatRequest, kind: RequestKind, reply: ChatReply): void {
-  record.messageCount = request.messages.length;
-  record.toolCount = Array.isArray(request.tools) ? request.tools.length : 0;
-  record.toolResultCount = countToolResults(request.messages);
-  record.toolResultBytes = toolResultTextBytes(request.messages);
-  record.requestKind = kind;
-  record.replyKind = reply.kind === 'tool_call' ? 'tool_calls' : 'text';
-  record.toolCallNames = reply.kind === 'tool_call' ? [reply.name] : [];
-  record.stream = request.stream === true;
+function sendEncoded(exchange: Exchange, encoded: EncodedReply, delayMs: number): Promise<void> | void {
+  if (encoded.kind === 'json') return sendJson(exchange, 200, encoded.body);
+  return streamEvents(exchange, encoded.events, delayMs);
 }
 
-function parseChatRequest(body: Buffer): ChatRequest | undefined {
+function parseJson(body: Buffer): unknown {
   try {
-    const parsed: unknown = JSON.parse(body.toString('utf8'));
-    return isChatRequest(parsed) ? parsed : undefined;
+    return JSON.parse(body.toString('utf8'));
   } catch {
     return undefined;
   }
@@ -175,26 +131,40 @@ async function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> 
   return Buffer.concat(chunks);
 }
 
-function sendJson(res: http.ServerResponse, record: RecordedExchange, status: number, payload: object): void {
+function write(exchange: Exchange, bytes: Buffer): void {
+  const { record } = exchange;
+  exchange.res.write(bytes);
+  if (record.method === 'HEAD') return; // Node sends no body for HEAD: nothing to count
+  if (record.firstByteAt === 0) record.firstByteAt = nowMs();
+  exchange.sent?.push(bytes);
+  record.responseBytes += bytes.length;
+  record.chunkCount += 1;
+}
+
+function sendJson(exchange: Exchange, status: number, payload: unknown): void {
+  const { res, record } = exchange;
   if (res.headersSent) return void res.end();
   const body = Buffer.from(JSON.stringify(payload), 'utf8');
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': body.length });
-  res.end(body);
   record.status = status;
-  record.responseBytes = body.length;
-  record.chunkCount = 1;
+  write(exchange, body);
+  res.end();
 }
 
-async function streamReply(res: http.ServerResponse, record: RecordedExchange, chunks: object[], delayMs: number): Promise<void> {
+function sendEmpty(exchange: Exchange): void {
+  exchange.res.writeHead(200, { 'content-length': 0 });
+  exchange.record.status = 200;
+  exchange.res.end();
+}
+
+async function streamEvents(exchange: Exchange, events: string[], delayMs: number): Promise<void> {
+  const { res, record } = exchange;
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   record.status = 200;
-  for (const [index, event] of sseEvents(chunks).entries()) {
+  for (const [index, event] of events.entries()) {
     if (index > 0 && delayMs > 0) await sleep(delayMs);
     if (res.destroyed) return; // the client went away: stop quietly
-    const bytes = Buffer.from(event, 'utf8');
-    res.write(bytes);
-    record.responseBytes += bytes.length;
-    record.chunkCount += 1;
+    write(exchange, Buffer.from(event, 'utf8'));
   }
   res.end();
 }
@@ -205,8 +175,4 @@ function closeServer(server: http.Server): Promise<void> {
     server.close((error) => (error ? reject(error) : resolve()));
     server.closeAllConnections();
   });
-}
-
-function nowMs(): number {
-  return performance.timeOrigin + performance.now();
 }

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { searchPath } from './env';
 
 export interface QwenInvocationOptions {
   /** Model server root, e.g. http://127.0.0.1:PORT (without /v1). */
@@ -62,11 +63,4 @@ export function writeQwenSettings(home: string): string {
   const file = path.join(dir, 'settings.json');
   writeFileSync(file, `${JSON.stringify(QWEN_SETTINGS, null, 2)}\n`);
   return file;
-}
-
-/** The running Node first, so `#!/usr/bin/env node` in qwen's bin resolves to the same Node. */
-function searchPath(): string {
-  const nodeDir = path.dirname(process.execPath);
-  const rest = (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(path.delimiter);
-  return [nodeDir, ...rest.filter((dir) => dir !== nodeDir)].join(path.delimiter);
 }

@@ -1,0 +1,70 @@
+/**
+ * One real CLI run against a fresh scripted model server, in a fresh temporary HOME and cwd.
+ * mkdtemp names have a fixed length, so the paths a CLI puts in its prompt keep request sizes
+ * equal from run to run.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startModelServer, type ModelServerOptions, type RecordedExchange } from '../model-server/server';
+import type { Invocation, InvocationOptions } from './env';
+
+export interface CliRunOptions {
+  /** Absolute path of the CLI's executable. */
+  bin: string;
+  invocation: (opts: InvocationOptions) => Invocation;
+  prompt: string;
+  server?: ModelServerOptions;
+  timeoutMs?: number;
+}
+
+export interface ChildResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliRun extends ChildResult {
+  wallMs: number;
+  requests: RecordedExchange[];
+  /** The run's temporary root (already removed), to recognise its paths in captured bodies. */
+  root: string;
+}
+
+export const TEMP_PREFIX = 'qwen-otel-run-';
+
+export async function runCliAgainstModel(opts: CliRunOptions): Promise<CliRun> {
+  const server = await startModelServer(opts.server);
+  const root = mkdtempSync(path.join(tmpdir(), TEMP_PREFIX));
+  const home = path.join(root, 'home');
+  const cwd = path.join(root, 'work');
+  mkdirSync(home);
+  mkdirSync(cwd);
+  try {
+    const { args, env } = opts.invocation({ baseUrl: server.url, prompt: opts.prompt, home });
+    const started = performance.now();
+    const result = await runChild(opts.bin, args, { cwd, env, timeoutMs: opts.timeoutMs ?? 120_000 });
+    return { ...result, wallMs: performance.now() - started, requests: [...server.requests], root };
+  } finally {
+    await server.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+export function runChild(
+  file: string,
+  args: string[],
+  options: { cwd: string; env: Record<string, string>; timeoutMs: number },
+): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], timeout: options.timeoutMs });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (exitCode, signal) => resolve({ exitCode, signal, stdout, stderr }));
+  });
+}
