@@ -47,12 +47,16 @@ type AgentModule = typeof import('./agent/agent');
 type Agent = NonNullable<ReturnType<AgentModule['startAgent']>>;
 
 /**
- * An identifier (a tool, a model, an attribute value): letters, digits, `_.:-`, at most one inner
- * `/` (model ids such as `Qwen/Qwen3-Coder`). No spaces and no paths: those would be content.
+ * An identifier (a tool name, an attribute key or value): letters, digits, `_.:-`, not starting
+ * with a dot. No spaces, no slashes: sentences and paths are content. A model id may hold one
+ * inner `/` (`Qwen/Qwen3-Coder`).
  */
-const IDENTIFIER = /^(?=.{1,64}$)[A-Za-z0-9_.:-]+(\/[A-Za-z0-9_.:-]+)?$/;
-/** A phase name: an identifier, or an operation and an identifier (`chat qwen3-coder`). */
-const PHASE_NAME = /^(?=.{1,96}$)[A-Za-z0-9_.:-]+( [A-Za-z0-9_.:-]+(\/[A-Za-z0-9_.:-]+)?)?$/;
+const IDENTIFIER = /^(?=.{1,64}$)[A-Za-z0-9_:-][A-Za-z0-9_.:-]*$/;
+const MODEL = /^(?=.{1,64}$)[A-Za-z0-9_:-][A-Za-z0-9_.:-]*(\/[A-Za-z0-9_.:-]+)?$/;
+/** A phase name: an identifier, or an operation and an identifier or model (`chat qwen3-coder`). */
+const PHASE_NAME = /^(?=.{1,96}$)[A-Za-z0-9_:-][A-Za-z0-9_.:-]*( [A-Za-z0-9_:-][A-Za-z0-9_.:-]*(\/[A-Za-z0-9_.:-]+)?)?$/;
+/** Long unbroken runs and well-known key prefixes look like tokens, not names. */
+const SECRET_LIKE = /[A-Za-z0-9]{24,}|^(sk-|ghp_|gho_|ghs_|github_pat_|AKIA|AIza|xox[abpr]-)/;
 const NOOP: Phase = { end: () => undefined };
 const openPhases: Array<{ id: number }> = [];
 let nextId = 1;
@@ -85,7 +89,7 @@ export function startPhase(name: string, attributes: Attributes = {}, parent?: P
   const parentId = parent ? idOf(parent) : (openPhases[openPhases.length - 1]?.id ?? null);
   const record = { id };
   openPhases.push(record);
-  a.send({ k: 'start', id, parent: parentId, name: safeName(name), t: Date.now(), mem: a.memory(), attrs: clean(attributes) });
+  quietly(() => a.send({ k: 'start', id, parent: parentId, name: safeName(name), t: Date.now(), mem: a.memory(), attrs: clean(attributes) }));
   let ended = false;
   const phase: Phase & { id: number } = {
     id,
@@ -94,14 +98,15 @@ export function startPhase(name: string, attributes: Attributes = {}, parent?: P
       ended = true;
       const at = openPhases.indexOf(record);
       if (at >= 0) openPhases.splice(at, 1);
-      a.send({ k: 'end', id, t: Date.now(), mem: a.memory(), attrs: clean(endAttributes) });
+      quietly(() => a.send({ k: 'end', id, t: Date.now(), mem: a.memory(), attrs: clean(endAttributes) }));
     },
   };
   return phase;
 }
 
-/** Runs fn inside a phase; a promise ends the phase when it settles. */
+/** Runs fn inside a phase; a promise ends the phase when it settles. Off, it is just fn(). */
 export function phase<T>(name: string, fn: () => T, attributes?: Attributes): T {
+  if (!agent()) return fn();
   const handle = startPhase(name, attributes);
   let result: T;
   try {
@@ -153,7 +158,7 @@ export function recordTokens(figures: TokenFigures): void {
 /** A subagent's lifetime as an `invoke_agent {name}` span; end it when the subagent finishes. */
 export function startSubagent(name: string): Phase {
   account('subagent_start', { name });
-  const agentName = IDENTIFIER.test(name) ? name : 'unnamed';
+  const agentName = IDENTIFIER.test(name) && !SECRET_LIKE.test(name) ? name : 'unnamed';
   const span = startPhase(`invoke_agent ${agentName}`, { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': agentName });
   return {
     end(attributes?: Attributes): void {
@@ -165,7 +170,16 @@ export function startSubagent(name: string): Phase {
 
 function account(kind: AccountingKind, values: Attributes): void {
   const a = agent();
-  if (a) a.send({ k: 'account', kind, t: Date.now(), values: clean(values) });
+  if (a) quietly(() => a.send({ k: 'account', kind, t: Date.now(), values: clean(values) }));
+}
+
+/** Telemetry never throws into the CLI (reading memory can fail, e.g. out of file descriptors). */
+function quietly(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // Dropped.
+  }
 }
 
 function idOf(phase: Phase): number | null {
@@ -174,17 +188,17 @@ function idOf(phase: Phase): number | null {
 }
 
 function safeName(name: string): string {
-  return PHASE_NAME.test(name) ? name : 'unnamed';
+  return PHASE_NAME.test(name) && !SECRET_LIKE.test(name) ? name : 'unnamed';
 }
 
 /** Numbers, booleans and identifier-like strings pass; anything else is dropped. */
 function clean(values: Attributes | undefined): Attributes {
   const out: Attributes = {};
   for (const [key, value] of Object.entries(values ?? {})) {
-    if (!IDENTIFIER.test(key)) continue;
+    if (!IDENTIFIER.test(key) || SECRET_LIKE.test(key)) continue;
     if (typeof value === 'number' && Number.isFinite(value)) out[key] = value;
     else if (typeof value === 'boolean') out[key] = value;
-    else if (typeof value === 'string' && IDENTIFIER.test(value)) out[key] = value;
+    else if (typeof value === 'string' && (key === 'model' ? MODEL : IDENTIFIER).test(value) && !SECRET_LIKE.test(value)) out[key] = value;
   }
   return out;
 }

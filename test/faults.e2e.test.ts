@@ -47,14 +47,18 @@ describe('faults', () => {
     });
     const script = writeScript(box.dir, 'exit7.js', EXIT_CODE_7);
     const result = await runWrapped([process.execPath, script], box.env);
-    const delay = addedExitDelay(result.stderr, Date.now());
+    const returnedAt = Date.now();
     expect(result.code).toBe(7);
-    expect(delay).toBeLessThanOrEqual(500);
+    // From the CLI's end as its parent (the wrapper) saw it to the command returning: what
+    // qwen-otel adds. The CLI's own teardown before that is paid without qwen-otel too.
+    const [record] = readRecords(box.recordFile);
+    const added = returnedAt - record.observer.run_ended_at_ms;
+    expect(added, `added ${added} ms; from the CLI's exit handler ${addedExitDelay(result.stderr, returnedAt)} ms`).toBeLessThanOrEqual(500);
     const lines = result.stderr.split('\n').filter((l) => l.startsWith('qwen-otel:'));
     expect(lines.length).toBeLessThanOrEqual(2);
     expect(lines.some((l) => l.includes('traces not sent'))).toBe(true);
     expect(lines.some((l) => l.includes('not pushed'))).toBe(true);
-    expect(readRecords(box.recordFile)[0]).toMatchObject({ complete: true, exit: { code: 7 } });
+    expect(record).toMatchObject({ complete: true, exit: { code: 7 } });
   });
 
   it('when the metrics port is taken, a second session serves on another one and says where in one line', async () => {
@@ -119,12 +123,13 @@ describe('faults', () => {
   });
 
   it('writes the record early when the heap nears its limit, before V8 dies of it', async () => {
-    const box = sandbox('oom', { QWEN_OTEL_SAMPLE_INTERVAL_MS: '20' });
+    const box = sandbox('oom', { QWEN_OTEL_SAMPLE_INTERVAL_MS: '100' });
     const script = writeScript(box.dir, 'leak.js', 'const keep = []; setInterval(() => { for (let i = 0; i < 2000; i++) keep.push({ i, s: "x".repeat(64) + i }); }, 5);');
     const result = await runWrapped([process.execPath, '--max-old-space-size=48', script], box.env, 60_000);
     expect(result.code).not.toBe(0);
     const records = readRecords(box.recordFile);
-    expect(records[0]).toMatchObject({ complete: false, diagnosis: {} });
+    const seen = JSON.stringify(records.map((r) => [r.complete, r.processes.map((p: { heap_pressure: boolean }) => p.heap_pressure), r.v8?.old_generation_used_peak_bytes]));
+    expect(records[0], seen).toMatchObject({ complete: false, diagnosis: {} });
     expect(records[0].processes.some((p: { heap_pressure: boolean }) => p.heap_pressure)).toBe(true);
     expect(records[records.length - 1]).toMatchObject({ complete: true });
     const last = records[records.length - 1];

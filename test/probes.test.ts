@@ -100,6 +100,14 @@ describe('roles', () => {
     expect(role({ argv: ['chrome', '--headless'], parentRole: 'mcp_server' })).toBe('mcp_server');
   });
 
+  it('does not take a tool that mentions mcp in its arguments for an MCP server', () => {
+    expect(role({ argv: ['rg', 'mcp'] })).toBe('tool');
+    expect(role({ argv: ['cat', 'packages/core/src/mcp/client.ts'] })).toBe('tool');
+    expect(role({ argv: ['python3', '-m', 'mcp_server_git'] })).toBe('mcp_server');
+    expect(role({ argv: ['node', 'scripts/build.js', 'mcp'] })).toBe('other');
+    expect(role({ argv: ['uvx', 'mcp-server-git'] })).toBe('mcp_server');
+  });
+
   it('recognises shells and the tools they run', () => {
     expect(role({ argv: ['/bin/bash', '-c', 'git diff'] })).toBe('tool');
     expect(role({ argv: ['git', 'diff'], parentRole: 'tool' })).toBe('tool');

@@ -73,12 +73,13 @@ describe('Qwen Code 0.15.10 under qwen-otel run', () => {
     expect(nodes.every((p: { end_reason: string }) => p.end_reason === 'exit')).toBe(true);
 
     const processSpans = sink.spans.filter((s) => s.traceId === record.trace_id && s.name.startsWith('process cli'));
-    expect(processSpans.map((s) => s.name).sort()).toEqual(['process cli', 'process cli_worker']);
+    const described = JSON.stringify(processSpans.map((s) => [s.name, s.attributes['process.pid'], s.attributes['qwen_otel.process.instrumented']]));
+    expect(processSpans.map((s) => s.name).sort(), described).toEqual(['process cli', 'process cli_worker']);
     expect(new Set(processSpans.map((s) => s.attributes['qwen_otel.session.id']))).toEqual(new Set([record.run_id]));
 
     const largest = Math.max(...record.processes.map((p: { hwm_bytes: number }) => p.hwm_bytes));
     expect(record.tree.rss_peak_bytes).toBeGreaterThanOrEqual(largest);
     const reference = independent?.peak() ?? 0;
-    expect(Math.abs(record.tree.rss_peak_bytes - reference) / reference).toBeLessThanOrEqual(0.05);
+    expect(Math.abs(record.tree.rss_peak_bytes - reference) / reference, `ours ${record.tree.rss_peak_bytes}, a 20 ms sampler ${reference}`).toBeLessThanOrEqual(0.05);
   }, 300_000);
 });

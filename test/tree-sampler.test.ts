@@ -30,6 +30,8 @@ function fakeProc(): { procs: Map<number, FakeProcess>; reader: ProcReader } {
     },
     cmdline: (pid) => procs.get(pid)?.argv ?? null,
     realpath: (file) => file,
+    exe: (pid) => (procs.has(pid) ? `/usr/bin/${procs.get(pid)!.name}` : null),
+    cwd: () => '/work/repo',
     forget: () => undefined,
     childrenSupported: true,
     parents: () => new Map([...procs].map(([pid, p]) => [pid, p.ppid])),
@@ -38,7 +40,7 @@ function fakeProc(): { procs: Map<number, FakeProcess>; reader: ProcReader } {
 }
 
 let spanIds = 0;
-const options = (rootPid: number, rootIsObserver = true) => ({ rootPid, rootIsObserver, observerPids: new Set([rootPid, 99]), newSpanId: () => String(++spanIds) });
+const options = (rootPid: number, cli = 11) => ({ rootPid, rootIsObserver: true, cliPid: () => cli, observerPids: new Set([rootPid, 99]), newSpanId: () => String(++spanIds) });
 
 describe('the tree sampler', () => {
   it('finds the CLI under the wrapper, names roles, sums RSS, and leaves the observers out', () => {
@@ -54,6 +56,7 @@ describe('the tree sampler', () => {
     const sample = tree.sample(1000);
     expect(sample.count).toBe(4);
     expect(sample.total).toBe(1103 * MiB);
+    expect(tree.live.get(11)?.shown).toBe('node');
     expect(Object.fromEntries([...tree.live.values()].map((e) => [e.pid, e.role]))).toEqual({ 11: 'cli', 13: 'tool', 14: 'mcp_server', 12: 'other' });
     expect(sample.byRole.mcp_server.rss).toBe(300 * MiB);
   });
@@ -113,5 +116,31 @@ describe('the tree sampler', () => {
     procs.set(12, { ppid: 11, name: 'rg', argv: ['rg', 'x'], rss: 2 * MiB, hwm: 2 * MiB, start: 9 });
     tree.sample(2000);
     expect(tree.live.get(12)).toMatchObject({ name: 'rg', hwm: 2 * MiB });
+  });
+});
+
+describe('what the tree sampler shows and leaves out', () => {
+  it('treats the wrapper\'s other children (its watchdog) as qwen-otel\'s own, and names programs in the work tree "local"', () => {
+    const { procs, reader } = fakeProc();
+    procs.set(10, { ppid: 1, name: 'qwen-otel', argv: ['sh'], rss: MiB, hwm: MiB, start: 1 });
+    procs.set(11, { ppid: 10, name: 'node', argv: ['node', 'a.js'], rss: 100 * MiB, hwm: 100 * MiB, start: 2 });
+    procs.set(15, { ppid: 10, name: 'qwen-otel', argv: ['sh'], rss: 2 * MiB, hwm: 2 * MiB, start: 3 });
+    procs.set(16, { ppid: 15, name: 'sleep', argv: ['sleep', '1'], rss: 1 * MiB, hwm: 1 * MiB, start: 3 });
+    procs.set(17, { ppid: 11, name: 'mytool', argv: ['./target/mytool'], rss: 5 * MiB, hwm: 5 * MiB, start: 4 });
+    const local = { ...reader, exe: (pid: number) => (pid === 17 ? '/work/repo/target/mytool' : reader.exe(pid)) };
+    const tree = new TreeSampler(options(10), local);
+    const sample = tree.sample(1000);
+    expect([...tree.live.keys()].sort()).toEqual([11, 17]);
+    expect(sample.total).toBe(105 * MiB);
+    expect(tree.live.get(17)?.shown).toBe('local');
+  });
+
+  it('skips a nested session\'s collector', () => {
+    const { procs, reader } = fakeProc();
+    procs.set(10, { ppid: 1, name: 'qwen-otel', argv: ['sh'], rss: MiB, hwm: MiB, start: 1 });
+    procs.set(11, { ppid: 10, name: 'node', argv: ['node', 'a.js'], rss: 100 * MiB, hwm: 100 * MiB, start: 2 });
+    procs.set(18, { ppid: 11, name: 'node', argv: ['node', '/x/qwen-otel/dist/collector/main.js', '--session-dir', '/tmp/s'], rss: 60 * MiB, hwm: 60 * MiB, start: 5 });
+    const tree = new TreeSampler(options(10), reader);
+    expect(tree.sample(1000).total).toBe(100 * MiB);
   });
 });

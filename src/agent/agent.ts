@@ -91,7 +91,7 @@ function createAgent(config: Config, session: SessionHandle): Agent {
   installExitHooks((reason: EndReason, details: EndDetails, last: boolean) => {
     try {
       const sample = sampler.sample();
-      send({ k: 'final', t: sample.t, reason, ...details, sample, peaks: sampler.peaks, samples: sampler.count });
+      send({ k: 'final', t: sample.t, last, reason, ...details, sample, peaks: sampler.peaks, samples: sampler.count });
     } catch {
       // Never let our bookkeeping change how the CLI ends.
     }
@@ -115,7 +115,8 @@ function helloMessage(config: Config, session: SessionHandle): AgentMessage {
     pid: process.pid,
     ppid: process.ppid,
     t: Date.now(),
-    origin: Math.round(performance.timeOrigin),
+    // process.uptime(), not performance.timeOrigin: the `performance` global loads perf_hooks (~2 ms).
+    origin: Math.round(Date.now() - process.uptime() * 1000),
     role: config.role,
     sessionRoot: session.created,
     runtime: process.versions.bun ? `bun ${process.versions.bun}` : `node ${process.versions.node}`,

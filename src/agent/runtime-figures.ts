@@ -23,6 +23,9 @@ export class RuntimeFigures {
   private gcs: Array<[string, number]> = [];
   private readonly observer = this.observeGc();
 
+  /** `afterMajorGc` runs after each full collection: near the heap limit they come back to back. */
+  constructor(private readonly afterMajorGc: () => void = () => undefined) {}
+
   /** How late the sampling timer fired, in ms: the event loop was busy that long. */
   noteTimerDelay(ms: number): void {
     this.delays.push(Math.max(0, ms));
@@ -64,11 +67,13 @@ export class RuntimeFigures {
     try {
       const observer = new (perfHooks().PerformanceObserver)((list) => {
         try {
+          let major = false;
           for (const entry of list.getEntries()) {
-            if (this.gcs.length >= MAX_GC_PER_SAMPLE) break;
             const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0;
-            this.gcs.push([GC_KINDS[kind] ?? 'other', round(entry.duration, 3)]);
+            major ||= GC_KINDS[kind] === 'major';
+            if (this.gcs.length < MAX_GC_PER_SAMPLE) this.gcs.push([GC_KINDS[kind] ?? 'other', round(entry.duration, 3)]);
           }
+          if (major) this.afterMajorGc();
         } catch {
           // A runtime without GC entries (Bun): no GC figures.
         }

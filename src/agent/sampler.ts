@@ -9,6 +9,8 @@ import { RuntimeFigures } from './runtime-figures';
 
 /** V8 dies without a catchable error past its old generation's limit: act at 90 % while we still can. */
 export const PRESSURE_FRACTION = 0.9;
+/** The first sample comes this soon even with a long interval. */
+const FIRST_SAMPLE_MS = 100;
 
 export interface SamplerHooks {
   onHeapPressure(sample: SampleMessage): void;
@@ -24,6 +26,7 @@ export class Sampler {
   /** Made with the first sample: the preload itself loads neither node:v8 nor node:perf_hooks. */
   private runtimeFigures: RuntimeFigures | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private send: (sample: SampleMessage) => void = () => undefined;
 
   constructor(
     private readonly hooks: SamplerHooks,
@@ -31,8 +34,9 @@ export class Sampler {
   ) {}
 
   start(intervalMs: number, send: (sample: SampleMessage) => void): void {
+    this.send = send;
     let due = Date.now() + intervalMs;
-    this.timer = setInterval(() => {
+    const tick = (): void => {
       const now = Date.now();
       this.runtime().noteTimerDelay(now - due);
       due = now + intervalMs;
@@ -42,8 +46,11 @@ export class Sampler {
       } catch {
         this.stop();
       }
-    }, intervalMs);
+    };
+    this.timer = setInterval(tick, intervalMs);
     this.timer.unref();
+    // The first sample (and the GC watch that comes with it) soon, whatever the interval.
+    setTimeout(tick, Math.min(intervalMs, FIRST_SAMPLE_MS)).unref();
   }
 
   stop(): void {
@@ -72,8 +79,18 @@ export class Sampler {
   }
 
   private runtime(): RuntimeFigures {
-    this.runtimeFigures ??= new RuntimeFigures();
+    this.runtimeFigures ??= new RuntimeFigures(() => this.checkPressure());
     return this.runtimeFigures;
+  }
+
+  /**
+   * After a full GC: a heap running out does its last collections back to back, faster than any
+   * timer fires, so the out-of-memory mark is checked there too (one heap read, no sample).
+   */
+  private checkPressure(): void {
+    if (this.pressureSeen) return;
+    const heap = readV8Heap();
+    if (heap.oldUsed >= PRESSURE_FRACTION * heap.oldLimit) this.send(this.sample());
   }
 
   private checkMarks(sample: SampleMessage): void {

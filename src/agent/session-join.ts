@@ -36,6 +36,7 @@ export function joinOrCreateSession(collectorScript: string): SessionHandle | nu
     const id = newSessionId();
     process.env[SESSION_DIR_ENV] = dir;
     process.env[SESSION_ID_ENV] = id;
+    pinRecordFile();
     return { dir, id, created: true, sidecarPid: startSidecar(collectorScript, dir) };
   } catch {
     return null;
@@ -47,6 +48,12 @@ function joinExisting(): SessionHandle | null {
   const id = process.env[SESSION_ID_ENV];
   if (!dir || !id || !existsSync(dir)) return null;
   return collectorAlive(dir) ? { dir, id, created: false, sidecarPid: null } : null;
+}
+
+/** A relative record file would land in each process's own working directory: pin it for all. */
+function pinRecordFile(): void {
+  const file = process.env.QWEN_OTEL_RECORD_FILE;
+  if (file && !path.isAbsolute(file) && !/^(off|none|false|no)$/i.test(file)) process.env.QWEN_OTEL_RECORD_FILE = path.resolve(file);
 }
 
 export function collectorAlive(dir: string): boolean {
@@ -69,15 +76,28 @@ function startSidecar(collectorScript: string, dir: string): number | null {
   // child_process costs ~7.5 ms to load: only the session's creator needs it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { spawn } = require('node:child_process') as typeof import('node:child_process');
-  const child = spawn(process.execPath, [...COLLECTOR_NODE_FLAGS, collectorScript, '--session-dir', dir, '--root-pid', String(process.pid)], {
+  const env: NodeJS.ProcessEnv = { ...process.env, [OBSERVER_ENV]: '1' };
+  // The user's Node options are the CLI's (an --inspect there would take its debugger port).
+  delete env.NODE_OPTIONS;
+  delete env.BUN_OPTIONS;
+  // Its stderr only when it is a terminal: a caller reading the CLI's stderr through a pipe
+  // would otherwise wait for the collector to end to see the pipe close.
+  const stderr = process.stderr.isTTY ? 'inherit' : 'ignore';
+  const child = spawn(nodeBinary(), [...COLLECTOR_NODE_FLAGS, collectorScript, '--session-dir', dir, '--root-pid', String(process.pid)], {
     detached: true,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, [OBSERVER_ENV]: '1' },
+    stdio: ['ignore', 'ignore', stderr],
+    env,
   });
   child.on('error', () => undefined);
   child.unref();
   if (child.pid) writeFileSync(path.join(dir, COLLECTOR_PID_FILE), String(child.pid));
   return child.pid ?? null;
+}
+
+/** The collector needs Node: under Bun (or a single-file binary) process.execPath is not it. */
+function nodeBinary(): string {
+  if (process.env.QWEN_OTEL_NODE) return process.env.QWEN_OTEL_NODE;
+  return process.versions.bun || !/(^|\/)node(js)?$/.test(process.execPath) ? 'node' : process.execPath;
 }
 
 /** The CLI's root process is ending: its sidecar can deliver now rather than at its next sample. */

@@ -55,8 +55,9 @@ export function watchTree(rootPid: number, intervalMs = 20, exclusions: Exclusio
         known = { pid, ppid: status.ppid, name: status.name, argv: safeRead(`/proc/${pid}/cmdline`).split('\0').filter(Boolean), hwm: 0, firstSeen: Date.now() };
         seen.set(pid, known);
       }
+      refreshIfExeced(known, status.name, pid);
       known.hwm = Math.max(known.hwm, status.hwmBytes ?? 0);
-      if (!exclude(known)) sum += status.rssBytes;
+      if (!exclude(known) && !isForkCopy(known, seen.get(known.ppid))) sum += status.rssBytes;
     }
     peak = Math.max(peak, sum);
   };
@@ -67,6 +68,21 @@ export function watchTree(rootPid: number, intervalMs = 20, exclusions: Exclusio
     processes: () => [...seen.values()],
     stop: () => clearInterval(timer),
   };
+}
+
+/** Between fork and exec a child is a copy of its parent: its RSS is the parent's pages again. */
+function isForkCopy(p: WatchedProcess, parent: WatchedProcess | undefined): boolean {
+  return parent !== undefined && parent.name === p.name && parent.argv.join('\0') === p.argv.join('\0');
+}
+
+/** A process that exec'd is a new program: new name or command line, and a new high-water mark. */
+function refreshIfExeced(p: WatchedProcess, name: string, pid: number): void {
+  if (p.name === name && Date.now() - p.firstSeen > 1000) return;
+  const argv = safeRead(`/proc/${pid}/cmdline`).split('\0').filter(Boolean);
+  if (name === p.name && argv.join('\0') === p.argv.join('\0')) return;
+  p.name = name;
+  p.argv = argv;
+  p.hwm = 0;
 }
 
 function inTree(root: number, parents: Map<number, number>): number[] {

@@ -109,9 +109,14 @@ export interface SnapshotMessage {
 
 export type EndReason = 'exit' | 'signal' | 'exception';
 
+/**
+ * The process's figures when it ends, or may end: `last` is false for a signal or an exception
+ * the CLI handles (it may go on, as an interactive Ctrl-C does).
+ */
 export interface FinalMessage {
   k: 'final';
   t: number;
+  last: boolean;
   reason: EndReason;
   exitCode: number | null;
   signal: string | null;

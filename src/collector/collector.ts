@@ -13,7 +13,7 @@ import { commandPackage, resolveIdentity, type RunIdentity } from '../session/id
 import { createLinuxProcReader } from '../session/proc-reader';
 import { buildRecord, type ObserverFigures, type RunEnd } from '../session/record';
 import { Session } from '../session/session';
-import { processExists, readExitCode } from './end-watch';
+import { EXIT_CODE_FILE, fileTime, processExists, readExitCode, readPidFile } from './end-watch';
 import { summaryLine } from './summary';
 
 export interface CollectorOptions {
@@ -30,7 +30,12 @@ const IDENTITY_WAIT_MS = 300;
 /** Tells `qwen-otel run` that SIGUSR2 is handled (before that it would kill us). */
 const READY_FILE = 'collector.ready';
 export const METRICS_URL_FILE = 'metrics.url';
+const CLI_PID_FILE = 'cli.pid';
 const SPAN_EXPORT_EVERY_MS = 5000;
+/** The record is written first; pushes and traces must be done well inside the 500 ms hard stop. */
+const DELIVERY_CEILING_MS = 380;
+/** Loading the OpenTelemetry exporters takes about this long: not worth starting with less time left. */
+const TELEMETRY_LOAD_MS = 150;
 
 export class Collector {
   private readonly reader: ChannelReader;
@@ -55,6 +60,7 @@ export class Collector {
         start: options.startedMs,
         rootPid: options.rootPid,
         rootIsObserver: options.mode === 'run',
+        cliPid: () => this.cliPid(),
         observerPids: new Set(options.mode === 'run' ? [process.pid, options.rootPid] : [process.pid]),
         timelinePoints: config.timelinePoints,
         spanAttributes: { 'qwen_otel.session.id': options.sessionId },
@@ -86,11 +92,31 @@ export class Collector {
     const end: RunEnd = { at: now, exitCode, signal: null, complete: true };
     const record = this.writeRecord(end);
     if (this.config.summary && record) this.notice(summaryLine(record, this.config.recordFile));
-    const telemetry = this.telemetry ?? (await this.startTelemetry());
-    const problems = telemetry ? await telemetry.deliverFinal(Math.max(50, this.config.exitTimeoutMs - (Date.now() - now))) : [];
-    for (const line of problems) this.notice(line);
+    // Delivery gets the configured budget, but ends before the collector's hard stop, counted
+    // from when the CLI ended (a CLI shorter than the collector's own start-up ended earlier).
+    const left = (): number => DELIVERY_CEILING_MS - (Date.now() - this.runEndedAt());
+    if (!this.telemetry && left() < TELEMETRY_LOAD_MS) {
+      this.notice('qwen-otel: final figures not pushed or traced: the run ended before the exporters were up (the record is written)');
+    } else {
+      const telemetry = await this.startTelemetry();
+      const problems = telemetry ? await telemetry.deliverFinal(Math.max(20, Math.min(this.config.exitTimeoutMs, left()))) : [];
+      for (const line of problems) this.notice(line);
+    }
     this.reader.close();
     removeSessionDir(this.options.sessionDir);
+  }
+
+  private knownCliPid: number | null = null;
+
+  /** Written by `qwen-otel run` as soon as it started the CLI. */
+  private cliPid(): number | null {
+    this.knownCliPid ??= readPidFile(path.join(this.options.sessionDir, CLI_PID_FILE));
+    return this.knownCliPid;
+  }
+
+  /** When the CLI ended: the wrapper's exit-code file says so in run mode; otherwise now. */
+  runEndedAt(): number {
+    return (this.options.mode === 'run' ? fileTime(path.join(this.options.sessionDir, EXIT_CODE_FILE)) : null) ?? this.finishAt ?? Date.now();
   }
 
   exitCodeFromWrapper(): number | null {
@@ -121,8 +147,15 @@ export class Collector {
     for (const { pid, messages } of this.reader.poll()) this.session.apply(pid, messages, now);
   }
 
-  private async startTelemetry(): Promise<Telemetry | null> {
-    if (this.telemetry) return this.telemetry;
+  private telemetryStart: Promise<Telemetry | null> | null = null;
+
+  /** Started once (its loading waits for the CLI's identity); every caller shares the same start. */
+  private startTelemetry(): Promise<Telemetry | null> {
+    this.telemetryStart ??= this.loadTelemetry();
+    return this.telemetryStart;
+  }
+
+  private async loadTelemetry(): Promise<Telemetry | null> {
     this.identity = this.resolveIdentity();
     try {
       // Loaded lazily: the first tree samples do not wait for the OpenTelemetry SDK (~100 ms).
@@ -162,6 +195,7 @@ export class Collector {
     return {
       mode: this.options.mode,
       finishAt: this.finishAt,
+      runEndedAt: this.finishAt === null ? null : Math.round(this.runEndedAt()),
       collectorHwmBytes: usage.maxRSS * 1024,
       collectorCpuMs: Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000),
     };

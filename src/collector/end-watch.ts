@@ -1,6 +1,6 @@
 // When the run is over. `qwen-otel run` says so (SIGUSR2 once the CLI has exited, its exit code in
 // a file); a sidecar watches the root process disappear (or turn zombie).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 
 export const EXIT_CODE_FILE = 'exit.code';
@@ -17,11 +17,30 @@ export function processExists(pid: number): boolean {
 
 /** The exit code the wrapper wrote; 128 + n means the CLI died from signal n. */
 export function readExitCode(sessionDir: string): number | null {
+  return readNumberFile(path.join(sessionDir, EXIT_CODE_FILE), 0, 255);
+}
+
+export function readPidFile(file: string): number | null {
+  return readNumberFile(file, 1, 2 ** 22);
+}
+
+/** A whole number in a small file, or null (missing, being written, or not a number). */
+function readNumberFile(file: string, min: number, max: number): number | null {
   // Asked every tick: a missing file must not cost a thrown error (stack capture, garbage).
-  if (!existsSync(path.join(sessionDir, EXIT_CODE_FILE))) return null;
+  if (!existsSync(file)) return null;
   try {
-    const code = Number(readFileSync(path.join(sessionDir, EXIT_CODE_FILE), 'utf8').trim());
-    return Number.isInteger(code) && code >= 0 && code <= 255 ? code : null;
+    const text = readFileSync(file, 'utf8').trim();
+    const n = Number(text);
+    return text !== '' && Number.isInteger(n) && n >= min && n <= max ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A file's modification time (ms since the epoch), or null. */
+export function fileTime(file: string): number | null {
+  try {
+    return statSync(file).mtimeMs;
   } catch {
     return null;
   }

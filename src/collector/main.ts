@@ -5,6 +5,9 @@ import { Collector, type CollectorOptions } from './collector';
 
 /** After SIGTERM, let the CLI write its last lines before we close the run. */
 const TERM_GRACE_MS = 300;
+/** Whatever the backends do, the collector is gone this long after the run ended (the 500 ms
+ * bound, less room for the CLI's own teardown and the wrapper's exit). */
+const HARD_STOP_MS = 430;
 
 function parseArgs(argv: string[]): CollectorOptions | null {
   const value = (flag: string): string | null => {
@@ -49,24 +52,26 @@ function main(): void {
   const { config, problems } = parseConfig(process.env);
   for (const line of problems) notice(line);
   const collector = new Collector(options, config, notice);
-  const hardStop = (): void => {
-    setTimeout(exitNow, config.exitTimeoutMs + 200);
-  };
   let finishing = false;
   const finishAndExit = (exitCode: number | null): void => {
     if (finishing) return;
     finishing = true;
-    hardStop();
+    // The bound on what qwen-otel adds to the end of a run, counted from the CLI's end.
+    setTimeout(exitNow, Math.max(0, HARD_STOP_MS - (Date.now() - collector.runEndedAt())));
     void collector.finish(exitCode).finally(exitNow);
   };
-  process.on('SIGINT', () => undefined);
-  process.on('SIGUSR2', () => finishAndExit(collector.exitCodeFromWrapper()));
+  // Signals to the terminal's group reach us too: the CLI decides when the run ends.
+  for (const signal of ['SIGINT', 'SIGQUIT'] as const) process.on(signal, () => undefined);
   for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, () => setTimeout(() => finishAndExit(null), TERM_GRACE_MS));
+    process.on(signal, () => {
+      // Under `qwen-otel run` the wrapper says when the CLI is done; a sidecar told to stop stops.
+      if (options.mode === 'sidecar') setTimeout(() => finishAndExit(null), TERM_GRACE_MS);
+    });
   }
+  process.on('SIGUSR2', () => finishAndExit(collector.exitCodeFromWrapper()));
   process.on('uncaughtException', (error) => {
     notice(`qwen-otel: collector failed: ${error.message}`);
-    process.exit(0);
+    finishAndExit(collector.exitCodeFromWrapper());
   });
   collector.start(() => finishAndExit(collector.exitCodeFromWrapper()));
 }

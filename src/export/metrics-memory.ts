@@ -18,7 +18,7 @@ import {
 const BYTES = { unit: 'By' } as const;
 
 export function registerMemoryMetrics(meter: Meter, session: Session): void {
-  const alive = (): ProcessEntry[] => [...session.tree.live.values()].filter(isAlive);
+  const alive = (): ProcessEntry[] => [...session.tree.live.values()].filter((e) => isAlive(e) && !e.preExec);
   const everyone = (): ProcessEntry[] => session.processes();
   const agents = (): ProcessEntry[] => alive().filter(isInstrumented);
 

@@ -48,7 +48,7 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   const server = await startServer(options, exporter);
   const labels = { cli: identity.cli, branch: identity.branch, workload: identity.workload };
   const address = server ? `${urlHost(server.host)}:${server.port}` : null;
-  const removeTarget = address && config.fileSdDir ? writeFileSdTarget(config.fileSdDir, address, labels) : () => undefined;
+  const removeTarget = address && config.fileSdDir ? fileSdTarget(config.fileSdDir, address, labels, options.notice) : () => undefined;
   const traces = config.traces.enabled ? new TraceExport(config.traces.endpoint, resource, session.traceId) : null;
   let sending = false;
   warmExitPath(exporter, resource);
@@ -58,7 +58,11 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     listener,
     metricsUrl: address ? `http://${address}/metrics` : null,
     sendSpans(): void {
-      if (!traces || sending) return;
+      if (!traces) {
+        session.takeFinishedSpans(); // traces are off: nothing to keep them for
+        return;
+      }
+      if (sending) return;
       traces.enqueue(session.takeFinishedSpans());
       sending = true;
       void traces.send(1000).finally(() => (sending = false));
@@ -85,6 +89,15 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
 function warmExitPath(exporter: PrometheusExporter, resource: Resource): void {
   void import('node:http').catch(() => undefined);
   void exporter.collect().then(({ resourceMetrics }) => new PrometheusSerializer('', false, LABEL_ATTRIBUTES, false, true).serialize({ ...resourceMetrics, resource }), () => undefined);
+}
+
+function fileSdTarget(dir: string, address: string, labels: Record<string, string>, notice: (line: string) => void): () => void {
+  try {
+    return writeFileSdTarget(dir, address, labels);
+  } catch (error) {
+    notice(`qwen-otel: no file_sd target in ${dir}: ${(error as Error).message}`);
+    return () => undefined;
+  }
 }
 
 function buildResource(identity: RunIdentity, config: Config): Resource {

@@ -13,6 +13,9 @@ export interface RoleInput {
 }
 
 const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'fish', 'busybox', 'ash']);
+/** Programs that run another one named in their arguments (a script, a package, an image). */
+const LAUNCHERS = /^(node|nodejs|bun|deno|npx|pnpm|yarn|uv|uvx|pipx|docker|podman|python[0-9.]*)$/;
+const WITH_SUBCOMMAND = /^(pnpm|yarn|uv|pipx|docker|podman)$/;
 const CODING_CLI = /(^|\/)(qwen|claude|gemini|codex)(\.exe|\.js)?$|@qwen-code\/qwen-code|@anthropic-ai\/claude-code|@google\/gemini-cli|@openai\/codex/;
 const MCP = /(^|[/@_.-])mcp([/@_.-]|$)|modelcontextprotocol/i;
 
@@ -25,11 +28,23 @@ export function classifyRole(input: RoleInput): ProcessRole {
   const script = argv.slice(1).find((arg) => !arg.startsWith('-')) ?? '';
   const fromCliTree = parentRole === 'cli' || parentRole === 'cli_worker';
   if (fromCliTree && runsFromPackage(argv, input.cliPackageDir)) return 'cli_worker';
-  if (argv.some((arg) => MCP.test(arg))) return 'mcp_server';
+  if (programNames(argv, input.name).some((name) => MCP.test(name))) return 'mcp_server';
   if (CODING_CLI.test(argv[0] ?? '') || CODING_CLI.test(script)) return 'subagent';
   if (SHELLS.has(program) || parentRole === 'tool') return 'tool';
   if (fromCliTree && !isNode(program)) return 'tool';
   return 'other';
+}
+
+/**
+ * The program, and for a launcher the script or package it runs: what names a server. Other
+ * arguments are data (`rg mcp`, `cat src/mcp/client.ts` are tools, not MCP servers).
+ */
+function programNames(argv: string[], name: string): string[] {
+  const program = basename(argv[0] ?? name);
+  if (!LAUNCHERS.test(program)) return [program];
+  // `uv run X`, `docker run X`, `pnpm dlx X` name X after a subcommand; `node X`, `npx X` at once.
+  const operands = argv.slice(1).filter((arg) => !arg.startsWith('-')).slice(0, WITH_SUBCOMMAND.test(program) ? 2 : 1);
+  return [program, ...operands.map((arg) => (arg.includes('/') && !arg.startsWith('@') ? lastSegments(arg) : arg))];
 }
 
 function runsFromPackage(argv: string[], packageDir: string | null): boolean {
@@ -40,6 +55,11 @@ function runsFromPackage(argv: string[], packageDir: string | null): boolean {
 
 function isNode(program: string): boolean {
   return program === 'node' || program === 'nodejs' || program === 'bun';
+}
+
+/** `.../chrome-devtools-mcp/index.js` -> `chrome-devtools-mcp/index.js`: a package's directory names it. */
+function lastSegments(p: string): string {
+  return p.split('/').filter(Boolean).slice(-2).join('/');
 }
 
 function basename(p: string): string {

@@ -36,6 +36,7 @@ export function emptyBuckets(): Buckets {
 export function breakdown(alive: ProcessEntry[]): Buckets {
   const b = emptyBuckets();
   for (const entry of alive) {
+    if (entry.preExec) continue;
     if (entry.role === 'mcp_server') b.mcpServer += entry.rss;
     else if (entry.role === 'tool') b.tool += entry.rss;
     else if (entry.role === 'subagent') b.subagent += entry.rss;

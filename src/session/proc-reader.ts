@@ -1,5 +1,5 @@
 // The collector's view of /proc, behind an interface so the tree logic is tested on fixtures.
-import { realpathSync } from 'node:fs';
+import { readlinkSync, realpathSync } from 'node:fs';
 import { readCmdline } from '../probes/cmdline';
 import { childrenFilesSupported, parseChildren, readChildren } from '../probes/proc-children';
 import { ProcFile } from '../probes/proc-file';
@@ -14,6 +14,9 @@ export interface ProcReader {
   stat(pid: number): ProcStat | null;
   cmdline(pid: number): string[] | null;
   realpath(file: string): string;
+  /** The process's executable and working directory (null when unreadable). */
+  exe(pid: number): string | null;
+  cwd(pid: number): string | null;
   /** Releases what was kept open for a process that ended. */
   forget(pid: number): void;
   /** false where children files are missing: the tree then comes from a scan of every process. */
@@ -32,14 +35,26 @@ export function createLinuxProcReader(): ProcReader {
     }
     return files;
   };
+  const forget = (pid: number): void => {
+    const files = open.get(pid);
+    files?.status.close();
+    files?.children.close();
+    open.delete(pid);
+  };
+  /** A failed read means the process is gone: the pid may come back as another process. */
+  const readOr = (pid: number, which: 'status' | 'children'): string | null => {
+    const text = filesOf(pid)[which].read();
+    if (text === null) forget(pid);
+    return text;
+  };
   return {
     children: (pid, allThreads) => {
       if (allThreads) return readChildren(pid);
-      const text = filesOf(pid).children.read();
+      const text = readOr(pid, 'children');
       return text === null ? null : parseChildren(text);
     },
     status: (pid) => {
-      const text = filesOf(pid).status.read();
+      const text = readOr(pid, 'status');
       return text === null ? null : parseProcStatus(text);
     },
     stat: readProcStat,
@@ -51,13 +66,18 @@ export function createLinuxProcReader(): ProcReader {
         return file;
       }
     },
-    forget: (pid) => {
-      const files = open.get(pid);
-      files?.status.close();
-      files?.children.close();
-      open.delete(pid);
-    },
+    exe: (pid) => readLink(`/proc/${pid}/exe`),
+    cwd: (pid) => readLink(`/proc/${pid}/cwd`),
+    forget,
     childrenSupported: childrenFilesSupported(),
     parents: scanParents,
   };
+}
+
+function readLink(file: string): string | null {
+  try {
+    return readlinkSync(file);
+  } catch {
+    return null;
+  }
 }

@@ -8,6 +8,12 @@ import type { ProcReader } from './proc-reader';
 export interface Identity {
   role: ProcessRole;
   argvHash: number;
+  /** qwen-otel's own process: a collector (of a nested session, say). */
+  observer: boolean;
+}
+
+export function isCollectorProcess(argv: string[]): boolean {
+  return argv.some((arg) => arg.endsWith('/collector/main.js')) && argv.includes('--session-dir');
 }
 
 export interface IdentityContext {
@@ -22,10 +28,11 @@ export function argvHashOf(reader: ProcReader, pid: number): number {
 
 export function identify(reader: ProcReader, pid: number, name: string, context: IdentityContext): Identity & { packageDir: string | null } {
   const raw = reader.cmdline(pid) ?? [];
+  if (isCollectorProcess(raw)) return { role: 'other', argvHash: 0, observer: true, packageDir: context.cliPackageDir };
   const argv = raw.map((arg, i) => (i < 4 && arg.includes('/') ? reader.realpath(arg) : arg));
   const packageDir = context.isRoot ? rootPackageDir(argv) : context.cliPackageDir;
   const role = classifyRole({ argv, name, isRoot: context.isRoot, parentRole: context.parentRole, cliPackageDir: packageDir });
-  return { role, argvHash: fnv1a(raw.join('\0')), packageDir };
+  return { role, argvHash: fnv1a(raw.join('\0')), observer: false, packageDir };
 }
 
 function rootPackageDir(argv: string[]): string | null {
@@ -41,4 +48,15 @@ export function fnv1a(text: string): number {
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
   return hash;
+}
+
+/**
+ * The name a process is shown by: its executable's base name (a shell script shows as `bash`,
+ * not by its own file name), and `local` for a program that lives in the user's working tree.
+ */
+export function shownName(reader: ProcReader, pid: number, workTree: string | null): string {
+  const exe = reader.exe(pid);
+  if (!exe) return 'unknown';
+  if (workTree && workTree !== '/' && (exe === workTree || exe.startsWith(`${workTree}/`))) return 'local';
+  return exe.slice(exe.lastIndexOf('/') + 1).replace(/ \(deleted\)$/, '');
 }

@@ -7,7 +7,10 @@ export interface ProcessEntry {
   pid: number;
   /** Start time in clock ticks since boot: tells a reused pid from the earlier process. */
   startTicks: number;
+  /** The kernel's short name (comm): used to notice an exec, never shown. */
   name: string;
+  /** What the process is shown as: its executable's base name, or `local` (see shownName). */
+  shown: string;
   parentPid: number;
   role: ProcessRole;
   firstSeen: number;
@@ -35,8 +38,10 @@ export interface ProcessEntry {
   peaks: ProcessPeaks;
   latest: SampleMessage | null;
   final: FinalMessage | null;
-  /** The first way the process reported ending that was not a plain exit (signal, exception). */
-  endNote: Pick<FinalMessage, 'reason' | 'signal' | 'errorName'> | null;
+  /** Why the process ended when it was not a plain exit (a signal, an exception). */
+  endNote: EndNote | null;
+  /** A signal or exception the CLI handled: the reason of the end if the exit follows soon. */
+  pendingNote: (EndNote & { t: number }) | null;
   pressure: boolean;
   spanId: string;
 }
@@ -49,14 +54,25 @@ export function isInstrumented(entry: ProcessEntry): boolean {
   return entry.hello !== null;
 }
 
+export type EndNote = Pick<FinalMessage, 'reason' | 'signal' | 'errorName'>;
+
+/** A handled signal or exception counts as the cause of an exit that follows within this long. */
+const CAUSE_WINDOW_MS = 1000;
+
 export function applyFinal(entry: ProcessEntry, final: FinalMessage): void {
-  entry.final = final;
   entry.latest = final.sample;
   entry.hwm = Math.max(entry.hwm, final.sample.mem.hwm);
   entry.rssPeak = Math.max(entry.rssPeak, final.peaks.rss);
-  if (final.reason !== 'exit' && !entry.endNote) {
-    entry.endNote = { reason: final.reason, signal: final.signal, errorName: final.errorName };
+  const note: EndNote = { reason: final.reason, signal: final.signal, errorName: final.errorName };
+  if (!final.last) {
+    entry.pendingNote = { ...note, t: final.t };
+    return;
   }
+  entry.final = final;
+  const cause = entry.pendingNote && final.t - entry.pendingNote.t <= CAUSE_WINDOW_MS ? entry.pendingNote : null;
+  // An exit after a crash or signal was already explained: keep the first reason.
+  if (entry.endNote) return;
+  entry.endNote = final.reason !== 'exit' ? note : cause && { reason: cause.reason, signal: cause.signal, errorName: cause.errorName };
 }
 
 export function applySample(entry: ProcessEntry, sample: SampleMessage): void {

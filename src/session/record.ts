@@ -1,4 +1,5 @@
 // The run record: one content-free JSON line per run, with PRODUCT.md's figures and the diagnosis.
+import { constants as osConstants } from 'node:os';
 import type { ProcessPeaks } from '../channel/protocol';
 import { bucketTotal, diagnose, type Diagnosis } from './diagnosis';
 import type { RunIdentity } from './identity';
@@ -21,8 +22,10 @@ export interface RunEnd {
 
 export interface ObserverFigures {
   mode: 'run' | 'sidecar';
-  /** When the collector learned the run was over (epoch ms): the CLI's teardown ends there, ours begins. */
+  /** When the collector learned the run was over (epoch ms). */
   finishAt: number | null;
+  /** When the CLI ended as its parent saw it (the wrapper's exit-code file), else finishAt. */
+  runEndedAt: number | null;
   collectorHwmBytes: number;
   collectorCpuMs: number;
 }
@@ -76,6 +79,7 @@ export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd
     observer: {
       mode: observer.mode,
       finish_at_ms: observer.finishAt,
+      run_ended_at_ms: observer.runEndedAt,
       collector_hwm_bytes: observer.collectorHwmBytes,
       collector_cpu_ms: observer.collectorCpuMs,
       agent_start_ms: round1(instrumented.reduce((sum, p) => sum + (p.hello?.startUs ?? 0), 0) / 1000),
@@ -123,12 +127,20 @@ export function processPeaks(p: ProcessEntry): ProcessPeaks {
 
 function exitFigures(root: ProcessEntry | null, end: RunEnd): Record<string, unknown> {
   const note = root?.endNote ?? null;
+  const code = end.exitCode ?? root?.final?.exitCode ?? null;
+  // Killed by a signal it did not handle, the CLI wrote nothing; the wrapper saw 128 + n.
+  const killedBy = !note && !root?.final && code !== null && code > 128 ? signalName(code - 128) : null;
   return {
-    code: end.exitCode ?? root?.final?.exitCode ?? null,
-    signal: end.signal ?? note?.signal ?? null,
-    reason: note?.reason ?? (root?.final ? 'exit' : 'unknown'),
+    code,
+    signal: end.signal ?? note?.signal ?? killedBy,
+    reason: note?.reason ?? (root?.final ? 'exit' : killedBy ? 'signal' : 'unknown'),
     error_name: note?.errorName ?? null,
   };
+}
+
+function signalName(signal: number): string | null {
+  const entry = Object.entries(osConstants.signals).find(([, n]) => n === signal);
+  return entry ? entry[0] : null;
 }
 
 function v8Figures(instrumented: ProcessEntry[]): Record<string, unknown> {
@@ -154,7 +166,7 @@ function processFigures(p: ProcessEntry, start: number): Record<string, unknown>
   return {
     pid: p.pid,
     role: p.role,
-    name: p.name,
+    name: p.shown || (p.hello ? p.hello.runtime.split(' ')[0] : 'unknown'),
     instrumented: isInstrumented(p),
     runtime: p.hello?.runtime ?? null,
     hwm_bytes: p.hwm,

@@ -16,6 +16,8 @@ export interface SessionOptions {
   start: number;
   rootPid: number;
   rootIsObserver: boolean;
+  /** With rootIsObserver: the CLI's pid, once the wrapper has written it. */
+  cliPid?: () => number | null;
   observerPids: Set<number>;
   timelinePoints: number;
   spanAttributes: Record<string, string>;
@@ -49,6 +51,8 @@ export class Session {
   peakBound = 0;
   readonly rolePeaks = Object.fromEntries(PROCESS_ROLES.map((r) => [r, 0])) as Record<ProcessRole, number>;
   snapshots = 0;
+  /** Messages that could not be applied. */
+  malformed = 0;
   private readonly closed: ProcessEntry[] = [];
   private readonly closedByPid = new Map<number, ProcessEntry>();
   private outsideSpans = 0;
@@ -88,8 +92,17 @@ export class Session {
   }
 
   apply(pid: number, messages: AgentMessage[], now: number): void {
-    const entry = this.tree.entryFor(pid, now);
-    for (const message of messages) this.applyOne(entry, message);
+    // A process already closed (it ended before its last lines were read) takes them still.
+    const closed = messages[0]?.k === 'hello' ? undefined : this.closedByPid.get(pid);
+    const entry = this.tree.live.get(pid) ?? closed ?? this.tree.entryFor(pid, now);
+    for (const message of messages) {
+      try {
+        this.applyOne(entry, message);
+      } catch {
+        // A line of another shape (an older agent, say) is skipped, never fatal.
+        this.malformed += 1;
+      }
+    }
   }
 
   /** Every process seen, alive or ended. */
@@ -139,7 +152,10 @@ export class Session {
         break;
       case 'final':
         applyFinal(entry, message);
-        this.spans.closeOpen(entry.pid, message.t);
+        if (message.last) {
+          this.spans.closeOpen(entry.pid, message.t);
+          this.tree.endAgentOnly(entry, message.t);
+        }
         break;
     }
   }
@@ -198,7 +214,7 @@ export class Session {
 function processAttributes(entry: ProcessEntry): Record<string, string | number | boolean> {
   const attributes: Record<string, string | number | boolean> = {
     'process.pid': entry.pid,
-    'process.executable.name': entry.name,
+    'process.executable.name': entry.shown || 'unknown',
     'qwen_otel.process.role': entry.role,
     'qwen_otel.process.instrumented': isInstrumented(entry),
     'qwen_otel.process.hwm': entry.hwm,

@@ -3,7 +3,7 @@
 import { PROCESS_ROLES, type ProcessRole } from '../config';
 import { descendantsViaChildren, descendantsViaParents } from '../probes/process-tree';
 import type { ProcReader } from './proc-reader';
-import { argvHashOf, identify } from './process-identity';
+import { argvHashOf, identify, shownName } from './process-identity';
 import type { ProcessEntry } from './process-table';
 import { emptyPeaks } from '../agent/peaks';
 
@@ -11,6 +11,11 @@ export interface TreeOptions {
   rootPid: number;
   /** In `qwen-otel run` the root is our wrapper: its children are the CLI, itself not counted. */
   rootIsObserver: boolean;
+  /**
+   * With rootIsObserver: the CLI's pid as the wrapper wrote it, once known. The wrapper's other
+   * children (the collector, its watchdog) are qwen-otel's own.
+   */
+  cliPid?: () => number | null;
   observerPids: Set<number>;
   newSpanId: () => string;
 }
@@ -53,6 +58,8 @@ export class TreeSampler {
   readonly ended: ProcessEntry[] = [];
   private ticks = 0;
   private cliPackageDir: string | null = null;
+  /** The CLI's working directory: the user's repository, whose file names are never shown. */
+  private workTree: string | null = null;
   /** Processes seen forking from a thread other than the main one (Rust, Go runtimes). */
   private readonly threadForkers = new Set<number>();
 
@@ -65,6 +72,9 @@ export class TreeSampler {
     this.ticks += 1;
     const pids = new Set(this.walk());
     for (const pid of extraPids) pids.add(pid);
+    // A process reparented away from the tree (a daemon, a server a tool left behind) is still
+    // the CLI's: keep sampling it while it lives (its start time guards against pid reuse).
+    for (const pid of this.live.keys()) pids.add(pid);
     if (!this.options.rootIsObserver) pids.add(this.options.rootPid);
     for (const pid of this.options.observerPids) pids.delete(pid);
     const seen = new Set<number>();
@@ -83,6 +93,11 @@ export class TreeSampler {
   /** The entry for a pid an agent announced, creating it from /proc when the walk has not yet. */
   entryFor(pid: number, now: number): ProcessEntry {
     return this.live.get(pid) ?? this.refresh(pid, now) ?? this.placeholder(pid, now);
+  }
+
+  /** A process known only from its agent ends when the agent says its last word. */
+  endAgentOnly(entry: ProcessEntry, at: number): void {
+    if (entry.startTicks === AGENT_ONLY) this.end(entry, at);
   }
 
   /**
@@ -124,6 +139,7 @@ export class TreeSampler {
     let entry = this.live.get(pid) ?? null;
     if (!status || status.state === 'Z' || status.rssBytes === null) {
       if (entry && status?.state === 'Z') this.end(entry, now);
+      if (!entry) this.reader.forget(pid);
       return null;
     }
     if (entry && entry.parentPid !== status.ppid) {
@@ -134,6 +150,7 @@ export class TreeSampler {
       }
     }
     entry ??= this.create(pid, status.ppid, status.name, now);
+    if (!entry) return null;
     if (entry.samples < EXEC_WATCH_SAMPLES || entry.name !== status.name) this.watchExec(entry, status.name);
     entry.samples += 1;
     if (entry.samples >= EXEC_WATCH_SAMPLES) entry.preExec = false;
@@ -147,12 +164,28 @@ export class TreeSampler {
     return entry;
   }
 
-  private create(pid: number, ppid: number, name: string, now: number): ProcessEntry {
+  private create(pid: number, ppid: number, name: string, now: number): ProcessEntry | null {
+    if (this.options.observerPids.has(ppid) && ppid !== this.options.rootPid) {
+      this.options.observerPids.add(pid);
+      return null;
+    }
+    if (this.options.rootIsObserver && ppid === this.options.rootPid && pid !== this.cliPid()) {
+      // The wrapper's other children are ours; until the CLI's pid is known, look again next time.
+      if (this.cliPid() !== null) this.options.observerPids.add(pid);
+      return null;
+    }
     const isRoot = this.isRoot(pid, ppid);
     const parent = this.live.get(ppid);
     const seen = identify(this.reader, pid, name, { isRoot, parentRole: parent?.role ?? null, cliPackageDir: this.cliPackageDir });
+    if (seen.observer) {
+      // qwen-otel itself (a nested collector, the wrapper's own forks): never the CLI's memory.
+      this.options.observerPids.add(pid);
+      return null;
+    }
     if (isRoot && this.cliPackageDir === null) this.cliPackageDir = seen.packageDir;
+    if (isRoot) this.workTree ??= this.reader.cwd(pid);
     const entry = blankEntry(pid, ppid, name, seen.role, now, this.options.newSpanId());
+    entry.shown = shownName(this.reader, pid, this.workTree);
     entry.argvHash = seen.argvHash;
     entry.preExec = !isRoot && parent !== undefined && parent.argvHash === seen.argvHash && parent.name === name;
     entry.startTicks = this.reader.stat(pid)?.startTicks ?? 0;
@@ -162,7 +195,11 @@ export class TreeSampler {
 
   /** The CLI the user started: the wrapper's child, or (sidecar) the first instrumented process. */
   private isRoot(pid: number, ppid: number): boolean {
-    return this.options.rootIsObserver ? ppid === this.options.rootPid : pid === this.options.rootPid;
+    return this.options.rootIsObserver ? ppid === this.options.rootPid && pid === this.cliPid() : pid === this.options.rootPid;
+  }
+
+  private cliPid(): number | null {
+    return this.options.cliPid?.() ?? null;
   }
 
   /** After an exec the process is a new program: new role, and the kernel restarts its high-water mark. */
@@ -173,6 +210,7 @@ export class TreeSampler {
     const seen = identify(this.reader, entry.pid, name, { isRoot, parentRole: this.live.get(entry.parentPid)?.role ?? null, cliPackageDir: this.cliPackageDir });
     if (isRoot) this.cliPackageDir = seen.packageDir ?? this.cliPackageDir;
     entry.name = name;
+    entry.shown = shownName(this.reader, entry.pid, this.workTree);
     entry.argvHash = seen.argvHash;
     entry.preExec = false;
     if (!entry.hello?.role) entry.role = seen.role;
@@ -218,7 +256,7 @@ function hwmBound(everyone: ProcessEntry[]): number {
 
 function blankEntry(pid: number, ppid: number, name: string, role: ProcessRole, now: number, spanId: string): ProcessEntry {
   return {
-    pid, startTicks: 0, name, parentPid: ppid, role, firstSeen: now, lastSeen: now, ended: null,
-    rss: 0, rssPeak: 0, prevRss: 0, prevHwm: 0, firstRss: null, firstHeapUsed: null, hwm: 0, samples: 0, argvHash: 0, preExec: false, hello: null, peaks: emptyPeaks(), latest: null, final: null, endNote: null, pressure: false, spanId,
+    pid, startTicks: 0, name, shown: '', parentPid: ppid, role, firstSeen: now, lastSeen: now, ended: null,
+    rss: 0, rssPeak: 0, prevRss: 0, prevHwm: 0, firstRss: null, firstHeapUsed: null, hwm: 0, samples: 0, argvHash: 0, preExec: false, hello: null, peaks: emptyPeaks(), latest: null, final: null, endNote: null, pendingNote: null, pressure: false, spanId,
   };
 }

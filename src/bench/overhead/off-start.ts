@@ -43,7 +43,7 @@ export async function measureOffStart(progress: (line: string) => void): Promise
     '',
     table(['what', 'added start-up, ms (median, IQR)'], [
       ['QWEN_OTEL unset: loading dist/register.js (vs an empty preload)', spreadText(offCost, 2)],
-      ['QWEN_OTEL=1: loading and starting the agent (first sample included)', spreadText(onCost, 2)],
+      ['QWEN_OTEL=1: loading and starting the agent (its first sample waits for the first tick)', spreadText(onCost, 2)],
       ['whole `node -e 0`, plain vs with the preload off (wall, noisy)', `${fmt(median(pairedDifferences(series.wallPlain, series.wallOff)), 1)} (plain median ${fmt(median(series.wallPlain), 0)})`],
     ]),
     '',

@@ -13,6 +13,7 @@ import { isExcluded, QWEN_OTEL_PROCESSES, watchTreeInWorker, type WatchedProcess
 import { launch, type VariantName } from './variants';
 
 export const QWEN_SPEC = '@qwen-code/qwen-code@0.15.10';
+const BENCH_CACHE = path.join(os.tmpdir(), 'qwen-otel-bench-cache');
 
 export interface QwenRun {
   round: number;
@@ -81,6 +82,8 @@ async function runOnce(round: number, variant: VariantName, qwen: string, baseUr
     QWEN_OTEL_PROMETHEUS_PORT: '0',
     OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
     OTEL_RESOURCE_ATTRIBUTES: `bench.run=${runId}`,
+    // Each run gets a fresh HOME (Qwen keeps state there); a user's cache persists between runs.
+    XDG_CACHE_HOME: BENCH_CACHE,
   };
   const { command, args, env: launchEnv } = launch(variant, qwen, inv.args, env);
   let watch: ReturnType<typeof watchTreeInWorker> | null = null;
