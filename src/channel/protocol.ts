@@ -92,7 +92,7 @@ export interface AccountingMessage {
   values: Attributes;
 }
 
-/** The old generation passed 90 % of its limit (sent once per process). */
+/** The old generation passed 80 % of its limit (sent once per process). */
 export interface PressureMessage {
   k: 'pressure';
   t: number;
