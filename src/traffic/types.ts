@@ -1,0 +1,64 @@
+// The common shape every wire format's parser produces: what a model request carried and what
+// its (streamed) response said, as sizes, counts, token figures and tool names, never text.
+
+export type WireFormat = 'openai-chat' | 'anthropic' | 'openai-responses' | 'gemini';
+
+/** What one model request carried. Byte figures are UTF-8 bytes. */
+export interface RequestFigures {
+  format: WireFormat;
+  model: string | null;
+  stream: boolean;
+  /** The whole body as sent. */
+  totalBytes: number;
+  /**
+   * The system prompt as sent (JSON bytes of its value): OpenAI chat `system`/`developer`
+   * messages, Anthropic `system`, responses `instructions` and developer/system input items,
+   * Gemini `systemInstruction`.
+   */
+  systemBytes: number;
+  /** Tool definitions offered, and the JSON bytes of the tools array (all of them) as sent. */
+  toolSchemaCount: number;
+  toolSchemaBytes: number;
+  /** The conversation (messages / input items / contents) without the system part, JSON bytes as sent. */
+  historyBytes: number;
+  /** Conversation items (system ones included): messages, input items or contents. */
+  messageCount: number;
+  /**
+   * Tool results carried in the history: count, and the UTF-8 bytes of their text once decoded
+   * (Gemini: of each functionResponse's `response` as JSON), total and largest.
+   */
+  toolResultCount: number;
+  toolResultBytes: number;
+  toolResultLargest: number;
+}
+
+/** What one response said. Token figures are null when the response did not report them. */
+export interface ResponseFigures {
+  inputTokens: number | null;
+  outputTokens: number | null;
+  /** Input tokens served from a cache (OpenAI cached_tokens, Anthropic cache_read_input_tokens, Gemini cachedContentTokenCount). */
+  cachedTokens: number | null;
+  /** Tool calls the model asked for, and their names in order. */
+  toolCalls: number;
+  toolNames: string[];
+  finishReason: string | null;
+  /** Bytes and SSE events (or 1 for a JSON body) received. */
+  bytes: number;
+  events: number;
+  /** The body could not be understood (counted, never thrown). */
+  unparsed: boolean;
+}
+
+/** Fed the response body chunk by chunk as the CLI reads it; keeps no more than a partial line. */
+export interface ResponseObserver {
+  push(chunk: Uint8Array): void;
+  end(): ResponseFigures;
+}
+
+export interface WireParser {
+  format: WireFormat;
+  /** null when the body is not a request of this format (malformed, another API). Never throws. */
+  parseRequest(body: string): RequestFigures | null;
+  /** `contentType` tells a stream (text/event-stream) from one JSON body. */
+  observeResponse(contentType: string | null): ResponseObserver;
+}
