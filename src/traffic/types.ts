@@ -57,8 +57,11 @@ export interface ResponseObserver {
 
 export interface WireParser {
   format: WireFormat;
-  /** null when the body is not a request of this format (malformed, another API). Never throws. */
-  parseRequest(body: string): RequestFigures | null;
+  /**
+   * null when the body is not a request of this format (malformed, another API). Never throws.
+   * `url` (optional) is the request's URL: Gemini names the model and streaming there, not in the body.
+   */
+  parseRequest(body: string, url?: URL): RequestFigures | null;
   /** `contentType` tells a stream (text/event-stream) from one JSON body. */
   observeResponse(contentType: string | null): ResponseObserver;
 }

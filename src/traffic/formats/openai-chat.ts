@@ -1,0 +1,93 @@
+/**
+ * OpenAI chat completions (`POST …/chat/completions`; Qwen Code and most OpenAI-compatible
+ * providers). System prompt: `system`/`developer` messages; tool results: `role: "tool"` messages.
+ */
+import type { JsonScanner } from '../json-scan';
+import { addToolResult, forEachElementBytes, forEachMember, readToolsArray, scanRequestBody, textBytes } from '../request-scan';
+import { observeWith, type ValueConsumer } from '../observer';
+import { asArray, isObject, numberOr, setFinishReason } from '../response-values';
+import type { RequestFigures, ResponseFigures, WireParser } from '../types';
+
+const SYSTEM_ROLES = new Set(['system', 'developer']);
+
+interface ChatMessage {
+  role: string | null;
+  contentBytes: number;
+}
+
+function readMessage(scanner: JsonScanner): ChatMessage {
+  const message: ChatMessage = { role: null, contentBytes: 0 };
+  forEachMember(scanner, (key) => {
+    if (key === 'role') message.role = scanner.readString();
+    else if (key === 'content') message.contentBytes = textBytes(scanner);
+    else return false;
+    return true;
+  });
+  return message;
+}
+
+function readMessages(scanner: JsonScanner, figures: RequestFigures): void {
+  const messages: ChatMessage[] = [];
+  const sizes = forEachElementBytes(scanner, () => messages.push(readMessage(scanner)));
+  sizes.forEach((bytes, index) => {
+    const { role, contentBytes } = messages[index]!;
+    if (role !== null && SYSTEM_ROLES.has(role)) figures.systemBytes += bytes;
+    else figures.historyBytes += bytes;
+    if (role === 'tool') addToolResult(figures, contentBytes);
+  });
+  figures.messageCount += sizes.length;
+}
+
+function readTopLevel(key: string, scanner: JsonScanner, figures: RequestFigures): boolean {
+  if (key === 'model') figures.model = scanner.readString();
+  else if (key === 'stream') figures.stream = scanner.readTrue();
+  else if (key === 'messages') readMessages(scanner, figures);
+  else if (key === 'tools') readToolsArray(scanner, figures);
+  else return false;
+  return true;
+}
+
+function readUsage(usage: unknown, figures: ResponseFigures): void {
+  if (!isObject(usage)) return;
+  figures.inputTokens = numberOr(usage.prompt_tokens, figures.inputTokens);
+  figures.outputTokens = numberOr(usage.completion_tokens, figures.outputTokens);
+  const details = isObject(usage.prompt_tokens_details) ? usage.prompt_tokens_details : {};
+  figures.cachedTokens = numberOr(details.cached_tokens, figures.cachedTokens);
+}
+
+/** Tool calls of a chunk's delta (streams: the first delta of a call names it) or a whole message. */
+function readToolCalls(calls: unknown, choice: number, figures: ResponseFigures, named: Set<string>): void {
+  asArray(calls).forEach((call, position) => {
+    if (!isObject(call)) return;
+    const fn = isObject(call.function) ? call.function : {};
+    const key = `${choice}:${typeof call.index === 'number' ? call.index : position}`;
+    if (typeof fn.name !== 'string' || fn.name === '' || named.has(key)) return;
+    named.add(key);
+    figures.toolCalls += 1;
+    figures.toolNames.push(fn.name);
+  });
+}
+
+function consumeChatValue(value: unknown, figures: ResponseFigures, named: Set<string>): boolean {
+  if (!isObject(value)) return false;
+  if (value.error !== undefined) return setFinishReason(figures, 'error');
+  readUsage(value.usage, figures);
+  asArray(value.choices).forEach((choice, position) => {
+    if (!isObject(choice)) return;
+    const index = typeof choice.index === 'number' ? choice.index : position;
+    const message = isObject(choice.delta) ? choice.delta : isObject(choice.message) ? choice.message : {};
+    readToolCalls(message.tool_calls, index, figures, named);
+    if (typeof choice.finish_reason === 'string') figures.finishReason = choice.finish_reason;
+  });
+  return Array.isArray(value.choices) || isObject(value.usage);
+}
+
+export const openAiChatParser: WireParser = {
+  format: 'openai-chat',
+  parseRequest: (body) => scanRequestBody(body, 'openai-chat', ['messages'], readTopLevel),
+  observeResponse(contentType) {
+    const named = new Set<string>();
+    const consume: ValueConsumer = (value, _event, figures) => consumeChatValue(value, figures, named);
+    return observeWith(contentType, consume);
+  },
+};

@@ -1,0 +1,192 @@
+// The traffic tap: wraps globalThis.fetch so every model request the CLI makes is seen, without
+// changing a byte of what it sends or receives. The request body is parsed after the request is
+// on its way and not kept; the response is observed chunk by chunk as the CLI itself reads it
+// (the CLI gets a new Response over the same bytes). Other requests are counted by host.
+import type { AgentMessage, SpanMemory } from '../channel/protocol';
+import { detectFormat } from './detect';
+import { parserFor } from './parsers';
+import type { ResponseObserver, WireFormat } from './types';
+
+type Fetch = typeof globalThis.fetch;
+
+export interface TapOptions {
+  send(message: AgentMessage): void;
+  memory(): SpanMemory;
+}
+
+const TAPPED = Symbol.for('qwen-otel.fetch-tap');
+
+export class HostCounter {
+  private counts: Record<string, number> = {};
+  private size = 0;
+
+  add(host: string): void {
+    if (!(host in this.counts) && this.size >= MAX_HOSTS) host = 'other';
+    if (!(host in this.counts)) this.size += 1;
+    this.counts[host] = (this.counts[host] ?? 0) + 1;
+  }
+
+  /** The counts since the last take, or null when there were none. */
+  take(): Record<string, number> | null {
+    if (this.size === 0) return null;
+    const taken = this.counts;
+    this.counts = {};
+    this.size = 0;
+    return taken;
+  }
+}
+
+/** Hosts become a label: past this many distinct ones the rest count as "other". */
+const MAX_HOSTS = 32;
+
+/**
+ * Responses the CLI has not read to their end. A CLI may stop reading after the last event it
+ * needs and exit: at exit each is reported with what was seen (see flushResponses).
+ */
+const inFlight = new Set<() => void>();
+
+/** Reports the responses still being read (called from the exit hook, synchronously). */
+export function flushResponses(): void {
+  for (const finish of [...inFlight]) finish();
+}
+
+export function installFetchTap(options: TapOptions, hosts: HostCounter): boolean {
+  const original = globalThis.fetch as (Fetch & { [TAPPED]?: true }) | undefined;
+  if (typeof original !== 'function' || original[TAPPED]) return false;
+  let nextId = 1;
+  const tapped = async function fetch(input: Parameters<Fetch>[0], init?: Parameters<Fetch>[1]): Promise<Response> {
+    const target = describe(input, init);
+    if (!target) return original(input, init);
+    const format = detectFormat(target.url, target.method);
+    if (!format) {
+      hosts.add(target.url.host);
+      return original(input, init);
+    }
+    return observeModelCall(original, input, init, format, target.url, nextId++, options);
+  } as Fetch & { [TAPPED]?: true };
+  tapped[TAPPED] = true;
+  globalThis.fetch = tapped;
+  return true;
+}
+
+function describe(input: Parameters<Fetch>[0], init?: Parameters<Fetch>[1]): { url: URL; method: string } | null {
+  try {
+    const isRequest = typeof Request !== 'undefined' && input instanceof Request;
+    const url = new URL(isRequest ? input.url : String(input));
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+    return { url, method: (init?.method ?? (isRequest ? input.method : 'GET')).toUpperCase() };
+  } catch {
+    return null;
+  }
+}
+
+async function observeModelCall(original: Fetch, input: Parameters<Fetch>[0], init: Parameters<Fetch>[1], format: WireFormat, url: URL, id: number, options: TapOptions): Promise<Response> {
+  const t = Date.now();
+  const body = bodyText(init?.body);
+  // The request goes out first; reading what it carried waits for the next turn of the loop.
+  // (Gemini names the model and streaming in the URL, not the body.)
+  // A fast server can answer before that turn comes: the request is then reported first, so the
+  // collector always sees a request before its response.
+  let reported = false;
+  const reportRequest = (): void => {
+    if (reported) return;
+    reported = true;
+    safely(() => options.send({ k: 'model_request', id, t, format, figures: body === null ? null : parserFor(format).parseRequest(body, url), mem: options.memory() }));
+  };
+  setImmediate(reportRequest);
+  let response: Response;
+  try {
+    response = await original(input, init);
+  } catch (error) {
+    reportRequest();
+    safely(() => options.send(responseMessage(id, null, null, null, errorName(error), options)));
+    throw error;
+  }
+  reportRequest();
+  return observeResponse(response, format, id, options);
+}
+
+function observeResponse(response: Response, format: WireFormat, id: number, options: TapOptions): Response {
+  if (!response.body) {
+    safely(() => options.send(responseMessage(id, null, response.status, null, null, options)));
+    return response;
+  }
+  const observer = parserFor(format).observeResponse(response.headers.get('content-type'));
+  const reader = response.body.getReader();
+  let firstChunkAt: number | null = null;
+  let done = false;
+  const finish = (error: string | null): void => {
+    if (done) return;
+    done = true;
+    inFlight.delete(unread);
+    safely(() => options.send(responseMessage(id, firstChunkAt, response.status, endSafely(observer), error, options)));
+  };
+  const unread = (): void => finish(null);
+  inFlight.add(unread);
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let chunk: { done: boolean; value?: Uint8Array };
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        finish(errorName(error));
+        controller.error(error);
+        return;
+      }
+      if (chunk.done) {
+        finish(null);
+        controller.close();
+        return;
+      }
+      firstChunkAt ??= Date.now();
+      const bytes = chunk.value as Uint8Array;
+      controller.enqueue(bytes);
+      safely(() => observer.push(bytes));
+    },
+    cancel(reason) {
+      finish('Cancelled');
+      return reader.cancel(reason);
+    },
+  });
+  return sameResponse(response, stream);
+}
+
+/** A Response over the observed stream that looks like the original to the CLI. */
+function sameResponse(original: Response, body: ReadableStream<Uint8Array>): Response {
+  const copy = new Response(body, { status: original.status, statusText: original.statusText, headers: original.headers });
+  for (const key of ['url', 'redirected', 'type'] as const) {
+    Object.defineProperty(copy, key, { value: original[key], enumerable: true, configurable: true });
+  }
+  return copy;
+}
+
+function responseMessage(id: number, firstChunkAt: number | null, status: number | null, figures: ReturnType<ResponseObserver['end']> | null, error: string | null, options: TapOptions): AgentMessage {
+  return { k: 'model_response', id, t: Date.now(), firstChunkAt, status, figures, error, mem: options.memory() };
+}
+
+function bodyText(body: unknown): string | null {
+  if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array || body instanceof ArrayBuffer) return new TextDecoder().decode(body);
+  return null;
+}
+
+function endSafely(observer: ResponseObserver): ReturnType<ResponseObserver['end']> | null {
+  try {
+    return observer.end();
+  } catch {
+    return null;
+  }
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.constructor.name : typeof error;
+}
+
+/** The tap never throws into the CLI. */
+function safely(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // Dropped: telemetry is not worth a failed request.
+  }
+}
