@@ -9,6 +9,7 @@ import { type EndDetails, installExitHooks } from './exit-hooks';
 import { writeHeapSnapshotFile } from './heap-snapshot';
 import { detectPackage } from './identity';
 import { Sampler } from './sampler';
+import { flushResponses, HostCounter, installFetchTap } from '../traffic/tap';
 import { v8Api } from '../probes/v8-heap';
 import { joinOrCreateSession, OBSERVER_ENV, type SessionHandle, tellSidecarTheEnd } from './session-join';
 
@@ -84,11 +85,19 @@ function createAgent(config: Config, session: SessionHandle): Agent {
     config.heapSnapshot.aboveMiB === null ? null : config.heapSnapshot.aboveMiB * 1024 * 1024,
   );
   writer.send(helloMessage(config, session));
-  const send = (message: AgentMessage): void => writer.send(message);
+  const hosts = new HostCounter();
+  const send = (message: AgentMessage): void => {
+    writer.send(message);
+    if (message.k !== 'sample') return;
+    const counted = hosts.take();
+    if (counted) writer.send({ k: 'http', t: message.t, hosts: counted });
+  };
+  installFetchTap({ send, memory: spanMemory }, hosts);
   // The first sample waits for the first tick: at preload time the CLI has not started yet, and
   // what the preload does not do is not on the CLI's start-up path (the tree sampler has its RSS).
   sampler.start(config.sampleIntervalMs, send);
   installExitHooks((reason: EndReason, details: EndDetails, last: boolean) => {
+    if (last) flushResponses();
     try {
       const sample = sampler.sample();
       send({ k: 'final', t: sample.t, last, reason, ...details, sample, peaks: sampler.peaks, samples: sampler.count });

@@ -13,6 +13,7 @@ export interface ReceivedSpan {
   endMs: number;
   attributes: Record<string, string | number | boolean>;
   resource: Record<string, string | number | boolean>;
+  events: Array<{ name: string; timeMs: number }>;
 }
 
 export interface ReceivedPush {
@@ -81,6 +82,10 @@ function parseTraces(body: string): ReceivedSpan[] {
           endMs: Number(BigInt(String(span.endTimeUnixNano)) / 1000000n),
           attributes: attributesOf(span.attributes as OtlpAttribute[] | undefined),
           resource,
+          events: ((span.events as Array<{ name: string; timeUnixNano: string }> | undefined) ?? []).map((e) => ({
+            name: e.name,
+            timeMs: Number(BigInt(String(e.timeUnixNano)) / 1000000n),
+          })),
         });
       }
     }

@@ -3,6 +3,7 @@
 import type { ProcessRole } from '../config';
 import type { ProcessMemory } from '../probes/process-memory';
 import type { V8Heap } from '../probes/v8-heap';
+import type { RequestFigures, ResponseFigures, WireFormat } from '../traffic/types';
 
 export interface PackageIdentity {
   name: string;
@@ -140,6 +141,51 @@ export interface ProcessPeaks {
   spaces: Record<string, number>;
 }
 
+/** A model request the CLI sent (seen by the fetch tap), with what its body carried. */
+export interface ModelRequestMessage {
+  k: 'model_request';
+  /** Pairs the request with its response, within this process. */
+  id: number;
+  /** When the CLI called fetch. */
+  t: number;
+  format: WireFormat;
+  /** null when the body could not be read or understood (counted as unparsed). */
+  figures: RequestFigures | null;
+  mem: SpanMemory;
+}
+
+/** Its response, once the CLI has read it to the end (or given up on it). */
+export interface ModelResponseMessage {
+  k: 'model_response';
+  id: number;
+  t: number;
+  /** When the first body chunk arrived (null: no body, or an error first). */
+  firstChunkAt: number | null;
+  status: number | null;
+  figures: ResponseFigures | null;
+  /** The error's class name when the request failed or the stream broke; never its message. */
+  error: string | null;
+  mem: SpanMemory;
+}
+
+/** Requests to anything that is not a model API, counted by host since the last sample. */
+export interface HttpCountMessage {
+  k: 'http';
+  t: number;
+  hosts: Record<string, number>;
+}
+
+/**
+ * A CLI hook fired (`qwen-otel hook EVENT` in its hook settings): only the event's name and the
+ * time, never the hook's input. Written by a short-lived hook process; `ppid` leads to the CLI.
+ */
+export interface HookMessage {
+  k: 'hook';
+  event: string;
+  t: number;
+  ppid: number;
+}
+
 export type AgentMessage =
   | HelloMessage
   | SampleMessage
@@ -148,9 +194,13 @@ export type AgentMessage =
   | AccountingMessage
   | PressureMessage
   | SnapshotMessage
-  | FinalMessage;
+  | FinalMessage
+  | ModelRequestMessage
+  | ModelResponseMessage
+  | HttpCountMessage
+  | HookMessage;
 
-const KINDS = new Set(['hello', 'sample', 'start', 'end', 'account', 'pressure', 'snapshot', 'final']);
+const KINDS = new Set(['hello', 'sample', 'start', 'end', 'account', 'pressure', 'snapshot', 'final', 'model_request', 'model_response', 'http', 'hook']);
 
 /** Parses one line; anything that is not a message we know becomes null (and is counted by the caller). */
 export function parseMessage(line: string): AgentMessage | null {

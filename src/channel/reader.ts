@@ -4,7 +4,8 @@ import { closeSync, openSync, readdirSync, readSync, unlinkSync } from 'node:fs'
 import * as path from 'node:path';
 import { type AgentMessage, parseMessage } from './protocol';
 
-const SEGMENT = /^p(\d+)\.(\d+)\.jsonl$/;
+/** p<pid>: an instrumented process's channel; h<pid>: a hook process's lines. */
+const SEGMENT = /^[ph](\d+)\.(\d+)\.jsonl$/;
 const CHUNK = 64 * 1024;
 const readBuffer = Buffer.allocUnsafe(CHUNK);
 
@@ -37,7 +38,8 @@ export class ChannelReader {
         if (list) list.push(...messages);
         else byPid.set(pid, messages);
       }
-      if (!newest) this.retire(file);
+      // A hook process writes one line and exits: once its line is read the file is done.
+      if (!newest || (file.startsWith('h') && messages.length > 0)) this.retire(file);
     }
     return [...byPid].map(([pid, messages]) => ({ pid, messages }));
   }

@@ -12,6 +12,8 @@ import {
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_V8JS_GC_TYPE,
   METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
+  METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
+  ATTR_SERVER_ADDRESS,
   METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
   METRIC_NODEJS_EVENTLOOP_DELAY_MAX,
   METRIC_NODEJS_EVENTLOOP_DELAY_MEAN,
@@ -35,6 +37,7 @@ export function registerContextMetrics(meter: Meter, session: Session): SessionL
   const toolResultSize = histogram('qwen_otel.tool_result.size', 'By', 'Size of each tool result', BYTE_BUCKETS);
   const tokens = histogram(METRIC_GEN_AI_CLIENT_TOKEN_USAGE, '{token}', 'Tokens per model call', TOKEN_BUCKETS);
   const duration = histogram(METRIC_GEN_AI_CLIENT_OPERATION_DURATION, 's', 'Model call duration', SECOND_BUCKETS);
+  const firstChunk = histogram(METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK, 's', 'Model call: time from the request to the first chunk of the response', SECOND_BUCKETS);
   let lastRequest: AccountingMessage['values'] | null = null;
 
   meter.createObservableGauge('qwen_otel.request.last.size', { unit: 'By', description: 'Size of the latest model request, by part' })
@@ -62,6 +65,7 @@ export function registerContextMetrics(meter: Meter, session: Session): SessionL
         tokens.record(input, { [ATTR_GEN_AI_TOKEN_TYPE]: 'input' });
         tokens.record(output, { [ATTR_GEN_AI_TOKEN_TYPE]: 'output' });
         if ('durationMs' in v) duration.record(num(v, 'durationMs') / 1000, modelAttributes(v));
+        if ('firstChunkMs' in v) firstChunk.record(num(v, 'firstChunkMs') / 1000, modelAttributes(v));
       }
     },
   };
@@ -81,6 +85,11 @@ function registerTotals(meter: Meter, session: Session): void {
   counter('qwen_otel.saved_output.recoveries', '{recovery}', 'Reads back of saved (truncated) tool output', () => t.savedOutputRecoveries);
   counter('qwen_otel.compressions', '{compression}', 'History compressions', () => t.compressions);
   counter('qwen_otel.subagents', '{subagent}', 'Subagents started', () => t.subagents);
+  counter('qwen_otel.requests.unparsed', '{request}', 'Model requests whose body could not be read or understood', () => t.unparsedRequests);
+  meter.createObservableCounter('qwen_otel.http.requests', { unit: '{request}', description: 'Requests to anything but a model API, by host (the first 32)' })
+    .addCallback((r) => {
+      for (const [host, count] of Object.entries(t.httpByHost)) r.observe(count, { [ATTR_SERVER_ADDRESS]: host });
+    });
   meter.createObservableCounter('qwen_otel.tool_calls', { unit: '{call}', description: 'Tool calls, by tool name' })
     .addCallback((r) => {
       for (const [name, count] of Object.entries(t.toolCallsByName)) r.observe(count, { [ATTR_GEN_AI_TOOL_NAME]: name });

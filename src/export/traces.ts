@@ -101,7 +101,7 @@ export function toReadableSpan(record: SpanRecord, traceId: string, resource: Re
     status: { code: SpanStatusCode.UNSET },
     attributes: record.attributes,
     links: [],
-    events: [],
+    events: (record.events ?? []).map((e) => ({ name: e.name, time: msToHrTime(e.t), attributes: e.attributes ?? {}, droppedAttributesCount: 0 })),
     ended: true,
     resource,
     instrumentationScope: SCOPE,

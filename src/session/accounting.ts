@@ -21,6 +21,10 @@ export interface AccountingTotals {
   compressions: number;
   subagents: number;
   model: string | null;
+  /** Model requests whose body could not be read or understood. */
+  unparsedRequests: number;
+  /** Requests to anything but a model API, by host name (the first 32). */
+  httpByHost: Record<string, number>;
 }
 
 export function emptyTotals(): AccountingTotals {
@@ -28,7 +32,7 @@ export function emptyTotals(): AccountingTotals {
     requests: 0, turns: 0, peakRequestBytes: 0, tokens: { input: 0, output: 0, cached: 0 },
     toolCalls: 0, toolCallsByName: {}, toolResults: { count: 0, totalBytes: 0, largestBytes: 0, truncated: 0 },
     retained: { count: 0, totalBytes: 0, largestBytes: 0 }, historyItems: 0, savedOutputRecoveries: 0,
-    truncations: 0, compressions: 0, subagents: 0, model: null,
+    truncations: 0, compressions: 0, subagents: 0, model: null, unparsedRequests: 0, httpByHost: {},
   };
 }
 
@@ -59,6 +63,7 @@ export function applyAccounting(totals: AccountingTotals, message: AccountingMes
       break;
     case 'response':
       addTokens(totals, num(v, 'inputTokens'), num(v, 'outputTokens'), num(v, 'cachedTokens'));
+      addToolCalls(totals, typeof v.toolNames === 'string' && v.toolNames !== '' ? v.toolNames.split(',') : []);
       break;
     case 'tokens':
       addTokens(totals, num(v, 'input'), num(v, 'output'), num(v, 'cached'));
@@ -80,6 +85,15 @@ export function applyAccounting(totals: AccountingTotals, message: AccountingMes
       break;
     case 'subagent_end':
       break;
+  }
+}
+
+/** Tool calls the model asked for (from model traffic). */
+function addToolCalls(totals: AccountingTotals, names: string[]): void {
+  for (const name of names) {
+    totals.toolCalls += 1;
+    const label = toolLabel(totals, name);
+    totals.toolCallsByName[label] = (totals.toolCallsByName[label] ?? 0) + 1;
   }
 }
 

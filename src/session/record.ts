@@ -74,6 +74,8 @@ export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd
     truncations: t.truncations,
     saved_output_recoveries: t.savedOutputRecoveries,
     compressions: t.compressions,
+    unparsed_requests: t.unparsedRequests,
+    http_requests_by_host: t.httpByHost,
     diagnosis: diagnosisFigures(diagnoseSession(session), session),
     timeline: timelineFigures(session),
     observer: {

@@ -1,10 +1,12 @@
 // The collector's state for one run: every process, the tree's samples and peaks, the bounded
 // timeline, spans and accounting. Fed by the tree sampler and the agents' messages.
 import { randomBytes } from 'node:crypto';
-import type { AccountingMessage, AgentMessage, SampleMessage } from '../channel/protocol';
+import type { AccountingMessage, AgentMessage, HookMessage, ModelRequestMessage, ModelResponseMessage, SampleMessage } from '../channel/protocol';
 import { PROCESS_ROLES, type ProcessRole } from '../config';
 import { type AccountingTotals, applyAccounting, emptyTotals } from './accounting';
 import { breakdown, type Buckets, emptyBuckets } from './diagnosis';
+import { Lifecycle } from './lifecycle';
+import { addHosts, requestAccounting, responseAccounting } from './traffic-accounting';
 import type { ProcReader } from './proc-reader';
 import { applyFinal, applySample, isInstrumented, type ProcessEntry } from './process-table';
 import { type MemoryPoint, SpanBook, type SpanRecord } from './spans';
@@ -57,6 +59,9 @@ export class Session {
   private readonly closedByPid = new Map<number, ProcessEntry>();
   private outsideSpans = 0;
   private listener: SessionListener | null = null;
+  private readonly lifecycle: Lifecycle;
+  /** When each model request went out (by process and request id), until its response. */
+  private readonly sentAt = new Map<string, { t: number; model: string | null }>();
   /** What arrived before the metrics side was listening (it starts ~0.3 s in), replayed to it. */
   private early: Array<() => void> = [];
 
@@ -69,6 +74,11 @@ export class Session {
     this.tree = new TreeSampler({ ...options, newSpanId }, reader);
     this.timeline = new Timeline(options.timelinePoints);
     this.spans = new SpanBook(newSpanId, options.start, options.spanAttributes);
+    this.lifecycle = new Lifecycle(this.spans, {
+      toolsEndedAt: (entry, from, to) => this.toolsEndedAt(entry, from, to),
+      onCompression: () => (this.totals.compressions += 1),
+      onSubagent: () => (this.totals.subagents += 1),
+    });
   }
 
   listen(listener: SessionListener): void {
@@ -92,6 +102,10 @@ export class Session {
   }
 
   apply(pid: number, messages: AgentMessage[], now: number): void {
+    if (messages[0]?.k === 'hook') {
+      for (const m of messages) if (m.k === 'hook') this.onHook(m);
+      return;
+    }
     // A process already closed (it ended before its last lines were read) takes them still.
     const closed = messages[0]?.k === 'hello' ? undefined : this.closedByPid.get(pid);
     const entry = this.tree.live.get(pid) ?? closed ?? this.tree.entryFor(pid, now);
@@ -140,8 +154,7 @@ export class Session {
         this.spans.end(entry.pid, message);
         break;
       case 'account':
-        applyAccounting(this.totals, message);
-        this.tell((l) => l.onAccount(entry, message));
+        this.account(entry, message);
         break;
       case 'pressure':
         entry.pressure = true;
@@ -149,6 +162,15 @@ export class Session {
         break;
       case 'snapshot':
         this.snapshots += 1;
+        break;
+      case 'model_request':
+        this.onModelRequest(entry, message);
+        break;
+      case 'model_response':
+        this.onModelResponse(entry, message);
+        break;
+      case 'http':
+        addHosts(this.totals, message.hosts);
         break;
       case 'final':
         applyFinal(entry, message);
@@ -158,6 +180,51 @@ export class Session {
         }
         break;
     }
+  }
+
+  /** A hook process's line belongs to the CLI process that ran the hook: its nearest instrumented ancestor. */
+  private onHook(m: HookMessage): void {
+    let pid = m.ppid;
+    for (let depth = 0; depth < 8; depth += 1) {
+      const entry = this.tree.live.get(pid) ?? this.closedByPid.get(pid);
+      if (!entry) return;
+      if (entry.hello) {
+        this.lifecycle.onHook(entry, m.event, m.t);
+        return;
+      }
+      pid = entry.parentPid;
+    }
+  }
+
+  private onModelRequest(entry: ProcessEntry, m: ModelRequestMessage): void {
+    const accounting = requestAccounting(m);
+    if (accounting) this.account(entry, accounting);
+    else this.totals.unparsedRequests += 1;
+    this.sentAt.set(`${entry.pid}:${m.id}`, { t: m.t, model: m.figures?.model ?? null });
+    this.lifecycle.onRequest(entry, m);
+  }
+
+  private onModelResponse(entry: ProcessEntry, m: ModelResponseMessage): void {
+    const sent = this.sentAt.get(`${entry.pid}:${m.id}`);
+    if (!sent) return;
+    this.sentAt.delete(`${entry.pid}:${m.id}`);
+    this.account(entry, responseAccounting(m, sent.t, sent.model));
+    this.lifecycle.onResponse(entry, m);
+  }
+
+  private account(entry: ProcessEntry, message: AccountingMessage): void {
+    applyAccounting(this.totals, message);
+    this.tell((l) => l.onAccount(entry, message));
+  }
+
+  /** The end of the tool processes a CLI process started between a response and the next request. */
+  private toolsEndedAt(entry: ProcessEntry, from: number, to: number): number | null {
+    let end: number | null = null;
+    for (const p of this.processes()) {
+      if (p.parentPid !== entry.pid || p.role === 'mcp_server' || p.firstSeen < from || p.ended === null || p.ended > to) continue;
+      end = Math.max(end ?? 0, p.ended);
+    }
+    return end;
   }
 
   private tell(event: (listener: SessionListener) => void): void {

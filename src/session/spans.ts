@@ -11,6 +11,13 @@ export interface SpanRecord {
   attributes: Attributes;
   /** Phase boundaries whose tree RSS is looked up when the span leaves (samples may come later). */
   treeAt?: { start: number; end: number };
+  events?: SpanEvent[];
+}
+
+export interface SpanEvent {
+  name: string;
+  t: number;
+  attributes?: Attributes;
 }
 
 export interface MemoryPoint extends Partial<SpanMemory> {
@@ -28,7 +35,7 @@ export class SpanBook {
   count = 0;
 
   constructor(
-    private readonly newSpanId: () => string,
+    readonly newSpanId: () => string,
     start: number,
     attributes: Attributes,
   ) {
@@ -65,6 +72,17 @@ export class SpanBook {
       attributes: { ...record.attributes, ...memoryAttributes('start', first), ...memoryAttributes('end', last) },
     };
     this.finish(closed, end);
+  }
+
+  /**
+   * A span the collector builds after the fact from what a process reported (model traffic):
+   * memory at both ends from the process's messages, tree RSS looked up when it leaves.
+   */
+  closeAt(record: Omit<SpanRecord, 'end' | 'treeAt'>, end: number, first: SpanMemory | null, last: SpanMemory | null): void {
+    const attributes = { ...record.attributes };
+    if (first) Object.assign(attributes, memoryAttributes('start', { ...first, treeRss: null }));
+    if (last) Object.assign(attributes, memoryAttributes('end', { ...last, treeRss: null }));
+    this.finish({ ...record, attributes, end: null, treeAt: { start: record.start, end } }, end);
   }
 
   /** Phases still open when their process or the session ends are closed and marked. */

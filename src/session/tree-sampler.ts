@@ -115,6 +115,9 @@ export class TreeSampler {
     entry.ended = at;
     this.live.delete(entry.pid);
     this.reader.forget(entry.pid);
+    // A fork seen only before its exec was never a program of its own: its memory was never
+    // counted, and its command line was its parent's, so it would show as a second parent.
+    if (entry.preExec && entry.hello === null) return;
     this.ended.push(entry);
   }
 

@@ -26,6 +26,9 @@ export interface RecordedExchange {
   /** 'none' for anything that is not a model reply (errors, model lists, token counts). */
   replyKind: 'tool_calls' | 'text' | 'none';
   toolCallNames: string[];
+  /** The token usage the reply reported (the one documented rule), 0 when there was no reply. */
+  promptTokens: number;
+  completionTokens: number;
   stream: boolean;
   /** Bytes of the response body as sent. */
   responseBytes: number;
@@ -53,6 +56,8 @@ export function newRecord(seq: number, req: http.IncomingMessage): RecordedExcha
     requestKind: 'none',
     replyKind: 'none',
     toolCallNames: [],
+    promptTokens: 0,
+    completionTokens: 0,
     stream: false,
     responseBytes: 0,
     chunkCount: 0,

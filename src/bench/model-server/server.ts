@@ -102,6 +102,8 @@ async function answerModelRequest(exchange: Exchange, handler: FormatHandler, ur
     model: request.model,
     tokens: tokenCounts(exchange.requestBody.length, selection.reply),
   };
+  exchange.record.promptTokens = context.tokens.prompt;
+  exchange.record.completionTokens = context.tokens.completion;
   const encoded = handler.encode(selection.reply, context, request, url);
   return sendEncoded(exchange, encoded, settings.chunkDelayMs);
 }

@@ -17,6 +17,12 @@ export interface CliRunOptions {
   prompt: string;
   server?: ModelServerOptions;
   timeoutMs?: number;
+  /** A command to run the CLI under, e.g. ['qwen-otel', 'run', '--']. */
+  wrapper?: string[];
+  /** Added to the CLI's environment. */
+  extraEnv?: Record<string, string>;
+  /** Keep the work tree between runs of the same CLI (outputs name it): give one of the same length. */
+  cwd?: string;
 }
 
 export interface ChildResult {
@@ -45,7 +51,9 @@ export async function runCliAgainstModel(opts: CliRunOptions): Promise<CliRun> {
   try {
     const { args, env } = opts.invocation({ baseUrl: server.url, prompt: opts.prompt, home });
     const started = performance.now();
-    const result = await runChild(opts.bin, args, { cwd, env, timeoutMs: opts.timeoutMs ?? 120_000 });
+    const [command, ...prefix] = opts.wrapper ?? [opts.bin];
+    const commandArgs = opts.wrapper ? [...prefix, opts.bin, ...args] : args;
+    const result = await runChild(command, commandArgs, { cwd: opts.cwd ?? cwd, env: { ...env, ...opts.extraEnv }, timeoutMs: opts.timeoutMs ?? 120_000 });
     return { ...result, wallMs: performance.now() - started, requests: [...server.requests], root };
   } finally {
     await server.close();
