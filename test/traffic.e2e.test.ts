@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordedExchange } from '../src/bench/model-server/record';
 import { startTelemetrySink, type ReceivedSpan, type TelemetrySink } from '../src/bench/sink';
 import { installCli } from '../src/bench/targets/install';
-import { CLI_TARGETS, type CliName, SCRIPT_PROMPT } from '../src/bench/targets/registry';
+import { CLAUDE_BUN_SPEC } from '../src/bench/targets/claude';
+import { CLI_TARGETS, type CliName, type CliTarget, SCRIPT_PROMPT } from '../src/bench/targets/registry';
 import { runCliAgainstModel } from '../src/bench/targets/session';
 import { BIN, readRecords } from './helpers/e2e';
 
@@ -18,7 +19,7 @@ beforeAll(async () => {
 afterAll(() => sink?.close());
 
 const VOLATILE = new Set(['uuid', 'session_id', 'id', 'cwd', 'usage', 'timestamp', 'total_cost_usd', 'modelUsage', 'stats']);
-const TIMING = /duration|latency/i;
+const TIMING = /duration|latency|ttft|_ms$/i;
 
 function normalize(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(normalize);
@@ -39,9 +40,13 @@ function parseOutput(stdout: string): unknown {
 const modelExchanges = (requests: RecordedExchange[]): RecordedExchange[] =>
   requests.filter((r) => r.format !== 'none' && r.replyKind !== 'none').sort((a, b) => a.startedAt - b.startedAt);
 
-describe.each(['qwen', 'claude', 'gemini'] as CliName[])('%s under qwen-otel run', (name) => {
+const CASES: Array<[string, CliTarget]> = [
+  ...(['qwen', 'claude', 'gemini'] as CliName[]).map((name): [string, CliTarget] => [CLI_TARGETS[name].spec, CLI_TARGETS[name]]),
+  [`${CLAUDE_BUN_SPEC} (a Bun binary, preloaded through BUN_OPTIONS)`, { ...CLI_TARGETS.claude, spec: CLAUDE_BUN_SPEC }],
+];
+
+describe.each(CASES)('%s under qwen-otel run', (_label, target) => {
   it('reports what the server saw, keeps its output, and traces the lifecycle', async () => {
-    const target = CLI_TARGETS[name];
     const bin = (await installCli(target.spec)).binPath(target.bin);
     const root = mkdtempSync(path.join(os.tmpdir(), 'qo-traffic-'));
     const cwd = path.join(root, 'work');
@@ -58,6 +63,9 @@ describe.each(['qwen', 'claude', 'gemini'] as CliName[])('%s under qwen-otel run
     expect(parseOutput(wrapped.stdout)).toEqual(parseOutput(plain.stdout));
 
     const [record] = readRecords(recordFile);
+    expect(record.root?.instrumented, 'the CLI process reported from inside').toBe(true);
+    const runtime = record.processes.find((p: { role: string }) => p.role === 'cli')?.runtime;
+    expect(runtime).toMatch(target.spec === CLAUDE_BUN_SPEC ? /^bun/ : /^node/);
     const seen = modelExchanges(wrapped.requests);
     const spans = sink.spans.filter((s) => s.traceId === record.trace_id);
     const chats = spans.filter((s) => s.name.startsWith('chat ')).sort((a, b) => a.startMs - b.startMs);

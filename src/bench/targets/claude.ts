@@ -2,6 +2,8 @@
 import { baseEnv, trimBaseUrl, type Invocation, type InvocationOptions } from './env';
 
 export const CLAUDE_SPEC = '@anthropic-ai/claude-code@2.1.112';
+/** The first line of Bun binaries (FACTS §4): NODE_OPTIONS is ignored, BUN_OPTIONS preloads. */
+export const CLAUDE_BUN_SPEC = '@anthropic-ai/claude-code@2.1.197';
 export const CLAUDE_MODEL = 'claude-sonnet-4-5';
 export const CLAUDE_SMALL_MODEL = 'claude-haiku-4-5';
 export const CLAUDE_ALLOWED_TOOLS = 'Bash,Read,Glob,Grep';
