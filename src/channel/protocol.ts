@@ -184,6 +184,11 @@ export interface HookMessage {
   event: string;
   t: number;
   ppid: number;
+  /**
+   * The parent's parent: CLIs run a hook through `sh -c`, a shell too short-lived for the tree
+   * sampler to have seen, so the walk to the CLI may have to start one step higher.
+   */
+  gppid?: number;
 }
 
 export type AgentMessage =

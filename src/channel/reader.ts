@@ -51,14 +51,17 @@ export class ChannelReader {
     } catch {
       return [];
     }
+    // Hook lines first: a hook's process ran its line before the CLI went on, so in one poll its
+    // event comes before anything the CLI wrote after it (the next model request, say).
     const parsed = names
       .map((name) => SEGMENT.exec(name))
       .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => ({ file: m[0], pid: Number(m[1]), segment: Number(m[2]) }))
-      .sort((a, b) => a.pid - b.pid || a.segment - b.segment);
-    const newestOf = new Map<number, number>();
-    for (const s of parsed) newestOf.set(s.pid, s.segment);
-    return parsed.map((s) => ({ ...s, newest: newestOf.get(s.pid) === s.segment }));
+      .map((m) => ({ file: m[0], hook: m[0].startsWith('h'), pid: Number(m[1]), segment: Number(m[2]) }))
+      .sort((a, b) => Number(b.hook) - Number(a.hook) || a.pid - b.pid || a.segment - b.segment);
+    const key = (s: { hook: boolean; pid: number }): string => `${s.hook ? 'h' : 'p'}${s.pid}`;
+    const newestOf = new Map<string, number>();
+    for (const s of parsed) newestOf.set(key(s), s.segment);
+    return parsed.map((s) => ({ ...s, newest: newestOf.get(key(s)) === s.segment }));
   }
 
   private readSegment(file: string): AgentMessage[] {

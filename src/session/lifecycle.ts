@@ -17,12 +17,25 @@ interface OpenRequest {
 interface Conversation {
   requests: number;
   open: Map<number, OpenRequest>;
-  lastResponse: { t: number; mem: SpanMemory; toolNames: string[] } | null;
+  lastResponse: LastResponse | null;
+  /**
+   * The turn between a response and the next request, spanned only once the hooks that fired in
+   * it have surely been read (their lines come from other processes, maybe a poll later): at the
+   * next response, or when the process ends.
+   */
+  unsettled: { last: LastResponse; request: { t: number; mem: SpanMemory } } | null;
   lastRequest: RequestFigures | null;
   /** From the CLI's own hooks, when configured: tool runs and subagents as the CLI saw them. */
   toolStarts: number[];
   toolRuns: Array<[number, number]>;
   subagentStarts: number[];
+}
+
+interface LastResponse {
+  t: number;
+  requestT: number;
+  mem: SpanMemory;
+  toolNames: string[];
 }
 
 const PROVIDERS: Record<WireFormat, string> = { 'openai-chat': 'openai', 'openai-responses': 'openai', anthropic: 'anthropic', gemini: 'gcp.gemini' };
@@ -46,8 +59,9 @@ export class Lifecycle {
     const c = this.conversation(entry.pid);
     c.requests += 1;
     c.open.set(m.id, { t: m.t, mem: m.mem, figures: m.figures, format: m.format });
+    this.settle(entry);
     if (c.requests === 1) this.span(entry, 'startup', entry.hello?.origin ?? entry.firstSeen, m.t, firstMemory(entry), m.mem, {});
-    else this.betweenTurns(entry, c, m);
+    else if (c.lastResponse) c.unsettled = { last: c.lastResponse, request: { t: m.t, mem: m.mem } };
     if (c.lastRequest && m.figures && shrank(c.lastRequest, m.figures)) {
       this.span(entry, 'compression', c.lastResponse?.t ?? m.t, m.t, c.lastResponse?.mem ?? null, m.mem, {
         'qwen_otel.history.bytes.before': c.lastRequest.historyBytes, 'qwen_otel.history.bytes.after': m.figures.historyBytes,
@@ -63,6 +77,7 @@ export class Lifecycle {
     const request = c.open.get(m.id);
     if (!request) return;
     c.open.delete(m.id);
+    this.settle(entry);
     const f = m.figures;
     const model = request.figures?.model ?? null;
     const chatId = this.spans.newSpanId();
@@ -72,7 +87,7 @@ export class Lifecycle {
     if (f && !m.error && f.toolCalls === 0) {
       this.span(entry, 'final_response', m.firstChunkAt ?? request.t, m.t, null, m.mem, { 'gen_ai.response.finish_reasons': f.finishReason ?? 'unknown' }, undefined, [], chatId);
     }
-    c.lastResponse = { t: m.t, mem: m.mem, toolNames };
+    c.lastResponse = { t: m.t, requestT: request.t, mem: m.mem, toolNames };
   }
 
   /** A hook of the CLI: sharper tool boundaries, and subagents (Claude Code and Qwen Code have them). */
@@ -87,24 +102,31 @@ export class Lifecycle {
     }
   }
 
-  /** Between a response that asked for tools and the request that carries their results. */
-  private betweenTurns(entry: ProcessEntry, c: Conversation, m: ModelRequestMessage): void {
-    const last = c.lastResponse;
-    if (!last) return;
+  /** Spans the turn left unsettled: its tools (from hooks when they fired) and the request's assembly. */
+  settle(entry: ProcessEntry): void {
+    const c = this.conversations.get(entry.pid);
+    const turn = c?.unsettled;
+    if (!c || !turn) return;
+    c.unsettled = null;
+    const { last, request } = turn;
     let assemblyStart = last.t;
     if (last.toolNames.length > 0) {
-      const toolEnd = Math.min(this.hooks.toolsEndedAt(entry, last.t, m.t) ?? m.t, m.t);
-      const runs = c.toolRuns.splice(0).filter(([start]) => start >= last.t && start <= m.t);
+      const toolEnd = Math.min(this.hooks.toolsEndedAt(entry, last.t, request.t) ?? request.t, request.t);
+      // A CLI may start a tool as soon as its call has streamed in, before the response ends.
+      // Hooks of later turns may have been read already: they stay for their turn.
+      const inTurn = ([start]: [number, number]): boolean => start >= last.requestT && start <= request.t;
+      const runs = c.toolRuns.filter(inTurn);
+      c.toolRuns = c.toolRuns.filter(([start]) => start > request.t);
       last.toolNames.forEach((name, i) => {
         // The CLI's own hooks, when they fired, say exactly when each tool ran.
         const [start, end] = runs[i] ?? [last.t, toolEnd];
-        this.span(entry, `execute_tool ${name}`, start, end, start === last.t ? last.mem : null, end === m.t ? m.mem : null, {
+        this.span(entry, `execute_tool ${name}`, start, end, start === last.t ? last.mem : null, end === request.t ? request.mem : null, {
           'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name, 'qwen_otel.source': runs[i] ? 'hook' : 'traffic',
         });
         assemblyStart = Math.max(assemblyStart, end);
       });
     }
-    this.span(entry, 'request_assembly', assemblyStart, m.t, null, m.mem, {});
+    this.span(entry, 'request_assembly', assemblyStart, request.t, null, request.mem, {});
   }
 
   private span(entry: ProcessEntry, name: string, start: number, end: number, first: SpanMemory | null, last: SpanMemory | null, attributes: Attributes, spanId = this.spans.newSpanId(), events: Array<{ name: string; t: number }> = [], parentSpanId = entry.spanId): void {
@@ -114,7 +136,7 @@ export class Lifecycle {
   private conversation(pid: number): Conversation {
     let c = this.conversations.get(pid);
     if (!c) {
-      c = { requests: 0, open: new Map(), lastResponse: null, lastRequest: null, toolStarts: [], toolRuns: [], subagentStarts: [] };
+      c = { requests: 0, open: new Map(), lastResponse: null, unsettled: null, lastRequest: null, toolStarts: [], toolRuns: [], subagentStarts: [] };
       this.conversations.set(pid, c);
     }
     return c;

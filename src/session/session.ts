@@ -127,6 +127,7 @@ export class Session {
   finish(now: number): void {
     for (const entry of [...this.tree.live.values()]) this.tree.end(entry, now);
     for (const entry of this.tree.ended.splice(0)) this.closeProcess(entry);
+    for (const entry of this.processes()) this.lifecycle.settle(entry);
     this.spans.closeOpen(null, now);
     const points = this.timeline.snapshot();
     const first = points[0];
@@ -175,6 +176,7 @@ export class Session {
       case 'final':
         applyFinal(entry, message);
         if (message.last) {
+          this.lifecycle.settle(entry);
           this.spans.closeOpen(entry.pid, message.t);
           this.tree.endAgentOnly(entry, message.t);
         }
@@ -184,7 +186,7 @@ export class Session {
 
   /** A hook process's line belongs to the CLI process that ran the hook: its nearest instrumented ancestor. */
   private onHook(m: HookMessage): void {
-    let pid = m.ppid;
+    let pid = this.tree.live.has(m.ppid) || this.closedByPid.has(m.ppid) || !m.gppid ? m.ppid : m.gppid;
     for (let depth = 0; depth < 8; depth += 1) {
       const entry = this.tree.live.get(pid) ?? this.closedByPid.get(pid);
       if (!entry) return;
