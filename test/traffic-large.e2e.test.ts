@@ -69,6 +69,8 @@ describe('a 5 MiB tool result', () => {
     expect(record.unparsed_requests).toBe(0);
     expect(record.retained_tool_results.largest_bytes).toBe(5 * MiB);
     expect(record.peak_request_bytes).toBeGreaterThan(5 * MiB);
+    expect(record.peak_request.history_bytes).toBeGreaterThan(5 * MiB);
+    expect(record.peak_request.messages).toBe(4);
 
     // What the process keeps after the requests, with the tap against without it.
     expect(tapped.keptBytes - plain.keptBytes, `kept ${tapped.keptBytes} with the tap, ${plain.keptBytes} without`).toBeLessThan(1 * MiB);

@@ -9,6 +9,8 @@ export interface AccountingTotals {
   requests: number;
   turns: number;
   peakRequestBytes: number;
+  /** The largest request's parts (the request composition at its peak). */
+  peakRequest: { systemBytes: number; toolSchemaBytes: number; historyBytes: number; messageCount: number };
   tokens: { input: number; output: number; cached: number };
   toolCalls: number;
   toolCallsByName: Record<string, number>;
@@ -29,7 +31,7 @@ export interface AccountingTotals {
 
 export function emptyTotals(): AccountingTotals {
   return {
-    requests: 0, turns: 0, peakRequestBytes: 0, tokens: { input: 0, output: 0, cached: 0 },
+    requests: 0, turns: 0, peakRequestBytes: 0, peakRequest: { systemBytes: 0, toolSchemaBytes: 0, historyBytes: 0, messageCount: 0 }, tokens: { input: 0, output: 0, cached: 0 },
     toolCalls: 0, toolCallsByName: {}, toolResults: { count: 0, totalBytes: 0, largestBytes: 0, truncated: 0 },
     retained: { count: 0, totalBytes: 0, largestBytes: 0 }, historyItems: 0, savedOutputRecoveries: 0,
     truncations: 0, compressions: 0, subagents: 0, model: null, unparsedRequests: 0, httpByHost: {},
@@ -56,6 +58,7 @@ export function applyAccounting(totals: AccountingTotals, message: AccountingMes
       if (typeof v.model === 'string') totals.model = v.model;
       if (num(v, 'totalBytes') >= totals.peakRequestBytes) {
         totals.peakRequestBytes = num(v, 'totalBytes');
+        totals.peakRequest = { systemBytes: num(v, 'systemBytes'), toolSchemaBytes: num(v, 'toolSchemaBytes'), historyBytes: num(v, 'historyBytes'), messageCount: num(v, 'messageCount') };
         totals.retained = {
           count: num(v, 'toolResultCount'), totalBytes: num(v, 'toolResultBytes'), largestBytes: num(v, 'toolResultLargest'),
         };

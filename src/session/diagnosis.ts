@@ -51,7 +51,8 @@ export function breakdown(alive: ProcessEntry[]): Buckets {
 function splitCliProcess(b: Buckets, rss: number, mem: { heapUsed: number; heapTotal: number; external: number; arrayBuffers: number }): void {
   const heapUsed = Math.min(mem.heapUsed, rss);
   const heapFree = Math.min(Math.max(mem.heapTotal - mem.heapUsed, 0), rss - heapUsed);
-  const external = Math.min(mem.external + mem.arrayBuffers, rss - heapUsed - heapFree);
+  // Node counts arrayBuffers inside external already.
+  const external = Math.min(mem.external, rss - heapUsed - heapFree);
   b.heapUsed += heapUsed;
   b.heapFree += heapFree;
   b.external += external;

@@ -70,6 +70,7 @@ export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd
     retained_tool_results: { count: t.retained.count, total_bytes: t.retained.totalBytes, largest_bytes: t.retained.largestBytes },
     history_items: t.historyItems,
     peak_request_bytes: t.peakRequestBytes,
+    peak_request: { system_bytes: t.peakRequest.systemBytes, tool_schema_bytes: t.peakRequest.toolSchemaBytes, history_bytes: t.peakRequest.historyBytes, messages: t.peakRequest.messageCount },
     subagents: t.subagents,
     truncations: t.truncations,
     saved_output_recoveries: t.savedOutputRecoveries,
