@@ -102,6 +102,13 @@ function registerTotals(meter: Meter, session: Session): void {
   gauge('qwen_otel.tool_results.retained.size', 'By', 'Total size of retained tool results', () => retained().totalBytes);
   gauge('qwen_otel.tool_results.retained.largest', 'By', 'Largest retained tool result', () => retained().largestBytes);
   gauge('qwen_otel.history.items', '{message}', 'Messages in the latest model request', () => t.historyItems);
+  meter.createObservableGauge('qwen_otel.request.peak.size', { unit: 'By', description: 'The largest model request so far, by part' })
+    .addCallback((r) => {
+      if (t.peakRequestBytes === 0) return;
+      const p = t.peakRequest;
+      for (const [part, bytes] of [['total', t.peakRequestBytes], ['system', p.systemBytes], ['tools', p.toolSchemaBytes], ['history', p.historyBytes]] as const) r.observe(bytes, { part });
+    });
+  gauge('qwen_otel.run.duration', 's', 'Time since the run started (at the final push: the run\'s duration)', () => ((session.ended ?? Date.now()) - session.start) / 1000);
 }
 
 function registerLoop(meter: Meter, session: Session): void {

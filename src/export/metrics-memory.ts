@@ -17,6 +17,12 @@ import {
 
 const BYTES = { unit: 'By' } as const;
 
+/** The diagnosis buckets, named as in the run record. */
+const BUCKET_LABELS: Record<string, string> = {
+  heapUsed: 'heap_used', heapFree: 'heap_free', external: 'external', native: 'native', cliOpaque: 'cli_opaque',
+  mcpServer: 'mcp_server', tool: 'tool', subagent: 'subagent', other: 'other',
+};
+
 export function registerMemoryMetrics(meter: Meter, session: Session): void {
   const alive = (): ProcessEntry[] => [...session.tree.live.values()].filter((e) => isAlive(e) && !e.preExec);
   const everyone = (): ProcessEntry[] => session.processes();
@@ -39,6 +45,10 @@ export function registerMemoryMetrics(meter: Meter, session: Session): void {
     for (const role of PROCESS_ROLES) if (session.rolePeaks[role] > 0) r.observe(session.rolePeaks[role], { role });
   });
 
+  gauge(meter, 'qwen_otel.tree.memory.peak.bucket', 'Where the memory was at the sampled tree peak: V8 heap, external, native, child processes by role', (r) => {
+    for (const [bucket, bytes] of Object.entries(session.peak.buckets)) r.observe(bytes, { bucket: BUCKET_LABELS[bucket] ?? bucket });
+  });
+
   registerHeapSpaces(meter, agents);
   const v8Total = (name: string, description: string, pick: (e: ProcessEntry) => number | undefined, combine: 'sum' | 'max' = 'sum'): void =>
     gauge(meter, name, description, (r) => observeByRole(r, agents(), pick, combine));
@@ -50,6 +60,10 @@ export function registerMemoryMetrics(meter: Meter, session: Session): void {
   v8Total('qwen_otel.v8.malloced', 'Memory V8 allocated with malloc', (e) => e.latest?.heap.malloced);
   v8Total('qwen_otel.v8.old_generation.used', 'V8 old generation in use (what a heap out-of-memory crash is about)', (e) => e.latest?.heap.oldUsed, 'max');
   v8Total('qwen_otel.v8.old_generation.limit', 'V8 old generation size limit (--max-old-space-size)', (e) => e.latest?.heap.oldLimit, 'max');
+  const peakOf = (name: string, description: string, pick: (p: ReturnType<typeof processPeaks>) => number): void =>
+    gauge(meter, name, description, (r) => observeByRole(r, everyone().filter(isInstrumented), (e) => pick(processPeaks(e)), 'max'));
+  peakOf('qwen_otel.v8.external.peak', 'Largest V8 external memory sampled in one process with this role', (p) => p.external);
+  peakOf('qwen_otel.v8.array_buffers.peak', 'Largest arrayBuffers sampled in one process with this role', (p) => p.arrayBuffers);
   gauge(meter, 'qwen_otel.v8.heap.used.peak', 'Largest V8 heap in use sampled in one process with this role', (r) =>
     observeByRole(r, everyone().filter(isInstrumented), (e) => processPeaks(e).heapUsed, 'max'));
 }

@@ -49,6 +49,8 @@ export class Session {
   /** ms since the epoch: the collector's start, or the first process's if that was earlier. */
   start: number;
   peak = { sampled: 0, at: 0, buckets: emptyBuckets() as Buckets, processes: 0 };
+  /** When the session was finished (ms since the epoch), null while it runs. */
+  ended: number | null = null;
   /** The best lower bound on the tree's peak: sampled sums, and high-water marks between samples. */
   peakBound = 0;
   readonly rolePeaks = Object.fromEntries(PROCESS_ROLES.map((r) => [r, 0])) as Record<ProcessRole, number>;
@@ -125,6 +127,7 @@ export class Session {
   }
 
   finish(now: number): void {
+    this.ended = now;
     for (const entry of [...this.tree.live.values()]) this.tree.end(entry, now);
     for (const entry of this.tree.ended.splice(0)) this.closeProcess(entry);
     for (const entry of this.processes()) this.lifecycle.settle(entry);
