@@ -114,6 +114,14 @@ describe('roles', () => {
     expect(role({ argv: ['python3', '-c', 'pass'] })).toBe('tool');
   });
 
+  it("takes the root CLI's own native binary for its worker, another CLI's for a subagent", () => {
+    const codex = '/x/node_modules/@openai/codex';
+    const binary = '/x/node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/codex/codex';
+    expect(role({ argv: [binary, 'exec'], parentRole: 'cli', cliPackageDir: codex })).toBe('cli_worker');
+    expect(role({ argv: [binary, 'exec'], parentRole: 'cli', cliPackageDir: '/x/node_modules/@qwen-code/qwen-code' })).toBe('subagent');
+    expect(role({ argv: [binary, 'exec'], parentRole: 'tool', cliPackageDir: codex })).toBe('subagent');
+  });
+
   it('recognises another coding CLI as a subagent, even under a shell', () => {
     expect(role({ argv: ['node', '/usr/lib/node_modules/@anthropic-ai/claude-code/cli.js', '-p', 'x'], parentRole: 'tool' })).toBe('subagent');
     expect(role({ argv: ['/usr/local/bin/codex', 'exec'] })).toBe('subagent');

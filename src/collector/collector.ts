@@ -27,6 +27,8 @@ export interface CollectorOptions {
 
 /** How long to wait for the root CLI process to say who it is before labelling the figures. */
 const IDENTITY_WAIT_MS = 300;
+/** How soon a newly seen process is sampled again (see tick). */
+const NEWCOMER_RESAMPLE_MS = 50;
 /** Tells `qwen-otel run` that SIGUSR2 is handled (before that it would kill us). */
 const READY_FILE = 'collector.ready';
 export const METRICS_URL_FILE = 'metrics.url';
@@ -86,6 +88,7 @@ export class Collector {
     this.ending = true;
     this.finishAt = Date.now();
     if (this.timer) clearInterval(this.timer);
+    if (this.followUp) clearTimeout(this.followUp);
     this.poll();
     const now = Date.now();
     this.session.finish(now);
@@ -107,6 +110,7 @@ export class Collector {
   }
 
   private knownCliPid: number | null = null;
+  private followUp: NodeJS.Timeout | null = null;
 
   /** Written by `qwen-otel run` as soon as it started the CLI. */
   private cliPid(): number | null {
@@ -127,6 +131,15 @@ export class Collector {
     if (this.ending) return;
     this.poll();
     this.session.sampleTree(Date.now());
+    // A process just started (or forked, not yet exec'd), or young and without an agent, is
+    // looked at again soon: a tool or a CLI's native binary in a one-second run would otherwise
+    // grow and end between two samples (VmHWM cannot be read once it has exited).
+    if (this.session.tree.hasNewcomers(Date.now()) && !this.followUp) {
+      this.followUp = setTimeout(() => {
+        this.followUp = null;
+        this.tick();
+      }, NEWCOMER_RESAMPLE_MS);
+    }
     if (this.telemetry && Date.now() - this.lastSpanExport >= SPAN_EXPORT_EVERY_MS) {
       this.lastSpanExport = Date.now();
       this.telemetry.sendSpans();

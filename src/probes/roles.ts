@@ -28,6 +28,7 @@ export function classifyRole(input: RoleInput): ProcessRole {
   const script = argv.slice(1).find((arg) => !arg.startsWith('-')) ?? '';
   const fromCliTree = parentRole === 'cli' || parentRole === 'cli_worker';
   if (fromCliTree && runsFromPackage(argv, input.cliPackageDir)) return 'cli_worker';
+  if (parentRole === 'cli' && sameCodingCli(argv[0] ?? '', input.cliPackageDir)) return 'cli_worker';
   if (programNames(argv, input.name).some((name) => MCP.test(name))) return 'mcp_server';
   if (CODING_CLI.test(argv[0] ?? '') || CODING_CLI.test(script)) return 'subagent';
   if (SHELLS.has(program) || parentRole === 'tool') return 'tool';
@@ -45,6 +46,15 @@ function programNames(argv: string[], name: string): string[] {
   // `uv run X`, `docker run X`, `pnpm dlx X` name X after a subcommand; `node X`, `npx X` at once.
   const operands = argv.slice(1).filter((arg) => !arg.startsWith('-')).slice(0, WITH_SUBCOMMAND.test(program) ? 2 : 1);
   return [program, ...operands.map((arg) => (arg.includes('/') && !arg.startsWith('@') ? lastSegments(arg) : arg))];
+}
+
+/**
+ * The root CLI's own native binary, from another package of the same CLI (Codex's launcher runs
+ * `@openai/codex-linux-x64/.../codex`): its worker, not a subagent.
+ */
+function sameCodingCli(program: string, packageDir: string | null): boolean {
+  const name = /(?:^|\/)(qwen|claude|gemini|codex)(?:\.exe)?$/.exec(program)?.[1];
+  return name !== undefined && packageDir !== null && packageDir.includes(name);
 }
 
 function runsFromPackage(argv: string[], packageDir: string | null): boolean {

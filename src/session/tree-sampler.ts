@@ -45,6 +45,8 @@ const AGENT_ONLY = -1;
  * is a copy of its parent (same command line, the parent's RSS counted twice, FACTS §2c).
  */
 const EXEC_WATCH_SAMPLES = 3;
+/** How long a process without an agent counts as young (see hasNewcomers). */
+const YOUNG_MS = 3000;
 
 /** Every this many samples, children of every thread are read, not only the main thread's. */
 const ALL_THREADS_EVERY = 10;
@@ -93,6 +95,18 @@ export class TreeSampler {
   /** The entry for a pid an agent announced, creating it from /proc when the walk has not yet. */
   entryFor(pid: number, now: number): ProcessEntry {
     return this.live.get(pid) ?? this.refresh(pid, now) ?? this.placeholder(pid, now);
+  }
+
+  /**
+   * Processes worth a quicker look: just seen (an exec may follow), or young and without an agent
+   * (a tool, a CLI's native binary: only samples see their growth, and they may end within one).
+   */
+  hasNewcomers(now: number): boolean {
+    for (const entry of this.live.values()) {
+      if (entry.startTicks === AGENT_ONLY) continue;
+      if (entry.samples < EXEC_WATCH_SAMPLES || (entry.hello === null && now - entry.firstSeen < YOUNG_MS)) return true;
+    }
+    return false;
   }
 
   /** A process known only from its agent ends when the agent says its last word. */
