@@ -16,11 +16,18 @@ usage:
       then QWEN_OTEL=1 turns it on:  eval "$(qwen-otel env)"; QWEN_OTEL=1 qwen ...
   qwen-otel model-server [--port N]
       serve the scripted OpenAI-compatible model (offline runs against a fixed conversation)
+  qwen-otel bench [--target cli@branch[=COMMAND]]... [--workload NAME|FILE]... [--repeats 3] [--quick] [--help]
+      the five-workload matrix across CLIs and branches, offline; results in bench-results/results.jsonl
+  qwen-otel report RESULTS.jsonl [--out DIR] [--baseline TARGET]
+      write report.md and report.html (charts, one self-contained file) from bench results
+  qwen-otel compare RESULTS.jsonl --baseline TARGET --candidate TARGET | BASE.jsonl CANDIDATE.jsonl
+      [--threshold 10%] [--figure NAME[=THRESHOLD]]... [--json | --markdown]
+      baseline vs candidate per workload; exit 1 on a regression; explains where the gap is
   qwen-otel config
       check the QWEN_OTEL_* / OTEL_* settings of this shell and show what they resolve to
   qwen-otel --version | --help
 
-docs: docs/configuration.md (every setting), docs/metrics.md (every figure)`;
+docs: docs/configuration.md (every setting), docs/metrics.md (every figure), docs/compare.md`;
 
 export function shellExports(env: Record<string, string | undefined>, preload = PRELOAD): string {
   const nodeOption = preload.includes(' ') ? `--require "${preload}"` : `--require ${preload}`;
@@ -52,6 +59,15 @@ async function main(argv: string[]): Promise<number> {
     case 'model-server':
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       return (require('./bench/model-server/cli') as typeof import('./bench/model-server/cli')).serveModel(rest);
+    case 'bench':
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return (require('./bench/matrix/cli') as typeof import('./bench/matrix/cli')).benchCommand(rest);
+    case 'report':
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return (require('./bench/report/cli') as typeof import('./bench/report/cli')).reportCommand(rest);
+    case 'compare':
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return (require('./bench/compare/cli') as typeof import('./bench/compare/cli')).compareCommand(rest);
     case '--version':
     case 'version':
       process.stdout.write(`${VERSION}\n`);

@@ -4,6 +4,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseProcStat } from '../probes/proc-stat';
 import { parseProcStatus } from '../probes/proc-status';
+import { childrenFilesSupported } from '../probes/proc-children';
+import { childrenWalk } from './tree-watch-children';
+import { roleDecider } from './tree-watch-roles';
 
 export interface WatchedProcess {
   pid: number;
@@ -12,11 +15,17 @@ export interface WatchedProcess {
   argv: string[];
   hwm: number;
   firstSeen: number;
+  /** What the process is for (src/probes/roles.ts), decided once per program. */
+  role?: string;
 }
 
 export interface TreeWatch {
+  /** Scans now (for a caller that paces the scans itself). */
+  sample(): void;
   /** Largest sum of RSS over the tree seen in one scan. */
   peak(): number;
+  /** Per role, the largest sum of RSS of the processes with that role seen in one scan. */
+  rolePeaks(): Record<string, number>;
   processes(): WatchedProcess[];
   stop(): void;
 }
@@ -34,21 +43,34 @@ export function isExcluded(p: Pick<WatchedProcess, 'name' | 'argv'>, exclusions:
   return exclusions.names.includes(p.name) || p.argv.some((arg) => exclusions.argvSuffixes.some((suffix) => arg.endsWith(suffix)));
 }
 
-export function watchTree(rootPid: number, intervalMs = 20, exclusions: Exclusions = { names: [], argvSuffixes: [] }): TreeWatch {
+/**
+ * How the tree is found at each scan: `scan` reads every /proc/<pid>/stat (a method independent of
+ * the collector's, for checking it); `children` walks /proc/<pid>/task/<tid>/children from the
+ * root, which costs a fraction of a millisecond whatever else the machine runs (the matrix's
+ * sampler, where the harness's own cost matters), falling back to `scan` without children files.
+ */
+export type TreeMethod = 'scan' | 'children';
+
+export function watchTree(
+  rootPid: number,
+  intervalMs = 20,
+  exclusions: Exclusions = { names: [], argvSuffixes: [] },
+  method: TreeMethod = 'scan',
+  /** false: no timer; the caller calls sample() every intervalMs. */
+  timer = true,
+): TreeWatch {
   const exclude = (p: WatchedProcess): boolean => isExcluded(p, exclusions);
   const seen = new Map<number, WatchedProcess>();
+  const roleOf = roleDecider(rootPid, seen, exclude);
+  const rolePeaks: Record<string, number> = {};
   let peak = 0;
+  const walk = method === 'children' && childrenFilesSupported() ? childrenWalk(rootPid) : null;
   const scan = (): void => {
-    const parents = new Map<number, number>();
-    for (const entry of safeReaddir('/proc')) {
-      const pid = Number(entry);
-      if (!(pid > 0)) continue;
-      const stat = parseProcStat(safeRead(`/proc/${pid}/stat`));
-      if (stat) parents.set(pid, stat.ppid);
-    }
     let sum = 0;
-    for (const pid of inTree(rootPid, parents)) {
-      const status = parseProcStatus(safeRead(`/proc/${pid}/status`));
+    const counted: Array<[WatchedProcess, number]> = [];
+    const tree = walk ? walk.tree() : inTree(rootPid, scanParents());
+    for (const pid of tree) {
+      const status = parseProcStatus(walk ? walk.status(pid) : safeRead(`/proc/${pid}/status`));
       if (status.rssBytes === null) continue;
       let known = seen.get(pid);
       if (!known) {
@@ -57,21 +79,37 @@ export function watchTree(rootPid: number, intervalMs = 20, exclusions: Exclusio
       }
       refreshIfExeced(known, status.name, pid);
       known.hwm = Math.max(known.hwm, status.hwmBytes ?? 0);
-      if (!exclude(known) && !isForkCopy(known, seen.get(known.ppid))) sum += status.rssBytes;
+      if (!exclude(known) && !isForkCopy(known, seen.get(known.ppid), 3 * intervalMs)) {
+        sum += status.rssBytes;
+        counted.push([known, status.rssBytes]);
+      }
     }
     peak = Math.max(peak, sum);
+    const byRole: Record<string, number> = {};
+    for (const [p, rss] of counted) byRole[roleOf(p)] = (byRole[roleOf(p)] ?? 0) + rss;
+    for (const [role, rss] of Object.entries(byRole)) rolePeaks[role] = Math.max(rolePeaks[role] ?? 0, rss);
   };
   scan();
-  const timer = setInterval(scan, intervalMs);
+  const interval = timer ? setInterval(scan, intervalMs) : null;
   return {
+    sample: scan,
     peak: () => peak,
+    rolePeaks: () => ({ ...rolePeaks }),
     processes: () => [...seen.values()],
-    stop: () => clearInterval(timer),
+    stop: () => {
+      if (interval) clearInterval(interval);
+      walk?.close();
+    },
   };
 }
 
-/** Between fork and exec a child is a copy of its parent: its RSS is the parent's pages again. */
-function isForkCopy(p: WatchedProcess, parent: WatchedProcess | undefined): boolean {
+/**
+ * Between fork and exec a child is a copy of its parent: its RSS is the parent's pages again. One
+ * that keeps its parent's command line past a few samples is a process of its own (Qwen Code
+ * 0.24.4 forks a worker with its own argv): it counts, as the collector counts it.
+ */
+function isForkCopy(p: WatchedProcess, parent: WatchedProcess | undefined, graceMs: number): boolean {
+  if (Date.now() - p.firstSeen > graceMs) return false;
   return parent !== undefined && parent.name === p.name && parent.argv.join('\0') === p.argv.join('\0');
 }
 
@@ -83,6 +121,18 @@ function refreshIfExeced(p: WatchedProcess, name: string, pid: number): void {
   p.name = name;
   p.argv = argv;
   p.hwm = 0;
+  p.role = undefined;
+}
+
+function scanParents(): Map<number, number> {
+  const parents = new Map<number, number>();
+  for (const entry of safeReaddir('/proc')) {
+    const pid = Number(entry);
+    if (!(pid > 0)) continue;
+    const stat = parseProcStat(safeRead(`/proc/${pid}/stat`));
+    if (stat) parents.set(pid, stat.ppid);
+  }
+  return parents;
 }
 
 function inTree(root: number, parents: Map<number, number>): number[] {
@@ -118,26 +168,59 @@ function safeRead(file: string): string {
 
 export interface WatchResult {
   peak: number;
+  rolePeaks: Record<string, number>;
   processes: WatchedProcess[];
 }
 
 /**
  * The same watch in a worker thread, so its scans (a few ms each) do not delay the event loop of
- * the harness that also serves the model and receives the telemetry.
+ * the harness that also serves the model and receives the telemetry. The worker sleeps between
+ * scans in Atomics.wait: a libuv timer's wake-up cost ~180 µs of CPU on our VMs, a futex's less.
  */
-export function watchTreeInWorker(rootPid: number, intervalMs: number, exclusions: Exclusions): { stop(): Promise<WatchResult> } {
+export function watchTreeInWorker(rootPid: number, intervalMs: number, exclusions: Exclusions, method: TreeMethod = 'scan'): { stop(): Promise<WatchResult> } {
+  const watch = treeWatchWorker(intervalMs, exclusions, method);
+  watch.start(rootPid);
+  return watch;
+}
+
+export interface TreeWatchWorker {
+  /** Resolves once the worker has loaded and waits for a root: start it before the process it watches. */
+  ready: Promise<void>;
+  start(rootPid: number): void;
+  stop(): Promise<WatchResult>;
+}
+
+/**
+ * A worker that boots (~40 ms of CPU) before the watched process exists, then watches the root it
+ * is given: a short run is not charged for the boot.
+ */
+export function treeWatchWorker(intervalMs: number, exclusions: Exclusions, method: TreeMethod = 'scan'): TreeWatchWorker {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
-  const worker = new Worker(require('node:path').join(__dirname, 'tree-watch-worker.js'), { workerData: { rootPid, intervalMs, exclusions } });
+  // [0] stop flag, [1] root pid (0 until given).
+  const shared = new Int32Array(new SharedArrayBuffer(8));
+  const worker = new Worker(require('node:path').join(__dirname, 'tree-watch-worker.js'), { workerData: { intervalMs, exclusions, method, shared } });
+  let onReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  const result = new Promise<WatchResult>((resolve, reject) => {
+    worker.on('message', (message: 'ready' | WatchResult) => {
+      if (message === 'ready') return onReady();
+      void worker.terminate();
+      resolve(message);
+    });
+    worker.once('error', reject);
+  });
   return {
-    stop: () =>
-      new Promise<WatchResult>((resolve, reject) => {
-        worker.once('message', (result: WatchResult) => {
-          void worker.terminate();
-          resolve(result);
-        });
-        worker.once('error', reject);
-        worker.postMessage('stop');
-      }),
+    ready,
+    start: (rootPid) => {
+      Atomics.store(shared, 1, rootPid);
+      Atomics.notify(shared, 1);
+    },
+    stop: () => {
+      Atomics.store(shared, 0, 1);
+      Atomics.notify(shared, 0);
+      Atomics.notify(shared, 1);
+      return result;
+    },
   };
 }

@@ -1,0 +1,60 @@
+// `qwen-otel compare`: baseline vs candidate per workload, a verdict, and where the difference is.
+// Exit 0: no regression; 1: a regression (the CI gate); 2: bad input (one line on stderr).
+import { parseArgs } from 'node:util';
+import { InputError } from '../report/load';
+import { compareSelection } from './explain';
+import { renderMarkdown, renderText } from './render';
+import { select } from './select';
+import { DEFAULT_THRESHOLD, parseCriteria } from './verdict';
+
+export const COMPARE_USAGE =
+  'usage: qwen-otel compare RESULTS.jsonl --baseline TARGET --candidate TARGET | BASE.jsonl CANDIDATE.jsonl  [--threshold 10%] [--figure NAME[=THRESHOLD]]... [--json | --markdown]';
+
+export async function compareCommand(argv: string[]): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        baseline: { type: 'string' },
+        candidate: { type: 'string' },
+        threshold: { type: 'string', default: DEFAULT_THRESHOLD },
+        figure: { type: 'string', multiple: true, default: [] },
+        json: { type: 'boolean', default: false },
+        markdown: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    if (values.help) {
+      process.stdout.write(`${COMPARE_USAGE}\nfigures and the decomposition rule: docs/compare.md\n`);
+      return 0;
+    }
+    if (values.json && values.markdown) throw new InputError('--json and --markdown exclude each other');
+    const criteria = parseCriteria(values.figure ?? [], values.threshold);
+    const selection = select({ files: positionals, baseline: values.baseline, candidate: values.candidate });
+    const comparison = compareSelection(selection, criteria);
+    if (values.json) process.stdout.write(`${JSON.stringify(toJson(comparison), null, 2)}\n`);
+    else process.stdout.write(values.markdown ? renderMarkdown(comparison) : renderText(comparison));
+    return comparison.regression ? 1 : 0;
+  } catch (error) {
+    if (error instanceof InputError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`qwen-otel compare: ${(error as Error).message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+/** Figures by name instead of the objects that read them. */
+function toJson(comparison: ReturnType<typeof compareSelection>): unknown {
+  return {
+    ...comparison,
+    workloads: comparison.workloads.map((w) => ({
+      ...w,
+      verdict: {
+        ...w.verdict,
+        checks: w.verdict.checks.map(({ figure, ...rest }) => ({ figure: figure.name, unit: figure.unit, ...rest })),
+      },
+    })),
+  };
+}

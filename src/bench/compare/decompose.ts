@@ -1,0 +1,151 @@
+// The gap in median peak tree RSS between two cells, split into parts that add up to it exactly.
+//
+// Medians do not add, so the rule (docs/compare.md) is: on each side take the run whose peak tree
+// RSS is nearest that side's median (ties: the earlier run) and split its peak into parts. Two
+// views, each exact:
+//   by kind: the diagnosis buckets at the sampled tree peak (heap in use, heap free, external,
+//            native, cli_opaque, and child processes by role), plus `between_samples` (the tree
+//            peak above that sampled moment, known from the kernel's per-process high-water marks);
+//   by role: each role's own peak RSS, plus `not_at_once` (the tree peak less the sum of the role
+//            peaks: negative when roles peaked at different moments).
+// Both then add `median_rule`: the side's median less its chosen run's peak (0 with an odd count
+// of runs, where the chosen run is the median), so each side's parts sum to its median exactly.
+import type { BenchResult } from '../matrix/result';
+
+export interface Part {
+  name: string;
+  baseline: number;
+  candidate: number;
+  /** candidate - baseline; the deltas of a view sum to the gap. */
+  delta: number;
+}
+
+export interface ProcessGroup {
+  role: string;
+  count: number;
+  /** Sum of the processes' own peaks (VmHWM). */
+  hwmBytes: number;
+  /** Executable base names, deduplicated (e.g. `node`, `bash`). */
+  names: string[];
+}
+
+export interface Side {
+  median: number;
+  /** The run decomposed: its repeat number and its peak. */
+  repeat: number;
+  peak: number;
+  processes: ProcessGroup[];
+}
+
+export interface Decomposition {
+  baseline: Side;
+  candidate: Side;
+  gap: number;
+  byKind: Part[];
+  byRole: Part[];
+}
+
+export const DECOMPOSITION_RULE =
+  'each side: the run nearest its median peak tree RSS, split at its sampled peak; median_rule makes each side sum to its median';
+
+export const KIND_PARTS = ['heap_used', 'heap_free', 'external', 'native', 'cli_opaque', 'mcp_server', 'tool', 'subagent', 'other'] as const;
+const ROLE_ORDER = ['cli', 'cli_worker', 'mcp_server', 'tool', 'subagent', 'other'];
+
+interface RunMemory {
+  repeat: number;
+  peak: number;
+  kinds: Record<string, number>;
+  roles: Record<string, number>;
+  processes: ProcessGroup[];
+}
+
+type Json = Record<string, any>;
+
+/** The figures a decomposition needs from one run, or null when its record lacks them. */
+export function runMemory(result: BenchResult): RunMemory | null {
+  const record = result.record as Json | null;
+  const peak = record?.tree?.rss_peak_bytes;
+  const buckets = record?.diagnosis?.buckets_bytes;
+  if (typeof peak !== 'number' || !buckets || typeof buckets !== 'object') return null;
+  const kinds: Record<string, number> = {};
+  for (const name of KIND_PARTS) kinds[name] = numberOr0(buckets[name]);
+  kinds.between_samples = peak - KIND_PARTS.reduce((sum, name) => sum + kinds[name], 0);
+  const rolePeaks = (record?.tree?.rss_peak_by_role_bytes ?? {}) as Record<string, unknown>;
+  const roles: Record<string, number> = {};
+  for (const [role, bytes] of Object.entries(rolePeaks)) roles[role] = numberOr0(bytes);
+  roles.not_at_once = peak - Object.values(roles).reduce((sum, v) => sum + v, 0);
+  return { repeat: result.bench.repeat, peak, kinds, roles, processes: groupProcesses(record?.processes) };
+}
+
+function numberOr0(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}
+
+function groupProcesses(list: unknown): ProcessGroup[] {
+  const groups = new Map<string, ProcessGroup>();
+  for (const p of Array.isArray(list) ? (list as Json[]) : []) {
+    const role = String(p.role ?? 'other');
+    const group = groups.get(role) ?? { role, count: 0, hwmBytes: 0, names: [] };
+    group.count += 1;
+    group.hwmBytes += numberOr0(p.hwm_bytes);
+    if (typeof p.name === 'string' && !group.names.includes(p.name)) group.names.push(p.name);
+    groups.set(role, group);
+  }
+  return [...groups.values()].sort((a, b) => rank(a.role) - rank(b.role));
+}
+
+function rank(role: string): number {
+  const at = ROLE_ORDER.indexOf(role);
+  return at === -1 ? ROLE_ORDER.length : at;
+}
+
+/** The run nearest the median; the earlier one on a tie. */
+export function nearestToMedian(runs: RunMemory[], median: number): RunMemory {
+  return runs.reduce((best, run) => (Math.abs(run.peak - median) < Math.abs(best.peak - median) ? run : best));
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Null when either side has no run with a record that carries a diagnosis. */
+export function decompose(baselineRuns: BenchResult[], candidateRuns: BenchResult[]): Decomposition | null {
+  const base = baselineRuns.map(runMemory).filter((m): m is RunMemory => m !== null);
+  const cand = candidateRuns.map(runMemory).filter((m): m is RunMemory => m !== null);
+  if (base.length === 0 || cand.length === 0) return null;
+  const baseMedian = median(base.map((r) => r.peak));
+  const candMedian = median(cand.map((r) => r.peak));
+  const b = nearestToMedian(base, baseMedian);
+  const c = nearestToMedian(cand, candMedian);
+  const adjust = { baseline: baseMedian - b.peak, candidate: candMedian - c.peak };
+  return {
+    baseline: { median: baseMedian, repeat: b.repeat, peak: b.peak, processes: b.processes },
+    candidate: { median: candMedian, repeat: c.repeat, peak: c.peak, processes: c.processes },
+    gap: candMedian - baseMedian,
+    byKind: parts(b.kinds, c.kinds, [...KIND_PARTS, 'between_samples'], adjust),
+    byRole: parts(b.roles, c.roles, orderedRoles(b.roles, c.roles), adjust),
+  };
+}
+
+function orderedRoles(a: Record<string, number>, b: Record<string, number>): string[] {
+  const names = new Set([...Object.keys(a), ...Object.keys(b)]);
+  names.delete('not_at_once');
+  return [...[...names].sort((x, y) => rank(x) - rank(y) || x.localeCompare(y)), 'not_at_once'];
+}
+
+function parts(base: Record<string, number>, cand: Record<string, number>, names: string[], adjust: { baseline: number; candidate: number }): Part[] {
+  const out = names.map((name) => part(name, base[name] ?? 0, cand[name] ?? 0));
+  out.push(part('median_rule', adjust.baseline, adjust.candidate));
+  return out;
+}
+
+function part(name: string, baseline: number, candidate: number): Part {
+  return { name, baseline, candidate, delta: candidate - baseline };
+}
+
+/** Parts by how much they moved, largest first (for words); the zeros dropped. */
+export function movers(view: Part[]): Part[] {
+  return view.filter((p) => p.delta !== 0).sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta));
+}

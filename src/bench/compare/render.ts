@@ -1,0 +1,95 @@
+// `qwen-otel compare` output: a terminal text and a Markdown version (a PR comment).
+import type { CellStats } from '../report/cells';
+import { formatBytes, formatDelta, formatPercent, formatValue, markdownTable, textTable } from '../report/format';
+import type { Decomposition, Part } from './decompose';
+import { KIND_LABELS, ROLE_LABELS, type Comparison, type WorkloadComparison } from './explain';
+import type { Check } from './verdict';
+
+type Table = (header: string[], rows: string[][]) => string;
+
+function statsText(stats: CellStats | null, check: Check): string {
+  if (!stats) return 'no data';
+  const unit = check.figure.unit;
+  return `${formatValue(stats.median, unit)} (${formatValue(stats.min, unit)} … ${formatValue(stats.max, unit)})`;
+}
+
+function verdictText(check: Check): string {
+  if (check.status === 'no-data') return 'no data';
+  const mark = check.status === 'regression' ? 'REGRESSION' : check.status === 'improved' ? 'improved' : 'ok';
+  return `${mark} (threshold ${check.threshold.text})`;
+}
+
+function checksTable(w: WorkloadComparison, table: Table): string {
+  const rows = w.verdict.checks.map((c) => [
+    c.figure.name,
+    statsText(c.baseline, c),
+    statsText(c.candidate, c),
+    c.delta === null ? '—' : `${formatDelta(c.delta, c.figure.unit)} ${formatPercent(c.relative ?? 0)}`,
+    verdictText(c),
+  ]);
+  return table(['figure', 'baseline median (min … max)', 'candidate median (min … max)', 'change', 'verdict'], rows);
+}
+
+function partsTable(parts: Part[], labels: Record<string, string>, d: Decomposition, table: Table, title: string): string {
+  const shown = parts.filter((p) => p.baseline !== 0 || p.candidate !== 0);
+  const rows = shown.map((p) => [labels[p.name] ? `${labels[p.name]} (${p.name})` : p.name, formatBytes(p.baseline), formatBytes(p.candidate), formatDelta(p.delta, 'bytes')]);
+  rows.push(['total = median peak tree RSS', formatBytes(d.baseline.median), formatBytes(d.candidate.median), formatDelta(d.gap, 'bytes')]);
+  return table([title, 'baseline', 'candidate', 'change'], rows);
+}
+
+function runsLine(w: WorkloadComparison): string {
+  const failed = (n: number): string => (n > 0 ? `, ${n} failed` : '');
+  return `${w.runs.baseline} baseline runs${failed(w.runs.baselineFailed)}, ${w.runs.candidate} candidate runs${failed(w.runs.candidateFailed)}`;
+}
+
+function decompositionIntro(d: Decomposition): string {
+  return `Where the ${formatDelta(d.gap, 'bytes')} is: baseline run #${d.baseline.repeat} and candidate run #${d.candidate.repeat} (each nearest its side's median); the parts add up to the gap.`;
+}
+
+export function renderText(c: Comparison): string {
+  const out = [`qwen-otel compare: ${c.baseline} (baseline) vs ${c.candidate} (candidate)`, ''];
+  for (const w of c.workloads) {
+    out.push(`${w.workload}  (${runsLine(w)})`, indent(checksTable(w, textTable)));
+    if (w.verdict.failed) out.push(`  REGRESSION: ${w.verdict.failed}`);
+    const d = w.decomposition;
+    if (d) {
+      out.push('', `  ${decompositionIntro(d)}`, indent(partsTable(d.byKind, KIND_LABELS, d, textTable, 'by kind')), '');
+      out.push(indent(partsTable(d.byRole, ROLE_LABELS, d, textTable, 'by process role')));
+    }
+    out.push('', ...w.words.map((line) => `  ${line}`), '');
+  }
+  if (c.unmatched.length > 0) out.push(`Not compared (only one side ran them): ${c.unmatched.join(', ')}`);
+  out.push(verdictLine(c));
+  return `${out.join('\n')}\n`;
+}
+
+export function renderMarkdown(c: Comparison): string {
+  const md: Table = (header, rows) => markdownTable(header, rows, header.map((_, i) => i > 0 && i < 4));
+  const out = [`## qwen-otel compare: \`${c.baseline}\` → \`${c.candidate}\``, '', `**${verdictLine(c)}**`, ''];
+  for (const w of c.workloads) {
+    out.push(`### ${w.workload}`, '', `${runsLine(w)}.`, '', checksTable(w, md), '');
+    if (w.verdict.failed) out.push(`**Regression:** ${w.verdict.failed}`, '');
+    const d = w.decomposition;
+    if (d) {
+      out.push(decompositionIntro(d), '', partsTable(d.byKind, KIND_LABELS, d, md, 'by kind'), '', partsTable(d.byRole, ROLE_LABELS, d, md, 'by process role'), '');
+    }
+    out.push(...w.words.map((line) => `- ${line}`), '');
+  }
+  if (c.unmatched.length > 0) out.push(`Not compared (only one side ran them): ${c.unmatched.join(', ')}`, '');
+  out.push(`<sub>Decomposition rule: ${c.rule}. See docs/compare.md.</sub>`);
+  return `${out.join('\n')}\n`;
+}
+
+export function verdictLine(c: Comparison): string {
+  const regressed = c.workloads.filter((w) => w.verdict.regression);
+  if (regressed.length === 0) return `No regression in ${c.workloads.length} workload${c.workloads.length === 1 ? '' : 's'}.`;
+  const what = regressed.map((w) => {
+    const figures = w.verdict.checks.filter((ch) => ch.status === 'regression').map((ch) => `${ch.figure.name} ${formatPercent(ch.relative ?? 0)} > ${ch.threshold.text}`);
+    return `${w.workload}: ${w.verdict.failed ? 'candidate failed' : figures.join(', ')}`;
+  });
+  return `REGRESSION in ${regressed.length} of ${c.workloads.length} workloads (${what.join('; ')}).`;
+}
+
+function indent(text: string): string {
+  return text.split('\n').map((line) => `  ${line}`).join('\n');
+}

@@ -1,0 +1,48 @@
+// `qwen-otel bench`: the matrix of workloads × targets × repeats, offline against the scripted
+// model server; results appended to <out>/results.jsonl and a summary printed at the end.
+import { formatSummary } from './summary';
+import { DEFAULT_TARGETS, parseOptions, USAGE, type MatrixOptions } from './options';
+import { runMatrix } from './runner';
+import { resolveTarget, type ResolvedTarget } from '../targets/presets';
+import { BUILTIN_WORKLOADS } from '../workloads';
+import { CLI_TARGETS } from '../targets/registry';
+
+function listing(): string {
+  const workloads = BUILTIN_WORKLOADS.map((w) => `  ${w.name.padEnd(10)} ${w.description}`);
+  const presets = Object.values(CLI_TARGETS).map((t) => `  ${t.name.padEnd(10)} ${t.spec} (${t.format})`);
+  return ['workloads:', ...workloads, '', 'presets (cli@version installs that version):', ...presets, '', `default targets: ${DEFAULT_TARGETS.join(' ')}`, ''].join('\n');
+}
+
+async function resolveAll(options: MatrixOptions, say: (line: string) => void): Promise<ResolvedTarget[]> {
+  const resolved: ResolvedTarget[] = [];
+  for (const spec of options.targets) {
+    resolved.push(await resolveTarget(spec, (npmSpec) => say(`qwen-otel bench: ${spec.label}: ${npmSpec} (from .cache/clis; installed from npm when missing)`)));
+  }
+  return resolved;
+}
+
+export async function benchCommand(argv: string[]): Promise<number> {
+  const say = (line: string): void => void process.stderr.write(`${line}\n`);
+  let options: ReturnType<typeof parseOptions>;
+  try {
+    options = parseOptions(argv);
+  } catch (error) {
+    say(`qwen-otel bench: ${(error as Error).message}`);
+    return 2;
+  }
+  if (options === 'help') return void process.stdout.write(`${USAGE}\n`), 0;
+  if (options === 'list') return void process.stdout.write(listing()), 0;
+  let targets: ResolvedTarget[];
+  try {
+    targets = await resolveAll(options, say);
+  } catch (error) {
+    say(`qwen-otel bench: ${(error as Error).message}`);
+    return 1;
+  }
+  const { results, resultsFile, matrixId } = await runMatrix({ ...options, targets }, say);
+  process.stdout.write(`qwen-otel bench: matrix ${matrixId}\n`);
+  process.stdout.write(formatSummary(results, targets.map((t) => t.label), options.workloads.map((w) => w.name), options.baseline));
+  const failed = results.filter((r) => r.status === 'failed').length;
+  process.stdout.write(`\n${results.length} runs, ${failed} failed; results in ${resultsFile}\n`);
+  return failed > 0 ? 1 : 0;
+}

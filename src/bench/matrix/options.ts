@@ -1,0 +1,108 @@
+// `qwen-otel bench` options, checked together before anything is installed or run.
+import path from 'node:path';
+import { parseTarget, type TargetSpec } from '../targets/target-spec';
+import { DEFAULT_WORKLOAD_NAMES, QUICK_WORKLOAD_NAMES, resolveWorkloads, type Workload } from '../workloads';
+
+export const DEFAULT_TARGETS = ['qwen@0.15.10', 'qwen@0.24.4', 'claude@2.1.112', 'codex@0.169.0'];
+
+export interface MatrixOptions {
+  targets: TargetSpec[];
+  workloads: Workload[];
+  repeats: number;
+  /** Warm-up runs per target (on the first workload), recorded with repeat 0, never summarised. */
+  warmup: number;
+  timeoutMs: number;
+  baseline: string;
+  outDir: string;
+  instrumented: boolean;
+  /** null: no /metrics endpoint. */
+  metricsPort: number | null;
+}
+
+export const USAGE = `usage: qwen-otel bench [--target cli@branch[=COMMAND]]... [--workload NAME|FILE.json]...
+                       [--repeats 3] [--warmup 1] [--timeout 300s] [--baseline TARGET] [--out DIR]
+                       [--quick] [--plain] [--metrics-port 9465|off] [--list]
+  targets (default ${DEFAULT_TARGETS.join(' ')}):
+    qwen@0.24.4                          a published version, installed from npm on first use
+    qwen@my-branch="node ../qwen/dist/cli.js"   a local build, run with the preset's settings and flags
+    mycli@x="COMMAND"                    any other command (generic preset: the prompt is its last argument)
+  workloads (default ${DEFAULT_WORKLOAD_NAMES.join(' ')}), or a JSON file (docs/bench.md)
+  --quick   ${QUICK_WORKLOAD_NAMES.join(' and ')}, 1 repeat, no warm-up (unless given)
+  --plain   run targets without qwen-otel (tree and server figures only)`;
+
+/** `300s`, `5m`, `1500ms`, or a bare number of seconds. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (!match) throw new Error(`--timeout "${text}" is not a duration (e.g. 300s, 5m, 1500ms)`);
+  const value = Number(match[1]) * ({ ms: 1, s: 1000, m: 60_000 } as const)[(match[2] ?? 's') as 'ms' | 's' | 'm'];
+  if (value < 100) throw new Error(`--timeout "${text}" is too short (at least 100ms)`);
+  return Math.round(value);
+}
+
+function count(flag: string, text: string, min: number): number {
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > 1000) throw new Error(`${flag} "${text}" must be a whole number from ${min} to 1000`);
+  return Number(text);
+}
+
+function port(text: string): number | null {
+  if (text === 'off') return null;
+  if (!/^\d+$/.test(text) || Number(text) > 65535) throw new Error(`--metrics-port "${text}" must be 0-65535 or off`);
+  return Number(text);
+}
+
+export function parseOptions(argv: string[], cwd = process.cwd()): MatrixOptions | 'help' | 'list' {
+  const targets: string[] = [];
+  const workloads: string[] = [];
+  let repeats: number | undefined;
+  let warmup: number | undefined;
+  let timeoutMs = 300_000;
+  let baseline: string | undefined;
+  let outDir = 'bench-results';
+  let quick = false;
+  let instrumented = true;
+  let metricsPort: number | null = Number(process.env.QWEN_OTEL_BENCH_METRICS_PORT ?? 9465);
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i];
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') && !arg.startsWith('--target=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      const next = argv[i + 1];
+      if (next === undefined) throw new Error(`${flag} needs a value`);
+      i += 1;
+      return next;
+    };
+    switch (flag) {
+      case '--target': targets.push(value()); break;
+      case '--workload': workloads.push(value()); break;
+      case '--repeats': repeats = count(flag, value(), 1); break;
+      case '--warmup': warmup = count(flag, value(), 0); break;
+      case '--timeout': timeoutMs = parseDuration(value()); break;
+      case '--baseline': baseline = value(); break;
+      case '--out': outDir = value(); break;
+      case '--quick': quick = true; break;
+      case '--plain': instrumented = false; break;
+      case '--metrics-port': metricsPort = port(value()); break;
+      case '--list': return 'list';
+      case '-h': case '--help': return 'help';
+      default:
+        if (arg.startsWith('--target=')) targets.push(arg.slice('--target='.length));
+        else throw new Error(`unknown option ${arg}; see qwen-otel bench --help`);
+    }
+  }
+  const specs = (targets.length > 0 ? targets : DEFAULT_TARGETS).map((t) => parseTarget(t, cwd));
+  const labels = specs.map((s) => s.label);
+  const twice = labels.find((l, i) => labels.indexOf(l) !== i);
+  if (twice) throw new Error(`target ${twice} is given twice`);
+  if (baseline !== undefined && !labels.includes(baseline)) throw new Error(`--baseline ${baseline} is not one of the targets (${labels.join(', ')})`);
+  return {
+    targets: specs,
+    workloads: resolveWorkloads(workloads.length > 0 ? workloads : quick ? QUICK_WORKLOAD_NAMES : DEFAULT_WORKLOAD_NAMES),
+    repeats: repeats ?? (quick ? 1 : 3),
+    warmup: warmup ?? (quick ? 0 : 1),
+    timeoutMs,
+    baseline: baseline ?? labels[0],
+    outDir: path.resolve(cwd, outDir),
+    instrumented,
+    metricsPort,
+  };
+}

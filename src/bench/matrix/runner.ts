@@ -1,0 +1,80 @@
+// The matrix: warm-up runs, then N rounds; in each round every workload runs on every target, the
+// targets' order rotated from round to round so slow drift of the machine spreads over all of them.
+// A failed run is recorded with its reason and the matrix goes on.
+import { appendFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { ResolvedTarget } from '../targets/presets';
+import type { Workload } from '../workloads';
+import { LiveMetrics, type MatrixProgress } from './live-metrics';
+import { ProgressLine } from './progress';
+import type { BenchResult } from './result';
+import { killGroup } from '../run-command';
+import { failedResult, runningGroups, runOne, type RunPlan } from './run-one';
+
+export interface MatrixRun {
+  targets: ResolvedTarget[];
+  workloads: Workload[];
+  repeats: number;
+  warmup: number;
+  timeoutMs: number;
+  instrumented: boolean;
+  outDir: string;
+  metricsPort: number | null;
+}
+
+export function newMatrixId(): string {
+  return `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
+}
+
+export function planRuns(m: MatrixRun, matrixId: string): RunPlan[] {
+  const plan = (target: ResolvedTarget, workload: Workload, repeat: number): RunPlan => ({
+    target, workload, repeat, matrixId, timeoutMs: m.timeoutMs, instrumented: m.instrumented,
+  });
+  const runs: RunPlan[] = [];
+  for (let w = 0; w < m.warmup; w += 1) for (const target of m.targets) runs.push(plan(target, m.workloads[0], 0));
+  for (let round = 1; round <= m.repeats; round += 1) {
+    const order = m.targets.map((_, i) => m.targets[(i + round - 1) % m.targets.length]);
+    for (const workload of m.workloads) for (const target of order) runs.push(plan(target, workload, round));
+  }
+  return runs;
+}
+
+export async function runMatrix(m: MatrixRun, notice: (line: string) => void): Promise<{ matrixId: string; resultsFile: string; results: BenchResult[] }> {
+  const matrixId = newMatrixId();
+  const plans = planRuns(m, matrixId);
+  mkdirSync(m.outDir, { recursive: true });
+  const resultsFile = path.join(m.outDir, 'results.jsonl');
+  const progress: MatrixProgress = { planned: plans.length, finished: 0, failed: 0 };
+  const line = new ProgressLine(plans.length);
+  const live = new LiveMetrics(progress, process.env.QWEN_OTEL_PUSHGATEWAY_URL, (text) => line.note(text));
+  const url = await live.serve(m.metricsPort);
+  notice(`qwen-otel bench: matrix ${matrixId}: ${plans.length} runs; results appended to ${resultsFile}${url ? `; live metrics at ${url}` : ''}`);
+  const results: BenchResult[] = [];
+  // Targets run in process groups of their own: an interrupted bench must not leave them running.
+  const interrupted = (signal: NodeJS.Signals): void => {
+    for (const pid of runningGroups) killGroup(pid, 'SIGKILL');
+    line.note(`qwen-otel bench: interrupted (${signal}); ${results.length} finished runs are in ${resultsFile}`);
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
+  try {
+    for (const [index, plan] of plans.entries()) {
+      line.start(index + 1, plan.target.label, plan.workload.name, plan.repeat, results.map((r) => r.wall_ms));
+      const result = await runOne(plan).catch((error: Error) => failedResult(plan, `harness error: ${error.message}`));
+      appendFileSync(resultsFile, `${JSON.stringify(result)}\n`);
+      results.push(result);
+      progress.finished += 1;
+      if (result.status === 'failed') {
+        progress.failed += 1;
+        line.note(`qwen-otel bench: ${plan.target.label} ${plan.workload.name} ${plan.repeat === 0 ? 'warm-up' : `repeat ${plan.repeat}`} failed: ${result.failure}`);
+      }
+      await live.finished(result);
+    }
+  } finally {
+    process.removeListener('SIGINT', interrupted).removeListener('SIGTERM', interrupted);
+    line.done();
+    await live.close();
+  }
+  return { matrixId, resultsFile, results };
+}

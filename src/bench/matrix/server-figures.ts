@@ -1,0 +1,44 @@
+// The scripted server's ground truth for one run: model requests only (not HEAD probes, model
+// lists or token counts), their sizes and counts in order, and whether the script was played out.
+import type { RecordedExchange } from '../model-server/record';
+import type { ServerFigures } from './result';
+
+function modelRequests(all: RecordedExchange[]): RecordedExchange[] {
+  return [...all].filter((r) => r.format !== 'none' && r.replyKind !== 'none').sort((a, b) => a.seq - b.seq);
+}
+
+export function serverFigures(all: RecordedExchange[]): ServerFigures {
+  const model = modelRequests(all);
+  const sum = (pick: (r: RecordedExchange) => number): number => model.reduce((s, r) => s + pick(r), 0);
+  const max = (pick: (r: RecordedExchange) => number): number => Math.max(0, ...model.map(pick));
+  return {
+    requests: model.length,
+    request_bytes_total: sum((r) => r.requestBytes),
+    request_bytes_peak: max((r) => r.requestBytes),
+    tool_result_bytes_peak: max((r) => r.toolResultBytes),
+    prompt_tokens: sum((r) => r.promptTokens),
+    completion_tokens: sum((r) => r.completionTokens),
+    tool_calls: sum((r) => r.toolCallNames.length),
+    sequence: model.map(({ requestBytes, messageCount, toolCount, toolResultCount, toolResultBytes, toolCallNames }) => ({
+      requestBytes,
+      messageCount,
+      toolCount,
+      toolResultCount,
+      toolResultBytes,
+      toolCallNames,
+    })),
+  };
+}
+
+/**
+ * Null when the CLI asked for the final answer with every scripted tool result in its history;
+ * otherwise why not. A CLI that exits 0 without doing the work (a tool it does not offer, a
+ * request it gave up on) must not count as a run of the workload.
+ */
+export function scriptShortfall(all: RecordedExchange[], steps: number): string | null {
+  const main = modelRequests(all).filter((r) => r.requestKind === 'main');
+  if (main.some((r) => r.replyKind === 'text' && r.toolResultCount >= steps)) return null;
+  const furthest = Math.max(0, ...main.map((r) => r.toolResultCount));
+  if (main.length === 0) return 'no model request reached the scripted server';
+  return `conversation incomplete: ${Math.min(furthest, steps)} of ${steps} tool results came back`;
+}

@@ -1,0 +1,106 @@
+// The terminal summary, in hyperfine's spirit: per cell (target × workload) the median, min and
+// max of wall time and tree peak over the counted repeats, then each target against the baseline.
+import { spread, type Spread } from '../stats';
+import type { BenchResult } from './result';
+
+const MiB = 1024 * 1024;
+
+interface Cell {
+  target: string;
+  workload: string;
+  counted: BenchResult[];
+  failed: BenchResult[];
+  wall: Spread;
+  treePeak: Spread;
+  hwm: Spread;
+  requests: Spread;
+  requestPeak: Spread;
+}
+
+export function cells(results: BenchResult[], targets: string[], workloads: string[]): Cell[] {
+  const out: Cell[] = [];
+  for (const workload of workloads) {
+    for (const target of targets) {
+      const runs = results.filter((r) => r.bench.target === target && r.bench.workload === workload && r.bench.repeat > 0);
+      const counted = runs.filter((r) => r.status === 'ok');
+      const of = (pick: (r: BenchResult) => number): Spread => spread(counted.map(pick));
+      out.push({
+        target,
+        workload,
+        counted,
+        failed: runs.filter((r) => r.status === 'failed'),
+        wall: of((r) => r.wall_ms / 1000),
+        treePeak: of((r) => r.external.tree_rss_peak_bytes / MiB),
+        hwm: of((r) => r.external.hwm_max_bytes / MiB),
+        requests: of((r) => r.server.requests),
+        requestPeak: of((r) => r.server.request_bytes_peak / 1024),
+      });
+    }
+  }
+  return out;
+}
+
+function range(s: Spread, digits: number): string {
+  if (s.n === 0) return '—';
+  const f = (v: number): string => v.toFixed(digits);
+  return s.n === 1 || f(s.min) === f(s.max) ? f(s.median) : `${f(s.median)} [${f(s.min)}..${f(s.max)}]`;
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  return rows.map((row) => `  ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('   ')}`.trimEnd());
+}
+
+function ratio(candidate: number, baseline: number): string {
+  if (!(baseline > 0) || !Number.isFinite(candidate)) return '—';
+  return `${(candidate / baseline).toFixed(2)}×`;
+}
+
+export function formatSummary(results: BenchResult[], targets: string[], workloads: string[], baseline: string): string {
+  const all = cells(results, targets, workloads);
+  const lines: string[] = [];
+  for (const workload of workloads) {
+    const rows = all.filter((c) => c.workload === workload);
+    const base = rows.find((c) => c.target === baseline);
+    lines.push('', `${workload}   (median [min..max] over the counted repeats; tree peak from the bench's 20 ms sampler)`);
+    const header = ['target', 'runs ok', 'wall s', 'tree peak MiB', 'largest process MiB', 'requests', 'peak request KiB', `tree vs ${baseline}`, 'wall vs baseline'];
+    const body = rows.map((c) => [
+      c.target,
+      `${c.counted.length}/${c.counted.length + c.failed.length}`,
+      range(c.wall, 2),
+      range(c.treePeak, 0),
+      range(c.hwm, 0),
+      range(c.requests, 0),
+      range(c.requestPeak, 1),
+      c.target === baseline ? 'baseline' : ratio(c.treePeak.median, base?.treePeak.median ?? NaN),
+      c.target === baseline ? 'baseline' : ratio(c.wall.median, base?.wall.median ?? NaN),
+    ]);
+    lines.push(...table([header, ...body]));
+    for (const c of rows.filter((cell) => cell.failed.length > 0)) {
+      const reasons = [...new Set(c.failed.map((r) => r.failure ?? 'failed'))].join('; ');
+      lines.push(`  ! ${c.target}: ${c.failed.length} failed run(s): ${reasons}`);
+    }
+  }
+  lines.push('', ...verdicts(all, targets, workloads, baseline));
+  return `${lines.join('\n')}\n`;
+}
+
+/** One line per target: its tree peak against the baseline's, as a range over the workloads. */
+function verdicts(all: Cell[], targets: string[], workloads: string[], baseline: string): string[] {
+  const out: string[] = [];
+  for (const target of targets.filter((t) => t !== baseline)) {
+    const ratios = workloads
+      .map((w) => {
+        const c = all.find((x) => x.target === target && x.workload === w);
+        const b = all.find((x) => x.target === baseline && x.workload === w);
+        return c && b ? c.treePeak.median / b.treePeak.median : NaN;
+      })
+      .filter((r) => Number.isFinite(r) && r > 0);
+    if (ratios.length === 0) continue;
+    const low = Math.min(...ratios);
+    const high = Math.max(...ratios);
+    const span = low === high ? `${low.toFixed(2)}×` : `${low.toFixed(2)}–${high.toFixed(2)}×`;
+    out.push(`${target}: tree peak ${span} that of ${baseline} over ${ratios.length} workload(s)`);
+  }
+  return out;
+}

@@ -1,0 +1,109 @@
+// What the reports show, computed once from a results file: per cell, the statistics of each
+// reported figure, and the run nearest the median (whose buckets and timeline are drawn).
+import type { BenchResult } from '../matrix/result';
+import { decompose, runMemory } from '../compare/decompose';
+import { contextMoves, explain } from '../compare/explain';
+import { buildCells, cellStats, figureValues, ratio, type Cell, type CellStats } from './cells';
+import { BUCKETS, DEFAULT_FIGURE, findFigure, REQUEST_PARTS, ROLES, type Figure } from './figures';
+import { measured, targetsOf, workloadsOf } from './load';
+
+/** Figures in the tables and charts. */
+export const REPORTED = [
+  'tree_rss_peak', 'root_rss_peak', 'hwm_max', 'heap_used_peak', 'heap_total_peak', 'external_peak', 'array_buffers_peak',
+  'duration', 'wall', 'turns', 'requests', 'tokens_input', 'tokens_output', 'tool_calls', 'peak_request_bytes',
+  ...REQUEST_PARTS.map((p) => p.figure), 'request_messages', 'retained_tool_results', 'largest_tool_result', 'history_items', 'subagents',
+  'truncations', 'saved_output_recoveries', 'compressions', 'processes_peak', 'external_tree_rss_peak',
+  ...ROLES.map((r) => `role_peak.${r}`), ...BUCKETS.map((b) => `bucket.${b}`),
+] as const;
+
+export interface ReportCell {
+  workload: string;
+  target: string;
+  cliVersion: string | null;
+  runs: number;
+  failures: string[];
+  withRecord: number;
+  stats: Record<string, CellStats | null>;
+  /** Median of this cell's peak tree RSS over the baseline target's, same workload. */
+  ratioToBaseline: number | null;
+  /** The run nearest the median peak: its timeline [t_ms, tree_rss, root_rss, heap_used, processes]. */
+  timeline: number[][];
+}
+
+export interface ReportData {
+  generatedFrom: { runs: number; warmups: number; matrixIds: string[]; first: string | null; last: string | null };
+  host: BenchResult['bench']['host'] | null;
+  baseline: string;
+  targets: string[];
+  workloads: string[];
+  cells: ReportCell[];
+  /** Each other target against the baseline, per workload: where the difference in peak tree RSS is. */
+  differences: Array<{ workload: string; target: string; words: string[] }>;
+}
+
+export function buildReport(results: BenchResult[], baseline?: string): ReportData {
+  const targets = targetsOf(results);
+  const base = baseline ?? targets[0];
+  const cells = buildCells(results);
+  const peak = findFigure(DEFAULT_FIGURE) as Figure;
+  const baseStats = (workload: string): CellStats | null => {
+    const cell = cells.find((c) => c.workload === workload && c.target === base);
+    return cell ? cellStats(figureValues(cell.runs, peak)) : null;
+  };
+  const times = results.map((r) => r.time).filter(Boolean).sort();
+  return {
+    generatedFrom: {
+      runs: measured(results).length,
+      warmups: results.length - measured(results).length,
+      matrixIds: [...new Set(results.map((r) => r.bench.matrix_id))],
+      first: times[0] ?? null,
+      last: times[times.length - 1] ?? null,
+    },
+    host: results[0]?.bench.host ?? null,
+    baseline: base,
+    targets,
+    workloads: workloadsOf(results),
+    cells: cells.map((cell) => reportCell(cell, baseStats(cell.workload))),
+    differences: differences(cells, base),
+  };
+}
+
+function differences(cells: Cell[], base: string): ReportData['differences'] {
+  const out: ReportData['differences'] = [];
+  for (const candidate of cells.filter((c) => c.target !== base)) {
+    const baseline = cells.find((c) => c.workload === candidate.workload && c.target === base);
+    const d = baseline ? decompose(baseline.runs, candidate.runs) : null;
+    if (baseline && d) out.push({ workload: candidate.workload, target: candidate.target, words: explain(d, contextMoves({ baseline, candidate })) });
+  }
+  return out;
+}
+
+function reportCell(cell: Cell, baseline: CellStats | null): ReportCell {
+  const stats: Record<string, CellStats | null> = {};
+  for (const name of REPORTED) stats[name] = cellStats(figureValues(cell.runs, findFigure(name) as Figure));
+  const version = cell.runs.map((r) => (r.record as { cli_version?: unknown } | null)?.cli_version).find((v) => typeof v === 'string');
+  return {
+    workload: cell.workload,
+    target: cell.target,
+    cliVersion: (version as string | undefined) ?? null,
+    runs: cell.runs.length,
+    failures: cell.failures,
+    withRecord: cell.runs.filter((r) => r.record !== null).length,
+    stats,
+    ratioToBaseline: ratio(stats[DEFAULT_FIGURE], baseline),
+    timeline: medianRunTimeline(cell.runs, stats[DEFAULT_FIGURE]),
+  };
+}
+
+function medianRunTimeline(runs: BenchResult[], peak: CellStats | null): number[][] {
+  if (!peak) return [];
+  const withMemory = runs.map((r) => ({ r, m: runMemory(r) })).filter((x) => x.m !== null);
+  if (withMemory.length === 0) return [];
+  const nearest = withMemory.reduce((best, x) => (Math.abs(x.m!.peak - peak.median) < Math.abs(best.m!.peak - peak.median) ? x : best));
+  const points = (nearest.r.record as { timeline?: { points?: unknown } } | null)?.timeline?.points;
+  return Array.isArray(points) ? (points as number[][]) : [];
+}
+
+export function median(cell: ReportCell, figure: string): number | null {
+  return cell.stats[figure]?.median ?? null;
+}

@@ -1,0 +1,41 @@
+// Roles for the independent tree watch, decided as the collector decides them (src/probes/roles.ts):
+// the CLI is the first process below the root that is not one of qwen-otel's own.
+// The role is kept per program (decided again after an exec).
+import { realpathSync } from 'node:fs';
+import { findPackageDir } from '../agent/identity';
+import type { ProcessRole } from '../config';
+import { classifyRole } from '../probes/roles';
+import type { WatchedProcess } from './tree-watch';
+
+export function roleDecider(rootPid: number, seen: Map<number, WatchedProcess>, excluded: (p: WatchedProcess) => boolean): (p: WatchedProcess) => string {
+  let cliPackageDir: string | null = null;
+  const roleOf = (p: WatchedProcess, depth = 0): string => {
+    if (p.role) return p.role;
+    const parent = seen.get(p.ppid);
+    const isRoot = p.pid === rootPid || onlyExcludedAbove(p);
+    const parentRole = parent && !excluded(parent) && depth < 64 ? (roleOf(parent, depth + 1) as ProcessRole) : null;
+    const argv = p.argv.map((arg, i) => (i < 4 && arg.includes('/') ? realOrSame(arg) : arg));
+    if (isRoot) cliPackageDir = findPackageDir(argv.slice(1).find((arg) => arg.startsWith('/')) ?? argv[0] ?? '');
+    p.role = classifyRole({ argv, name: p.name, isRoot, parentRole, cliPackageDir });
+    return p.role;
+  };
+  /** Below the root through qwen-otel's own processes only (the wrapper and its subshells). */
+  const onlyExcludedAbove = (p: WatchedProcess): boolean => {
+    let cursor = seen.get(p.ppid);
+    for (let depth = 0; cursor && depth < 64; depth += 1) {
+      if (!excluded(cursor)) return false;
+      if (cursor.pid === rootPid) return true;
+      cursor = seen.get(cursor.ppid);
+    }
+    return false;
+  };
+  return (p) => roleOf(p);
+}
+
+function realOrSame(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
+  }
+}
