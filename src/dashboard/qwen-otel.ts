@@ -1,0 +1,144 @@
+// The qwen-otel dashboard: CLIs and branches side by side, where the memory goes, what the
+// requests carried, live sessions, and the way into Jaeger. Generated to
+// grafana/dashboards/qwen-otel.json by `npm run dashboard` (a test fails when that file is stale).
+import {
+  ConstantVariableBuilder,
+  DashboardBuilder,
+  DashboardCursorSync,
+  DashboardLinkBuilder,
+  DashboardLinkType,
+  type Dashboard,
+  type Panel,
+  QueryVariableBuilder,
+  RowBuilder,
+  VariableRefresh,
+  VariableSort,
+} from '@grafana/grafana-foundation-sdk/dashboard';
+import type { Builder } from '@grafana/grafana-foundation-sdk/cog';
+import { bars, figuresTable, markdown, PROMETHEUS, stackedBars, timeline } from './panels';
+import * as q from './queries';
+
+export const DASHBOARD_UID = 'qwen-otel';
+const JAEGER_URL = 'http://127.0.0.1:16686';
+
+function labelVariable(name: string, label: string, query: string, multi: boolean): QueryVariableBuilder {
+  const variable = new QueryVariableBuilder(name)
+    .label(label)
+    .datasource(PROMETHEUS)
+    .query(query)
+    .definition(query)
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .sort(VariableSort.AlphabeticalAsc)
+    .multi(multi)
+    .includeAll(multi);
+  return multi ? variable.allValue('.*').current({ text: 'All', value: '$__all' }) : variable.current({ text: 'main', value: 'main' });
+}
+
+const jaegerSearch = '${jaeger}/search?service=${__field.labels.cli}&tags=%7B%22vcs.ref.head.name%22%3A%22${__field.labels.branch}%22%7D';
+
+/** A row of panels; an expanded row's panels follow it, a collapsed row holds them. */
+interface Section {
+  title: string;
+  collapsed: boolean;
+  panels: Array<Builder<Panel>>;
+}
+
+function overview(): Section {
+  return { title: 'Overview: CLIs and branches, latest run of each', collapsed: false, panels: [
+    bars({ title: 'Peak tree RSS · $workload', question: 'Which CLI and branch peaks highest on this workload? (qwen_otel.tree.memory.peak, the latest run pushed for each cli × branch × workload)', queries: [{ expr: q.treePeak, legend: '{{cli}} @ {{branch}}' }], width: 24 })
+      .repeat('workload').maxPerRow(3)
+      .dataLinks([new DashboardLinkBuilder('Traces of ${__field.labels.cli} @ ${__field.labels.branch} in Jaeger').url(jaegerSearch).targetBlank(true)]),
+    bars({ title: 'Run duration · $workload', question: 'How long did the run take, beside its peak? (qwen_otel.run.duration in the final push)', queries: [{ expr: q.runDuration, legend: '{{cli}} @ {{branch}}' }], unit: 's', width: 24, height: 5 })
+      .repeat('workload').maxPerRow(3),
+    bars({ title: 'Tree peak against the baseline ($baseline)', question: 'Did this branch regress? Its tree peak over the baseline branch\'s, same cli and workload (the regression alert fires past 10 %, prometheus/rules/settings.yml).', queries: [{ expr: q.vsBaseline, legend: q.RUN_LABEL }], unit: 'percentunit' },
+      { thresholds: [{ value: null, color: 'green' }, { value: 0.05, color: 'yellow' }, { value: 0.1, color: 'red' }] }),
+    figuresTable({ title: 'Alerts firing', question: 'What is firing now (RSS regressions, budget, live heap near its limit, steady growth)?', queries: [{ expr: q.firingAlerts }], width: 12 }, ['firing']),
+    figuresTable({
+      title: 'Headline figures (latest run)',
+      question: 'The seed\'s per-run figures side by side: tree peak, duration, root peak, V8 heap and external peaks, largest request, retained tool results, turns, tool calls.',
+      queries: [q.treePeak, q.runDuration, q.rootPeak, q.heapPeak, q.externalPeak, q.peakRequestTotal, q.retainedSize, q.turns, q.toolCalls].map((expr) => ({ expr })),
+    }, ['tree RSS peak', 'duration (s)', 'root RSS peak', 'V8 heap peak', 'external peak', 'largest request', 'retained tool results', 'turns', 'tool calls']),
+  ] };
+}
+
+function whereMemoryGoes(): Section {
+  return { title: 'Where the memory goes', collapsed: false, panels: [
+    bars({ title: 'Root vs the rest of the tree (peaks)', question: 'Is it the CLI process itself or its children? Root: the VmHWM of the command started; rest: the tree peak less that.', queries: [{ expr: q.rootPeak, legend: `${q.RUN_LABEL} · root` }, { expr: q.restOfTree, legend: `${q.RUN_LABEL} · rest of tree` }] }),
+    bars({ title: 'Memory by child role (peaks)', question: 'Which kind of process holds it: cli, cli_worker, mcp_server, tool, subagent, other? (qwen_otel.tree.memory.role_peak)', queries: [{ expr: q.rolePeaks, legend: `${q.RUN_LABEL} · {{role}}` }] }),
+    bars({ title: 'Tree RSS vs V8 heap vs external (peaks)', question: 'Of a finished run\'s peak, how much is JavaScript heap, how much external (Buffers; array buffers are part of it), and the rest native? Heap and external: the largest of one process (qwen_otel.v8.heap.used.peak, qwen_otel.v8.external.peak, qwen_otel.v8.array_buffers.peak).', queries: [
+      { expr: q.treePeak, legend: `${q.RUN_LABEL} · tree RSS` },
+      { expr: q.heapPeak, legend: `${q.RUN_LABEL} · V8 heap used` },
+      { expr: q.externalPeak, legend: `${q.RUN_LABEL} · external` },
+      { expr: q.arrayBuffersPeak, legend: `${q.RUN_LABEL} · array buffers` },
+    ] }),
+    stackedBars({ title: 'The tree peak by bucket', question: 'Where the memory was at the sampled tree peak: V8 heap used and free, external, native, a CLI qwen-otel cannot see inside, MCP servers, tools, subagents, other (qwen_otel.tree.memory.peak.bucket; the buckets add up to the sampled peak).', queries: [{ expr: q.peakBuckets }] }, 'bucket'),
+    timeline({ title: 'RSS vs V8 heap vs external (live)', question: 'In a live session: is the tree\'s RSS V8 heap, external memory (Buffers), or native memory outside both?', queries: [
+      { expr: q.liveTree, legend: `${q.LIVE_LABEL} · tree RSS` },
+      { expr: q.liveHeapUsed, legend: `${q.LIVE_LABEL} · heap used` },
+      { expr: q.liveHeapTotal, legend: `${q.LIVE_LABEL} · heap total` },
+      { expr: q.liveExternal, legend: `${q.LIVE_LABEL} · external` },
+      { expr: q.liveArrayBuffers, legend: `${q.LIVE_LABEL} · array buffers` },
+      { expr: q.liveMalloced, legend: `${q.LIVE_LABEL} · malloced` },
+    ] }),
+    timeline({ title: 'V8 heap spaces in use (live)', question: 'Which heap space grows: old, new, large objects, code?', queries: [{ expr: q.liveHeapSpaces, legend: '{{cli}} @ {{branch}} · {{v8js_heap_space_name}}' }] }, { stacked: true }),
+    timeline({ title: 'RSS by role (live)', question: 'Which processes of a live session hold memory now (an MCP server, a shell, a worker)?', queries: [{ expr: q.liveByRole, legend: '{{cli}} @ {{branch}} · {{role}}' }] }, { stacked: true }),
+  ] };
+}
+
+function context(): Section {
+  return { title: 'Context: what the model requests carried', collapsed: true, panels: [
+    stackedBars({ title: 'The largest request by part', question: 'What filled the run\'s largest model request: system prompt, tool schemas or history? (qwen_otel.request.peak.size by part)', queries: [{ expr: q.peakRequestParts }] }, 'part'),
+    bars({ title: 'Request composition (mean bytes per request)', question: 'The same over every request of the run (qwen_otel.request.size by part).', queries: [{ expr: q.requestParts, legend: `${q.RUN_LABEL} · {{part}}` }] }),
+    bars({ title: 'Retained tool results', question: 'How much tool output does the CLI keep in its history, and how big is the largest?', queries: [{ expr: q.retainedSize, legend: `${q.RUN_LABEL} · total` }, { expr: q.retainedLargest, legend: `${q.RUN_LABEL} · largest` }] }),
+    bars({ title: 'Tokens', question: 'Tokens in and out per run (gen_ai.client.token.usage).', queries: [{ expr: q.tokens, legend: `${q.RUN_LABEL} · {{gen_ai_token_type}}` }], unit: 'short' }),
+    figuresTable({ title: 'Turns, tool calls, history', question: 'How much work the run did: model turns, tool calls, messages in the last request, tool results retained.', queries: [q.turns, q.toolCalls, q.historyItems, q.retainedCount].map((expr) => ({ expr })), width: 12 }, ['turns', 'tool calls', 'history items', 'retained results']),
+  ] };
+}
+
+function liveSession(): Section {
+  return { title: 'Live sessions', collapsed: true, panels: [
+    timeline({ title: 'Tree RSS (live)', question: 'Is a running session growing? (the steady-growth alert watches this)', queries: [{ expr: q.liveTree, legend: q.LIVE_LABEL }] }),
+    timeline({ title: 'Old generation vs its limit (live)', question: 'How close is V8 to "heap out of memory"? The alert fires at 80 %.', queries: [{ expr: q.liveOldGenerationShare, legend: `${q.LIVE_LABEL} · {{role}}` }], unit: 'percentunit' }, { max: 1 }),
+    timeline({ title: 'Time in GC (live)', question: 'What share of the time goes to garbage collection, by kind?', queries: [{ expr: q.liveGcShare, legend: '{{cli}} @ {{branch}} · {{v8js_gc_type}}' }], unit: 'percentunit', width: 8 }, { stacked: true }),
+    timeline({ title: 'GCs per second (live)', question: 'How often does V8 collect, by kind?', queries: [{ expr: q.liveGcRate, legend: '{{cli}} @ {{branch}} · {{v8js_gc_type}}' }], unit: 'ops', width: 8 }),
+    timeline({ title: 'Event loop (live)', question: 'Is the CLI responsive? Delay p99 (s) and utilization.', queries: [{ expr: q.liveLoopDelay, legend: '{{cli}} @ {{branch}} · {{role}} delay p99' }, { expr: q.liveLoopUtilization, legend: '{{cli}} @ {{branch}} · {{role}} utilization' }], unit: 's', width: 8 }),
+    timeline({ title: "qwen-otel's own RSS (live)", question: 'The observer effect: what the collector beside each session costs.', queries: [{ expr: q.liveObserver, legend: q.LIVE_LABEL }], width: 24, height: 6 }),
+  ] };
+}
+
+function traces(): Section {
+  return { title: 'Traces', collapsed: false, panels: [markdown('Traces in Jaeger', [
+    'Each run is one trace: `session` → `process cli` → workers, MCP servers, shells → phases (`chat`, `execute_tool`, ...), every span with the memory at its start and end.',
+    '',
+    '[Open the traces of the selected CLIs in Jaeger](${jaeger}/search?service=${cli:raw}&limit=50) · [Jaeger search](${jaeger}/search) · the bars of "Peak tree RSS" link to the traces of their cli and branch.',
+  ].join('\n'))] };
+}
+
+export function buildDashboard(): Dashboard {
+  const dashboard = new DashboardBuilder('qwen-otel: where AI coding CLIs\' memory goes')
+    .uid(DASHBOARD_UID)
+    .description('Process-tree RSS, V8 heap and context figures per CLI, branch and workload (qwen-otel). Source: src/dashboard/.')
+    .tags(['qwen-otel', 'memory'])
+    .readonly()
+    .tooltip(DashboardCursorSync.Crosshair)
+    .time({ from: 'now-6h', to: 'now' })
+    .refresh('30s')
+    .withVariable(labelVariable('cli', 'CLI', 'label_values(qwen_otel_tree_memory_peak, cli)', true))
+    .withVariable(labelVariable('branch', 'Branch', 'label_values(qwen_otel_tree_memory_peak{cli=~"$cli"}, branch)', true))
+    .withVariable(labelVariable('workload', 'Workload', 'label_values(qwen_otel_tree_memory_peak{cli=~"$cli"}, workload)', true))
+    .withVariable(labelVariable('baseline', 'Baseline', 'label_values(qwen_otel_tree_memory_peak{job="qwen-otel", cli=~"$cli"}, branch)', false))
+    // A constant (hidden): where the links into Jaeger point.
+    .withVariable(new ConstantVariableBuilder('jaeger').value(JAEGER_URL))
+    .link(new DashboardLinkBuilder('Jaeger').type(DashboardLinkType.Link).url(`${JAEGER_URL}/search`).targetBlank(true).icon('external link'));
+  for (const section of [overview(), whereMemoryGoes(), context(), liveSession(), traces()]) {
+    const row = new RowBuilder(section.title).collapsed(section.collapsed);
+    if (section.collapsed) {
+      for (const panel of section.panels) row.withPanel(panel);
+      dashboard.withRow(row);
+    } else {
+      dashboard.withRow(row);
+      for (const panel of section.panels) dashboard.withPanel(panel);
+    }
+  }
+  return dashboard.build();
+}
