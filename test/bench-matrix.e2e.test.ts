@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchResult } from '../src/bench/matrix/result';
 import { startTelemetrySink, type TelemetrySink } from '../src/bench/sink';
 import { readResults, runBench, type BenchProcess } from './helpers/bench-matrix';
+import { drawnShare, loadInChromium } from './helpers/chromium';
 import { tempDir } from './helpers/e2e';
 
 const TARGETS = ['qwen@0.15.10', 'claude@2.1.112'];
@@ -84,6 +85,14 @@ describe('qwen-otel bench --quick on real qwen@0.15.10 and claude@2.1.112', () =
     expect(bench.stdout).toMatch(/claude@2\.1\.112\s+1\/1\s+[\d.]+\s+\d+/);
     expect(bench.stdout).toMatch(/claude@2\.1\.112: tree peak [\d.–]+× that of qwen@0\.15\.10 over 2 workload\(s\)/);
   });
+
+  it('wrote this matrix\'s reports, and the HTML one loads in Chromium without a console message', async () => {
+    const html = /reports: \S+, (\S+report\.html)/.exec(bench.stdout)?.[1];
+    expect(html, bench.stdout).toBeDefined();
+    const { console, png } = await loadInChromium(html as string, `${out}/report.png`);
+    expect(console).toEqual([]);
+    expect(drawnShare(png)).toBeGreaterThan(0.05);
+  }, 90_000);
 
   it('served /metrics while the matrix ran', () => {
     expect(scraped).toContain('qwen_otel_bench_runs_planned 4');

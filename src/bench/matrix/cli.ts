@@ -1,5 +1,7 @@
 // `qwen-otel bench`: the matrix of workloads × targets × repeats, offline against the scripted
 // model server; results appended to <out>/results.jsonl and a summary printed at the end.
+import * as path from 'node:path';
+import { writeReportsFor } from '../report';
 import { formatSummary } from './summary';
 import { DEFAULT_TARGETS, parseOptions, USAGE, type MatrixOptions } from './options';
 import { runMatrix } from './runner';
@@ -44,5 +46,17 @@ export async function benchCommand(argv: string[]): Promise<number> {
   process.stdout.write(formatSummary(results, targets.map((t) => t.label), options.workloads.map((w) => w.name), options.baseline));
   const failed = results.filter((r) => r.status === 'failed').length;
   process.stdout.write(`\n${results.length} runs, ${failed} failed; results in ${resultsFile}\n`);
+  reportOn(results, path.join(path.dirname(resultsFile), `report-${matrixId}`), options.baseline, say);
   return failed > 0 ? 1 : 0;
+}
+
+/** This matrix's report.md and report.html (`qwen-otel report` makes them for a whole file). */
+function reportOn(results: Parameters<typeof writeReportsFor>[0], dir: string, baseline: string | undefined, say: (line: string) => void): void {
+  if (results.length === 0) return;
+  try {
+    const written = writeReportsFor(results, dir, baseline);
+    process.stdout.write(`reports: ${written.markdown}, ${written.html}\n`);
+  } catch (error) {
+    say(`qwen-otel bench: reports not written: ${(error as Error).message}`);
+  }
 }

@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { renderHtmlReport } from './html';
+import type { BenchResult } from '../matrix/result';
 import { readResults, targetsOf, InputError } from './load';
 import { renderMarkdownReport } from './markdown';
 import { buildReport } from './model';
@@ -15,9 +16,13 @@ export interface WrittenReports {
 
 /** Writes report.md and report.html into outDir; `baseline` is the target ratios are taken against (default: the first). */
 export function writeReports(resultsFile: string, outDir: string, baseline?: string): WrittenReports {
-  const results = readResults(resultsFile);
+  return writeReportsFor(readResults(resultsFile), outDir, baseline, resultsFile);
+}
+
+/** The same from results in hand (a matrix that just ran). */
+export function writeReportsFor(results: BenchResult[], outDir: string, baseline?: string, source = 'the results'): WrittenReports {
   if (baseline && !targetsOf(results).includes(baseline)) {
-    throw new InputError(`${resultsFile} has no target "${baseline}"; it has ${targetsOf(results).join(', ')}`);
+    throw new InputError(`${source} has no target "${baseline}"; it has ${targetsOf(results).join(', ')}`);
   }
   const data = buildReport(results, baseline);
   mkdirSync(outDir, { recursive: true });
