@@ -1,7 +1,7 @@
 // The collector: beside the CLI (or as `qwen-otel run`'s companion) it reads the agents'
 // channel, samples the process tree, serves and pushes metrics, exports traces and writes the
 // run record. Whatever fails here, the CLI does not notice.
-import { readdirSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { PackageIdentity } from '../channel/protocol';
 import { ChannelReader } from '../channel/reader';
@@ -184,7 +184,8 @@ export class Collector {
         notice: this.notice,
       });
       // Where this session serves its metrics, for scripts and the bench harness.
-      if (this.telemetry.metricsUrl) writeFileSync(path.join(this.options.sessionDir, METRICS_URL_FILE), this.telemetry.metricsUrl);
+      // Written whole, then renamed: a reader never sees the file empty.
+      if (this.telemetry.metricsUrl) writeWhole(path.join(this.options.sessionDir, METRICS_URL_FILE), this.telemetry.metricsUrl);
       this.session.listen(this.telemetry.listener);
       // Run the record's code once now, while the CLI runs, so the exit path does not pay for
       // compiling it (~2 ms, measured).
@@ -235,4 +236,9 @@ function removeSessionDir(dir: string): void {
   } catch {
     // A late writer or a concurrent cleanup: the temporary directory is left to the system.
   }
+}
+
+function writeWhole(file: string, text: string): void {
+  writeFileSync(`${file}.tmp`, text);
+  renameSync(`${file}.tmp`, file);
 }
