@@ -24,9 +24,14 @@ const TIMING = /duration|latency|ttft|_ms$/i;
 function normalize(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(normalize);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([k]) => !VOLATILE.has(k) && !TIMING.test(k)).map(([k, v]) => [k, normalize(v)]));
+    return Object.fromEntries(Object.entries(value).filter(([k]) => !VOLATILE.has(k) && !TIMING.test(k)).map(([k, v]) => [k, k === 'tools' ? unordered(v) : normalize(v)]));
   }
   return value;
+}
+
+/** Qwen Code 0.24 lists its tools in the order they finished registering, which varies run to run. */
+function unordered(value: unknown): unknown {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string') ? [...value].sort() : normalize(value);
 }
 
 function parseOutput(stdout: string): unknown {
@@ -40,9 +45,13 @@ function parseOutput(stdout: string): unknown {
 const modelExchanges = (requests: RecordedExchange[]): RecordedExchange[] =>
   requests.filter((r) => r.format !== 'none' && r.replyKind !== 'none').sort((a, b) => a.startedAt - b.startedAt);
 
+const QWEN_BUNDLED_UNDICI_SPEC = '@qwen-code/qwen-code@0.24.4';
+
 const CASES: Array<[string, CliTarget]> = [
   ...(['qwen', 'claude', 'gemini'] as CliName[]).map((name): [string, CliTarget] => [CLI_TARGETS[name].spec, CLI_TARGETS[name]]),
   [`${CLAUDE_BUN_SPEC} (a Bun binary, preloaded through BUN_OPTIONS)`, { ...CLI_TARGETS.claude, spec: CLAUDE_BUN_SPEC }],
+  // Its model calls go through the undici it bundles, not the global fetch: seen on undici's channels.
+  [`${QWEN_BUNDLED_UNDICI_SPEC} (its own undici, seen through diagnostics channels)`, { ...CLI_TARGETS.qwen, spec: QWEN_BUNDLED_UNDICI_SPEC }],
 ];
 
 describe.each(CASES)('%s under qwen-otel run', (_label, target) => {

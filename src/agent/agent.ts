@@ -10,6 +10,7 @@ import { writeHeapSnapshotFile } from './heap-snapshot';
 import { detectPackage } from './identity';
 import { Sampler } from './sampler';
 import { flushResponses, HostCounter, installFetchTap } from '../traffic/tap';
+import { observeUndiciChannels } from '../traffic/undici-channels';
 import { v8Api } from '../probes/v8-heap';
 import { joinOrCreateSession, OBSERVER_ENV, type SessionHandle, tellSidecarTheEnd } from './session-join';
 
@@ -93,6 +94,7 @@ function createAgent(config: Config, session: SessionHandle): Agent {
     if (counted) writer.send({ k: 'http', t: message.t, hosts: counted });
   };
   installFetchTap({ send, memory: spanMemory }, hosts);
+  observeUndiciChannels({ send, memory: spanMemory });
   // The first sample waits for the first tick: at preload time the CLI has not started yet, and
   // what the preload does not do is not on the CLI's start-up path (the tree sampler has its RSS).
   sampler.start(config.sampleIntervalMs, send);

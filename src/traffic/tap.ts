@@ -2,17 +2,14 @@
 // changing a byte of what it sends or receives. The request body is parsed after the request is
 // on its way and not kept; the response is observed chunk by chunk as the CLI itself reads it
 // (the CLI gets a new Response over the same bytes). Other requests are counted by host.
-import type { AgentMessage, SpanMemory } from '../channel/protocol';
 import { detectFormat } from './detect';
 import { parserFor } from './parsers';
-import type { ResponseObserver, WireFormat } from './types';
+import { callKey, endSafely, errorName, markTapped, nextCallId, responseMessage, safely, trackUnfinished, type TapOptions } from './report';
+import type { WireFormat } from './types';
+
+export { flushResponses, type TapOptions } from './report';
 
 type Fetch = typeof globalThis.fetch;
-
-export interface TapOptions {
-  send(message: AgentMessage): void;
-  memory(): SpanMemory;
-}
 
 const TAPPED = Symbol.for('qwen-otel.fetch-tap');
 
@@ -39,21 +36,9 @@ export class HostCounter {
 /** Hosts become a label: past this many distinct ones the rest count as "other". */
 const MAX_HOSTS = 32;
 
-/**
- * Responses the CLI has not read to their end. A CLI may stop reading after the last event it
- * needs and exit: at exit each is reported with what was seen (see flushResponses).
- */
-const inFlight = new Set<() => void>();
-
-/** Reports the responses still being read (called from the exit hook, synchronously). */
-export function flushResponses(): void {
-  for (const finish of [...inFlight]) finish();
-}
-
 export function installFetchTap(options: TapOptions, hosts: HostCounter): boolean {
   const original = globalThis.fetch as (Fetch & { [TAPPED]?: true }) | undefined;
   if (typeof original !== 'function' || original[TAPPED]) return false;
-  let nextId = 1;
   const tapped = async function fetch(input: Parameters<Fetch>[0], init?: Parameters<Fetch>[1]): Promise<Response> {
     const target = describe(input, init);
     if (!target) return original(input, init);
@@ -62,7 +47,7 @@ export function installFetchTap(options: TapOptions, hosts: HostCounter): boolea
       hosts.add(target.url.host);
       return original(input, init);
     }
-    return observeModelCall(original, input, init, format, target.url, nextId++, options);
+    return observeModelCall(original, input, init, format, target.url, nextCallId(), options);
   } as Fetch & { [TAPPED]?: true };
   tapped[TAPPED] = true;
   globalThis.fetch = tapped;
@@ -94,20 +79,24 @@ async function observeModelCall(original: Fetch, input: Parameters<Fetch>[0], in
     safely(() => options.send({ k: 'model_request', id, t, format, figures: body === null ? null : parserFor(format).parseRequest(body, url), mem: options.memory() }));
   };
   setImmediate(reportRequest);
+  const key = callKey(url);
+  markTapped(key, 1);
   let response: Response;
   try {
     response = await original(input, init);
   } catch (error) {
+    markTapped(key, -1);
     reportRequest();
     safely(() => options.send(responseMessage(id, null, null, null, errorName(error), options)));
     throw error;
   }
   reportRequest();
-  return observeResponse(response, format, id, options);
+  return observeResponse(response, format, id, options, () => markTapped(key, -1));
 }
 
-function observeResponse(response: Response, format: WireFormat, id: number, options: TapOptions): Response {
+function observeResponse(response: Response, format: WireFormat, id: number, options: TapOptions, untap: () => void): Response {
   if (!response.body) {
+    untap();
     safely(() => options.send(responseMessage(id, null, response.status, null, null, options)));
     return response;
   }
@@ -118,11 +107,11 @@ function observeResponse(response: Response, format: WireFormat, id: number, opt
   const finish = (error: string | null): void => {
     if (done) return;
     done = true;
-    inFlight.delete(unread);
+    untrack();
+    untap();
     safely(() => options.send(responseMessage(id, firstChunkAt, response.status, endSafely(observer), error, options)));
   };
-  const unread = (): void => finish(null);
-  inFlight.add(unread);
+  const untrack = trackUnfinished(() => finish(null));
   const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       let chunk: { done: boolean; value?: Uint8Array };
@@ -160,33 +149,8 @@ function sameResponse(original: Response, body: ReadableStream<Uint8Array>): Res
   return copy;
 }
 
-function responseMessage(id: number, firstChunkAt: number | null, status: number | null, figures: ReturnType<ResponseObserver['end']> | null, error: string | null, options: TapOptions): AgentMessage {
-  return { k: 'model_response', id, t: Date.now(), firstChunkAt, status, figures, error, mem: options.memory() };
-}
-
 function bodyText(body: unknown): string | null {
   if (typeof body === 'string') return body;
   if (body instanceof Uint8Array || body instanceof ArrayBuffer) return new TextDecoder().decode(body);
   return null;
-}
-
-function endSafely(observer: ResponseObserver): ReturnType<ResponseObserver['end']> | null {
-  try {
-    return observer.end();
-  } catch {
-    return null;
-  }
-}
-
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.constructor.name : typeof error;
-}
-
-/** The tap never throws into the CLI. */
-function safely(fn: () => void): void {
-  try {
-    fn();
-  } catch {
-    // Dropped: telemetry is not worth a failed request.
-  }
 }

@@ -1,0 +1,79 @@
+// What both ways of seeing a model call (the fetch tap, undici's diagnostics channels) report,
+// and the calls still open at exit.
+import type { AgentMessage, SpanMemory } from '../channel/protocol';
+import type { ResponseObserver } from './types';
+
+export interface TapOptions {
+  send(message: AgentMessage): void;
+  memory(): SpanMemory;
+}
+
+let nextId = 1;
+
+/** Pairs a request with its response within this process, whichever way it was seen. */
+export function nextCallId(): number {
+  return nextId++;
+}
+
+/**
+ * Responses the CLI has not read to their end. A CLI may stop reading after the last event it
+ * needs and exit: at exit each is reported with what was seen (see flushResponses).
+ */
+const unfinished = new Set<() => void>();
+
+export function trackUnfinished(finish: () => void): () => void {
+  unfinished.add(finish);
+  return () => unfinished.delete(finish);
+}
+
+/** Reports the responses still being read (called from the exit hook, synchronously). */
+export function flushResponses(): void {
+  for (const finish of [...unfinished]) finish();
+}
+
+/**
+ * Model URLs the fetch tap is handling now: the runtime's own fetch is undici too, and its
+ * diagnostics channels must not report the same call twice.
+ */
+const tapped = new Map<string, number>();
+
+export function markTapped(key: string, delta: 1 | -1): void {
+  const count = (tapped.get(key) ?? 0) + delta;
+  if (count > 0) tapped.set(key, count);
+  else tapped.delete(key);
+}
+
+export function isTapped(key: string): boolean {
+  return tapped.has(key);
+}
+
+/** origin + path + query: how both ways name one call. */
+export function callKey(url: URL): string {
+  return `${url.origin}${url.pathname}${url.search}`;
+}
+
+export function responseMessage(id: number, firstChunkAt: number | null, status: number | null, figures: ReturnType<ResponseObserver['end']> | null, error: string | null, options: TapOptions): AgentMessage {
+  return { k: 'model_response', id, t: Date.now(), firstChunkAt, status, figures, error, mem: options.memory() };
+}
+
+export function endSafely(observer: ResponseObserver | null): ReturnType<ResponseObserver['end']> | null {
+  if (!observer) return null;
+  try {
+    return observer.end();
+  } catch {
+    return null;
+  }
+}
+
+export function errorName(error: unknown): string {
+  return error instanceof Error ? error.constructor.name : typeof error;
+}
+
+/** Telemetry never throws into the CLI. */
+export function safely(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // Dropped: telemetry is not worth a failed request.
+  }
+}

@@ -1,0 +1,109 @@
+// Model calls made through an undici the CLI bundles itself (Qwen Code 0.24 does), which the
+// fetch tap never sees: undici publishes every request on diagnostics channels, its body chunks
+// too (undici >= 7), so they are measured the same way without touching the request. Calls the
+// fetch tap is handling (the runtime's fetch is undici as well) are left to it.
+import * as channels from 'node:diagnostics_channel';
+import { detectFormat } from './detect';
+import { parserFor } from './parsers';
+import { callKey, endSafely, errorName, isTapped, nextCallId, responseMessage, safely, trackUnfinished, type TapOptions } from './report';
+import type { ResponseObserver, WireFormat } from './types';
+
+/** A request body larger than this is counted as unparsed rather than gathered. */
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+interface UndiciRequest {
+  origin?: unknown;
+  path?: unknown;
+  method?: unknown;
+  body?: unknown;
+}
+
+interface Call {
+  id: number;
+  t: number;
+  format: WireFormat;
+  url: URL;
+  chunks: Buffer[] | null;
+  size: number;
+  reported: boolean;
+  observer: ResponseObserver | null;
+  status: number | null;
+  firstChunkAt: number | null;
+  untrack: () => void;
+}
+
+export function observeUndiciChannels(options: TapOptions): boolean {
+  if (typeof channels.subscribe !== 'function') return false;
+  const calls = new WeakMap<object, Call>();
+  const on = (name: string, handle: (message: { request: UndiciRequest } & Record<string, unknown>, call: Call | undefined) => void): void =>
+    channels.subscribe(`undici:request:${name}`, (message) => safely(() => {
+      const m = message as { request: UndiciRequest } & Record<string, unknown>;
+      if (m?.request && typeof m.request === 'object') handle(m, calls.get(m.request));
+    }));
+  const finish = (request: object, call: Call, error: string | null): void => {
+    calls.delete(request);
+    call.untrack();
+    report(call, options);
+    options.send(responseMessage(call.id, call.firstChunkAt, call.status, endSafely(call.observer), error, options));
+  };
+  on('create', ({ request }) => {
+    const call = newCall(request, () => finish(request, call as Call, null));
+    if (call) calls.set(request, call);
+  });
+  on('bodyChunkSent', ({ chunk }, call) => call && gather(call, chunk));
+  on('bodySent', (_m, call) => call && setImmediate(() => safely(() => report(call, options))));
+  on('headers', ({ response }, call) => {
+    if (!call) return;
+    report(call, options);
+    const head = response as { statusCode?: number; headers?: unknown[] } | undefined;
+    call.status = typeof head?.statusCode === 'number' ? head.statusCode : null;
+    call.observer = parserFor(call.format).observeResponse(contentType(head?.headers));
+  });
+  on('bodyChunkReceived', ({ chunk }, call) => {
+    if (!call?.observer || !(chunk instanceof Uint8Array)) return;
+    call.firstChunkAt ??= Date.now();
+    call.observer.push(chunk);
+  });
+  on('trailers', ({ request }, call) => call && finish(request, call, null));
+  on('error', ({ request, error }, call) => call && finish(request, call, errorName(error)));
+  return true;
+}
+
+function newCall(request: UndiciRequest, unread: () => void): Call | null {
+  if (typeof request.origin !== 'string' && !(request.origin instanceof URL)) return null;
+  if (typeof request.path !== 'string') return null;
+  const url = new URL(request.path, String(request.origin));
+  const format = detectFormat(url, typeof request.method === 'string' ? request.method : 'GET');
+  if (!format || isTapped(callKey(url))) return null;
+  const call: Call = { id: nextCallId(), t: Date.now(), format, url, chunks: [], size: 0, reported: false, observer: null, status: null, firstChunkAt: null, untrack: () => undefined };
+  if (typeof request.body === 'string' || request.body instanceof Uint8Array) gather(call, request.body);
+  call.untrack = trackUnfinished(unread);
+  return call;
+}
+
+function gather(call: Call, chunk: unknown): void {
+  if (!call.chunks) return;
+  // Copied: undici may reuse its buffers once a chunk is written.
+  const bytes = typeof chunk === 'string' || chunk instanceof Uint8Array ? Buffer.from(chunk) : null;
+  call.size += bytes?.length ?? 0;
+  if (!bytes || call.size > MAX_BODY_BYTES) call.chunks = null;
+  else call.chunks.push(bytes);
+}
+
+/** The request's figures, once: its body is parsed and let go. */
+function report(call: Call, options: TapOptions): void {
+  if (call.reported) return;
+  call.reported = true;
+  const body = call.chunks && call.size > 0 ? Buffer.concat(call.chunks, call.size).toString('utf8') : null;
+  call.chunks = null;
+  options.send({ k: 'model_request', id: call.id, t: call.t, format: call.format, figures: body === null ? null : parserFor(call.format).parseRequest(body, call.url), mem: options.memory() });
+}
+
+/** undici hands headers as a flat list of raw name, value buffers. */
+function contentType(headers: unknown[] | undefined): string | null {
+  if (!Array.isArray(headers)) return null;
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    if (String(headers[i]).toLowerCase() === 'content-type') return String(headers[i + 1]);
+  }
+  return null;
+}
