@@ -44,7 +44,9 @@ export function observeUndiciChannels(options: TapOptions): boolean {
     calls.delete(request);
     call.untrack();
     report(call, options);
-    options.send(responseMessage(call.id, call.firstChunkAt, call.status, endSafely(call.observer), error, options));
+    // No chunk seen (an undici before 7 publishes none): nothing is known of the response's content.
+    const figures = call.firstChunkAt === null ? null : endSafely(call.observer);
+    options.send(responseMessage(call.id, call.firstChunkAt, call.status, figures, error, options));
   };
   on('create', ({ request }) => {
     const call = newCall(request, () => finish(request, call as Call, null));
