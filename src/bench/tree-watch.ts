@@ -113,9 +113,19 @@ function isForkCopy(p: WatchedProcess, parent: WatchedProcess | undefined, grace
   return parent !== undefined && parent.name === p.name && parent.argv.join('\0') === p.argv.join('\0');
 }
 
+const youngChecks = new WeakMap<WatchedProcess, number>();
+
+function dueForCmdline(p: WatchedProcess): boolean {
+  const checks = (youngChecks.get(p) ?? 0) + 1;
+  youngChecks.set(p, checks);
+  return checks % 5 === 0;
+}
+
 /** A process that exec'd is a new program: new name or command line, and a new high-water mark. */
 function refreshIfExeced(p: WatchedProcess, name: string, pid: number): void {
-  if (p.name === name && Date.now() - p.firstSeen > 1000) return;
+  // An exec changes the name, except into a program of the same name: for a young process the
+  // command line is read again too, every fifth scan (each read costs what a whole scan does).
+  if (p.name === name && (Date.now() - p.firstSeen > 1000 || !dueForCmdline(p))) return;
   const argv = safeRead(`/proc/${pid}/cmdline`).split('\0').filter(Boolean);
   if (name === p.name && argv.join('\0') === p.argv.join('\0')) return;
   p.name = name;
