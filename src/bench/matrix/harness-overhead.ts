@@ -7,9 +7,9 @@
 // run (event-loop utilisation: parsing requests, encoding replies, recording), as a share of the wall.
 // The headline is the harness's CPU (every thread) during the run as a share of its wall time: an
 // upper bound on what it can take from the CLI, and steady where wall time is not.
-import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { saveReport } from '../overhead/report';
 import { spread, type Spread } from '../stats';
 import { resolveTarget } from '../targets/presets';
 import { parseTarget } from '../targets/target-spec';
@@ -95,11 +95,8 @@ async function main(args: string[]): Promise<void> {
     failed > 0 ? `${failed} run(s) failed: figures are not trustworthy.` : 'Every run completed its script.',
     '',
   ];
-  const outDir = path.resolve(option(args, '--out', 'bench-results'));
-  mkdirSync(outDir, { recursive: true });
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  writeFileSync(path.join(outDir, `harness-${stamp}.md`), lines.join('\n'));
-  writeFileSync(path.join(outDir, `harness-${stamp}.json`), `${JSON.stringify({ target: target.label, workload: workload.name, rounds, samples, samplerCost, serverShare, cpuOff, cpuOn, totalPercent: total }, null, 2)}\n`);
+  const data = { target: target.label, workload: workload.name, rounds, samples, samplerCost, serverShare, cpuOff, cpuOn, totalPercent: total };
+  saveReport(path.resolve(option(args, '--out', 'bench-results')), 'harness', data, lines.join('\n'));
   process.stdout.write(lines.join('\n'));
 }
 

@@ -4,9 +4,8 @@
 //   --variants plain,qwen-otel,...  Qwen variants (default plain,qwen-otel,naive)
 //   --soak-minutes N                soak length (default 15)
 //   --out DIR                       where the JSON and Markdown reports go (default bench-results)
-import { mkdirSync, writeFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { measureCpuShare } from './cpu-share';
+import { progressLine, saveReport } from './report';
 import { measureOffStart } from './off-start';
 import { qwenReport } from './qwen-report';
 import { runQwenRounds } from './qwen-rounds';
@@ -43,9 +42,7 @@ function parseOptions(argv: string[]): Options {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  const progress = (line: string): void => {
-    process.stderr.write(process.stderr.isTTY ? `\r\x1b[K${line}` : `${line}\n`);
-  };
+  const progress = progressLine;
   const sections: string[] = [`# qwen-otel observer effect (${new Date().toISOString()}, node ${process.version})`];
   const results: Record<string, unknown> = {};
   if (options.only.includes('off')) {
@@ -75,10 +72,7 @@ async function main(): Promise<void> {
   }
   progress('');
   const markdown = sections.join('\n\n');
-  mkdirSync(options.out, { recursive: true });
-  const stem = path.join(options.out, `overhead-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  writeFileSync(`${stem}.json`, `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(`${stem}.md`, `${markdown}\n`);
+  const stem = saveReport(options.out, 'overhead', results, markdown);
   process.stdout.write(`\n${markdown}\n\nsaved ${stem}.json and ${stem}.md\n`);
 }
 

@@ -1,4 +1,6 @@
-// Tables for benchmark results, in Markdown (readable in a terminal too).
+// Tables for benchmark results, in Markdown (readable in a terminal too), and where they are saved.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { type Spread, spread } from '../stats';
 
 export function table(headers: string[], rows: Array<Array<string | number>>): string {
@@ -18,3 +20,17 @@ export function spreadText(values: number[], digits = 1): string {
 }
 
 export const MiB = 1024 * 1024;
+
+/** One progress line on stderr: rewritten in place on a terminal, one line each otherwise. */
+export function progressLine(line: string): void {
+  process.stderr.write(process.stderr.isTTY ? `\r\x1b[K${line}` : `${line}\n`);
+}
+
+/** Writes `<out>/<prefix>-<time>.json` and `.md`; returns their common stem. */
+export function saveReport(out: string, prefix: string, data: unknown, markdown: string): string {
+  mkdirSync(out, { recursive: true });
+  const stem = path.join(out, `${prefix}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  writeFileSync(`${stem}.json`, `${JSON.stringify(data, null, 2)}\n`);
+  writeFileSync(`${stem}.md`, `${markdown}\n`);
+  return stem;
+}

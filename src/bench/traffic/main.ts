@@ -4,9 +4,7 @@
 //   --mib N                size of the large tool result in the parsed bodies (default 5)
 //   --out DIR              where the JSON and Markdown reports go (default bench-results)
 // Run with `node --expose-gc` (it is enabled at run time otherwise).
-import { mkdirSync, writeFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { MiB } from '../overhead/report';
+import { MiB, progressLine, saveReport } from '../overhead/report';
 import { measureObserve } from './observe';
 import { measureParse } from './parse';
 import { measureTapLatency } from './latency';
@@ -48,9 +46,7 @@ function parseOptions(argv: string[]): Options {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  const progress: Progress = (line) => {
-    process.stderr.write(process.stderr.isTTY ? `\r\x1b[K${line}` : `${line}\n`);
-  };
+  const progress = progressLine;
   const sections = [`# qwen-otel traffic parsing (${new Date().toISOString()}, node ${process.version})`];
   const results: Record<string, unknown> = {};
   for (const part of options.only) {
@@ -60,10 +56,7 @@ async function main(): Promise<void> {
   }
   progress('');
   const markdown = sections.join('\n\n');
-  mkdirSync(options.out, { recursive: true });
-  const stem = path.join(options.out, `traffic-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  writeFileSync(`${stem}.json`, `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(`${stem}.md`, `${markdown}\n`);
+  const stem = saveReport(options.out, 'traffic', results, markdown);
   process.stdout.write(`\n${markdown}\n\nsaved ${stem}.json and ${stem}.md\n`);
 }
 
