@@ -1,15 +1,16 @@
 // The terminal summary, in hyperfine's spirit: per cell (target × workload) the median, min and
 // max of wall time and tree peak over the counted repeats, then each target against the baseline.
 import { spread, type Spread } from '../stats';
+import { buildCells, findCell } from '../report/cells';
 import type { BenchResult } from './result';
 
 const MiB = 1024 * 1024;
 
-interface Cell {
+interface SummaryCell {
   target: string;
   workload: string;
-  counted: BenchResult[];
-  failed: BenchResult[];
+  ok: number;
+  failures: string[];
   wall: Spread;
   treePeak: Spread;
   hwm: Spread;
@@ -17,27 +18,27 @@ interface Cell {
   requestPeak: Spread;
 }
 
-export function cells(results: BenchResult[], targets: string[], workloads: string[]): Cell[] {
-  const out: Cell[] = [];
-  for (const workload of workloads) {
-    for (const target of targets) {
-      const runs = results.filter((r) => r.bench.target === target && r.bench.workload === workload && r.bench.repeat > 0);
-      const counted = runs.filter((r) => r.status === 'ok');
-      const of = (pick: (r: BenchResult) => number): Spread => spread(counted.map(pick));
-      out.push({
+/** The report's cells (measured runs by target and workload), in the order asked for. */
+function summaryCells(results: BenchResult[], targets: string[], workloads: string[]): SummaryCell[] {
+  const all = buildCells(results);
+  return workloads.flatMap((workload) =>
+    targets.map((target) => {
+      const cell = findCell(all, workload, target);
+      const runs = cell?.runs ?? [];
+      const of = (pick: (r: BenchResult) => number): Spread => spread(runs.map(pick));
+      return {
         target,
         workload,
-        counted,
-        failed: runs.filter((r) => r.status === 'failed'),
+        ok: runs.length,
+        failures: cell?.failures ?? [],
         wall: of((r) => r.wall_ms / 1000),
         treePeak: of((r) => r.external.tree_rss_peak_bytes / MiB),
         hwm: of((r) => r.external.hwm_max_bytes / MiB),
         requests: of((r) => r.server.requests),
         requestPeak: of((r) => r.server.request_bytes_peak / 1024),
-      });
-    }
-  }
-  return out;
+      };
+    }),
+  );
 }
 
 function range(s: Spread, digits: number): string {
@@ -57,7 +58,7 @@ function ratio(candidate: number, baseline: number): string {
 }
 
 export function formatSummary(results: BenchResult[], targets: string[], workloads: string[], baseline: string): string {
-  const all = cells(results, targets, workloads);
+  const all = summaryCells(results, targets, workloads);
   const lines: string[] = [];
   for (const workload of workloads) {
     const rows = all.filter((c) => c.workload === workload);
@@ -66,7 +67,7 @@ export function formatSummary(results: BenchResult[], targets: string[], workloa
     const header = ['target', 'runs ok', 'wall s', 'tree peak MiB', 'largest process MiB', 'requests', 'peak request KiB', `tree vs ${baseline}`, 'wall vs baseline'];
     const body = rows.map((c) => [
       c.target,
-      `${c.counted.length}/${c.counted.length + c.failed.length}`,
+      `${c.ok}/${c.ok + c.failures.length}`,
       range(c.wall, 2),
       range(c.treePeak, 0),
       range(c.hwm, 0),
@@ -76,9 +77,8 @@ export function formatSummary(results: BenchResult[], targets: string[], workloa
       c.target === baseline ? 'baseline' : ratio(c.wall.median, base?.wall.median ?? NaN),
     ]);
     lines.push(...table([header, ...body]));
-    for (const c of rows.filter((cell) => cell.failed.length > 0)) {
-      const reasons = [...new Set(c.failed.map((r) => r.failure ?? 'failed'))].join('; ');
-      lines.push(`  ! ${c.target}: ${c.failed.length} failed run(s): ${reasons}`);
+    for (const c of rows.filter((cell) => cell.failures.length > 0)) {
+      lines.push(`  ! ${c.target}: ${c.failures.length} failed run(s): ${[...new Set(c.failures)].join('; ')}`);
     }
   }
   lines.push('', ...verdicts(all, targets, workloads, baseline));
@@ -86,7 +86,7 @@ export function formatSummary(results: BenchResult[], targets: string[], workloa
 }
 
 /** One line per target: its tree peak against the baseline's, as a range over the workloads. */
-function verdicts(all: Cell[], targets: string[], workloads: string[], baseline: string): string[] {
+function verdicts(all: SummaryCell[], targets: string[], workloads: string[], baseline: string): string[] {
   const out: string[] = [];
   for (const target of targets.filter((t) => t !== baseline)) {
     const ratios = workloads
