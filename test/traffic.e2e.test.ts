@@ -34,9 +34,21 @@ function unordered(value: unknown): unknown {
   return Array.isArray(value) && value.every((v) => typeof v === 'string') ? [...value].sort() : normalize(value);
 }
 
-function parseOutput(stdout: string): unknown {
+/**
+ * Qwen Code 0.24.4 sometimes records an `echo`'s output as "(empty)", with or without qwen-otel
+ * (4 of 16 plain runs under load): what its shell tool captured is left out of the comparison.
+ */
+function withoutToolOutput(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutToolOutput);
+  if (!value || typeof value !== 'object') return value;
+  const entries = Object.entries(value).map(([k, v]) => [k, k === 'content' && (value as { type?: unknown }).type === 'tool_result' ? '<tool output>' : withoutToolOutput(v)]);
+  return Object.fromEntries(entries);
+}
+
+function parseOutput(stdout: string, flakyToolOutput = false): unknown {
   try {
-    return normalize(JSON.parse(stdout));
+    const parsed = normalize(JSON.parse(stdout));
+    return flakyToolOutput ? withoutToolOutput(parsed) : parsed;
   } catch {
     return stdout.replace(/\d+(\.\d+)?\s?(ms|s)\b/g, 'T');
   }
@@ -69,7 +81,8 @@ describe.each(CASES)('%s under qwen-otel run', (_label, target) => {
     });
     expect(plain.exitCode, plain.stderr).toBe(0);
     expect(wrapped.exitCode, wrapped.stderr).toBe(plain.exitCode);
-    expect(parseOutput(wrapped.stdout)).toEqual(parseOutput(plain.stdout));
+    const flaky = target.spec === QWEN_BUNDLED_UNDICI_SPEC;
+    expect(parseOutput(wrapped.stdout, flaky)).toEqual(parseOutput(plain.stdout, flaky));
 
     const [record] = readRecords(recordFile);
     expect(record.root?.instrumented, 'the CLI process reported from inside').toBe(true);
