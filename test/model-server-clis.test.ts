@@ -5,17 +5,17 @@ import type { RecordedExchange } from '../src/bench/model-server/server';
 import { installCli } from '../src/bench/targets/install';
 import { CLI_TARGETS, SCRIPT_PROMPT, type CliName } from '../src/bench/targets/registry';
 import { runCliAgainstModel, type CliRun } from '../src/bench/targets/session';
+import { PID_DIGIT_SLACK } from './helpers/pid-digits';
 
 const RUN_TIMEOUT_MS = 120_000;
 const CLIS: CliName[] = ['qwen', 'claude', 'gemini', 'codex'];
 
 /**
  * Tool output that may legitimately change between runs, by at most this many bytes per result:
- * Qwen and Gemini end each shell result with "Process Group PGID: <pid>", whose digit count can
- * differ by one across a power of ten. Claude returns the bare output; Codex's header has fixed
- * widths ("Chunk ID: <6 hex>", "Wall time: 0.0000 seconds").
+ * Qwen and Gemini end each shell result with a pid (see PID_DIGIT_SLACK). Claude returns the bare
+ * output; Codex's header has fixed widths ("Chunk ID: <6 hex>", "Wall time: 0.0000 seconds").
  */
-const RESULT_SLACK: Record<CliName, number> = { qwen: 1, claude: 0, gemini: 1, codex: 0 };
+const RESULT_SLACK: Record<CliName, number> = { qwen: PID_DIGIT_SLACK, claude: 0, gemini: PID_DIGIT_SLACK, codex: 0 };
 
 const bins = new Map<CliName, string>();
 

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startModelServer, type ModelServer } from '../src/bench/model-server/server';
+import { startModelServer, type ModelServer, type RecordedExchange } from '../src/bench/model-server/server';
 import { runCommand } from '../src/bench/run-command';
 import { startTelemetrySink, type TelemetrySink } from '../src/bench/sink';
 import { installCli } from '../src/bench/targets/install';
@@ -26,16 +26,37 @@ afterAll(async () => {
   await sink?.close();
 });
 
-/** Ids, paths and durations differ between any two runs; token counts follow the tool output's PGID. */
+/** Ids, paths and durations differ between any two runs. */
 const VOLATILE = new Set(['uuid', 'session_id', 'id', 'cwd', 'usage', 'timestamp']);
 const TIMING = /duration|latency/i;
+/**
+ * Prompt token counts follow the request bytes, which follow the width of the pid Qwen prints at
+ * the end of each shell result: they are checked against the server's own count for each run.
+ */
+const PER_RUN_TOKENS = new Set(['prompt', 'total']);
 
-function normalize(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(normalize);
+function normalize(value: unknown, parentKey = ''): unknown {
+  if (Array.isArray(value)) return value.map((v) => normalize(v));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([k]) => !VOLATILE.has(k) && !TIMING.test(k)).map(([k, v]) => [k, normalize(v)]));
+    const kept = Object.entries(value).filter(
+      ([k]) => !VOLATILE.has(k) && !TIMING.test(k) && !(parentKey === 'tokens' && PER_RUN_TOKENS.has(k)),
+    );
+    return Object.fromEntries(kept.map(([k, v]) => [k, normalize(v, k)]));
   }
   return value;
+}
+
+/** Every `tokens.prompt` figure in Qwen's JSON output, in document order. */
+function promptTokenFigures(value: unknown, parentKey = ''): number[] {
+  if (Array.isArray(value)) return value.flatMap((v) => promptTokenFigures(v));
+  if (!value || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([k, v]) =>
+    parentKey === 'tokens' && k === 'prompt' && typeof v === 'number' ? [v] : promptTokenFigures(v, k),
+  );
+}
+
+function promptTokensServed(requests: RecordedExchange[]): number {
+  return requests.reduce((sum, r) => sum + r.promptTokens, 0);
 }
 
 describe('Qwen Code 0.15.10 under qwen-otel run', () => {
@@ -47,7 +68,9 @@ describe('Qwen Code 0.15.10 under qwen-otel run', () => {
     homes.forEach((h) => mkdirSync(h));
     const prompt = 'Run the two echo commands, then say Done.';
     const plainInv = qwenInvocation({ baseUrl: server.url, prompt, home: homes[0] });
+    const servedBefore = server.requests.length;
     const plain = await runCommand(qwen, plainInv.args, { env: plainInv.env, cwd, timeoutMs: 120_000 });
+    const servedToPlain = server.requests.slice(servedBefore);
 
     const inv = qwenInvocation({ baseUrl: server.url, prompt, home: homes[1] });
     const recordFile = path.join(root, 'runs.jsonl');
@@ -58,6 +81,7 @@ describe('Qwen Code 0.15.10 under qwen-otel run', () => {
       timeoutMs: 120_000,
       onSpawn: (pid) => (watch = watchTree(pid, 20, QWEN_OTEL_PROCESSES)),
     });
+    const servedToWrapped = server.requests.slice(servedBefore + servedToPlain.length);
     const independent = watch as ReturnType<typeof watchTree> | null;
     independent?.stop();
 
@@ -65,6 +89,11 @@ describe('Qwen Code 0.15.10 under qwen-otel run', () => {
     expect(wrapped.code).toBe(plain.code);
     expect(normalize(JSON.parse(wrapped.stdout))).toEqual(normalize(JSON.parse(plain.stdout)));
     expect(wrapped.stderr).toBe(plain.stderr);
+    for (const [run, served] of [[plain, servedToPlain], [wrapped, servedToWrapped]] as const) {
+      const figures = promptTokenFigures(JSON.parse(run.stdout));
+      expect(figures.length).toBeGreaterThan(0);
+      expect(new Set(figures)).toEqual(new Set([promptTokensServed(served)]));
+    }
 
     const [record] = readRecords(recordFile);
     expect(record).toMatchObject({ complete: true, cli: 'qwen-code', cli_version: '0.15.10', exit: { code: 0 } });
