@@ -106,7 +106,7 @@ function createAgent(config: Config, session: SessionHandle): Agent {
     } catch {
       // Never let our bookkeeping change how the CLI ends.
     }
-    if (last && session.created) tellSidecarTheEnd(session);
+    if (last) tellSidecarTheEnd(session);
     if (reason === 'exit') {
       sampler.stop();
       if (config.heapSnapshot.atExit) takeSnapshot('exit');

@@ -18,7 +18,7 @@ export interface EndDetails {
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** `last` is true when the process is certainly ending now (an exit, or a crash nobody handles). */
-export type EndHandler = (reason: EndReason, details: EndDetails, last: boolean) => void;
+type EndHandler = (reason: EndReason, details: EndDetails, last: boolean) => void;
 
 export function installExitHooks(onEnd: EndHandler): void {
   process.on('exit', (code) => onEnd('exit', { exitCode: code, signal: null, errorName: null }, true));

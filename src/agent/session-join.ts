@@ -10,6 +10,8 @@ export const SESSION_ID_ENV = 'QWEN_OTEL_SESSION_ID';
 /** Set for the collector's own process so the preload never instruments the observer. */
 export const OBSERVER_ENV = 'QWEN_OTEL_OBSERVER';
 export const COLLECTOR_PID_FILE = 'collector.pid';
+/** Written by the collector once SIGUSR2 is handled (before that the signal would kill it). */
+export const COLLECTOR_READY_FILE = 'collector.ready';
 /** Same as in bin/qwen-otel: V8's memory reducer turns each idle wake-up into GC work. */
 const COLLECTOR_NODE_FLAGS = ['--no-memory-reducer', '--single-threaded-gc'];
 
@@ -103,7 +105,7 @@ function nodeBinary(): string {
 /** The CLI's root process is ending: its sidecar can deliver now rather than at its next sample. */
 export function tellSidecarTheEnd(session: SessionHandle): void {
   // Before it is ready SIGUSR2 would kill it; it will see the end at its first sample instead.
-  if (session.sidecarPid === null || !existsSync(path.join(session.dir, 'collector.ready'))) return;
+  if (session.sidecarPid === null || !existsSync(path.join(session.dir, COLLECTOR_READY_FILE))) return;
   try {
     process.kill(session.sidecarPid, 'SIGUSR2');
   } catch {

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { PackageIdentity } from '../channel/protocol';
 import { ChannelReader } from '../channel/reader';
 import type { Config } from '../config';
-import { COLLECTOR_PID_FILE } from '../agent/session-join';
+import { COLLECTOR_PID_FILE, COLLECTOR_READY_FILE } from '../agent/session-join';
 import { appendRecord } from '../export/record-file';
 import type { Telemetry } from '../export/telemetry';
 import { commandPackage, resolveIdentity, type RunIdentity } from '../session/identity';
@@ -29,8 +29,6 @@ export interface CollectorOptions {
 const IDENTITY_WAIT_MS = 300;
 /** How soon a newly seen process is sampled again (see tick). */
 const NEWCOMER_RESAMPLE_MS = 50;
-/** Tells `qwen-otel run` that SIGUSR2 is handled (before that it would kill us). */
-const READY_FILE = 'collector.ready';
 export const METRICS_URL_FILE = 'metrics.url';
 const CLI_PID_FILE = 'cli.pid';
 const SPAN_EXPORT_EVERY_MS = 5000;
@@ -76,7 +74,7 @@ export class Collector {
   start(onRootGone: () => void): void {
     this.onRootGone = onRootGone;
     writeFileSync(path.join(this.options.sessionDir, COLLECTOR_PID_FILE), String(process.pid));
-    writeFileSync(path.join(this.options.sessionDir, READY_FILE), '');
+    writeFileSync(path.join(this.options.sessionDir, COLLECTOR_READY_FILE), '');
     this.tick();
     this.timer = setInterval(() => this.tick(), this.config.sampleIntervalMs);
     setTimeout(() => void this.startTelemetry(), IDENTITY_WAIT_MS);

@@ -64,8 +64,7 @@ export function registerMemoryMetrics(meter: Meter, session: Session): void {
     gauge(meter, name, description, (r) => observeByRole(r, everyone().filter(isInstrumented), (e) => pick(processPeaks(e)), 'max'));
   peakOf('qwen_otel.v8.external.peak', 'Largest V8 external memory sampled in one process with this role', (p) => p.external);
   peakOf('qwen_otel.v8.array_buffers.peak', 'Largest arrayBuffers sampled in one process with this role', (p) => p.arrayBuffers);
-  gauge(meter, 'qwen_otel.v8.heap.used.peak', 'Largest V8 heap in use sampled in one process with this role', (r) =>
-    observeByRole(r, everyone().filter(isInstrumented), (e) => processPeaks(e).heapUsed, 'max'));
+  peakOf('qwen_otel.v8.heap.used.peak', 'Largest V8 heap in use sampled in one process with this role', (p) => p.heapUsed);
 }
 
 function registerHeapSpaces(meter: Meter, agents: () => ProcessEntry[]): void {

@@ -116,7 +116,5 @@ function addToolResult(totals: AccountingTotals, v: Attributes): void {
     results.truncated += 1;
     totals.truncations += 1;
   }
-  totals.toolCalls += 1;
-  const label = toolLabel(totals, typeof v.tool === 'string' ? v.tool : 'unknown');
-  totals.toolCallsByName[label] = (totals.toolCallsByName[label] ?? 0) + 1;
+  addToolCalls(totals, [typeof v.tool === 'string' ? v.tool : 'unknown']);
 }

@@ -6,7 +6,7 @@ import type { RequestFigures, WireFormat } from '../traffic/types';
 import type { ProcessEntry } from './process-table';
 import type { SpanBook } from './spans';
 
-interface OpenRequest {
+export interface OpenRequest {
   t: number;
   mem: SpanMemory;
   figures: RequestFigures | null;
@@ -72,10 +72,11 @@ export class Lifecycle {
     if (m.figures) c.lastRequest = m.figures;
   }
 
-  onResponse(entry: ProcessEntry, m: ModelResponseMessage): void {
+  /** The request this response answers, or null for one never seen asked. */
+  onResponse(entry: ProcessEntry, m: ModelResponseMessage): OpenRequest | null {
     const c = this.conversation(entry.pid);
     const request = c.open.get(m.id);
-    if (!request) return;
+    if (!request) return null;
     c.open.delete(m.id);
     this.settle(entry);
     const f = m.figures;
@@ -88,6 +89,7 @@ export class Lifecycle {
       this.span(entry, 'final_response', m.firstChunkAt ?? request.t, m.t, null, m.mem, { 'gen_ai.response.finish_reasons': f.finishReason ?? 'unknown' }, undefined, [], chatId);
     }
     c.lastResponse = { t: m.t, requestT: request.t, mem: m.mem, toolNames };
+    return request;
   }
 
   /** A hook of the CLI: sharper tool boundaries, and subagents (Claude Code and Qwen Code have them). */

@@ -5,34 +5,34 @@ import { findPackageDir } from '../agent/identity';
 import { classifyRole } from '../probes/roles';
 import type { ProcReader } from './proc-reader';
 
-export interface Identity {
+interface Identity {
   role: ProcessRole;
   argvHash: number;
   /** qwen-otel's own process: a collector (of a nested session, say). */
   observer: boolean;
 }
 
-export function isCollectorProcess(argv: string[]): boolean {
+function isCollectorProcess(argv: string[]): boolean {
   return argv.some((arg) => arg.endsWith('/collector/main.js')) && argv.includes('--session-dir');
 }
 
-export interface IdentityContext {
+interface IdentityContext {
   isRoot: boolean;
   parentRole: ProcessRole | null;
   cliPackageDir: string | null;
 }
 
-export function argvHashOf(reader: ProcReader, pid: number): number {
-  return fnv1a((reader.cmdline(pid) ?? []).join('\0'));
+export function argvHashOf(raw: string[]): number {
+  return fnv1a(raw.join('\0'));
 }
 
-export function identify(reader: ProcReader, pid: number, name: string, context: IdentityContext): Identity & { packageDir: string | null } {
-  const raw = reader.cmdline(pid) ?? [];
+/** `raw`: the process's command line, as `reader.cmdline` gave it (read once per sample). */
+export function identify(reader: ProcReader, raw: string[], name: string, context: IdentityContext): Identity & { packageDir: string | null } {
   if (isCollectorProcess(raw)) return { role: 'other', argvHash: 0, observer: true, packageDir: context.cliPackageDir };
   const argv = raw.map((arg, i) => (i < 4 && arg.includes('/') ? reader.realpath(arg) : arg));
   const packageDir = context.isRoot ? rootPackageDir(argv) : context.cliPackageDir;
   const role = classifyRole({ argv, name, isRoot: context.isRoot, parentRole: context.parentRole, cliPackageDir: packageDir });
-  return { role, argvHash: fnv1a(raw.join('\0')), observer: false, packageDir };
+  return { role, argvHash: argvHashOf(raw), observer: false, packageDir };
 }
 
 function rootPackageDir(argv: string[]): string | null {
@@ -41,7 +41,7 @@ function rootPackageDir(argv: string[]): string | null {
 }
 
 /** 32-bit FNV-1a: enough to tell one command line from another, and holds none of it. */
-export function fnv1a(text: string): number {
+function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i += 1) {
     hash ^= text.charCodeAt(i);

@@ -54,7 +54,7 @@ export function isInstrumented(entry: ProcessEntry): boolean {
   return entry.hello !== null;
 }
 
-export type EndNote = Pick<FinalMessage, 'reason' | 'signal' | 'errorName'>;
+type EndNote = Pick<FinalMessage, 'reason' | 'signal' | 'errorName'>;
 
 /** A handled signal or exception counts as the cause of an exit that follows within this long. */
 const CAUSE_WINDOW_MS = 1000;

@@ -132,7 +132,7 @@ function exitFigures(root: ProcessEntry | null, end: RunEnd): Record<string, unk
   const note = root?.endNote ?? null;
   const code = end.exitCode ?? root?.final?.exitCode ?? null;
   // Killed by a signal it did not handle, the CLI wrote nothing; the wrapper saw 128 + n.
-  const killedBy = !note && !root?.final && code !== null && code > 128 ? signalName(code - 128) : null;
+  const killedBy = !note && !root?.final ? signalOfExitCode(code) : null;
   return {
     code,
     signal: end.signal ?? note?.signal ?? killedBy,
@@ -141,8 +141,10 @@ function exitFigures(root: ProcessEntry | null, end: RunEnd): Record<string, unk
   };
 }
 
-function signalName(signal: number): string | null {
-  const entry = Object.entries(osConstants.signals).find(([, n]) => n === signal);
+/** The signal a shell-style exit code 128 + n stands for, or null. */
+export function signalOfExitCode(code: number | null): string | null {
+  if (code === null || code <= 128) return null;
+  const entry = Object.entries(osConstants.signals).find(([, n]) => n === code - 128);
   return entry ? entry[0] : null;
 }
 

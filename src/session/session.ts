@@ -63,7 +63,6 @@ export class Session {
   private listener: SessionListener | null = null;
   private readonly lifecycle: Lifecycle;
   /** When each model request went out (by process and request id), until its response. */
-  private readonly sentAt = new Map<string, { t: number; model: string | null }>();
   /** What arrived before the metrics side was listening (it starts ~0.3 s in), replayed to it. */
   private early: Array<() => void> = [];
 
@@ -205,16 +204,12 @@ export class Session {
     const accounting = requestAccounting(m);
     if (accounting) this.account(entry, accounting);
     else this.totals.unparsedRequests += 1;
-    this.sentAt.set(`${entry.pid}:${m.id}`, { t: m.t, model: m.figures?.model ?? null });
     this.lifecycle.onRequest(entry, m);
   }
 
   private onModelResponse(entry: ProcessEntry, m: ModelResponseMessage): void {
-    const sent = this.sentAt.get(`${entry.pid}:${m.id}`);
-    if (!sent) return;
-    this.sentAt.delete(`${entry.pid}:${m.id}`);
-    this.account(entry, responseAccounting(m, sent.t, sent.model));
-    this.lifecycle.onResponse(entry, m);
+    const request = this.lifecycle.onResponse(entry, m);
+    if (request) this.account(entry, responseAccounting(m, request.t, request.figures?.model ?? null));
   }
 
   private account(entry: ProcessEntry, message: AccountingMessage): void {

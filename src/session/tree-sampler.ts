@@ -166,9 +166,11 @@ export class TreeSampler {
         entry = null;
       }
     }
+    const known = entry !== null;
     entry ??= this.create(pid, status.ppid, status.name, now);
     if (!entry) return null;
-    if (entry.samples < EXEC_WATCH_SAMPLES || entry.name !== status.name) this.watchExec(entry, status.name);
+    // A newcomer's command line was read just now, by create().
+    if (known && (entry.samples < EXEC_WATCH_SAMPLES || entry.name !== status.name)) this.watchExec(entry, status.name);
     entry.samples += 1;
     if (entry.samples >= EXEC_WATCH_SAMPLES) entry.preExec = false;
     entry.lastSeen = now;
@@ -193,7 +195,7 @@ export class TreeSampler {
     }
     const isRoot = this.isRoot(pid, ppid);
     const parent = this.live.get(ppid);
-    const seen = identify(this.reader, pid, name, { isRoot, parentRole: parent?.role ?? null, cliPackageDir: this.cliPackageDir });
+    const seen = identify(this.reader, this.reader.cmdline(pid) ?? [], name, { isRoot, parentRole: parent?.role ?? null, cliPackageDir: this.cliPackageDir });
     if (seen.observer) {
       // qwen-otel itself (a nested collector, the wrapper's own forks): never the CLI's memory.
       this.options.observerPids.add(pid);
@@ -221,10 +223,10 @@ export class TreeSampler {
 
   /** After an exec the process is a new program: new role, and the kernel restarts its high-water mark. */
   private watchExec(entry: ProcessEntry, name: string): void {
-    const argvHash = argvHashOf(this.reader, entry.pid);
-    if (argvHash === entry.argvHash && name === entry.name) return;
+    const raw = this.reader.cmdline(entry.pid) ?? [];
+    if (argvHashOf(raw) === entry.argvHash && name === entry.name) return;
     const isRoot = this.isRoot(entry.pid, entry.parentPid);
-    const seen = identify(this.reader, entry.pid, name, { isRoot, parentRole: this.live.get(entry.parentPid)?.role ?? null, cliPackageDir: this.cliPackageDir });
+    const seen = identify(this.reader, raw, name, { isRoot, parentRole: this.live.get(entry.parentPid)?.role ?? null, cliPackageDir: this.cliPackageDir });
     if (isRoot) this.cliPackageDir = seen.packageDir ?? this.cliPackageDir;
     entry.name = name;
     entry.shown = shownName(this.reader, entry.pid, this.workTree);

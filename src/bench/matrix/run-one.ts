@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startModelServer } from '../model-server/server';
+import { signalOfExitCode } from '../../session/record';
 import { runCommand, type CommandResult } from '../run-command';
 import type { ResolvedTarget } from '../targets/presets';
 import { TEMP_PREFIX } from '../targets/session';
@@ -128,8 +129,6 @@ function lastRecord(file: string): Record<string, unknown> | null {
   return records.filter((r) => r.complete !== false).pop() ?? records.pop() ?? null;
 }
 
-const SIGNALS = Object.entries(os.constants.signals) as Array<[string, number]>;
-
 function failureOf(plan: RunPlan, result: CommandResult & { spawnError?: string }, record: Record<string, unknown> | null): string | null {
   if (result.spawnError) return `could not start: ${result.spawnError}`;
   if (result.timedOut) return `timeout after ${plan.timeoutMs} ms`;
@@ -137,7 +136,7 @@ function failureOf(plan: RunPlan, result: CommandResult & { spawnError?: string 
   if (result.code === 0) return null;
   // Under `qwen-otel run` a CLI killed by signal n exits 128 + n.
   const recordSignal = (record?.exit as { signal?: string | null } | undefined)?.signal;
-  const bySignal = plan.instrumented && result.code !== null && result.code > 128 ? SIGNALS.find(([, n]) => n === (result.code as number) - 128)?.[0] : undefined;
+  const bySignal = plan.instrumented ? signalOfExitCode(result.code) : null;
   if (recordSignal || bySignal) return `crashed (${recordSignal ?? bySignal})`;
   return `exit code ${result.code}`;
 }
