@@ -8,7 +8,9 @@ import { REPO, readRecords, runWrapped, sandbox, writeScript } from './helpers/e
 
 const UNDICI = path.join(REPO, 'node_modules', 'undici');
 
-// Two requests through undici 7's own fetch, one through the global fetch; each reply read whole.
+// Two requests through undici 7's own fetch, one through its request() with the body as a string
+// (undici holds it as a Buffer and announces it again as a sent chunk), one through the global
+// fetch; each reply read whole.
 const CLIENT = `
 const undici = require(${JSON.stringify(UNDICI)});
 const url = process.argv[2] + '/v1/chat/completions';
@@ -21,8 +23,9 @@ const body = (results) => JSON.stringify({ model: 'm', stream: true, stream_opti
   ]).flat(),
 ], tools: [{ type: 'function', function: { name: 'run_shell_command', parameters: { type: 'object' } } }] });
 const post = (fetchFn, results) => fetchFn(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(results) }).then((r) => r.text());
+const request = (results) => undici.request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(results) }).then((r) => r.body.text());
 (async () => {
-  const replies = [await post(undici.fetch, 0), await post(undici.fetch, 1), await post(globalThis.fetch, 2)];
+  const replies = [await post(undici.fetch, 0), await post(undici.fetch, 1), await request(1), await post(globalThis.fetch, 2)];
   console.log(replies.map((r) => r.length).join(' '));
 })();
 `;
@@ -40,12 +43,12 @@ describe('a bundled undici', () => {
     const result = await runWrapped([process.execPath, script, server.url], box.env);
     expect(result.code, result.stderr).toBe(0);
     const seen = server.requests.filter((r) => r.format === 'openai-chat');
-    expect(seen).toHaveLength(3);
+    expect(seen).toHaveLength(4);
     // The replies the client read have the sizes the server sent: nothing was changed.
     expect(result.stdout.trim()).toBe(seen.map((r) => r.responseBytes).join(' '));
 
     const [record] = readRecords(box.recordFile);
-    expect(record.requests).toBe(3);
+    expect(record.requests).toBe(4);
     expect(record.unparsed_requests).toBe(0);
     expect(record.tokens.input).toBe(seen.reduce((sum, r) => sum + r.promptTokens, 0));
     expect(record.tokens.output).toBe(seen.reduce((sum, r) => sum + r.completionTokens, 0));

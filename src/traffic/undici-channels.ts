@@ -52,7 +52,9 @@ export function observeUndiciChannels(options: TapOptions): boolean {
     const call = newCall(request, () => finish(request, call as Call, null));
     if (call) calls.set(request, call);
   });
-  on('bodyChunkSent', ({ chunk }, call) => call && gather(call, chunk));
+  // A body given whole was gathered at create (undici < 7 announces no chunks); undici 7 then
+  // announces that same Buffer as a sent chunk.
+  on('bodyChunkSent', ({ request, chunk }, call) => call && chunk !== request.body && gather(call, chunk));
   on('bodySent', (_m, call) => call && setImmediate(() => safely(() => report(call, options))));
   on('headers', ({ response }, call) => {
     if (!call) return;
