@@ -8,6 +8,7 @@
 //   at once, as without qwen-otel; the collector still has its figures and the wrapper its status.
 // - uncaughtExceptionMonitor observes a crash without handling it.
 import type { EndReason } from '../channel/protocol';
+import { errorName } from '../traffic/report';
 
 export interface EndDetails {
   exitCode: number | null;
@@ -23,8 +24,7 @@ type EndHandler = (reason: EndReason, details: EndDetails, last: boolean) => voi
 export function installExitHooks(onEnd: EndHandler): void {
   process.on('exit', (code) => onEnd('exit', { exitCode: code, signal: null, errorName: null }, true));
   process.on('uncaughtExceptionMonitor', (error: unknown) => {
-    const errorName = error instanceof Error ? error.constructor.name : typeof error;
-    onEnd('exception', { exitCode: null, signal: null, errorName }, process.listenerCount('uncaughtException') === 0);
+    onEnd('exception', { exitCode: null, signal: null, errorName: errorName(error) }, process.listenerCount('uncaughtException') === 0);
   });
   const ours = new Map<NodeJS.Signals, () => void>();
   const listen = (signal: NodeJS.Signals): void => {

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { type AgentMessage, parseMessage } from './protocol';
 
 /** p<pid>: an instrumented process's channel; h<pid>: a hook process's lines. */
-const SEGMENT = /^[ph](\d+)\.(\d+)\.jsonl$/;
+const SEGMENT = /^(([ph])(\d+))\.(\d+)\.jsonl$/;
 const CHUNK = 64 * 1024;
 const readBuffer = Buffer.allocUnsafe(CHUNK);
 
@@ -31,7 +31,7 @@ export class ChannelReader {
 
   poll(): ReadResult[] {
     const byPid = new Map<number, AgentMessage[]>();
-    for (const { file, pid, newest } of this.listSegments()) {
+    for (const { file, hook, pid, newest } of this.listSegments()) {
       const messages = this.readSegment(file);
       if (messages.length > 0) {
         const list = byPid.get(pid);
@@ -39,12 +39,12 @@ export class ChannelReader {
         else byPid.set(pid, messages);
       }
       // A hook process writes one line and exits: once its line is read the file is done.
-      if (!newest || (file.startsWith('h') && messages.length > 0)) this.retire(file);
+      if (!newest || (hook && messages.length > 0)) this.retire(file);
     }
     return [...byPid].map(([pid, messages]) => ({ pid, messages }));
   }
 
-  private listSegments(): Array<{ file: string; pid: number; segment: number; newest: boolean }> {
+  private listSegments(): Array<{ file: string; hook: boolean; pid: number; newest: boolean }> {
     let names: string[];
     try {
       names = readdirSync(this.dir);
@@ -56,12 +56,11 @@ export class ChannelReader {
     const parsed = names
       .map((name) => SEGMENT.exec(name))
       .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => ({ file: m[0], hook: m[0].startsWith('h'), pid: Number(m[1]), segment: Number(m[2]) }))
+      .map((m) => ({ file: m[0], stream: m[1] as string, hook: m[2] === 'h', pid: Number(m[3]), segment: Number(m[4]) }))
       .sort((a, b) => Number(b.hook) - Number(a.hook) || a.pid - b.pid || a.segment - b.segment);
-    const key = (s: { hook: boolean; pid: number }): string => `${s.hook ? 'h' : 'p'}${s.pid}`;
     const newestOf = new Map<string, number>();
-    for (const s of parsed) newestOf.set(key(s), s.segment);
-    return parsed.map((s) => ({ ...s, newest: newestOf.get(key(s)) === s.segment }));
+    for (const s of parsed) newestOf.set(s.stream, s.segment);
+    return parsed.map((s) => ({ ...s, newest: newestOf.get(s.stream) === s.segment }));
   }
 
   private readSegment(file: string): AgentMessage[] {

@@ -1,7 +1,8 @@
 /** Which model API a request speaks, from its method and URL path (base URLs vary: match the end). */
 import type { WireFormat } from './types';
 
-const GEMINI_METHOD = /\/(?:models|tunedModels)\/[^/]+:(?:streamGenerateContent|generateContent)$/;
+/** A Gemini model call; captures the model and the method. */
+export const GEMINI_MODEL_CALL = /\/(?:models|tunedModels)\/([^/:]+):(streamGenerateContent|generateContent)$/;
 
 export function detectFormat(url: URL, method: string): WireFormat | null {
   if (method.toUpperCase() !== 'POST' || (url.protocol !== 'http:' && url.protocol !== 'https:')) return null;
@@ -9,6 +10,6 @@ export function detectFormat(url: URL, method: string): WireFormat | null {
   if (path.endsWith('/chat/completions')) return 'openai-chat';
   if (path.endsWith('/v1/messages')) return 'anthropic';
   if (path.endsWith('/responses')) return 'openai-responses';
-  if (GEMINI_METHOD.test(path)) return 'gemini';
+  if (GEMINI_MODEL_CALL.test(path)) return 'gemini';
   return null;
 }

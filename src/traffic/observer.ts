@@ -12,7 +12,7 @@ import type { ResponseFigures, ResponseObserver } from './types';
 export type ValueConsumer = (value: unknown, eventName: string | null, figures: ResponseFigures) => boolean;
 
 /** The largest SSE event or JSON object read; a larger one is counted, not read. */
-export const MAX_VALUE_BYTES = 1024 * 1024;
+const MAX_VALUE_BYTES = 1024 * 1024;
 
 interface BodyReader {
   push(chunk: Uint8Array): void;
@@ -28,7 +28,6 @@ function firstNonWhitespace(chunk: Uint8Array): number {
 
 class BodyObserver implements ResponseObserver {
   private readonly figures = emptyResponseFigures();
-  private reader: BodyReader | null = null;
   private sse: SseReader | null = null;
   private json: JsonObjectSplitter | null = null;
   private understood = 0;
@@ -38,14 +37,13 @@ class BodyObserver implements ResponseObserver {
   constructor(
     private readonly contentType: string,
     private readonly consume: ValueConsumer,
-    private readonly maxValueBytes: number,
   ) {}
 
   push(chunk: Uint8Array): void {
     if (this.ended) return;
     try {
       this.figures.bytes += chunk.byteLength;
-      const reader = this.reader ?? this.chooseReader(chunk);
+      const reader = this.reader() ?? this.chooseReader(chunk);
       reader?.push(chunk);
     } catch {
       this.malformed += 1;
@@ -60,7 +58,7 @@ class BodyObserver implements ResponseObserver {
   private finish(): void {
     this.ended = true;
     try {
-      this.reader?.end();
+      this.reader()?.end();
     } catch {
       this.malformed += 1;
     }
@@ -73,6 +71,10 @@ class BodyObserver implements ResponseObserver {
     figures.unparsed = this.understood === 0 || this.malformed > 0;
   }
 
+  private reader(): BodyReader | null {
+    return this.sse ?? this.json;
+  }
+
   /** By content type; without one that says, by the first byte (`{` or `[`: JSON, else SSE). */
   private chooseReader(chunk: Uint8Array): BodyReader | null {
     const type = this.contentType;
@@ -83,9 +85,8 @@ class BodyObserver implements ResponseObserver {
       isJson = first === OPEN_BRACE || first === OPEN_BRACKET;
     }
     const onValue = (text: string | null, name: string | null = null): void => this.readValue(text, name);
-    if (isJson) this.reader = this.json = new JsonObjectSplitter(onValue, this.maxValueBytes);
-    else this.reader = this.sse = new SseReader(onValue, this.maxValueBytes);
-    return this.reader;
+    if (isJson) return (this.json = new JsonObjectSplitter(onValue, MAX_VALUE_BYTES));
+    return (this.sse = new SseReader(onValue, MAX_VALUE_BYTES));
   }
 
   private readValue(text: string | null, eventName: string | null): void {
@@ -98,6 +99,6 @@ class BodyObserver implements ResponseObserver {
   }
 }
 
-export function observeWith(contentType: string | null, consume: ValueConsumer, maxValueBytes = MAX_VALUE_BYTES): ResponseObserver {
-  return new BodyObserver((contentType ?? '').toLowerCase(), consume, maxValueBytes);
+export function observeWith(contentType: string | null, consume: ValueConsumer): ResponseObserver {
+  return new BodyObserver((contentType ?? '').toLowerCase(), consume);
 }

@@ -1,7 +1,8 @@
 // What both ways of seeing a model call (the fetch tap, undici's diagnostics channels) report,
 // and the calls still open at exit.
 import type { AgentMessage, SpanMemory } from '../channel/protocol';
-import type { ResponseObserver } from './types';
+import { parserFor } from './parsers';
+import type { ResponseObserver, WireFormat } from './types';
 
 export interface TapOptions {
   send(message: AgentMessage): void;
@@ -50,6 +51,11 @@ export function isTapped(key: string): boolean {
 /** origin + path + query: how both ways name one call. */
 export function callKey(url: URL): string {
   return `${url.origin}${url.pathname}${url.search}`;
+}
+
+/** The request's figures, read from its body (null: not read, or not text). */
+export function requestMessage(id: number, t: number, format: WireFormat, body: string | null, url: URL, options: TapOptions): AgentMessage {
+  return { k: 'model_request', id, t, format, figures: body === null ? null : parserFor(format).parseRequest(body, url), mem: options.memory() };
 }
 
 export function responseMessage(id: number, firstChunkAt: number | null, status: number | null, figures: ReturnType<ResponseObserver['end']> | null, error: string | null, options: TapOptions): AgentMessage {

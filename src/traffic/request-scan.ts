@@ -7,9 +7,9 @@ import { JsonScanner, ScanError } from './json-scan';
 import type { RequestFigures, WireFormat } from './types';
 
 /** Reads one top-level member's value (pos is before it); false leaves it to be skipped. */
-export type TopLevelReader = (key: string, scanner: JsonScanner, figures: RequestFigures) => boolean;
+type TopLevelReader = (key: string, scanner: JsonScanner, figures: RequestFigures) => boolean;
 
-export function emptyRequestFigures(format: WireFormat): RequestFigures {
+function emptyRequestFigures(format: WireFormat): RequestFigures {
   return {
     format,
     model: null,

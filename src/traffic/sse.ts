@@ -62,7 +62,7 @@ export class BoundedBytes {
 }
 
 /** Bytes cut into lines; `onLine` gets null for a line longer than the cap. */
-export class LineSplitter {
+class LineSplitter {
   private readonly pending: BoundedBytes;
 
   constructor(
@@ -98,7 +98,7 @@ export class LineSplitter {
 }
 
 /** `onEvent(data, name)`: data is null when it was too large to keep. */
-export type SseEventHandler = (data: string | null, name: string | null) => void;
+type SseEventHandler = (data: string | null, name: string | null) => void;
 
 export class SseReader {
   /** Events dispatched so far (`data: [DONE]` included). */

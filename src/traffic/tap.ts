@@ -4,7 +4,7 @@
 // (the CLI gets a new Response over the same bytes). Other requests are counted by host.
 import { detectFormat } from './detect';
 import { parserFor } from './parsers';
-import { callKey, endSafely, errorName, markTapped, nextCallId, responseMessage, safely, trackUnfinished, type TapOptions } from './report';
+import { callKey, endSafely, errorName, markTapped, nextCallId, requestMessage, responseMessage, safely, trackUnfinished, type TapOptions } from './report';
 import type { WireFormat } from './types';
 
 export { flushResponses, type TapOptions } from './report';
@@ -76,7 +76,7 @@ async function observeModelCall(original: Fetch, input: Parameters<Fetch>[0], in
   const reportRequest = (): void => {
     if (reported) return;
     reported = true;
-    safely(() => options.send({ k: 'model_request', id, t, format, figures: body === null ? null : parserFor(format).parseRequest(body, url), mem: options.memory() }));
+    safely(() => options.send(requestMessage(id, t, format, body, url, options)));
   };
   setImmediate(reportRequest);
   const key = callKey(url);
@@ -130,7 +130,7 @@ function observeResponse(response: Response, format: WireFormat, id: number, opt
       firstChunkAt ??= Date.now();
       const bytes = chunk.value as Uint8Array;
       controller.enqueue(bytes);
-      safely(() => observer.push(bytes));
+      observer.push(bytes);
     },
     cancel(reason) {
       finish('Cancelled');

@@ -51,6 +51,7 @@ export interface ResponseFigures {
 
 /** Fed the response body chunk by chunk as the CLI reads it; keeps no more than a partial line. */
 export interface ResponseObserver {
+  /** Never throws: what cannot be read is counted as malformed. */
   push(chunk: Uint8Array): void;
   end(): ResponseFigures;
 }

@@ -5,7 +5,7 @@
 import * as channels from 'node:diagnostics_channel';
 import { detectFormat } from './detect';
 import { parserFor } from './parsers';
-import { callKey, endSafely, errorName, isTapped, nextCallId, responseMessage, safely, trackUnfinished, type TapOptions } from './report';
+import { callKey, endSafely, errorName, isTapped, nextCallId, requestMessage, responseMessage, safely, trackUnfinished, type TapOptions } from './report';
 import type { ResponseObserver, WireFormat } from './types';
 
 /** A request body larger than this is counted as unparsed rather than gathered. */
@@ -36,10 +36,15 @@ export function observeUndiciChannels(options: TapOptions): boolean {
   if (typeof channels.subscribe !== 'function') return false;
   const calls = new WeakMap<object, Call>();
   const on = (name: string, handle: (message: { request: UndiciRequest } & Record<string, unknown>, call: Call | undefined) => void): void =>
-    channels.subscribe(`undici:request:${name}`, (message) => safely(() => {
-      const m = message as { request: UndiciRequest } & Record<string, unknown>;
-      if (m?.request && typeof m.request === 'object') handle(m, calls.get(m.request));
-    }));
+    // Every undici call of the process comes through here: no closure per message.
+    channels.subscribe(`undici:request:${name}`, (message) => {
+      try {
+        const m = message as { request: UndiciRequest } & Record<string, unknown>;
+        if (m?.request && typeof m.request === 'object') handle(m, calls.get(m.request));
+      } catch {
+        // Telemetry never throws into the CLI.
+      }
+    });
   const finish = (request: object, call: Call, error: string | null): void => {
     calls.delete(request);
     call.untrack();
@@ -100,7 +105,7 @@ function report(call: Call, options: TapOptions): void {
   call.reported = true;
   const body = call.chunks && call.size > 0 ? Buffer.concat(call.chunks, call.size).toString('utf8') : null;
   call.chunks = null;
-  options.send({ k: 'model_request', id: call.id, t: call.t, format: call.format, figures: body === null ? null : parserFor(call.format).parseRequest(body, call.url), mem: options.memory() });
+  options.send(requestMessage(call.id, call.t, call.format, body, call.url, options));
 }
 
 /** undici hands headers as a flat list of raw name, value buffers. */

@@ -5,16 +5,16 @@
  * Both the camelCase and the snake_case spelling of the REST API are read.
  */
 import type { JsonScanner } from '../json-scan';
+import { GEMINI_MODEL_CALL } from '../detect';
 import { observeWith, type ValueConsumer } from '../observer';
 import { addToolResult, forEachElement, forEachElementBytes, forEachMember, scanRequestBody } from '../request-scan';
 import { addToolCall, asArray, isObject, numberOr, setFinishReason } from '../response-values';
 import type { RequestFigures, ResponseFigures, WireParser } from '../types';
 
-const MODEL_PATH = /\/(?:models|tunedModels)\/([^/:]+):(streamGenerateContent|generateContent)$/;
 
 /** Model and streaming from a `…/models/<model>:<method>` URL. */
-export function geminiTarget(url: URL | undefined): { model: string | null; stream: boolean } {
-  const match = url ? MODEL_PATH.exec(url.pathname) : null;
+function geminiTarget(url: URL | undefined): { model: string | null; stream: boolean } {
+  const match = url ? GEMINI_MODEL_CALL.exec(url.pathname) : null;
   if (!match) return { model: null, stream: false };
   let model = match[1]!;
   try {

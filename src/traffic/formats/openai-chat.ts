@@ -5,7 +5,7 @@
 import type { JsonScanner } from '../json-scan';
 import { addToolResult, forEachElementBytes, forEachMember, readToolsArray, scanRequestBody, textBytes } from '../request-scan';
 import { observeWith, type ValueConsumer } from '../observer';
-import { asArray, isObject, numberOr, setFinishReason } from '../response-values';
+import { addToolCall, asArray, isObject, numberOr, setFinishReason } from '../response-values';
 import type { RequestFigures, ResponseFigures, WireParser } from '../types';
 
 const SYSTEM_ROLES = new Set(['system', 'developer']);
@@ -63,8 +63,7 @@ function readToolCalls(calls: unknown, choice: number, figures: ResponseFigures,
     const key = `${choice}:${typeof call.index === 'number' ? call.index : position}`;
     if (typeof fn.name !== 'string' || fn.name === '' || named.has(key)) return;
     named.add(key);
-    figures.toolCalls += 1;
-    figures.toolNames.push(fn.name);
+    addToolCall(figures, fn.name);
   });
 }
 
