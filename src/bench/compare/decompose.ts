@@ -10,7 +10,10 @@
 //            peaks: negative when roles peaked at different moments).
 // Both then add `median_rule`: the side's median less its chosen run's peak (0 with an odd count
 // of runs, where the chosen run is the median), so each side's parts sum to its median exactly.
+import { PROCESS_ROLES } from '../../config';
 import type { BenchResult } from '../matrix/result';
+import { BUCKETS } from '../report/figures';
+import { median } from '../stats';
 
 export interface Part {
   name: string;
@@ -48,8 +51,8 @@ export interface Decomposition {
 export const DECOMPOSITION_RULE =
   'each side: the run nearest its median peak tree RSS, split at its sampled peak; median_rule makes each side sum to its median';
 
-export const KIND_PARTS = ['heap_used', 'heap_free', 'external', 'native', 'cli_opaque', 'mcp_server', 'tool', 'subagent', 'other'] as const;
-const ROLE_ORDER = ['cli', 'cli_worker', 'mcp_server', 'tool', 'subagent', 'other'];
+export const KIND_PARTS = BUCKETS;
+const ROLE_ORDER: readonly string[] = PROCESS_ROLES;
 
 interface RunMemory {
   repeat: number;
@@ -100,15 +103,11 @@ function rank(role: string): number {
 }
 
 /** The run nearest the median; the earlier one on a tie. */
-export function nearestToMedian(runs: RunMemory[], median: number): RunMemory {
+export function nearestToMedian<T extends { peak: number }>(runs: T[], median: number): T {
   return runs.reduce((best, run) => (Math.abs(run.peak - median) < Math.abs(best.peak - median) ? run : best));
 }
 
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
+export { median };
 
 /** Null when either side has no run with a record that carries a diagnosis. */
 export function decompose(baselineRuns: BenchResult[], candidateRuns: BenchResult[]): Decomposition | null {

@@ -1,5 +1,5 @@
 // The comparison as plain data (what --json prints) and the explanation in words.
-import { cellStats, figureValues } from '../report/cells';
+import { statsOf } from '../report/cells';
 import { CONTEXT_FIGURES, findFigure, REQUEST_PARTS, type Figure } from '../report/figures';
 import { formatBytes, formatDelta, formatPercent, formatValue } from '../report/format';
 import { decompose, DECOMPOSITION_RULE, movers, type Decomposition, type Part, type ProcessGroup } from './decompose';
@@ -94,8 +94,8 @@ export function contextMoves(pair: Pick<Pair, 'baseline' | 'candidate'>): Contex
   const moves: ContextMove[] = [];
   for (const name of CONTEXT_FIGURES) {
     const figure = findFigure(name) as Figure;
-    const base = cellStats(figureValues(pair.baseline.runs, figure));
-    const cand = cellStats(figureValues(pair.candidate.runs, figure));
+    const base = statsOf(pair.baseline.runs, figure);
+    const cand = statsOf(pair.candidate.runs, figure);
     if (!base || !cand || base.median === cand.median) continue;
     moves.push({ figure: name, label: figure.label, unit: figure.unit, baseline: base.median, candidate: cand.median, delta: cand.median - base.median });
   }

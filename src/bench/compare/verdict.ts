@@ -1,6 +1,6 @@
 // Thresholds and the verdict: a figure regressed when the candidate's median exceeds the
 // baseline's by more than the threshold (relative, e.g. 10%, or absolute, e.g. 64MiB / 500ms).
-import { cellStats, figureValues, type Cell, type CellStats } from '../report/cells';
+import { statsOf, type Cell, type CellStats } from '../report/cells';
 import { DEFAULT_FIGURE, figureNames, findFigure, type Figure } from '../report/figures';
 import { InputError } from '../report/load';
 
@@ -66,8 +66,8 @@ export function parseCriteria(figureArgs: string[], thresholdText = DEFAULT_THRE
 }
 
 export function check(criterion: Criterion, baseline: Cell, candidate: Cell): Check {
-  const base = cellStats(figureValues(baseline.runs, criterion.figure));
-  const cand = cellStats(figureValues(candidate.runs, criterion.figure));
+  const base = statsOf(baseline.runs, criterion.figure);
+  const cand = statsOf(candidate.runs, criterion.figure);
   const empty = { ...criterion, baseline: base, candidate: cand, delta: null, relative: null };
   if (!base || !cand) return { ...empty, status: 'no-data' };
   const delta = cand.median - base.median;

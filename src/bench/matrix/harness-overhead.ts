@@ -9,7 +9,7 @@
 // upper bound on what it can take from the CLI, and steady where wall time is not.
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { saveReport } from '../overhead/report';
+import { flagValue, saveReport } from '../overhead/report';
 import { spread, type Spread } from '../stats';
 import { resolveTarget } from '../targets/presets';
 import { parseTarget } from '../targets/target-spec';
@@ -24,11 +24,6 @@ interface Sample {
   /** CPU of the whole harness process (every thread: server, sampler worker) during the run. */
   harnessCpuMs: number;
   ok: boolean;
-}
-
-function option(args: string[], flag: string, fallback: string): string {
-  const index = args.indexOf(flag);
-  return index >= 0 && args[index + 1] ? args[index + 1] : fallback;
 }
 
 async function measured(plan: RunPlan, round: number): Promise<Sample> {
@@ -53,9 +48,9 @@ async function measured(plan: RunPlan, round: number): Promise<Sample> {
 const pct = (s: Spread): string => `${s.median.toFixed(2)} % (IQR ${s.q1.toFixed(2)}..${s.q3.toFixed(2)})`;
 
 async function main(args: string[]): Promise<void> {
-  const rounds = Number(option(args, '--rounds', '10'));
-  const target = await resolveTarget(parseTarget(option(args, '--target', 'claude@2.1.112')));
-  const [workload] = resolveWorkloads([option(args, '--workload', 'pr-review')]);
+  const rounds = Number(flagValue(args, '--rounds', '10'));
+  const target = await resolveTarget(parseTarget(flagValue(args, '--target', 'claude@2.1.112')));
+  const [workload] = resolveWorkloads([flagValue(args, '--workload', 'pr-review')]);
   const base = { target, workload, matrixId: 'harness-overhead', timeoutMs: 300_000, instrumented: false };
   const samples: Sample[] = [];
   for (let round = 0; round <= rounds; round += 1) {
@@ -96,7 +91,7 @@ async function main(args: string[]): Promise<void> {
     '',
   ];
   const data = { target: target.label, workload: workload.name, rounds, samples, samplerCost, serverShare, cpuOff, cpuOn, totalPercent: total };
-  saveReport(path.resolve(option(args, '--out', 'bench-results')), 'harness', data, lines.join('\n'));
+  saveReport(path.resolve(flagValue(args, '--out', 'bench-results')), 'harness', data, lines.join('\n'));
   process.stdout.write(lines.join('\n'));
 }
 

@@ -9,12 +9,12 @@ export class ProgressLine {
     private readonly out: NodeJS.WriteStream = process.stderr,
   ) {}
 
-  start(index: number, target: string, workload: string, repeat: number, finishedWallMs: number[]): void {
+  start(index: number, target: string, workload: string, repeat: number, lastWallMs: number | undefined): void {
     const elapsed = (Date.now() - this.began) / 1000;
     const done = index - 1;
     const eta = done > 0 ? formatSeconds((elapsed / done) * (this.total - done)) : '?';
     const round = repeat === 0 ? 'warm-up' : `repeat ${repeat}`;
-    const last = finishedWallMs.length > 0 ? `  last ${(finishedWallMs[finishedWallMs.length - 1] / 1000).toFixed(1)} s` : '';
+    const last = lastWallMs === undefined ? '' : `  last ${(lastWallMs / 1000).toFixed(1)} s`;
     this.write(`run ${index}/${this.total}  ${target}  ${workload}  ${round}  elapsed ${formatSeconds(elapsed)}  ETA ${eta}${last}`);
   }
 

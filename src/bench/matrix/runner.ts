@@ -60,7 +60,7 @@ export async function runMatrix(m: MatrixRun, notice: (line: string) => void): P
   process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   try {
     for (const [index, plan] of plans.entries()) {
-      line.start(index + 1, plan.target.label, plan.workload.name, plan.repeat, results.map((r) => r.wall_ms));
+      line.start(index + 1, plan.target.label, plan.workload.name, plan.repeat, results.at(-1)?.wall_ms);
       const result = await runOne(plan).catch((error: Error) => failedResult(plan, `harness error: ${error.message}`));
       appendFileSync(resultsFile, `${JSON.stringify(result)}\n`);
       results.push(result);

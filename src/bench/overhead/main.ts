@@ -5,7 +5,7 @@
 //   --soak-minutes N                soak length (default 15)
 //   --out DIR                       where the JSON and Markdown reports go (default bench-results)
 import { measureCpuShare } from './cpu-share';
-import { progressLine, saveReport } from './report';
+import { flagValue, progressLine, saveReport } from './report';
 import { measureOffStart } from './off-start';
 import { qwenReport } from './qwen-report';
 import { runQwenRounds } from './qwen-rounds';
@@ -22,10 +22,7 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const value = (flag: string, fallback: string): string => {
-    const i = argv.indexOf(flag);
-    return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
-  };
+  const value = (flag: string, fallback: string): string => flagValue(argv, flag, fallback);
   const variants = value('--variants', 'plain,qwen-otel,naive').split(',') as VariantName[];
   const bad = variants.filter((v) => !VARIANTS.includes(v));
   if (bad.length > 0 || !variants.includes('plain')) throw new Error(`--variants takes plain plus any of ${VARIANTS.join(', ')}; got ${bad.join(', ') || 'no plain'}`);

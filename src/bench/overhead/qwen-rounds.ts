@@ -9,10 +9,10 @@ import { runCommand } from '../run-command';
 import { startTelemetrySink, type TelemetrySink } from '../sink';
 import { installCli } from '../targets/install';
 import { qwenInvocation } from '../targets/qwen';
+import { QWEN_SPEC } from '../targets/registry';
 import { isExcluded, QWEN_OTEL_PROCESSES, watchTreeInWorker, type WatchedProcess, type WatchResult } from '../tree-watch';
 import { launch, type VariantName } from './variants';
 
-export const QWEN_SPEC = '@qwen-code/qwen-code@0.15.10';
 const BENCH_CACHE = path.join(os.tmpdir(), 'qwen-otel-bench-cache');
 
 export interface QwenRun {
@@ -134,19 +134,24 @@ function delivered(variant: VariantName, runId: string, recordFile: string, sink
   const traced = sink.spans.some((s) => s.resource['bench.run'] === runId);
   if (variant === 'naive') return traced;
   const pushed = sink.pushes.some((p) => p.path.includes(Buffer.from(runId).toString('base64url')));
-  let record: { processes?: Array<{ instrumented: boolean; end_reason: string | null }> } = {};
-  try {
-    record = JSON.parse(readFileSync(recordFile, 'utf8').trim().split('\n').pop() ?? '{}');
-  } catch {
-    return false;
-  }
+  const record = lastRecord(recordFile) as { processes?: Array<{ instrumented: boolean; end_reason: string | null }> } | null;
+  if (!record) return false;
   const finals = (record.processes ?? []).filter((p) => p.instrumented && p.end_reason === 'exit').length;
   return finals >= 2 && pushed && traced;
 }
 
+/** The record file's last line, parsed; null while there is none (or it is cut short). */
+function lastRecord(recordFile: string): any {
+  try {
+    return JSON.parse(readFileSync(recordFile, 'utf8').trim().split('\n').pop() ?? '{}');
+  } catch {
+    return null;
+  }
+}
+
 function wallParts(recordFile: string, spawnAt: number, returnAt: number): WallParts | null {
   try {
-    const record = JSON.parse(readFileSync(recordFile, 'utf8').trim().split('\n').pop() ?? '{}');
+    const record = lastRecord(recordFile);
     const start = Date.parse(record.time);
     const instrumented = record.processes.filter((p: { instrumented: boolean }) => p.instrumented);
     const root = instrumented.find((p: { role: string }) => p.role === 'cli');

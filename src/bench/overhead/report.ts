@@ -21,6 +21,12 @@ export function spreadText(values: number[], digits = 1): string {
 
 export const MiB = 1024 * 1024;
 
+/** `--flag value` from a benchmark script's arguments, or the fallback. */
+export function flagValue(argv: string[], flag: string, fallback: string): string {
+  const i = argv.indexOf(flag);
+  return i >= 0 && argv[i + 1] ? (argv[i + 1] as string) : fallback;
+}
+
 /** One progress line on stderr: rewritten in place on a terminal, one line each otherwise. */
 export function progressLine(line: string): void {
   process.stderr.write(process.stderr.isTTY ? `\r\x1b[K${line}` : `${line}\n`);

@@ -2,7 +2,7 @@
 // one cell = one target on one workload, over its measured runs (warm-ups and failures left out).
 import type { BenchResult } from '../matrix/result';
 import { spread } from '../stats';
-import { findFigure, type Figure } from './figures';
+import type { Figure } from './figures';
 import { measured, targetsOf, workloadsOf } from './load';
 
 export interface CellStats {
@@ -32,14 +32,13 @@ export function cellStats(values: number[]): CellStats | null {
   return { n: s.n, median: s.median, min: s.min, max: s.max, iqr: s.q3 - s.q1, relativeRange: s.median > 0 ? (s.max - s.min) / s.median : 0 };
 }
 
-export function figureValues(runs: BenchResult[], figure: Figure): number[] {
+function figureValues(runs: BenchResult[], figure: Figure): number[] {
   return runs.map(figure.read).filter((v): v is number => v !== null);
 }
 
-export function statsOf(cell: Cell, figureName: string): CellStats | null {
-  const figure = findFigure(figureName);
-  if (!figure) throw new Error(`unknown figure ${figureName}`);
-  return cellStats(figureValues(cell.runs, figure));
+/** One figure over some runs (a cell's, say); null when no run has it. */
+export function statsOf(runs: BenchResult[], figure: Figure): CellStats | null {
+  return cellStats(figureValues(runs, figure));
 }
 
 /** Every (workload, target) pair present in the results, workloads then targets in file order. */

@@ -1,5 +1,6 @@
 // Every figure a report or `qwen-otel compare` can use, by name. The list is documented in
 // docs/compare.md; `figureNames()` is what `--figure` accepts. All are "higher is worse".
+import { PROCESS_ROLES } from '../../config';
 import type { BenchResult } from '../matrix/result';
 
 export type Unit = 'bytes' | 'ms' | 'count';
@@ -53,7 +54,7 @@ export const REQUEST_PARTS: ReadonlyArray<{ figure: string; label: string }> = [
   { figure: 'request_other_bytes', label: 'other fields (model, options, framing)' },
 ];
 
-export const ROLES = ['cli', 'cli_worker', 'mcp_server', 'tool', 'subagent', 'other'] as const;
+export const ROLES = PROCESS_ROLES;
 export const BUCKETS = ['heap_used', 'heap_free', 'external', 'native', 'cli_opaque', 'mcp_server', 'tool', 'subagent', 'other'] as const;
 
 const FIGURES: Figure[] = [

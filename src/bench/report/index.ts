@@ -7,8 +7,6 @@ import { readResults, targetsOf, InputError } from './load';
 import { renderMarkdownReport } from './markdown';
 import { buildReport } from './model';
 
-export { cellStats, buildCells, ratio, statsOf, type Cell, type CellStats } from './cells';
-
 export interface WrittenReports {
   markdown: string;
   html: string;

@@ -1,9 +1,9 @@
 // What the reports show, computed once from a results file: per cell, the statistics of each
 // reported figure, and the run nearest the median (whose buckets and timeline are drawn).
 import type { BenchResult } from '../matrix/result';
-import { decompose, runMemory } from '../compare/decompose';
+import { decompose, nearestToMedian, runMemory } from '../compare/decompose';
 import { contextMoves, explain } from '../compare/explain';
-import { buildCells, cellStats, figureValues, ratio, type Cell, type CellStats } from './cells';
+import { buildCells, findCell, ratio, statsOf, type Cell, type CellStats } from './cells';
 import { BUCKETS, DEFAULT_FIGURE, findFigure, REQUEST_PARTS, ROLES, type Figure } from './figures';
 import { measured, targetsOf, workloadsOf } from './load';
 
@@ -45,11 +45,11 @@ export function buildReport(results: BenchResult[], baseline?: string): ReportDa
   const targets = targetsOf(results);
   const base = baseline ?? targets[0];
   const cells = buildCells(results);
-  const peak = findFigure(DEFAULT_FIGURE) as Figure;
-  const baseStats = (workload: string): CellStats | null => {
-    const cell = cells.find((c) => c.workload === workload && c.target === base);
-    return cell ? cellStats(figureValues(cell.runs, peak)) : null;
-  };
+  const reportCells = cells.map(reportCell);
+  for (const cell of reportCells) {
+    const baseCell = reportCells.find((c) => c.workload === cell.workload && c.target === base);
+    cell.ratioToBaseline = ratio(cell.stats[DEFAULT_FIGURE], baseCell?.stats[DEFAULT_FIGURE] ?? null);
+  }
   const times = results.map((r) => r.time).filter(Boolean).sort();
   return {
     generatedFrom: {
@@ -63,7 +63,7 @@ export function buildReport(results: BenchResult[], baseline?: string): ReportDa
     baseline: base,
     targets,
     workloads: workloadsOf(results),
-    cells: cells.map((cell) => reportCell(cell, baseStats(cell.workload))),
+    cells: reportCells,
     differences: differences(cells, base),
   };
 }
@@ -71,16 +71,17 @@ export function buildReport(results: BenchResult[], baseline?: string): ReportDa
 function differences(cells: Cell[], base: string): ReportData['differences'] {
   const out: ReportData['differences'] = [];
   for (const candidate of cells.filter((c) => c.target !== base)) {
-    const baseline = cells.find((c) => c.workload === candidate.workload && c.target === base);
+    const baseline = findCell(cells, candidate.workload, base);
     const d = baseline ? decompose(baseline.runs, candidate.runs) : null;
     if (baseline && d) out.push({ workload: candidate.workload, target: candidate.target, words: explain(d, contextMoves({ baseline, candidate })) });
   }
   return out;
 }
 
-function reportCell(cell: Cell, baseline: CellStats | null): ReportCell {
+/** A cell's figures; its ratio to the baseline is set once every cell has them. */
+function reportCell(cell: Cell): ReportCell {
   const stats: Record<string, CellStats | null> = {};
-  for (const name of REPORTED) stats[name] = cellStats(figureValues(cell.runs, findFigure(name) as Figure));
+  for (const name of REPORTED) stats[name] = statsOf(cell.runs, findFigure(name) as Figure);
   const version = cell.runs.map((r) => (r.record as { cli_version?: unknown } | null)?.cli_version).find((v) => typeof v === 'string');
   return {
     workload: cell.workload,
@@ -90,16 +91,19 @@ function reportCell(cell: Cell, baseline: CellStats | null): ReportCell {
     failures: cell.failures,
     withRecord: cell.runs.filter((r) => r.record !== null).length,
     stats,
-    ratioToBaseline: ratio(stats[DEFAULT_FIGURE], baseline),
+    ratioToBaseline: null,
     timeline: medianRunTimeline(cell.runs, stats[DEFAULT_FIGURE]),
   };
 }
 
 function medianRunTimeline(runs: BenchResult[], peak: CellStats | null): number[][] {
   if (!peak) return [];
-  const withMemory = runs.map((r) => ({ r, m: runMemory(r) })).filter((x) => x.m !== null);
+  const withMemory = runs.flatMap((r) => {
+    const m = runMemory(r);
+    return m ? [{ r, peak: m.peak }] : [];
+  });
   if (withMemory.length === 0) return [];
-  const nearest = withMemory.reduce((best, x) => (Math.abs(x.m!.peak - peak.median) < Math.abs(best.m!.peak - peak.median) ? x : best));
+  const nearest = nearestToMedian(withMemory, peak.median);
   const points = (nearest.r.record as { timeline?: { points?: unknown } } | null)?.timeline?.points;
   return Array.isArray(points) ? (points as number[][]) : [];
 }

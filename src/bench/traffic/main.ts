@@ -4,7 +4,7 @@
 //   --mib N                size of the large tool result in the parsed bodies (default 5)
 //   --out DIR              where the JSON and Markdown reports go (default bench-results)
 // Run with `node --expose-gc` (it is enabled at run time otherwise).
-import { MiB, progressLine, saveReport } from '../overhead/report';
+import { flagValue, MiB, progressLine, saveReport } from '../overhead/report';
 import { measureObserve } from './observe';
 import { measureParse } from './parse';
 import { measureTapLatency } from './latency';
@@ -31,10 +31,7 @@ export const PARTS: Record<string, (options: Options, progress: Progress) => Pro
 };
 
 function parseOptions(argv: string[]): Options {
-  const value = (flag: string, fallback: string): string => {
-    const i = argv.indexOf(flag);
-    return i >= 0 && argv[i + 1] ? argv[i + 1]! : fallback;
-  };
+  const value = (flag: string, fallback: string): string => flagValue(argv, flag, fallback);
   const only = value('--only', Object.keys(PARTS).join(',')).split(',');
   const unknown = only.filter((part) => !(part in PARTS));
   if (unknown.length > 0) throw new Error(`--only takes any of ${Object.keys(PARTS).join(', ')}; got ${unknown.join(', ')}`);
