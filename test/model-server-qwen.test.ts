@@ -1,23 +1,12 @@
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startModelServer, type RecordedExchange } from '../src/bench/model-server/server';
+import type { RecordedExchange } from '../src/bench/model-server/server';
 import { installCli } from '../src/bench/targets/install';
 import { qwenInvocation } from '../src/bench/targets/qwen';
+import { QWEN_SPEC } from '../src/bench/targets/registry';
+import { runCliAgainstModel, type CliRun } from '../src/bench/targets/session';
 import { PID_DIGIT_SLACK } from './helpers/pid-digits';
 
-const QWEN_SPEC = '@qwen-code/qwen-code@0.15.10';
 const RUN_TIMEOUT_MS = 120_000;
-
-interface QwenRun {
-  exitCode: number | null;
-  stdout: string;
-  stderr: string;
-  wallMs: number;
-  requests: RecordedExchange[];
-}
 
 let qwenBin = '';
 
@@ -25,43 +14,9 @@ beforeAll(async () => {
   qwenBin = (await installCli(QWEN_SPEC)).binPath('qwen');
 }, 300_000);
 
-/**
- * One one-shot Qwen run against a fresh mock server, in a fresh HOME and cwd.
- * mkdtemp names have a fixed length, so the paths that Qwen puts in its system
- * prompt (cwd, HOME's memory folder) keep the request sizes equal from run to run.
- */
-async function runQwen(): Promise<QwenRun> {
-  const server = await startModelServer();
-  const root = mkdtempSync(path.join(tmpdir(), 'qwen-otel-run-'));
-  const home = path.join(root, 'home');
-  const cwd = path.join(root, 'work');
-  mkdirSync(home);
-  mkdirSync(cwd);
-  try {
-    const { args, env } = qwenInvocation({ baseUrl: server.url, prompt: 'Run the two echo commands, then say Done.', home });
-    const started = performance.now();
-    const result = await runChild(qwenBin, args, { cwd, env });
-    return { ...result, wallMs: performance.now() - started, requests: [...server.requests] };
-  } finally {
-    await server.close();
-    rmSync(root, { recursive: true, force: true });
-  }
-}
-
-function runChild(
-  file: string,
-  args: string[],
-  options: { cwd: string; env: Record<string, string> },
-): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'], timeout: RUN_TIMEOUT_MS });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (exitCode) => resolve({ exitCode, stdout, stderr }));
-  });
+/** One one-shot Qwen run against a fresh mock server, in a fresh HOME and cwd. */
+function runQwen(): Promise<CliRun> {
+  return runCliAgainstModel({ bin: qwenBin, invocation: qwenInvocation, prompt: 'Run the two echo commands, then say Done.', timeoutMs: RUN_TIMEOUT_MS });
 }
 
 /** Shape of the sequence; tool-result text is left out (see the determinism test). */
@@ -76,7 +31,7 @@ function sequenceShape(requests: RecordedExchange[]) {
 }
 
 describe('Qwen Code 0.15.10 against the mock model server', () => {
-  const runs: QwenRun[] = [];
+  const runs: CliRun[] = [];
 
   it('completes the two-tool script offline', async () => {
     const run = await runQwen();

@@ -2,9 +2,8 @@
 // the CLI is the first process below the root that is not one of qwen-otel's own.
 // The role is kept per program (decided again after an exec).
 import { realpathSync } from 'node:fs';
-import { findPackageDir } from '../agent/identity';
 import type { ProcessRole } from '../config';
-import { classifyRole } from '../probes/roles';
+import { roleOfCommandLine } from '../session/process-identity';
 import type { WatchedProcess } from './tree-watch';
 
 export function roleDecider(rootPid: number, seen: Map<number, WatchedProcess>, excluded: (p: WatchedProcess) => boolean): (p: WatchedProcess) => string {
@@ -14,9 +13,9 @@ export function roleDecider(rootPid: number, seen: Map<number, WatchedProcess>, 
     const parent = seen.get(p.ppid);
     const isRoot = p.pid === rootPid || onlyExcludedAbove(p);
     const parentRole = parent && !excluded(parent) && depth < 64 ? (roleOf(parent, depth + 1) as ProcessRole) : null;
-    const argv = p.argv.map((arg, i) => (i < 4 && arg.includes('/') ? realOrSame(arg) : arg));
-    if (isRoot) cliPackageDir = findPackageDir(argv.slice(1).find((arg) => arg.startsWith('/')) ?? argv[0] ?? '');
-    p.role = classifyRole({ argv, name: p.name, isRoot, parentRole, cliPackageDir });
+    const decided = roleOfCommandLine(p.argv, p.name, { isRoot, parentRole, cliPackageDir }, realOrSame);
+    if (isRoot) cliPackageDir = decided.packageDir;
+    p.role = decided.role;
     return p.role;
   };
   /** Below the root through qwen-otel's own processes only (the wrapper and its subshells). */

@@ -1,10 +1,12 @@
 // An independent view of a process tree, for checking the plugin and for benchmarks: every
 // interval it scans all of /proc (a different method from the collector's children-file walk),
 // sums the RSS of the tree and keeps each process's largest VmHWM before it disappears.
-import { readdirSync, readFileSync } from 'node:fs';
-import { parseProcStat } from '../probes/proc-stat';
-import { parseProcStatus } from '../probes/proc-status';
+import { readFileSync } from 'node:fs';
+import { readCmdline } from '../probes/cmdline';
 import { childrenFilesSupported } from '../probes/proc-children';
+import { scanParents } from '../probes/proc-scan';
+import { parseProcStatus } from '../probes/proc-status';
+import { descendantsViaParents } from '../probes/process-tree';
 import { childrenWalk } from './tree-watch-children';
 import { roleDecider } from './tree-watch-roles';
 
@@ -68,13 +70,13 @@ export function watchTree(
   const scan = (): void => {
     let sum = 0;
     const counted: Array<[WatchedProcess, number]> = [];
-    const tree = walk ? walk.tree() : inTree(rootPid, scanParents());
+    const tree = walk ? walk.tree() : [rootPid, ...descendantsViaParents(rootPid, scanParents())];
     for (const pid of tree) {
       const status = parseProcStatus(walk ? walk.status(pid) : safeRead(`/proc/${pid}/status`));
       if (status.rssBytes === null) continue;
       let known = seen.get(pid);
       if (!known) {
-        known = { pid, ppid: status.ppid, name: status.name, argv: safeRead(`/proc/${pid}/cmdline`).split('\0').filter(Boolean), hwm: 0, firstSeen: Date.now() };
+        known = { pid, ppid: status.ppid, name: status.name, argv: readCmdline(pid) ?? [], hwm: 0, firstSeen: Date.now() };
         seen.set(pid, known);
       }
       refreshIfExeced(known, status.name, pid);
@@ -126,46 +128,12 @@ function refreshIfExeced(p: WatchedProcess, name: string, pid: number): void {
   // An exec changes the name, except into a program of the same name: for a young process the
   // command line is read again too, every fifth scan (each read costs what a whole scan does).
   if (p.name === name && (Date.now() - p.firstSeen > 1000 || !dueForCmdline(p))) return;
-  const argv = safeRead(`/proc/${pid}/cmdline`).split('\0').filter(Boolean);
+  const argv = readCmdline(pid) ?? [];
   if (name === p.name && argv.join('\0') === p.argv.join('\0')) return;
   p.name = name;
   p.argv = argv;
   p.hwm = 0;
   p.role = undefined;
-}
-
-function scanParents(): Map<number, number> {
-  const parents = new Map<number, number>();
-  for (const entry of safeReaddir('/proc')) {
-    const pid = Number(entry);
-    if (!(pid > 0)) continue;
-    const stat = parseProcStat(safeRead(`/proc/${pid}/stat`));
-    if (stat) parents.set(pid, stat.ppid);
-  }
-  return parents;
-}
-
-function inTree(root: number, parents: Map<number, number>): number[] {
-  const out: number[] = [];
-  for (const pid of parents.keys()) {
-    let cursor: number | undefined = pid;
-    for (let depth = 0; cursor !== undefined && depth < 64; depth += 1) {
-      if (cursor === root) {
-        out.push(pid);
-        break;
-      }
-      cursor = parents.get(cursor);
-    }
-  }
-  return out;
-}
-
-function safeReaddir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
 }
 
 function safeRead(file: string): string {

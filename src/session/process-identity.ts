@@ -16,7 +16,7 @@ function isCollectorProcess(argv: string[]): boolean {
   return argv.some((arg) => arg.endsWith('/collector/main.js')) && argv.includes('--session-dir');
 }
 
-interface IdentityContext {
+export interface IdentityContext {
   isRoot: boolean;
   parentRole: ProcessRole | null;
   cliPackageDir: string | null;
@@ -29,10 +29,17 @@ export function argvHashOf(raw: string[]): number {
 /** `raw`: the process's command line, as `reader.cmdline` gave it (read once per sample). */
 export function identify(reader: ProcReader, raw: string[], name: string, context: IdentityContext): Identity & { packageDir: string | null } {
   if (isCollectorProcess(raw)) return { role: 'other', argvHash: 0, observer: true, packageDir: context.cliPackageDir };
-  const argv = raw.map((arg, i) => (i < 4 && arg.includes('/') ? reader.realpath(arg) : arg));
+  return { ...roleOfCommandLine(raw, name, context, reader.realpath), argvHash: argvHashOf(raw), observer: false };
+}
+
+/**
+ * A command line's role, and the CLI's package folder (found from the root's own command line).
+ * The bench's independent tree watch decides roles with this too, so the two agree.
+ */
+export function roleOfCommandLine(raw: string[], name: string, context: IdentityContext, realpath: (file: string) => string): { role: ProcessRole; packageDir: string | null } {
+  const argv = raw.map((arg, i) => (i < 4 && arg.includes('/') ? realpath(arg) : arg));
   const packageDir = context.isRoot ? rootPackageDir(argv) : context.cliPackageDir;
-  const role = classifyRole({ argv, name, isRoot: context.isRoot, parentRole: context.parentRole, cliPackageDir: packageDir });
-  return { role, argvHash: argvHashOf(raw), observer: false, packageDir };
+  return { role: classifyRole({ argv, name, isRoot: context.isRoot, parentRole: context.parentRole, cliPackageDir: packageDir }), packageDir };
 }
 
 function rootPackageDir(argv: string[]): string | null {

@@ -3,6 +3,7 @@
  * Streams use named SSE events in the API's order: message_start, content_block_start,
  * ping, content_block_delta, content_block_stop, message_delta, message_stop.
  */
+import { tokensOf } from './openai-chat';
 import { lastInstructionMentionsJson } from './openai-chat-request';
 import {
   argumentsObject,
@@ -127,7 +128,7 @@ export const anthropicHandler: FormatHandler = {
 
 /** `POST /v1/messages/count_tokens`, by the same bytes / 4 rule. */
 export function countTokensBody(requestBytes: number): object {
-  return { input_tokens: Math.ceil(requestBytes / 4) };
+  return { input_tokens: tokensOf(requestBytes) };
 }
 
 export function anthropicError(message: string, type: string): object {

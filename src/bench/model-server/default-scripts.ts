@@ -36,7 +36,3 @@ export const DEFAULT_SCRIPTS: Record<WireFormat, Script> = {
   'openai-responses': DEFAULT_CODEX_SCRIPT,
   gemini: DEFAULT_GEMINI_SCRIPT,
 };
-
-export function defaultScriptFor(format: WireFormat): Script {
-  return DEFAULT_SCRIPTS[format];
-}

@@ -3,11 +3,12 @@
  * request reading and reply encoding. A stream with `alt=sse` is one `data:` event ending in
  * CRLF CRLF as Google's servers send it; without `alt=sse` it is a JSON array of chunks.
  */
+import { tokensOf } from './openai-chat';
+import { lastInstructionMentionsJson } from './openai-chat-request';
 import {
   argumentsObject,
   asArray,
   isObject,
-  partsText,
   utf8Bytes,
   type FormatHandler,
   type JsonSchema,
@@ -52,12 +53,6 @@ function responseSchema(body: Record<string, unknown>): JsonSchema | undefined {
   return config.responseMimeType === 'application/json' ? { type: 'object' } : undefined;
 }
 
-function lastUserMentionsJson(contents: unknown[]): boolean {
-  const users = contents.filter((content) => isObject(content) && content.role === 'user');
-  const last = users[users.length - 1];
-  return isObject(last) && /\bJSON\b/.test(partsText(last.parts));
-}
-
 export function geminiWireRequest(body: unknown, url: URL): WireRequest | undefined {
   const target = geminiPath(url.pathname);
   if (!target || !isObject(body) || !Array.isArray(body.contents)) return undefined;
@@ -74,7 +69,7 @@ export function geminiWireRequest(body: unknown, url: URL): WireRequest | undefi
     toolResultCount: results.length,
     toolResultBytes: results.reduce((sum, result) => sum + utf8Bytes(JSON.stringify(result.response ?? null)), 0),
     ...(jsonSchema ? { jsonSchema } : {}),
-    asksForJson: lastUserMentionsJson(body.contents),
+    asksForJson: lastInstructionMentionsJson(body.contents, ['user'], 'parts'),
   };
 }
 
@@ -110,7 +105,7 @@ export const geminiHandler: FormatHandler = {
 
 /** `:countTokens`, by the same bytes / 4 rule. */
 export function geminiCountTokens(requestBytes: number): object {
-  return { totalTokens: Math.ceil(requestBytes / 4) };
+  return { totalTokens: tokensOf(requestBytes) };
 }
 
 export function geminiModel(name: string): object {

@@ -1,6 +1,6 @@
 /** Reading an OpenAI chat-completions request body into the common WireRequest. */
 import { isObject, partsText, utf8Bytes, type FormatHandler, type JsonSchema, type WireRequest } from './wire';
-import { completionObject, MOCK_MODEL_ID, sseEvents, streamChunks } from './openai-chat';
+import { completionObject, MOCK_MODEL_ID, sseEvents, streamChunks, usageOf } from './openai-chat';
 
 export interface ChatRequest {
   messages: unknown[];
@@ -46,11 +46,11 @@ function responseFormatSchema(format: unknown): JsonSchema | undefined {
   return isObject(wrapper.schema) ? wrapper.schema : { type: 'object' };
 }
 
-/** True when the last system or user message mentions JSON. */
-export function lastInstructionMentionsJson(messages: unknown[], roles = ['system', 'user']): boolean {
+/** True when the last message with one of these roles mentions JSON (Gemini keeps text in `parts`). */
+export function lastInstructionMentionsJson(messages: unknown[], roles = ['system', 'user'], field: 'content' | 'parts' = 'content'): boolean {
   const instructions = messages.filter((m) => isObject(m) && roles.includes(String(m.role)));
   const last = instructions[instructions.length - 1];
-  return isObject(last) && /\bJSON\b/.test(partsText(last.content));
+  return isObject(last) && /\bJSON\b/.test(partsText(last[field]));
 }
 
 export function chatWireRequest(request: ChatRequest): WireRequest {
@@ -78,7 +78,7 @@ export const openAiChatHandler: FormatHandler = {
     const meta = {
       id: `chatcmpl-mock-${context.stepIndex}`,
       model: MOCK_MODEL_ID,
-      usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
+      usage: usageOf(prompt, completion),
     };
     if (request.stream) return { kind: 'sse', events: sseEvents(streamChunks(reply, meta)) };
     return { kind: 'json', body: completionObject(reply, meta) };

@@ -38,10 +38,17 @@ export function replyBytes(reply: ChatReply): number {
   return Buffer.byteLength(text, 'utf8');
 }
 
-export function usageFor(requestBytes: number, reply: ChatReply): Usage {
-  const prompt = Math.ceil(requestBytes / 4);
-  const completion = Math.ceil(replyBytes(reply) / 4);
+/** The token rule above, for any count of bytes. */
+export function tokensOf(bytes: number): number {
+  return Math.ceil(bytes / 4);
+}
+
+export function usageOf(prompt: number, completion: number): Usage {
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}
+
+export function usageFor(requestBytes: number, reply: ChatReply): Usage {
+  return usageOf(tokensOf(requestBytes), tokensOf(replyBytes(reply)));
 }
 
 export function finishReasonOf(reply: ChatReply): 'tool_calls' | 'stop' {

@@ -4,6 +4,7 @@
  * every streamed event carries its `type` and a `sequence_number`, as the API does.
  */
 import { FIXED_CREATED } from './openai-chat';
+import { lastInstructionMentionsJson } from './openai-chat-request';
 import {
   asArray,
   isObject,
@@ -41,12 +42,6 @@ function textFormatSchema(body: Record<string, unknown>): JsonSchema | undefined
   return isObject(format.schema) ? format.schema : { type: 'object' };
 }
 
-function lastUserMentionsJson(items: unknown[]): boolean {
-  const users = items.filter((item) => isObject(item) && item.role === 'user');
-  const last = users[users.length - 1];
-  return isObject(last) && /\bJSON\b/.test(partsText(last.content));
-}
-
 export function responsesWireRequest(body: unknown): WireRequest | undefined {
   if (!isObject(body) || (typeof body.input !== 'string' && !Array.isArray(body.input))) return undefined;
   const items = inputItems(body);
@@ -63,7 +58,7 @@ export function responsesWireRequest(body: unknown): WireRequest | undefined {
     toolResultCount: outputs.length,
     toolResultBytes: outputs.reduce((sum, item) => sum + utf8Bytes(partsText(item.output)), 0),
     ...(jsonSchema ? { jsonSchema } : {}),
-    asksForJson: lastUserMentionsJson(items),
+    asksForJson: lastInstructionMentionsJson(items, ['user']),
   };
 }
 

@@ -23,11 +23,9 @@ export interface Selection {
   reply: ScriptedReply;
 }
 
-// Kept here for the callers of the first, chat-only version of this module.
+// Kept here for the tests of the first, chat-only version of this module.
 export type { ChatRequest } from './openai-chat-request';
-export { countToolResults, isChatRequest, offeredTools, toolResultTextBytes } from './openai-chat-request';
-export { DEFAULT_QWEN_SCRIPT, DEFAULT_FINAL_TEXT, defaultScriptFor, DEFAULT_SCRIPTS } from './default-scripts';
-export { isObject, partsText as messageText } from './wire';
+export { DEFAULT_QWEN_SCRIPT } from './default-scripts';
 
 /** Qwen Code's `BaseLlmClient.generateJson` asks for JSON through this single forced tool. */
 export const SCHEMA_TOOL_NAME = 'respond_in_schema';

@@ -2,7 +2,7 @@
  * What every wire format shares: the request as the script sees it (counts and sizes,
  * no text kept), the reply chosen for it, and how a format turns that reply into bytes.
  */
-import { replyBytes, type ChatReply } from './openai-chat';
+import { replyBytes, tokensOf, type ChatReply } from './openai-chat';
 
 export type WireFormat = 'openai-chat' | 'anthropic' | 'openai-responses' | 'gemini';
 
@@ -57,7 +57,7 @@ export interface FormatHandler {
 }
 
 export function tokenCounts(requestBytes: number, reply: ScriptedReply): TokenCounts {
-  return { prompt: Math.ceil(requestBytes / 4), completion: Math.ceil(replyBytes(reply) / 4) };
+  return { prompt: tokensOf(requestBytes), completion: tokensOf(replyBytes(reply)) };
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

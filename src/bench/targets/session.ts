@@ -3,11 +3,11 @@
  * mkdtemp names have a fixed length, so the paths a CLI puts in its prompt keep request sizes
  * equal from run to run.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startModelServer, type ModelServerOptions, type RecordedExchange } from '../model-server/server';
+import { runCommand } from '../run-command';
 import type { Invocation, InvocationOptions } from './env';
 
 export interface CliRunOptions {
@@ -25,14 +25,11 @@ export interface CliRunOptions {
   cwd?: string;
 }
 
-export interface ChildResult {
+export interface CliRun {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
-}
-
-export interface CliRun extends ChildResult {
   wallMs: number;
   requests: RecordedExchange[];
   /** The run's temporary root (already removed), to recognise its paths in captured bodies. */
@@ -50,29 +47,13 @@ export async function runCliAgainstModel(opts: CliRunOptions): Promise<CliRun> {
   mkdirSync(cwd);
   try {
     const { args, env } = opts.invocation({ baseUrl: server.url, prompt: opts.prompt, home });
-    const started = performance.now();
     const [command, ...prefix] = opts.wrapper ?? [opts.bin];
     const commandArgs = opts.wrapper ? [...prefix, opts.bin, ...args] : args;
-    const result = await runChild(command, commandArgs, { cwd: opts.cwd ?? cwd, env: { ...env, ...opts.extraEnv }, timeoutMs: opts.timeoutMs ?? 120_000 });
-    return { ...result, wallMs: performance.now() - started, requests: [...server.requests], root };
+    const result = await runCommand(command, commandArgs, { cwd: opts.cwd ?? cwd, env: { ...env, ...opts.extraEnv }, timeoutMs: opts.timeoutMs ?? 120_000 });
+    const { code: exitCode, signal, stdout, stderr, wallMs } = result;
+    return { exitCode, signal, stdout, stderr, wallMs, requests: [...server.requests], root };
   } finally {
     await server.close();
     rmSync(root, { recursive: true, force: true });
   }
-}
-
-export function runChild(
-  file: string,
-  args: string[],
-  options: { cwd: string; env: Record<string, string>; timeoutMs: number },
-): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], timeout: options.timeoutMs });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (exitCode, signal) => resolve({ exitCode, signal, stdout, stderr }));
-  });
 }

@@ -21,13 +21,15 @@ export function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
+/** Qwen Code (0.15.10, 0.24.4) and Gemini CLI 0.61.0 (Qwen Code began as its fork): the same tool names. */
+const GEMINI_FAMILY: Toolset = {
+  shell: (command) => call('run_shell_command', { command }),
+  read: (file) => call('read_file', { file_path: file }),
+  grep: (pattern) => call('grep_search', { pattern }),
+};
+
 const TOOLSETS: Record<WireFormat, Toolset> = {
-  // Qwen Code (0.15.10, 0.24.4).
-  'openai-chat': {
-    shell: (command) => call('run_shell_command', { command }),
-    read: (file) => call('read_file', { file_path: file }),
-    grep: (pattern) => call('grep_search', { pattern }),
-  },
+  'openai-chat': GEMINI_FAMILY,
   // Claude Code 2.1.112.
   anthropic: {
     shell: (command) => call('Bash', { command, description: 'Run a command' }),
@@ -40,12 +42,7 @@ const TOOLSETS: Record<WireFormat, Toolset> = {
     read: (_file, relative) => call('exec_command', { cmd: `cat ${shellQuote(relative)}` }),
     grep: (pattern) => call('exec_command', { cmd: `grep -rn -- ${shellQuote(pattern)} .` }),
   },
-  // Gemini CLI 0.61.0.
-  gemini: {
-    shell: (command) => call('run_shell_command', { command }),
-    read: (file) => call('read_file', { file_path: file }),
-    grep: (pattern) => call('grep_search', { pattern }),
-  },
+  gemini: GEMINI_FAMILY,
 };
 
 function stepCall(tools: Toolset, step: WorkloadStep, repoDir: string): Call {
