@@ -114,9 +114,14 @@ export class JsonScanner {
 
   /** JSON bytes of the value at pos as it stands in the text, consuming it. */
   valueBytes(): number {
+    return this.measure(() => this.skipValue());
+  }
+
+  /** JSON bytes that `walk` moves over, from the value at pos. */
+  measure(walk: () => void): number {
     this.peek();
     const start = this.bytesAt(this.pos);
-    this.skipValue();
+    walk();
     return this.bytesAt(this.pos) - start;
   }
 

@@ -77,18 +77,18 @@ export function forEachMember(scanner: JsonScanner, each: (key: string) => boole
 }
 
 /**
- * The conversation array: calls `each` with pos before every element, and returns the JSON bytes
- * of each element as sent. Anything but an array there means the body is not of this format.
+ * The conversation array: `readItem` reads each element (adding its tool results) and says
+ * whether it is a system instruction; the element's JSON bytes as sent go to the system or the
+ * history. Anything but an array there means the body is not of this format.
  */
-export function forEachElementBytes(scanner: JsonScanner, each: (index: number) => void): number[] {
-  const sizes: number[] = [];
+export function readConversation(scanner: JsonScanner, figures: RequestFigures, readItem: () => boolean): void {
   if (scanner.peek() !== OPEN_BRACKET) throw new ScanError('the conversation is not an array');
-  forEachElement(scanner, (index) => {
-    const start = scanner.bytesAt(scanner.pos);
-    each(index);
-    sizes.push(scanner.bytesAt(scanner.pos) - start);
+  figures.messageCount += forEachElement(scanner, () => {
+    let system = false;
+    const bytes = scanner.measure(() => (system = readItem()));
+    if (system) figures.systemBytes += bytes;
+    else figures.historyBytes += bytes;
   });
-  return sizes;
 }
 
 /**
@@ -115,10 +115,11 @@ export function addToolResult(figures: RequestFigures, bytes: number): void {
   if (bytes > figures.toolResultLargest) figures.toolResultLargest = bytes;
 }
 
-/** The `tools` array: its count and its JSON bytes as sent. */
-export function readToolsArray(scanner: JsonScanner, figures: RequestFigures): void {
-  scanner.peek();
-  const start = scanner.bytesAt(scanner.pos);
-  figures.toolSchemaCount += forEachElement(scanner, () => scanner.skipValue());
-  figures.toolSchemaBytes += scanner.bytesAt(scanner.pos) - start;
+/** The `tools` array: its JSON bytes as sent, and its tools (one per element unless `toolsIn` reads the element and says). */
+export function readToolsArray(scanner: JsonScanner, figures: RequestFigures, toolsIn: () => number = () => (scanner.skipValue(), 1)): void {
+  figures.toolSchemaBytes += scanner.measure(() => {
+    forEachElement(scanner, () => {
+      figures.toolSchemaCount += toolsIn();
+    });
+  });
 }

@@ -4,7 +4,7 @@
  */
 import type { JsonScanner } from '../json-scan';
 import { observeWith, type ValueConsumer } from '../observer';
-import { addToolResult, forEachElement, forEachElementBytes, forEachMember, readToolsArray, scanRequestBody, textBytes } from '../request-scan';
+import { addToolResult, forEachElement, forEachMember, readConversation, readToolsArray, scanRequestBody, textBytes } from '../request-scan';
 import { addToolCall, asArray, isObject, numberOr, setFinishReason } from '../response-values';
 import type { RequestFigures, ResponseFigures, WireParser } from '../types';
 
@@ -23,15 +23,14 @@ function readToolResults(scanner: JsonScanner, figures: RequestFigures): void {
 }
 
 function readMessages(scanner: JsonScanner, figures: RequestFigures): void {
-  const sizes = forEachElementBytes(scanner, () => {
+  readConversation(scanner, figures, () => {
     forEachMember(scanner, (key) => {
       if (key !== 'content') return false;
       readToolResults(scanner, figures);
       return true;
     });
+    return false;
   });
-  figures.messageCount += sizes.length;
-  for (const bytes of sizes) figures.historyBytes += bytes;
 }
 
 function readTopLevel(key: string, scanner: JsonScanner, figures: RequestFigures): boolean {

@@ -7,7 +7,7 @@
 import type { JsonScanner } from '../json-scan';
 import { GEMINI_MODEL_CALL } from '../detect';
 import { observeWith, type ValueConsumer } from '../observer';
-import { addToolResult, forEachElement, forEachElementBytes, forEachMember, scanRequestBody } from '../request-scan';
+import { addToolResult, forEachElement, forEachMember, readConversation, readToolsArray, scanRequestBody } from '../request-scan';
 import { addToolCall, asArray, isObject, numberOr, setFinishReason } from '../response-values';
 import type { RequestFigures, ResponseFigures, WireParser } from '../types';
 
@@ -46,31 +46,27 @@ function readParts(scanner: JsonScanner, figures: RequestFigures): void {
 }
 
 function readContents(scanner: JsonScanner, figures: RequestFigures): void {
-  const sizes = forEachElementBytes(scanner, () => {
+  readConversation(scanner, figures, () => {
     forEachMember(scanner, (key) => {
       if (key !== 'parts') return false;
       readParts(scanner, figures);
       return true;
     });
+    return false;
   });
-  figures.messageCount += sizes.length;
-  for (const bytes of sizes) figures.historyBytes += bytes;
 }
 
 /** Each function declaration is a tool; so is an entry offering none (a built-in such as search). */
 function readTools(scanner: JsonScanner, figures: RequestFigures): void {
-  scanner.peek();
-  const start = scanner.bytesAt(scanner.pos);
-  forEachElement(scanner, () => {
+  readToolsArray(scanner, figures, () => {
     let declarations = -1;
     forEachMember(scanner, (key) => {
       if (key !== 'functionDeclarations' && key !== 'function_declarations') return false;
       declarations = forEachElement(scanner, () => scanner.skipValue());
       return true;
     });
-    figures.toolSchemaCount += declarations >= 0 ? declarations : 1;
+    return declarations >= 0 ? declarations : 1;
   });
-  figures.toolSchemaBytes += scanner.bytesAt(scanner.pos) - start;
 }
 
 function readTopLevel(key: string, scanner: JsonScanner, figures: RequestFigures): boolean {

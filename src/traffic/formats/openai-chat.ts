@@ -3,7 +3,7 @@
  * providers). System prompt: `system`/`developer` messages; tool results: `role: "tool"` messages.
  */
 import type { JsonScanner } from '../json-scan';
-import { addToolResult, forEachElementBytes, forEachMember, readToolsArray, scanRequestBody, textBytes } from '../request-scan';
+import { addToolResult, forEachMember, readConversation, readToolsArray, scanRequestBody, textBytes } from '../request-scan';
 import { observeWith, type ValueConsumer } from '../observer';
 import { addToolCall, asArray, isObject, numberOr, setFinishReason } from '../response-values';
 import type { RequestFigures, ResponseFigures, WireParser } from '../types';
@@ -27,15 +27,11 @@ function readMessage(scanner: JsonScanner): ChatMessage {
 }
 
 function readMessages(scanner: JsonScanner, figures: RequestFigures): void {
-  const messages: ChatMessage[] = [];
-  const sizes = forEachElementBytes(scanner, () => messages.push(readMessage(scanner)));
-  sizes.forEach((bytes, index) => {
-    const { role, contentBytes } = messages[index]!;
-    if (role !== null && SYSTEM_ROLES.has(role)) figures.systemBytes += bytes;
-    else figures.historyBytes += bytes;
+  readConversation(scanner, figures, () => {
+    const { role, contentBytes } = readMessage(scanner);
     if (role === 'tool') addToolResult(figures, contentBytes);
+    return role !== null && SYSTEM_ROLES.has(role);
   });
-  figures.messageCount += sizes.length;
 }
 
 function readTopLevel(key: string, scanner: JsonScanner, figures: RequestFigures): boolean {

@@ -5,7 +5,7 @@
 import { QUOTE } from '../json-chars';
 import type { JsonScanner } from '../json-scan';
 import { observeWith, type ValueConsumer } from '../observer';
-import { addToolResult, forEachElementBytes, forEachMember, readToolsArray, scanRequestBody, textBytes } from '../request-scan';
+import { addToolResult, forEachMember, readConversation, readToolsArray, scanRequestBody, textBytes } from '../request-scan';
 import { addToolCall, asArray, isObject, numberOr, setFinishReason } from '../response-values';
 import type { RequestFigures, ResponseFigures, WireParser } from '../types';
 
@@ -41,15 +41,11 @@ function readInput(scanner: JsonScanner, figures: RequestFigures): void {
     figures.messageCount += 1;
     return;
   }
-  const items: InputItem[] = [];
-  const sizes = forEachElementBytes(scanner, () => items.push(readItem(scanner)));
-  sizes.forEach((bytes, index) => {
-    const item = items[index]!;
-    if (isSystemItem(item)) figures.systemBytes += bytes;
-    else figures.historyBytes += bytes;
+  readConversation(scanner, figures, () => {
+    const item = readItem(scanner);
     if (item.type?.endsWith('_call_output')) addToolResult(figures, item.outputBytes);
+    return isSystemItem(item);
   });
-  figures.messageCount += sizes.length;
 }
 
 function readTopLevel(key: string, scanner: JsonScanner, figures: RequestFigures): boolean {
