@@ -3,13 +3,8 @@
 // positioned read (~8 µs, against ~33 µs to open, read and close). A descriptor stays bound to its
 // process, so a reused pid is never mistaken for the old process.
 import { parseChildren, readThreads } from '../probes/proc-children';
-import { ProcFile } from '../probes/proc-file';
+import { OpenProcessFiles, ProcFile } from '../probes/proc-file';
 import { descendantsViaChildren } from '../probes/process-tree';
-
-interface OpenProcess {
-  status: ProcFile;
-  children: ProcFile;
-}
 
 export interface ChildrenWalk {
   /** The root and its descendants now. Each call is one sample. */
@@ -26,27 +21,13 @@ export interface ChildrenWalk {
  * read each time.
  */
 export function childrenWalk(rootPid: number): ChildrenWalk {
-  const open = new Map<number, OpenProcess>();
+  const open = new OpenProcessFiles();
   const forksFromThreads = new Set<number>();
   let sample = 0;
-  const files = (pid: number): OpenProcess => {
-    let entry = open.get(pid);
-    if (!entry) {
-      entry = { status: new ProcFile(`/proc/${pid}/status`), children: new ProcFile(`/proc/${pid}/task/${pid}/children`) };
-      open.set(pid, entry);
-    }
-    return entry;
-  };
-  const forget = (pid: number): void => {
-    const entry = open.get(pid);
-    entry?.status.close();
-    entry?.children.close();
-    open.delete(pid);
-  };
   const allThreads = (pid: number): number[] => {
     const children: number[] = [];
     for (const tid of threadsOf(pid)) {
-      const found = tid === pid ? parseChildren(files(pid).children.read() ?? '') : parseChildren(readOnce(`/proc/${pid}/task/${tid}/children`));
+      const found = tid === pid ? parseChildren(open.of(pid).children.read() ?? '') : parseChildren(readOnce(`/proc/${pid}/task/${tid}/children`));
       if (tid !== pid && found.length > 0) forksFromThreads.add(pid);
       children.push(...found);
     }
@@ -55,14 +36,14 @@ export function childrenWalk(rootPid: number): ChildrenWalk {
   return {
     tree: () => {
       const full = sample++ % 10 === 0;
-      const pids = [rootPid, ...descendantsViaChildren(rootPid, (pid) => (full || forksFromThreads.has(pid) ? allThreads(pid) : parseChildren(files(pid).children.read() ?? '')))];
+      const pids = [rootPid, ...descendantsViaChildren(rootPid, (pid) => (full || forksFromThreads.has(pid) ? allThreads(pid) : parseChildren(open.of(pid).children.read() ?? '')))];
       const alive = new Set(pids);
-      for (const pid of open.keys()) if (!alive.has(pid)) forget(pid);
+      for (const pid of open.pids()) if (!alive.has(pid)) open.forget(pid);
       return pids;
     },
-    status: (pid) => files(pid).status.read() ?? '',
+    status: (pid) => open.of(pid).status.read() ?? '',
     close: () => {
-      for (const pid of [...open.keys()]) forget(pid);
+      for (const pid of open.pids()) open.forget(pid);
     },
   };
 }

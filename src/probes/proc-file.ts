@@ -43,3 +43,29 @@ export class ProcFile {
     this.fd = null;
   }
 }
+
+/** Each process's status and main-thread children file, opened on first use and kept open. */
+export class OpenProcessFiles {
+  private readonly open = new Map<number, { status: ProcFile; children: ProcFile }>();
+
+  of(pid: number): { status: ProcFile; children: ProcFile } {
+    let files = this.open.get(pid);
+    if (!files) {
+      files = { status: new ProcFile(`/proc/${pid}/status`), children: new ProcFile(`/proc/${pid}/task/${pid}/children`) };
+      this.open.set(pid, files);
+    }
+    return files;
+  }
+
+  forget(pid: number): void {
+    const files = this.open.get(pid);
+    files?.status.close();
+    files?.children.close();
+    this.open.delete(pid);
+  }
+
+  /** The processes with files open now (a copy: forgetting while going through it is safe). */
+  pids(): number[] {
+    return [...this.open.keys()];
+  }
+}

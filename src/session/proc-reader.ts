@@ -2,7 +2,7 @@
 import { readlinkSync, realpathSync } from 'node:fs';
 import { readCmdline } from '../probes/cmdline';
 import { childrenFilesSupported, parseChildren, readChildren } from '../probes/proc-children';
-import { ProcFile } from '../probes/proc-file';
+import { OpenProcessFiles } from '../probes/proc-file';
 import { scanParents } from '../probes/proc-scan';
 import { type ProcStat, readProcStat } from '../probes/proc-stat';
 import { parseProcStatus, type ProcStatus } from '../probes/proc-status';
@@ -26,24 +26,11 @@ export interface ProcReader {
 
 /** Keeps each live process's status and children files open: the tree is read every tick. */
 export function createLinuxProcReader(): ProcReader {
-  const open = new Map<number, { status: ProcFile; children: ProcFile }>();
-  const filesOf = (pid: number): { status: ProcFile; children: ProcFile } => {
-    let files = open.get(pid);
-    if (!files) {
-      files = { status: new ProcFile(`/proc/${pid}/status`), children: new ProcFile(`/proc/${pid}/task/${pid}/children`) };
-      open.set(pid, files);
-    }
-    return files;
-  };
-  const forget = (pid: number): void => {
-    const files = open.get(pid);
-    files?.status.close();
-    files?.children.close();
-    open.delete(pid);
-  };
+  const open = new OpenProcessFiles();
+  const forget = (pid: number): void => open.forget(pid);
   /** A failed read means the process is gone: the pid may come back as another process. */
   const readOr = (pid: number, which: 'status' | 'children'): string | null => {
-    const text = filesOf(pid)[which].read();
+    const text = open.of(pid)[which].read();
     if (text === null) forget(pid);
     return text;
   };
