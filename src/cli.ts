@@ -25,6 +25,10 @@ usage:
       baseline vs candidate per workload; exit 1 on a regression; explains where the gap is
   qwen-otel config
       check the QWEN_OTEL_* / OTEL_* settings of this shell and show what they resolve to
+  qwen-otel status
+      the shared collector, live sessions, and final figures kept for a later try
+  qwen-otel flush
+      try again to deliver the final figures the collector kept (exit 1 if some are still kept)
   qwen-otel --version | --help
 
 docs: docs/configuration.md (every setting), docs/metrics.md (every figure), docs/compare.md`;
@@ -68,6 +72,12 @@ async function main(argv: string[]): Promise<number> {
     case 'compare':
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       return (require('./bench/compare/cli') as typeof import('./bench/compare/cli')).compareCommand(rest);
+    case 'flush':
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return (require('./collector/flush') as typeof import('./collector/flush')).flushCommand((line) => process.stderr.write(`${line}\n`));
+    case 'status':
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return (require('./collector/flush') as typeof import('./collector/flush')).statusCommand((line) => process.stdout.write(`${line}\n`));
     case '--version':
     case 'version':
       process.stdout.write(`${VERSION}\n`);

@@ -31,7 +31,11 @@ export interface Config {
   resourceAttributes: Record<string, string>;
   summary: boolean;
   heapSnapshot: HeapSnapshotConfig;
+  /** How long `qwen-otel run` waits after the CLI ends for the collector to write the record. */
   exitTimeoutMs: number;
+  /** The shared collector: how long it stays with nothing to do, how long it retries a delivery. */
+  collectorLingerMs: number;
+  deliveryDeadlineMs: number;
   timelinePoints: number;
   role: ProcessRole | null;
 }
@@ -109,8 +113,12 @@ export function parseConfig(env: Env = process.env): ParsedConfig {
     summary: r.read('QWEN_OTEL_SUMMARY', false, '1 or 0', parseSwitch),
     heapSnapshot: r.read('QWEN_OTEL_HEAP_SNAPSHOT', { atExit: false, aboveMiB: null, onSignal: false },
       'a comma list of "exit", "signal", "above:<MiB>", or "off"', parseHeapSnapshot),
-    exitTimeoutMs: r.read('QWEN_OTEL_EXIT_TIMEOUT_MS', 300, 'a whole number of milliseconds, 0-500',
-      (v) => parseIntIn(v, 0, 500)),
+    exitTimeoutMs: r.read('QWEN_OTEL_EXIT_TIMEOUT_MS', 500, 'a whole number of milliseconds, 0-600000',
+      (v) => parseIntIn(v, 0, 600_000)),
+    collectorLingerMs: r.read('QWEN_OTEL_COLLECTOR_LINGER_MS', 30_000, 'a whole number of milliseconds, 0-86400000',
+      (v) => parseIntIn(v, 0, 86_400_000)),
+    deliveryDeadlineMs: r.read('QWEN_OTEL_DELIVERY_DEADLINE_MS', 30_000, 'a whole number of milliseconds, 0-3600000',
+      (v) => parseIntIn(v, 0, 3_600_000)),
     timelinePoints: r.read('QWEN_OTEL_TIMELINE_POINTS', 512, 'a whole number, 16-100000',
       (v) => parseIntIn(v, 16, 100_000)),
     role: r.read('QWEN_OTEL_ROLE', null as ProcessRole | null, PROCESS_ROLES.join(', '),

@@ -99,15 +99,15 @@ describe('qwen-otel bench --quick on real qwen@0.15.10 and claude@2.1.112', () =
     expect(scraped).toMatch(/qwen_otel_bench_tree_memory_peak\{cli="qwen",branch="0\.15\.10",workload="pr-review"\} \d+/);
   });
 
-  it('pushed every finished run and sent a trace per run', () => {
+  it('pushed every finished run and sent a trace per run', async () => {
     for (const r of results) {
       const group = ['cli', r.bench.cli, 'branch', r.bench.branch, 'workload', r.bench.workload];
       const encoded = (v: string): string => Buffer.from(v).toString('base64url');
       const path = `/${group[0]}@base64/${encoded(group[1])}/${group[2]}@base64/${encoded(group[3])}/${group[4]}@base64/${encoded(group[5])}`;
-      expect(sink.pushes.some((p) => p.path.includes('instance@base64') && p.path.endsWith(path))).toBe(true);
+      expect(await sink.pushed((p) => p.path.includes('instance@base64') && p.path.endsWith(path))).toBe(true);
       expect(sink.pushes.some((p) => p.path === `/metrics/job/qwen-otel${path}`)).toBe(true);
       const traceId = r.record?.trace_id as string;
-      expect(sink.spans.some((s) => s.traceId === traceId && s.resource['qwen_otel.bench.matrix_id'] === r.bench.matrix_id)).toBe(true);
+      expect((await sink.trace(traceId)).some((s) => s.resource['qwen_otel.bench.matrix_id'] === r.bench.matrix_id)).toBe(true);
     }
   });
 });

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { find, parsePrometheus, runWrapped, sandbox, writeScript } from './helpers/e2e';
+import { find, parsePrometheus, runWrapped, sandbox, until, writeScript } from './helpers/e2e';
 
 const BINARY = ['/usr/bin/prometheus-pushgateway', '/usr/local/bin/pushgateway'].find(existsSync);
 let gateway: ChildProcess;
@@ -32,8 +32,12 @@ describe('the Pushgateway', () => {
     const result = await runWrapped([process.execPath, script], box.env);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
-    const series = parsePrometheus(await (await fetch(`${url}/metrics`)).text());
     const labels = { job: 'qwen-otel', cli: 'tiny', branch: 'feature/lazy-tools', workload: 'push-e2e' };
+    // The push follows the run's end in the background (the command does not wait for it).
+    let series: ReturnType<typeof parsePrometheus> = [];
+    await until(() => find(series, 'push_time_seconds', labels).length > 0, 30_000, async () => {
+      series = parsePrometheus(await (await fetch(`${url}/metrics`)).text());
+    });
     const [peak] = find(series, 'qwen_otel_tree_memory_peak', labels);
     expect(peak.value).toBeGreaterThan(40 * 1024 * 1024);
     expect(find(series, 'qwen_otel_process_memory_peak', { ...labels, role: 'cli' })[0].value).toBeGreaterThan(40 * 1024 * 1024);

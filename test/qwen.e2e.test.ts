@@ -101,7 +101,7 @@ describe('Qwen Code 0.15.10 under qwen-otel run', () => {
     expect(nodes.map((p: { role: string }) => p.role).sort()).toEqual(['cli', 'cli_worker']);
     expect(nodes.every((p: { end_reason: string }) => p.end_reason === 'exit')).toBe(true);
 
-    const processSpans = sink.spans.filter((s) => s.traceId === record.trace_id && s.name.startsWith('process cli'));
+    const processSpans = (await sink.trace(record.trace_id)).filter((s) => s.name.startsWith('process cli'));
     const described = JSON.stringify(processSpans.map((s) => [s.name, s.attributes['process.pid'], s.attributes['qwen_otel.process.instrumented']]));
     expect(processSpans.map((s) => s.name).sort(), described).toEqual(['process cli', 'process cli_worker']);
     expect(new Set(processSpans.map((s) => s.attributes['qwen_otel.session.id']))).toEqual(new Set([record.run_id]));

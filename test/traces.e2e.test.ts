@@ -32,7 +32,7 @@ describe('traces', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const [record] = readRecords(box.recordFile);
-    const spans = sink.spans.filter((s) => s.traceId === record.trace_id);
+    const spans = await sink.trace(record.trace_id);
     const byName = (name: string) => spans.find((s) => s.name === name);
     const session = byName('session');
     const processSpan = byName('process cli');

@@ -89,7 +89,7 @@ describe.each(CASES)('%s under qwen-otel run', (_label, target) => {
     const runtime = record.processes.find((p: { role: string }) => p.role === 'cli')?.runtime;
     expect(runtime).toMatch(target.spec === CLAUDE_BUN_SPEC ? /^bun/ : /^node/);
     const seen = modelExchanges(wrapped.requests);
-    const spans = sink.spans.filter((s) => s.traceId === record.trace_id);
+    const spans = await sink.trace(record.trace_id);
     const chats = spans.filter((s) => s.name.startsWith('chat ')).sort((a, b) => a.startMs - b.startMs);
     const side = JSON.stringify({
       server: seen.map((r) => [r.promptTokens, r.completionTokens]),

@@ -12,7 +12,8 @@ import { Sampler } from './sampler';
 import { flushResponses, HostCounter, installFetchTap } from '../traffic/tap';
 import { observeUndiciChannels } from '../traffic/undici-channels';
 import { v8Api } from '../probes/v8-heap';
-import { joinOrCreateSession, OBSERVER_ENV, type SessionHandle, tellSidecarTheEnd } from './session-join';
+import { ENV } from '../contracts/session-layout';
+import { joinOrCreateSession, markSessionEnd, type SessionHandle } from './session-join';
 
 export interface Agent {
   readonly session: SessionHandle;
@@ -39,7 +40,7 @@ export function startAgent(): Agent | null {
   const existing = slot()[AGENT_KEY];
   if (existing !== undefined) return existing;
   slot()[AGENT_KEY] = null;
-  if (process.env[OBSERVER_ENV] === '1' || inWorkerThread()) return null;
+  if (process.env[ENV.observer] === '1' || inWorkerThread()) return null;
   const { config } = parseConfig(process.env);
   if (!config.enabled) return null;
   const session = joinOrCreateSession(collectorScript());
@@ -106,7 +107,7 @@ function createAgent(config: Config, session: SessionHandle): Agent {
     } catch {
       // Never let our bookkeeping change how the CLI ends.
     }
-    if (last) tellSidecarTheEnd(session);
+    if (last && session.created && reason === 'exit') markSessionEnd(session, details.exitCode ?? 0);
     if (reason === 'exit') {
       sampler.stop();
       if (config.heapSnapshot.atExit) takeSnapshot('exit');

@@ -1,55 +1,50 @@
 // One session across processes: the first instrumented process (or `qwen-otel run`) creates the
-// session directory and starts the collector; every later process, a relaunched worker, a Node
-// MCP server or a subagent, finds it in the environment it inherited and joins.
+// session directory in the per-user state directory and makes sure the shared collector runs;
+// every later process, a relaunched worker, a Node MCP server or a subagent, finds the session in
+// the environment it inherited and joins.
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { formatSessionEnv } from '../contracts/session-env';
+import { ENV, SESSION, SESSION_META, STATE } from '../contracts/session-layout';
+import { resolveStateDir } from '../contracts/state-dir';
 
-export const SESSION_DIR_ENV = 'QWEN_OTEL_SESSION_DIR';
-export const SESSION_ID_ENV = 'QWEN_OTEL_SESSION_ID';
-/** Set for the collector's own process so the preload never instruments the observer. */
-export const OBSERVER_ENV = 'QWEN_OTEL_OBSERVER';
-export const COLLECTOR_PID_FILE = 'collector.pid';
-/** Written by the collector once SIGUSR2 is handled (before that the signal would kill it). */
-export const COLLECTOR_READY_FILE = 'collector.ready';
 /** Same as in bin/qwen-otel: V8's memory reducer turns each idle wake-up into GC work. */
 const COLLECTOR_NODE_FLAGS = ['--no-memory-reducer', '--single-threaded-gc'];
 
 export interface SessionHandle {
   dir: string;
   id: string;
-  /** true when this process created the session (and started its collector). */
+  /** true when this process created the session. */
   created: boolean;
-  /** The collector this process started (a sidecar), to tell it at once when the CLI ends. */
-  sidecarPid: number | null;
-}
-
-export function newSessionId(): string {
-  // Required here, not at the top: only the process that creates a session pays for loading it.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('node:crypto') as typeof import('node:crypto')).randomBytes(8).toString('hex');
 }
 
 export function joinOrCreateSession(collectorScript: string): SessionHandle | null {
-  const joined = joinExisting();
-  if (joined) return joined;
+  const dir = process.env[ENV.sessionDir];
+  const id = process.env[ENV.sessionId];
+  if (dir && id && existsSync(dir)) return { dir, id, created: false };
   try {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'qwen-otel-'));
-    const id = newSessionId();
-    process.env[SESSION_DIR_ENV] = dir;
-    process.env[SESSION_ID_ENV] = id;
-    pinRecordFile();
-    return { dir, id, created: true, sidecarPid: startSidecar(collectorScript, dir) };
+    return createSession(collectorScript);
   } catch {
     return null;
   }
 }
 
-function joinExisting(): SessionHandle | null {
-  const dir = process.env[SESSION_DIR_ENV];
-  const id = process.env[SESSION_ID_ENV];
-  if (!dir || !id || !existsSync(dir)) return null;
-  return collectorAlive(dir) ? { dir, id, created: false, sidecarPid: null } : null;
+function createSession(collectorScript: string): SessionHandle {
+  const { state, problems } = resolveStateDir(process.env);
+  const dir = mkdtempSync(state ? `${state.sessions}/` : path.join(os.tmpdir(), 'qwen-otel-'));
+  const id = path.basename(dir).replace(/^qwen-otel-/, '');
+  process.env[ENV.sessionDir] = dir;
+  process.env[ENV.sessionId] = id;
+  pinRecordFile();
+  const meta = { [SESSION_META.mode]: 'sidecar', [SESSION_META.rootPid]: String(process.pid), [SESSION_META.command]: process.argv[1] ?? '' };
+  writeFileSync(path.join(dir, SESSION.env), formatSessionEnv(meta, process.env), { mode: 0o600 });
+  if (state) ensureCollector(collectorScript, state.dir);
+  else {
+    process.stderr.write(`qwen-otel: no private state directory (${problems.join('; ')}); this session has a collector of its own\n`);
+    startCollector(collectorScript, ['--session-dir', dir]);
+  }
+  return { dir, id, created: true };
 }
 
 /** A relative record file would land in each process's own working directory: pin it for all. */
@@ -58,42 +53,46 @@ function pinRecordFile(): void {
   if (file && !path.isAbsolute(file) && !/^(off|none|false|no)$/i.test(file)) process.env.QWEN_OTEL_RECORD_FILE = path.resolve(file);
 }
 
-export function collectorAlive(dir: string): boolean {
+/** Starts the shared collector unless one of this build runs (a pid reused since is not it). */
+function ensureCollector(collectorScript: string, stateDir: string): void {
+  if (collectorRuns(stateDir, readBuild(collectorScript))) return;
+  startCollector(collectorScript, ['--state-dir', stateDir]);
+}
+
+export function collectorRuns(stateDir: string, build: string): boolean {
   try {
-    const pid = Number(readFileSync(path.join(dir, COLLECTOR_PID_FILE), 'utf8'));
-    if (!(pid > 0)) return false;
-    process.kill(pid, 0);
-    return true;
+    const [pid, ticks, running] = readFileSync(path.join(stateDir, STATE.collectorId), 'utf8').trim().split(' ');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return running === build && stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] === ticks;
   } catch {
     return false;
   }
 }
 
+function readBuild(collectorScript: string): string {
+  try {
+    return readFileSync(path.join(path.dirname(collectorScript), '..', 'build-id'), 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
 /**
- * The collector runs beside the CLI, not inside it: it holds the OpenTelemetry SDK and the
- * exporters (~20 MB and ~100 ms to load) and outlives the CLI to deliver its final figures.
- * Detached so the terminal's Ctrl-C does not reach it; its stderr is kept for one notice line.
+ * The collector runs beside the CLI, not inside it, and outlives it to deliver its final figures.
+ * Detached (a session of its own: the terminal's Ctrl-C does not reach it), no stdio of the CLI's
+ * (a caller reading the CLI's output through a pipe would wait for the collector to end).
  */
-function startSidecar(collectorScript: string, dir: string): number | null {
+function startCollector(collectorScript: string, args: string[]): void {
   // child_process costs ~7.5 ms to load: only the session's creator needs it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { spawn } = require('node:child_process') as typeof import('node:child_process');
-  const env: NodeJS.ProcessEnv = { ...process.env, [OBSERVER_ENV]: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, [ENV.observer]: '1' };
   // The user's Node options are the CLI's (an --inspect there would take its debugger port).
   delete env.NODE_OPTIONS;
   delete env.BUN_OPTIONS;
-  // Its stderr only when it is a terminal: a caller reading the CLI's stderr through a pipe
-  // would otherwise wait for the collector to end to see the pipe close.
-  const stderr = process.stderr.isTTY ? 'inherit' : 'ignore';
-  const child = spawn(nodeBinary(), [...COLLECTOR_NODE_FLAGS, collectorScript, '--session-dir', dir, '--root-pid', String(process.pid)], {
-    detached: true,
-    stdio: ['ignore', 'ignore', stderr],
-    env,
-  });
+  const child = spawn(nodeBinary(), [...COLLECTOR_NODE_FLAGS, collectorScript, ...args], { detached: true, stdio: 'ignore', env });
   child.on('error', () => undefined);
   child.unref();
-  if (child.pid) writeFileSync(path.join(dir, COLLECTOR_PID_FILE), String(child.pid));
-  return child.pid ?? null;
 }
 
 /** The collector needs Node: under Bun (or a single-file binary) process.execPath is not it. */
@@ -102,13 +101,12 @@ function nodeBinary(): string {
   return process.versions.bun || !/(^|\/)node(js)?$/.test(process.execPath) ? 'node' : process.execPath;
 }
 
-/** The CLI's root process is ending: its sidecar can deliver now rather than at its next sample. */
-export function tellSidecarTheEnd(session: SessionHandle): void {
-  // Before it is ready SIGUSR2 would kill it; it will see the end at its first sample instead.
-  if (session.sidecarPid === null || !existsSync(path.join(session.dir, COLLECTOR_READY_FILE))) return;
+/** The session's root process is ending: the collector finishes the run now rather than at its next look. */
+export function markSessionEnd(session: SessionHandle, exitCode: number): void {
   try {
-    process.kill(session.sidecarPid, 'SIGUSR2');
+    writeFileSync(path.join(session.dir, SESSION.exitCode), `${exitCode}\n`);
   } catch {
-    // Already gone.
+    // The collector sees the root gone at its next sample.
   }
 }
+

@@ -26,14 +26,45 @@ export interface TelemetrySink {
   spans: ReceivedSpan[];
   pushes: ReceivedPush[];
   metricExports: number;
+  /**
+   * A trace's spans once its `session` span (the last one to end, sent in the final batch) has
+   * arrived; what arrived so far after the timeout. Final figures are delivered after the run's
+   * command returned, so a reader waits for them.
+   */
+  trace(traceId: string, timeoutMs?: number): Promise<ReceivedSpan[]>;
+  /** Whether a push that matches arrived within the timeout. */
+  pushed(match: (push: ReceivedPush) => boolean, timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** Final figures are retried for 30 s by default: a test or benchmark waits as long. */
+const DELIVERY_WAIT_MS = 30_000;
+
+export async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
+  for (const end = Date.now() + timeoutMs; !check(); ) {
+    if (Date.now() > end) return false;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return true;
 }
 
 type OtlpValue = { stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean };
 type OtlpAttribute = { key: string; value: OtlpValue };
 
 export async function startTelemetrySink(): Promise<TelemetrySink> {
-  const sink: TelemetrySink = { url: '', spans: [], pushes: [], metricExports: 0, close: async () => undefined };
+  const sink: TelemetrySink = {
+    url: '',
+    spans: [],
+    pushes: [],
+    metricExports: 0,
+    trace: async (traceId, timeoutMs = DELIVERY_WAIT_MS) => {
+      const ofTrace = (): ReceivedSpan[] => sink.spans.filter((span) => span.traceId === traceId);
+      await until(() => ofTrace().some((span) => span.name === 'session'), timeoutMs);
+      return ofTrace();
+    },
+    pushed: (match, timeoutMs = DELIVERY_WAIT_MS) => until(() => sink.pushes.some(match), timeoutMs),
+    close: async () => undefined,
+  };
   const server = createServer((req, res) => {
     void readBody(req).then((body) => {
       if (req.method === 'POST' && req.url === '/v1/traces') sink.spans.push(...parseTraces(body));

@@ -24,10 +24,32 @@ export interface ReadResult {
 
 export class ChannelReader {
   private readonly segments = new Map<string, SegmentState>();
+  /** Read to their end, kept until the collector's next checkpoint holds what they said. */
+  private readonly retirable = new Set<string>();
   /** Lines that were not messages: counted, never fatal. */
   malformed = 0;
 
-  constructor(private readonly dir: string) {}
+  /** `keepUntilCheckpoint`: segments read to their end are deleted by retireRead(), not at once. */
+  constructor(
+    private readonly dir: string,
+    private readonly keepUntilCheckpoint = false,
+  ) {}
+
+  /** How far each file was read, for a checkpoint: [file, offset, unfinished line (base64)]. */
+  positions(): Array<[string, number, string]> {
+    return [...this.segments].map(([file, state]) => [file, state.offset, state.partial.toString('base64')]);
+  }
+
+  /** Continues where a checkpoint's reader stopped. */
+  resume(positions: Array<[string, number, string]>): void {
+    for (const [file, offset, partial] of positions) this.segments.set(file, { fd: null, offset, partial: Buffer.from(partial, 'base64') });
+  }
+
+  /** Deletes the segments read to their end (their lines are in a checkpoint now). */
+  retireRead(): void {
+    for (const file of this.retirable) this.retire(file);
+    this.retirable.clear();
+  }
 
   poll(): ReadResult[] {
     const byPid = new Map<number, AgentMessage[]>();
@@ -39,7 +61,10 @@ export class ChannelReader {
         else byPid.set(pid, messages);
       }
       // A hook process writes one line and exits: once its line is read the file is done.
-      if (!newest || (hook && messages.length > 0)) this.retire(file);
+      if (!newest || (hook && messages.length > 0)) {
+        if (this.keepUntilCheckpoint) this.retirable.add(file);
+        else this.retire(file);
+      }
     }
     return [...byPid].map(([pid, messages]) => ({ pid, messages }));
   }

@@ -1,9 +1,8 @@
-// When the run is over. `qwen-otel run` says so (SIGUSR2 once the CLI has exited, its exit code in
-// a file); a sidecar watches the root process disappear (or turn zombie).
+// When a run is over: the wrapper (or the root agent) writes the exit code into the session
+// directory; a root process that vanished (or turned zombie) ends it too.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-
-export const EXIT_CODE_FILE = 'exit.code';
+import { SESSION } from '../contracts/session-layout';
 
 /** One cheap syscall; a zombie still "exists" (the tree sampler tells those apart). */
 export function processExists(pid: number): boolean {
@@ -15,9 +14,9 @@ export function processExists(pid: number): boolean {
   }
 }
 
-/** The exit code the wrapper wrote; 128 + n means the CLI died from signal n. */
+/** The exit code written for the session; 128 + n means the CLI died from signal n. */
 export function readExitCode(sessionDir: string): number | null {
-  return readNumberFile(path.join(sessionDir, EXIT_CODE_FILE), 0, 255);
+  return readNumberFile(path.join(sessionDir, SESSION.exitCode), 0, 255);
 }
 
 export function readPidFile(file: string): number | null {

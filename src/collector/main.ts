@@ -1,79 +1,141 @@
-// Entry of the collector process: `node dist/collector/main.js --session-dir D --root-pid N ...`.
-// Started by `qwen-otel run` (mode run) or by the first instrumented process (mode sidecar).
+// Entry of the collector process.
+//   node dist/collector/main.js --state-dir D      the shared collector of a state directory
+//   node dist/collector/main.js --session-dir S    a collector for one session (no private state
+//                                                  directory could be had: the fallback)
+// Started in the background by `qwen-otel run` or by the first instrumented process; nobody
+// waits for it. It ignores the terminal's signals (it serves every terminal's sessions).
+import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
 import { parseConfig } from '../config';
-import { Collector, type CollectorOptions } from './collector';
+import { STATE } from '../contracts/session-layout';
+import { readProcStat } from '../probes/proc-stat';
+import { Collector } from './daemon';
+import { acquireLock, type CollectorLock } from './lock';
+import { appendLine, type NoticeSinks } from './notices';
+import { setRecordFallbackDir } from './record-writer';
+import { Spool } from './spool';
 
-/** After SIGTERM, let the CLI write its last lines before we close the run. */
-const TERM_GRACE_MS = 300;
-/** Whatever the backends do, the collector is gone this long after the run ended (the 500 ms
- * bound, less room for the CLI's own teardown and the wrapper's exit). */
-const HARD_STOP_MS = 430;
+/** Past this size the log is rotated once (collector.log.1). */
+const MAX_LOG_BYTES = 1024 * 1024;
 
-function parseArgs(argv: string[]): CollectorOptions | null {
-  const value = (flag: string): string | null => {
-    const i = argv.indexOf(flag);
-    return i >= 0 && i + 1 < argv.length ? argv[i + 1] : null;
-  };
-  const sessionDir = value('--session-dir');
-  const rootPid = Number(value('--root-pid'));
-  if (!sessionDir || !(rootPid > 0)) return null;
-  return {
-    sessionDir,
-    sessionId: process.env.QWEN_OTEL_SESSION_ID ?? 'unknown',
-    rootPid,
-    mode: value('--mode') === 'run' ? 'run' : 'sidecar',
-    command: value('--command'),
-    startedMs: Date.now(),
-  };
-}
-
-/**
- * Everything is written (record, pushes, traces) before this is called. A normal exit waited
- * ~100 ms for V8's platform threads to wind down (measured with strace), and `qwen-otel run` waits
- * for us: so the collector ends itself at once. Output to pipes and files is synchronous on Linux.
- */
-function exitNow(): void {
-  process.kill(process.pid, 'SIGKILL');
-}
-
-function main(): void {
-  const notice = (line: string): void => {
-    try {
-      process.stderr.write(`${line}\n`);
-    } catch {
-      // stderr closed: nothing to tell.
-    }
-  };
-  const options = parseArgs(process.argv.slice(2));
-  if (!options) {
-    notice('qwen-otel: collector started without --session-dir and --root-pid; nothing to do');
-    return;
+export function buildId(): string {
+  try {
+    return readFileSync(path.join(__dirname, '..', 'build-id'), 'utf8').trim();
+  } catch {
+    return '0.0.0+0';
   }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { 'state-dir': { type: 'string' }, 'session-dir': { type: 'string' } }, strict: false });
+  const stateDir = typeof values['state-dir'] === 'string' ? values['state-dir'] : null;
+  const sessionDir = typeof values['session-dir'] === 'string' ? values['session-dir'] : null;
+  for (const signal of ['SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGPIPE'] as const) process.on(signal, () => undefined);
+  if (stateDir) await runShared(stateDir);
+  else if (sessionDir) runSingle(sessionDir);
+  else process.stderr.write('qwen-otel: the collector needs --state-dir or --session-dir\n');
+}
+
+async function runShared(stateDir: string): Promise<void> {
+  const sinks = fileSinks(stateDir);
+  let collector: Collector | null = null;
+  let lock: CollectorLock | null = null;
+  const leave = (why: string): void => {
+    sinks.log(`qwen-otel: collector ${process.pid} leaves: ${why}`);
+    collector?.stop();
+    lock?.close();
+    removeOwnId(stateDir);
+    process.exit(0);
+  };
+  const outcome = await acquireLock(stateDir, buildId(), () => leave('a newer collector took over'));
+  if ('runningBuild' in outcome) return; // Another collector serves this state directory.
+  lock = outcome.lock;
+  setRecordFallbackDir(stateDir);
   const { config, problems } = parseConfig(process.env);
-  for (const line of problems) notice(line);
-  const collector = new Collector(options, config, notice);
-  let finishing = false;
-  const finishAndExit = (exitCode: number | null): void => {
-    if (finishing) return;
-    finishing = true;
-    // The bound on what qwen-otel adds to the end of a run, counted from the CLI's end.
-    setTimeout(exitNow, Math.max(0, HARD_STOP_MS - (Date.now() - collector.runEndedAt())));
-    void collector.finish(exitCode).finally(exitNow);
-  };
-  // Signals to the terminal's group reach us too: the CLI decides when the run ends.
-  for (const signal of ['SIGINT', 'SIGQUIT'] as const) process.on(signal, () => undefined);
-  for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, () => {
-      // Under `qwen-otel run` the wrapper says when the CLI is done; a sidecar told to stop stops.
-      if (options.mode === 'sidecar') setTimeout(() => finishAndExit(null), TERM_GRACE_MS);
-    });
-  }
-  process.on('SIGUSR2', () => finishAndExit(collector.exitCodeFromWrapper()));
-  process.on('uncaughtException', (error) => {
-    notice(`qwen-otel: collector failed: ${error.message}`);
-    finishAndExit(collector.exitCodeFromWrapper());
+  for (const line of problems) sinks.log(line);
+  collector = new Collector({
+    sessionsDir: path.join(stateDir, STATE.sessions),
+    singleSessionDir: null,
+    sinks,
+    spool: new Spool(path.join(stateDir, STATE.spool), (line) => sinks.log(line)),
+    lingerMs: config.collectorLingerMs,
+    deliveryDeadlineMs: (runner) => runner.config.deliveryDeadlineMs,
+    onIdle: () => leave('idle'),
   });
-  collector.start(() => finishAndExit(collector.exitCodeFromWrapper()));
+  process.on('SIGTERM', () => leave('SIGTERM'));
+  collector.start();
+  writeOwnId(stateDir);
+  setInterval(() => {
+    if (!lock?.stillHeld()) leave('another collector holds the state directory');
+  }, 5000).unref();
+  process.on('uncaughtException', (error) => sinks.log(`qwen-otel: collector error: ${error.stack ?? error.message}`));
 }
 
-main();
+/** One session, its notices on our stderr (the wrapper's), delivery bounded by the exit bound. */
+function runSingle(sessionDir: string): void {
+  const sinks: NoticeSinks = {
+    log: () => undefined,
+    pending: (line) => writeStderr(line),
+  };
+  const collector = new Collector({
+    sessionsDir: null,
+    singleSessionDir: sessionDir,
+    sinks,
+    spool: null,
+    lingerMs: 0,
+    deliveryDeadlineMs: (runner) => runner.config.exitTimeoutMs,
+    onIdle: () => process.exit(0),
+  });
+  process.on('SIGTERM', () => process.exit(0));
+  collector.start();
+}
+
+/** `<pid> <start ticks> <build>`: the wrapper checks the pid is still this process before trusting it. */
+function writeOwnId(stateDir: string): void {
+  const file = path.join(stateDir, STATE.collectorId);
+  try {
+    writeFileSync(`${file}.${process.pid}`, `${process.pid} ${readProcStat(process.pid)?.startTicks ?? 0} ${buildId()}\n`, { mode: 0o600 });
+    renameSync(`${file}.${process.pid}`, file);
+  } catch {
+    // A full disk: wrappers will start a collector that finds us through the socket and leaves.
+  }
+}
+
+function removeOwnId(stateDir: string): void {
+  const file = path.join(stateDir, STATE.collectorId);
+  try {
+    if (readFileSync(file, 'utf8').startsWith(`${process.pid} `)) unlinkSync(file);
+  } catch {
+    // Not ours, or gone.
+  }
+}
+
+function fileSinks(stateDir: string): NoticeSinks {
+  const log = path.join(stateDir, STATE.collectorLog);
+  return {
+    log: (line) => {
+      rotateIfLarge(log);
+      appendLine(log, `${new Date().toISOString()} ${line}`);
+    },
+    pending: (line) => appendLine(path.join(stateDir, STATE.pendingNotices), line),
+  };
+}
+
+function rotateIfLarge(file: string): void {
+  try {
+    if (statSync(file).size > MAX_LOG_BYTES) renameSync(file, `${file}.1`);
+  } catch {
+    // No log yet.
+  }
+}
+
+function writeStderr(line: string): void {
+  try {
+    process.stderr.write(`${line}\n`);
+  } catch {
+    // stderr closed.
+  }
+}
+
+void main();

@@ -11,7 +11,7 @@ import { registerContextMetrics } from './metrics-context';
 import { registerMemoryMetrics } from './metrics-memory';
 import { registerObserverMetrics } from './metrics-observer';
 import { type MetricsServer, startMetricsServer, urlHost } from './metrics-server';
-import { pushToGateway } from './pushgateway';
+import { type DeliveryItem, type FinalDelivery, pushItem, tracesItem } from './final-delivery';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION, ATTR_VCS_REF_HEAD_NAME } from './semconv';
 import { TraceExport } from './traces';
 
@@ -32,8 +32,9 @@ export interface Telemetry {
   metricsUrl: string | null;
   /** Live export of the spans finished so far (traces show up while the CLI still runs). */
   sendSpans(): void;
-  /** The final push and flush, within a time budget; returns one line per thing not delivered. */
-  deliverFinal(budgetMs: number): Promise<string[]>;
+  /** The run is over: its last figures as items to deliver (and retry); the endpoint closes. */
+  finalDelivery(): Promise<FinalDelivery>;
+  close(): Promise<void>;
 }
 
 export async function startTelemetry(options: TelemetryOptions): Promise<Telemetry> {
@@ -67,16 +68,21 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
       sending = true;
       void traces.send(1000).finally(() => (sending = false));
     },
-    async deliverFinal(budgetMs: number): Promise<string[]> {
+    async finalDelivery(): Promise<FinalDelivery> {
       removeTarget();
       options.refresh();
-      traces?.enqueue(session.takeFinishedSpans());
-      const problems = await Promise.all([
-        traces ? traces.send(budgetMs).then((delivery) => traceProblem(delivery, config.traces.endpoint)) : null,
-        config.pushgatewayUrl ? push(exporter, resource, config.pushgatewayUrl, labels, budgetMs) : null,
-      ]);
+      const items: DeliveryItem[] = [];
+      if (traces) {
+        const spans = [...traces.takeQueued(), ...session.takeFinishedSpans()];
+        if (spans.length > 0) items.push(tracesItem(config.traces.endpoint, session.traceId, resource, spans));
+      }
+      if (config.pushgatewayUrl) items.push(pushItem(config.pushgatewayUrl, labels, await exposition(exporter, resource)));
       void server?.close();
-      return problems.filter((p): p is string => p !== null);
+      return { runId: session.options.id, items };
+    },
+    async close(): Promise<void> {
+      removeTarget();
+      await server?.close();
     },
   };
 }
@@ -122,24 +128,8 @@ async function startServer(options: TelemetryOptions, exporter: PrometheusExport
   }, options.notice);
 }
 
-async function push(exporter: PrometheusExporter, resource: Resource, url: string, labels: Record<string, string>, budgetMs: number): Promise<string | null> {
-  try {
-    const { resourceMetrics } = await exporter.collect();
-    const body = new PrometheusSerializer('', false, LABEL_ATTRIBUTES, false, true).serialize({ ...resourceMetrics, resource });
-    await pushToGateway(url, labels, body, budgetMs);
-    return null;
-  } catch (error) {
-    const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${budgetMs} ms` : (error as Error).message;
-    return `qwen-otel: final figures not pushed to ${redactUrl(url)}: ${reason}`;
-  }
-}
-
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/[^/@]*@/, '//***@');
-}
-
-function traceProblem(delivery: string, endpoint: string): string | null {
-  if (delivery === 'sent' || delivery === 'nothing') return null;
-  if (delivery === 'unreachable') return `qwen-otel: traces not sent: nothing listens at ${redactUrl(endpoint)} (OTEL_TRACES_EXPORTER=none turns traces off)`;
-  return `qwen-otel: traces not sent to ${redactUrl(endpoint)}: ${delivery}`;
+/** The Pushgateway body: the session's figures as they stand now, in the text format. */
+async function exposition(exporter: PrometheusExporter, resource: Resource): Promise<string> {
+  const { resourceMetrics } = await exporter.collect();
+  return new PrometheusSerializer('', false, LABEL_ATTRIBUTES, false, true).serialize({ ...resourceMetrics, resource });
 }

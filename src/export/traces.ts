@@ -7,7 +7,7 @@ import type { ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { connect } from 'node:net';
+import { connectCheck, timeoutError } from './reachability';
 import type { SpanRecord } from '../session/spans';
 
 const SCOPE = { name: 'qwen-otel', version: '0.1.0' };
@@ -38,6 +38,13 @@ export class TraceExport {
       this.dropped += this.queue.length - MAX_QUEUED;
       this.queue = this.queue.slice(-MAX_QUEUED);
     }
+  }
+
+  /** What is still queued (a live export that found nothing listening), emptying the queue. */
+  takeQueued(): SpanRecord[] {
+    const queued = this.queue;
+    this.queue = [];
+    return queued;
   }
 
   /** Sends what is queued, within a time budget; spans are put back when nothing listens. */
@@ -73,19 +80,35 @@ export class TraceExport {
 }
 
 export function reachable(endpoint: string, timeoutMs: number): Promise<boolean> {
-  const url = new URL(endpoint);
-  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-  return new Promise((resolve) => {
-    const socket = connect({ host: url.hostname.replace(/^\[|\]$/g, ''), port });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
+  return connectCheck(endpoint, timeoutMs).then(() => true, () => false);
 }
+
+const exporters = new Map<string, OTLPTraceExporter>();
+
+/**
+ * One batch of finished spans, within a time budget: rejects with the reason when nothing
+ * listens, the exporter fails, or the budget runs out (the caller retries or keeps it).
+ */
+export async function sendSpans(endpoint: string, traceId: string, resource: Resource, records: SpanRecord[], timeoutMs: number): Promise<void> {
+  if (records.length === 0) return;
+  const deadline = Date.now() + timeoutMs;
+  await connectCheck(endpoint, Math.min(timeoutMs, 1000));
+  let exporter = exporters.get(endpoint);
+  if (!exporter) {
+    exporter = new OTLPTraceExporter({ url: endpoint, timeoutMillis: Math.max(1000, timeoutMs) });
+    exporters.set(endpoint, exporter);
+  }
+  const spans = records.map((r) => toReadableSpan(r, traceId, resource));
+  const sent = exporter;
+  const result = await Promise.race([
+    new Promise<ExportResult>((resolve) => sent.export(spans, resolve)),
+    new Promise<null>((resolve) => setTimeout(() => resolve(null), Math.max(0, deadline - Date.now())).unref()),
+  ]);
+  if (result === null) throw timeoutError(`no answer within ${timeoutMs} ms`);
+  if (result.code !== 0) throw new Error(`the receiver refused the batch: ${result.error?.message ?? 'unknown error'}`);
+}
+
+
 
 export function toReadableSpan(record: SpanRecord, traceId: string, resource: Resource): ReadableSpan {
   const end = record.end ?? record.start;

@@ -91,6 +91,7 @@ export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd
       spans: session.spans.count,
       spans_dropped: session.spans.dropped,
       heap_snapshots: session.snapshots,
+      collector_restarts: session.restarts,
     },
   };
 }

@@ -4,11 +4,13 @@ import { randomBytes } from 'node:crypto';
 import type { AccountingMessage, AgentMessage, HookMessage, ModelRequestMessage, ModelResponseMessage, SampleMessage } from '../channel/protocol';
 import { PROCESS_ROLES, type ProcessRole } from '../config';
 import { type AccountingTotals, applyAccounting, emptyTotals } from './accounting';
+import { CHECKPOINT_SCHEMA, type SessionCheckpoint } from './checkpoint';
 import { breakdown, type Buckets, emptyBuckets } from './diagnosis';
 import { Lifecycle } from './lifecycle';
 import { addHosts, requestAccounting, responseAccounting } from './traffic-accounting';
 import type { ProcReader } from './proc-reader';
 import { applyFinal, applySample, isInstrumented, type ProcessEntry } from './process-table';
+import { closeProcessSpan } from './process-spans';
 import { type MemoryPoint, SpanBook, type SpanRecord } from './spans';
 import { Timeline, type TimelinePoint } from './timeline';
 import { type TreeSample, TreeSampler } from './tree-sampler';
@@ -40,7 +42,7 @@ const MAX_EARLY_EVENTS = 10_000;
 const MAX_OUTSIDE_PROCESS_SPANS = 1000;
 
 export class Session {
-  readonly traceId = randomBytes(16).toString('hex');
+  traceId = randomBytes(16).toString('hex');
   readonly tree: TreeSampler;
   readonly timeline: Timeline;
   readonly spans: SpanBook;
@@ -57,6 +59,10 @@ export class Session {
   snapshots = 0;
   /** Messages that could not be applied. */
   malformed = 0;
+  /** Collectors that took this session over from a checkpoint (0: one collector saw it all). */
+  restarts = 0;
+  /** When the checkpoint this session was restored from was taken, or null. */
+  restoredFrom: number | null = null;
   private readonly closed: ProcessEntry[] = [];
   private readonly closedByPid = new Map<number, ProcessEntry>();
   private outsideSpans = 0;
@@ -118,6 +124,30 @@ export class Session {
         this.malformed += 1;
       }
     }
+  }
+
+  /** The session's figures as plain data (the reader's positions are added by the caller). */
+  toCheckpoint(channel: SessionCheckpoint['channel']): SessionCheckpoint {
+    const { traceId, start, peak, peakBound, rolePeaks, snapshots, malformed, totals, restarts } = this;
+    const live = [...this.tree.live.values()];
+    return { schema: CHECKPOINT_SCHEMA, at: Date.now(), traceId, start, peak, peakBound, rolePeaks, snapshots, malformed, totals, restarts,
+      live, closed: this.closed, timeline: this.timeline.snapshot(), walk: this.tree.walkState(), channel };
+  }
+
+  /** Takes over a session a previous collector checkpointed (before any sample or message). */
+  restore(c: SessionCheckpoint): void {
+    Object.assign(this, { traceId: c.traceId, start: c.start, peak: c.peak, peakBound: c.peakBound, snapshots: c.snapshots, malformed: c.malformed });
+    Object.assign(this.rolePeaks, c.rolePeaks);
+    Object.assign(this.totals, c.totals);
+    this.restarts = c.restarts + 1;
+    this.restoredFrom = c.at;
+    this.spans.session.start = c.start;
+    for (const entry of c.closed) {
+      this.closed.push(entry);
+      this.closedByPid.set(entry.pid, entry);
+    }
+    for (const point of c.timeline) this.timeline.add(point);
+    this.tree.restoreWalk(c.walk, c.live);
   }
 
   /** Every process seen, alive or ended. */
@@ -249,22 +279,7 @@ export class Session {
     this.closed.push(entry);
     this.closedByPid.set(entry.pid, entry);
     if (!isInstrumented(entry) && ++this.outsideSpans > MAX_OUTSIDE_PROCESS_SPANS) return;
-    const first = this.timeline.nearest(entry.firstSeen);
-    const last = this.timeline.nearest(entry.ended ?? entry.lastSeen);
-    const start = entry.hello?.origin ?? entry.firstSeen;
-    const end = entry.final?.t ?? entry.ended ?? entry.lastSeen;
-    this.spans.closeWith(
-      {
-        spanId: entry.spanId,
-        parentSpanId: this.parentSpanOf(entry),
-        name: `process ${entry.role}`,
-        start,
-        attributes: { ...processAttributes(entry), 'qwen_otel.session.id': this.options.id },
-      },
-      end,
-      { rss: entry.firstRss ?? entry.rss, heapUsed: entry.firstHeapUsed ?? undefined, treeRss: first?.treeRss ?? null },
-      { rss: entry.latest?.mem.rss ?? entry.rss, heapUsed: entry.latest?.mem.heapUsed, treeRss: last?.treeRss ?? null },
-    );
+    closeProcessSpan(this.spans, this.timeline, entry, this.parentSpanOf(entry), this.options.id);
   }
 
   private parentSpanOf(entry: ProcessEntry): string {
@@ -276,17 +291,4 @@ export class Session {
     }
     return this.spans.session.spanId;
   }
-}
-
-function processAttributes(entry: ProcessEntry): Record<string, string | number | boolean> {
-  const attributes: Record<string, string | number | boolean> = {
-    'process.pid': entry.pid,
-    'process.executable.name': entry.shown || 'unknown',
-    'qwen_otel.process.role': entry.role,
-    'qwen_otel.process.instrumented': isInstrumented(entry),
-    'qwen_otel.process.hwm': entry.hwm,
-  };
-  if (entry.final?.exitCode !== null && entry.final?.exitCode !== undefined) attributes['process.exit.code'] = entry.final.exitCode;
-  if (entry.endNote) attributes['qwen_otel.process.end_reason'] = entry.endNote.reason;
-  return attributes;
 }

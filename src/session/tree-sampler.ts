@@ -92,6 +92,19 @@ export class TreeSampler {
     return this.summarize(now);
   }
 
+  /** What a checkpoint keeps of the walk besides the processes (the working tree is read again). */
+  walkState(): { cliPackageDir: string | null; threadForkers: number[] } {
+    return { cliPackageDir: this.cliPackageDir, threadForkers: [...this.threadForkers] };
+  }
+
+  restoreWalk(walk: { cliPackageDir: string | null; threadForkers: number[] }, live: ProcessEntry[]): void {
+    this.cliPackageDir = walk.cliPackageDir;
+    for (const pid of walk.threadForkers) this.threadForkers.add(pid);
+    for (const entry of live) this.live.set(entry.pid, entry);
+    const root = live.find((e) => e.role === 'cli');
+    if (root) this.workTree = this.reader.cwd(root.pid);
+  }
+
   /** The entry for a pid an agent announced, creating it from /proc when the walk has not yet. */
   entryFor(pid: number, now: number): ProcessEntry {
     return this.live.get(pid) ?? this.refresh(pid, now) ?? this.placeholder(pid, now);

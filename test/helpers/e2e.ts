@@ -22,7 +22,12 @@ export function writeScript(dir: string, name: string, code: string): string {
 export interface Sandbox {
   dir: string;
   recordFile: string;
-  /** Environment for a run: a private HOME and record file, no traces, a free metrics port. */
+  /**
+   * Environment for a run: a private HOME (so a collector of its own) and record file, no traces,
+   * a free metrics port. The wrapper waits for the record as long as it takes (a loaded machine
+   * must not turn into a failed test; the exit bound is measured by `npm run bench:stress`), and
+   * the collector leaves soon after its last session.
+   */
   env: NodeJS.ProcessEnv;
 }
 
@@ -38,6 +43,8 @@ export function sandbox(prefix: string, extra: NodeJS.ProcessEnv = {}): Sandbox 
       QWEN_OTEL_RECORD_FILE: recordFile,
       OTEL_TRACES_EXPORTER: 'none',
       QWEN_OTEL_PROMETHEUS_PORT: '0',
+      QWEN_OTEL_EXIT_TIMEOUT_MS: '120000',
+      QWEN_OTEL_COLLECTOR_LINGER_MS: '3000',
       ...extra,
     },
   };
@@ -91,3 +98,13 @@ async function metricsUrl() {
 }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 `;
+
+/** Polls (refreshing first, if given) until the check holds or the timeout passes. */
+export async function until(check: () => boolean, timeoutMs: number, refresh?: () => Promise<void>): Promise<boolean> {
+  for (const end = Date.now() + timeoutMs; ; ) {
+    await refresh?.();
+    if (check()) return true;
+    if (Date.now() > end) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -120,9 +120,12 @@ function isQwenNode(p: WatchedProcess): boolean {
   return p.name === 'node' && !isExcluded(p, QWEN_OTEL_PROCESSES) && p.argv.some((a) => a.includes('@qwen-code') || a.endsWith('/qwen'));
 }
 
-/** `qwen-otel run` has delivered when it returns; a sidecar or an exit hook gets 1.5 s. */
+/**
+ * qwen-otel's collector delivers after the command returns, retrying for up to 30 s (its delivery
+ * deadline): wait as long. The naive in-process exporter gets 1.5 s (it has nothing to retry).
+ */
 async function waitForDelivery(variant: VariantName, runId: string, recordFile: string, sink: TelemetrySink): Promise<boolean> {
-  const deadline = Date.now() + (variant === 'qwen-otel' ? 0 : 1500);
+  const deadline = Date.now() + (variant === 'naive' ? 1500 : 30_000);
   for (;;) {
     if (delivered(variant, runId, recordFile, sink)) return true;
     if (Date.now() >= deadline) return false;

@@ -1,0 +1,202 @@
+// The collector process: one per user and machine, shared by every session (or, when no private
+// state directory can be had, one for a single session). It finds sessions as their directories
+// appear, runs each until its CLI ends, writes the record, tells the waiting wrapper, delivers
+// the final figures in the background, and leaves when nothing has been left to do for a while.
+import { existsSync, readdirSync, readFileSync, statSync, type FSWatcher, watch } from 'node:fs';
+import * as path from 'node:path';
+import { parseSessionEnv } from '../contracts/session-env';
+import { SESSION, SESSION_META, type SessionMode } from '../contracts/session-layout';
+import type { FinalDelivery } from '../export/final-delivery';
+import { deliverFinal } from './delivery';
+import { tellWrapper } from './handshake';
+import { SessionNotices, type NoticeSinks } from './notices';
+import { removeSessionDir } from './session-dir';
+import { SessionRunner, type SessionInfo } from './session-runner';
+import type { Spool } from './spool';
+
+export interface CollectorOptions {
+  /** The folder whose sub-directories are sessions (the state directory's `sessions`), or null. */
+  sessionsDir: string | null;
+  /** With no sessions folder: the one session this collector serves. */
+  singleSessionDir: string | null;
+  sinks: NoticeSinks;
+  spool: Spool | null;
+  /** Leave after this long with no session and no delivery left. */
+  lingerMs: number;
+  /** Final figures are tried until this long after a run's end. */
+  deliveryDeadlineMs: (runner: SessionRunner) => number;
+  onIdle(): void;
+}
+
+/** Sessions served at once; past it a new session is told why it is not measured. */
+const MAX_SESSIONS = 64;
+/** A scan of the sessions folder, besides the file-system events (which a network file system may not send). */
+const SCAN_EVERY_MS = 1000;
+
+export class Collector {
+  private readonly runners = new Map<string, SessionRunner>();
+  private readonly watchers = new Map<string, FSWatcher>();
+  private readonly refused = new Set<string>();
+  private deliveries = 0;
+  private lastBusy = Date.now();
+  private scanTimer: NodeJS.Timeout | null = null;
+  private folderWatcher: FSWatcher | null = null;
+  private scanQueued = false;
+
+  constructor(private readonly options: CollectorOptions) {}
+
+  start(): void {
+    const { sessionsDir } = this.options;
+    if (sessionsDir) this.folderWatcher = watchQuietly(sessionsDir, () => this.queueScan());
+    this.scan();
+    this.scanTimer = setInterval(() => {
+      this.scan();
+      this.checkIdle();
+    }, SCAN_EVERY_MS);
+  }
+
+  /** Live sessions and deliveries in flight. */
+  busy(): boolean {
+    return this.runners.size > 0 || this.deliveries > 0;
+  }
+
+  /** Stops everything at once (hand-over, or a signal): sessions are left for the next collector. */
+  stop(): void {
+    if (this.scanTimer) clearInterval(this.scanTimer);
+    this.folderWatcher?.close();
+    for (const watcher of this.watchers.values()) watcher.close();
+    for (const runner of this.runners.values()) runner.stop();
+    this.runners.clear();
+  }
+
+  sessions(): SessionRunner[] {
+    return [...this.runners.values()];
+  }
+
+  private queueScan(): void {
+    if (this.scanQueued) return;
+    this.scanQueued = true;
+    setImmediate(() => {
+      this.scanQueued = false;
+      this.scan();
+    });
+  }
+
+  private scan(): void {
+    for (const dir of this.sessionDirs()) {
+      if (this.runners.has(dir) || this.refused.has(dir)) continue;
+      this.adopt(dir);
+    }
+  }
+
+  private sessionDirs(): string[] {
+    const { sessionsDir, singleSessionDir } = this.options;
+    if (!sessionsDir) return singleSessionDir && existsSync(singleSessionDir) ? [singleSessionDir] : [];
+    try {
+      return readdirSync(sessionsDir).map((name) => path.join(sessionsDir, name));
+    } catch {
+      return [];
+    }
+  }
+
+  /** Starts serving a session whose session.env is complete (its writer may not be done yet). */
+  private adopt(dir: string): void {
+    const info = readSessionInfo(dir);
+    if (!info) return;
+    const notices = new SessionNotices(info.mode, info.rootPid, this.options.sinks);
+    if (this.runners.size >= MAX_SESSIONS) {
+      this.refused.add(dir);
+      notices.say(`qwen-otel: not measuring this run: the collector already serves ${MAX_SESSIONS} sessions`);
+      void tellWrapper(dir, notices.handOver());
+      return;
+    }
+    const runner = new SessionRunner(info, {
+      notices,
+      onRecorded: (done) => void this.recorded(done, notices),
+      onDelivery: (done, delivery) => void this.deliver(done, notices, delivery),
+      observer: () => ownCost(),
+    });
+    this.runners.set(dir, runner);
+    this.lastBusy = Date.now();
+    const watcher = watchQuietly(dir, (file) => {
+      if (file === SESSION.exitCode) runner.poke();
+    });
+    if (watcher) this.watchers.set(dir, watcher);
+    runner.start();
+  }
+
+  /** The record is out: tell the wrapper and free the session's directory. */
+  private async recorded(runner: SessionRunner, notices: SessionNotices): Promise<void> {
+    const { dir } = runner.info;
+    this.watchers.get(dir)?.close();
+    this.watchers.delete(dir);
+    this.deliveries += 1;
+    try {
+      const lines = notices.handOver();
+      // A wrapper that left (its bound passed) never saw these: the next run prints them.
+      if (runner.info.mode === 'run' && !(await tellWrapper(dir, lines))) for (const line of lines) notices.later(line);
+      if (!removeSessionDir(dir)) notices.log(`qwen-otel: session ${runner.info.id}: its directory ${dir} could not be removed`);
+    } finally {
+      this.runners.delete(dir);
+      this.deliveries -= 1;
+    }
+  }
+
+  /** The final figures, retried in the background until delivered, kept, or said lost. */
+  private async deliver(runner: SessionRunner, notices: SessionNotices, delivery: FinalDelivery | null): Promise<void> {
+    if (!delivery || delivery.items.length === 0) return;
+    this.deliveries += 1;
+    try {
+      const deadline = this.options.deliveryDeadlineMs(runner);
+      await deliverFinal(delivery, runner.runEndedAt(), { deadlineMs: deadline, attemptTimeoutMs: Math.min(5000, Math.max(deadline, 50)), told: (what) => runner.told(what) }, notices, this.options.spool);
+    } catch (error) {
+      notices.log(`qwen-otel: session ${runner.info.id}: delivery failed: ${(error as Error).message}`);
+    } finally {
+      this.deliveries -= 1;
+      this.lastBusy = Date.now();
+      this.checkIdle();
+    }
+  }
+
+  private checkIdle(): void {
+    if (this.busy()) {
+      this.lastBusy = Date.now();
+      return;
+    }
+    if (Date.now() - this.lastBusy >= this.options.lingerMs) this.options.onIdle();
+  }
+}
+
+/** A session directory's description, or null while its session.env is incomplete or invalid. */
+export function readSessionInfo(dir: string): SessionInfo | null {
+  const file = path.join(dir, SESSION.env);
+  let env: Record<string, string> | null;
+  let startedMs: number;
+  try {
+    env = parseSessionEnv(readFileSync(file, 'utf8'));
+    startedMs = statSync(file).mtimeMs;
+  } catch {
+    return null;
+  }
+  if (!env) return null;
+  const rootPid = Number(env[SESSION_META.rootPid]);
+  if (!Number.isInteger(rootPid) || rootPid <= 1) return null;
+  const mode: SessionMode = env[SESSION_META.mode] === 'run' ? 'run' : 'sidecar';
+  const id = env.QWEN_OTEL_SESSION_ID ?? path.basename(dir);
+  return { dir, id, mode, rootPid, command: env[SESSION_META.command] || null, startedMs: Math.round(startedMs), env };
+}
+
+function watchQuietly(dir: string, onFile: (file: string | null) => void): FSWatcher | null {
+  try {
+    const watcher = watch(dir, { persistent: false }, (_event, file) => onFile(file ? String(file) : null));
+    watcher.on('error', () => watcher.close());
+    return watcher;
+  } catch {
+    return null;
+  }
+}
+
+function ownCost(): { pid: number; hwmBytes: number; cpuMs: number } {
+  const usage = process.resourceUsage();
+  return { pid: process.pid, hwmBytes: usage.maxRSS * 1024, cpuMs: Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000) };
+}

@@ -1,0 +1,86 @@
+// A finished run's final figures as items the collector's delivery queue can try, retry, and keep
+// in the spool: the Pushgateway push (its body computed once, when the run ended) and the last
+// trace batch (plain span data, so a later process can still send it).
+import type { Resource } from '@opentelemetry/resources';
+import type { Config } from '../config';
+import type { SpanRecord } from '../session/spans';
+import { pushToGateway } from './pushgateway';
+import { redactUrl } from './redact';
+
+export type SpoolEntry =
+  | { schema: 'qwen-otel.spool/1'; kind: 'push'; url: string; grouping: Record<string, string>; body: string }
+  | { schema: 'qwen-otel.spool/1'; kind: 'traces'; endpoint: string; traceId: string; resource: Record<string, string>; spans: SpanRecord[] };
+
+export interface DeliveryItem {
+  /** What the user is told about: "final figures" (the push) or "traces". */
+  what: string;
+  /** Where, credentials hidden. */
+  target: string;
+  /** How to stop trying, for the line said when nothing listens. */
+  hint: string;
+  /** One try: resolves when delivered; rejects with the reason (code ECONNREFUSED: nothing listens). */
+  attempt(timeoutMs: number): Promise<void>;
+  spoolForm(): SpoolEntry;
+}
+
+/** Everything a finished run still has to deliver. */
+export interface FinalDelivery {
+  runId: string;
+  items: DeliveryItem[];
+}
+
+/** Where a session's final figures go, known from its settings before any exporter loads. */
+export interface DeliveryTarget {
+  what: string;
+  /** The real address (may hold credentials: never printed). */
+  url: string;
+  target: string;
+  hint: string;
+}
+
+const PUSH = { what: 'final figures', hint: 'unset QWEN_OTEL_PUSHGATEWAY_URL to stop pushing' };
+const TRACES = { what: 'traces', hint: 'OTEL_TRACES_EXPORTER=none turns traces off' };
+
+export function deliveryTargets(config: Config): DeliveryTarget[] {
+  const targets: DeliveryTarget[] = [];
+  if (config.pushgatewayUrl) targets.push({ ...PUSH, url: config.pushgatewayUrl, target: redactUrl(config.pushgatewayUrl) });
+  if (config.traces.enabled) targets.push({ ...TRACES, url: config.traces.endpoint, target: redactUrl(config.traces.endpoint) });
+  return targets;
+}
+
+export function pushItem(url: string, grouping: Record<string, string>, body: string): DeliveryItem {
+  return {
+    ...PUSH,
+    target: redactUrl(url),
+    attempt: (timeoutMs) => pushToGateway(url, grouping, body, timeoutMs),
+    spoolForm: () => ({ schema: 'qwen-otel.spool/1', kind: 'push', url, grouping, body }),
+  };
+}
+
+export function tracesItem(endpoint: string, traceId: string, resource: Resource, spans: SpanRecord[]): DeliveryItem {
+  return {
+    ...TRACES,
+    target: redactUrl(endpoint),
+    attempt: async (timeoutMs) => {
+      // Loaded only when a trace batch is actually sent: the OTLP exporter costs ~10 MiB.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { sendSpans } = require('./traces') as typeof import('./traces');
+      await sendSpans(endpoint, traceId, resource, spans, timeoutMs);
+    },
+    spoolForm: () => ({ schema: 'qwen-otel.spool/1', kind: 'traces', endpoint, traceId, resource: stringAttributes(resource), spans }),
+  };
+}
+
+/** An item kept in the spool, ready to be tried again. */
+export function itemFromSpool(entry: SpoolEntry): DeliveryItem {
+  if (entry.kind === 'push') return pushItem(entry.url, entry.grouping, entry.body);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+  return tracesItem(entry.endpoint, entry.traceId, resourceFromAttributes(entry.resource), entry.spans);
+}
+
+function stringAttributes(resource: Resource): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(resource.attributes)) if (value !== undefined) out[key] = String(value);
+  return out;
+}
