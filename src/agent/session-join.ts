@@ -104,7 +104,7 @@ function nodeBinary(): string {
 /** The session's root process is ending: the collector finishes the run now rather than at its next look. */
 export function markSessionEnd(session: SessionHandle, exitCode: number): void {
   try {
-    writeFileSync(path.join(session.dir, SESSION.exitCode), `${exitCode}\n`);
+    writeFileSync(path.join(session.dir, `${SESSION.exitPrefix}${exitCode & 0xff}`), '');
   } catch {
     // The collector sees the root gone at its next sample.
   }

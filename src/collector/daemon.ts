@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync, type FSWatcher, watch } from 'node:fs';
 import * as path from 'node:path';
 import { parseSessionEnv } from '../contracts/session-env';
-import { SESSION, SESSION_META, type SessionMode } from '../contracts/session-layout';
+import { EXIT_FILE, SESSION, SESSION_META, type SessionMode } from '../contracts/session-layout';
 import type { FinalDelivery } from '../export/final-delivery';
 import { deliverFinal } from './delivery';
 import { tellWrapper } from './handshake';
@@ -32,6 +32,8 @@ export interface CollectorOptions {
 const MAX_SESSIONS = 64;
 /** A scan of the sessions folder, besides the file-system events (which a network file system may not send). */
 const SCAN_EVERY_MS = 1000;
+/** How long a single-session collector waits for its session's settings to be written. */
+const SINGLE_SESSION_WAIT_MS = 60_000;
 
 export class Collector {
   private readonly runners = new Map<string, SessionRunner>();
@@ -42,6 +44,8 @@ export class Collector {
   private scanTimer: NodeJS.Timeout | null = null;
   private folderWatcher: FSWatcher | null = null;
   private scanQueued = false;
+  /** A single-session collector leaves once its session is done, not before it began. */
+  private servedAny = false;
 
   constructor(private readonly options: CollectorOptions) {}
 
@@ -117,9 +121,10 @@ export class Collector {
       observer: () => ownCost(),
     });
     this.runners.set(dir, runner);
+    this.servedAny = true;
     this.lastBusy = Date.now();
     const watcher = watchQuietly(dir, (file) => {
-      if (file === SESSION.exitCode) runner.poke();
+      if (file !== null && EXIT_FILE.test(file)) runner.poke();
     });
     if (watcher) this.watchers.set(dir, watcher);
     runner.start();
@@ -163,7 +168,8 @@ export class Collector {
       this.lastBusy = Date.now();
       return;
     }
-    if (Date.now() - this.lastBusy >= this.options.lingerMs) this.options.onIdle();
+    const waitingForItsSession = this.options.sessionsDir === null && !this.servedAny && Date.now() - this.lastBusy < SINGLE_SESSION_WAIT_MS;
+    if (!waitingForItsSession && Date.now() - this.lastBusy >= this.options.lingerMs) this.options.onIdle();
   }
 }
 

@@ -1,8 +1,8 @@
 // When a run is over: the wrapper (or the root agent) writes the exit code into the session
 // directory; a root process that vanished (or turned zombie) ends it too.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { SESSION } from '../contracts/session-layout';
+import { EXIT_FILE } from '../contracts/session-layout';
 
 /** One cheap syscall; a zombie still "exists" (the tree sampler tells those apart). */
 export function processExists(pid: number): boolean {
@@ -14,9 +14,19 @@ export function processExists(pid: number): boolean {
   }
 }
 
-/** The exit code written for the session; 128 + n means the CLI died from signal n. */
-export function readExitCode(sessionDir: string): number | null {
-  return readNumberFile(path.join(sessionDir, SESSION.exitCode), 0, 255);
+/** The CLI's end as the wrapper (or the root agent) marked it: its exit code and when; or null. */
+export function readExit(sessionDir: string): { code: number; at: number } | null {
+  let names: string[];
+  try {
+    names = readdirSync(sessionDir);
+  } catch {
+    return null;
+  }
+  for (const name of names) {
+    const code = Number(EXIT_FILE.exec(name)?.[1] ?? NaN);
+    if (code >= 0 && code <= 255) return { code, at: fileTime(path.join(sessionDir, name)) ?? Date.now() };
+  }
+  return null;
 }
 
 export function readPidFile(file: string): number | null {

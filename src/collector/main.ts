@@ -72,7 +72,12 @@ async function runShared(stateDir: string): Promise<void> {
   process.on('uncaughtException', (error) => sinks.log(`qwen-otel: collector error: ${error.stack ?? error.message}`));
 }
 
-/** One session, its notices on our stderr (the wrapper's), delivery bounded by the exit bound. */
+/**
+ * One session (no private state directory for a shared collector): no spool, no log; lines after
+ * the wrapper returned go to our stderr (the wrapper's), which we hold for at most this long.
+ */
+const FALLBACK_DELIVERY_MS = 500;
+
 function runSingle(sessionDir: string): void {
   const sinks: NoticeSinks = {
     log: () => undefined,
@@ -84,7 +89,7 @@ function runSingle(sessionDir: string): void {
     sinks,
     spool: null,
     lingerMs: 0,
-    deliveryDeadlineMs: (runner) => runner.config.exitTimeoutMs,
+    deliveryDeadlineMs: (runner) => Math.min(runner.config.deliveryDeadlineMs, FALLBACK_DELIVERY_MS),
     onIdle: () => process.exit(0),
   });
   process.on('SIGTERM', () => process.exit(0));

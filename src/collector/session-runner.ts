@@ -14,7 +14,7 @@ import { createLinuxProcReader } from '../session/proc-reader';
 import { buildRecord, type ObserverFigures, type RunEnd } from '../session/record';
 import { Session } from '../session/session';
 import type { FinalDelivery } from '../export/final-delivery';
-import { fileTime, processExists, readExitCode, readPidFile } from './end-watch';
+import { processExists, readExit, readPidFile } from './end-watch';
 import { summaryLine } from './summary';
 import type { SessionNotices } from './notices';
 import { writeRecordSafely } from './record-writer';
@@ -128,7 +128,7 @@ export class SessionRunner {
 
   /** When the CLI ended: the wrapper's exit-code file says so in run mode; otherwise now. */
   runEndedAt(): number {
-    const wrapperSaw = this.info.mode === 'run' ? fileTime(path.join(this.info.dir, SESSION.exitCode)) : null;
+    const wrapperSaw = this.info.mode === 'run' ? readExit(this.info.dir)?.at ?? null : null;
     return wrapperSaw ?? this.finishAt ?? Date.now();
   }
 
@@ -141,7 +141,7 @@ export class SessionRunner {
     this.poll();
     const now = Date.now();
     this.session.finish(now);
-    const record = this.writeRecord({ at: now, exitCode: readExitCode(this.info.dir), signal: null, complete: true });
+    const record = this.writeRecord({ at: now, exitCode: readExit(this.info.dir)?.code ?? null, signal: null, complete: true });
     if (this.config.summary && record) this.hooks.notices.say(summaryLine(record, this.config.recordFile));
     for (const line of this.backends?.lines() ?? []) this.hooks.notices.say(line);
     this.reader.close();
@@ -229,7 +229,7 @@ export class SessionRunner {
   /** The wrapper wrote the exit code, or the root is gone (a zombie counts: the tree ended it). */
   private runOver(): boolean {
     const { mode, rootPid, dir } = this.info;
-    if (readExitCode(dir) !== null) return true;
+    if (readExit(dir) !== null) return true;
     if (!processExists(rootPid)) return true;
     return mode === 'sidecar' && !this.session.tree.live.has(rootPid) && this.session.processes().some((p) => p.pid === rootPid);
   }
@@ -282,6 +282,7 @@ export class SessionRunner {
       mode: this.info.mode,
       finishAt: this.finishAt,
       runEndedAt: this.finishAt === null ? null : Math.round(this.runEndedAt()),
+      collectorPid: own.pid,
       collectorHwmBytes: own.hwmBytes,
       collectorCpuMs: own.cpuMs,
     };

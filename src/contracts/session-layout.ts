@@ -35,8 +35,11 @@ export const STATE = {
 export const SESSION = {
   /** `NAME=value` lines (the session's settings and the SESSION_META keys), then a line `end`. */
   env: 'session.env',
-  /** The CLI's exit code (128 + n after signal n), written by the wrapper or the root agent. */
-  exitCode: 'exit.code',
+  /**
+   * `exit.<code>`: an empty file whose name is the CLI's exit code (128 + n after signal n),
+   * made by the wrapper or the root agent. Empty, so that even a full disk takes it.
+   */
+  exitPrefix: 'exit.',
   /** The CLI's pid, written by the wrapper once it started it. */
   cliPid: 'cli.pid',
   /** A FIFO the wrapper reads: the collector writes `done` once the record is written. */
@@ -64,6 +67,9 @@ export const SESSION_META = {
 
 /** session.env ends with this line: a reader seeing no `end` yet waits (the writer is not done). */
 export const SESSION_ENV_END = 'end';
+
+/** The file that says a session's CLI has ended, and with which code. */
+export const EXIT_FILE = /^exit\.(\d{1,3})$/;
 
 /** An agent's channel file: p<pid>.<segment>.jsonl; a hook's line: h<pid>.0.jsonl. */
 export const CHANNEL_FILE = /^(([ph])(\d+))\.(\d+)\.jsonl$/;

@@ -2,7 +2,7 @@
 // Never a predictable path that someone else could have prepared: every candidate must be a real
 // directory (not a symlink), owned by this user, mode 0700 (tightened when it is ours and looser).
 // bin/qwen-otel resolves the same candidates in the same order.
-import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { ENV, STATE } from './session-layout';
 
@@ -35,10 +35,29 @@ export function resolveStateDir(env: Env): { state: StateDir | null; problems: s
   return { state: null, problems };
 }
 
+/**
+ * mkdir -p with modes, one level at a time: a recursive mkdirSync reports ENOENT on a read-only
+ * file system (Node 20), where the user needs to read "read-only file system".
+ */
+export function makeDirs(dir: string, mode = 0o700): void {
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); !existsSync(d); d = path.dirname(d)) {
+    missing.unshift(d);
+    if (path.dirname(d) === d) break;
+  }
+  for (const d of missing) {
+    try {
+      mkdirSync(d, { mode });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+}
+
 /** Creates the directory (0700) when missing; null when it is private to us, else why not. */
 export function ensurePrivateDir(dir: string): string | null {
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirs(dir);
     const stat = lstatSync(dir);
     if (stat.isSymbolicLink()) return 'is a symbolic link';
     if (!stat.isDirectory()) return 'is not a directory';

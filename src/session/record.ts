@@ -26,6 +26,7 @@ export interface ObserverFigures {
   finishAt: number | null;
   /** When the CLI ended as its parent saw it (the wrapper's exit-code file), else finishAt. */
   runEndedAt: number | null;
+  collectorPid: number;
   collectorHwmBytes: number;
   collectorCpuMs: number;
 }
@@ -91,6 +92,7 @@ export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd
       spans: session.spans.count,
       spans_dropped: session.spans.dropped,
       heap_snapshots: session.snapshots,
+      collector_pid: observer.collectorPid,
       collector_restarts: session.restarts,
     },
   };

@@ -50,8 +50,8 @@ export function sandbox(prefix: string, extra: NodeJS.ProcessEnv = {}): Sandbox 
   };
 }
 
-export function runWrapped(command: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000, wrapperArgs: string[] = []): Promise<CommandResult> {
-  return runCommand(BIN, ['run', ...wrapperArgs, '--', ...command], { env, timeoutMs });
+export function runWrapped(command: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000, wrapperArgs: string[] = [], bin = BIN): Promise<CommandResult> {
+  return runCommand(bin, ['run', ...wrapperArgs, '--', ...command], { env, timeoutMs });
 }
 
 export function readRecords(file: string): Array<Record<string, any>> {
