@@ -2,8 +2,12 @@
 // one, so a reader never sees it torn. A full disk keeps the previous checkpoint.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import type { ChannelReader } from '../channel/reader';
 import { SESSION } from '../contracts/session-layout';
 import { parseCheckpoint, type SessionCheckpoint } from '../session/checkpoint';
+import type { Session } from '../session/session';
+import { readPidFile } from './end-watch';
+import type { SessionNotices } from './notices';
 
 /** Why it was written: a periodic one, or the last words of a collector handing over. */
 export type CheckpointReason = 'periodic' | 'handover';
@@ -28,4 +32,33 @@ export function readCheckpoint(sessionDir: string): CheckpointFile | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * A session another collector served (it was killed, or handed over to this newer build) goes on
+ * from its checkpoint; the agents' lines written since are still on disk. The owner file tells a
+ * session that was another collector's from a new one.
+ */
+export function takeOver(sessionDir: string, session: Session, reader: ChannelReader, notices: SessionNotices): void {
+  const checkpoint = readCheckpoint(sessionDir);
+  if (checkpoint) {
+    session.restore(checkpoint);
+    reader.resume(checkpoint.channel);
+  }
+  const ownerFile = path.join(sessionDir, SESSION.owner);
+  const previous = readPidFile(ownerFile);
+  try {
+    writeFileSync(ownerFile, String(process.pid));
+  } catch {
+    // A full disk: a later collector would take the session for new (its agents' lines are kept).
+  }
+  if (checkpoint === null && (previous === null || previous === process.pid)) return;
+  if (!checkpoint) session.restarts += 1;
+  if (checkpoint?.reason === 'handover') {
+    notices.log(`qwen-otel: session ${session.options.id} handed over from collector ${previous} to ${process.pid}`);
+    return;
+  }
+  notices.say(checkpoint
+    ? `qwen-otel: this run's collector stopped; another took over from its checkpoint of ${Date.now() - checkpoint.at} ms before`
+    : "qwen-otel: this run's collector stopped before its first checkpoint; another took over (process-tree samples before now are missing)");
 }

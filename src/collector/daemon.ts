@@ -32,6 +32,8 @@ export interface CollectorOptions {
 const MAX_SESSIONS = 64;
 /** A scan of the sessions folder, besides the file-system events (which a network file system may not send). */
 const SCAN_EVERY_MS = 1000;
+/** A session directory without complete settings this long after it was made is abandoned. */
+const ABANDONED_MS = 60_000;
 /** How long a single-session collector waits for its session's settings to be written. */
 const SINGLE_SESSION_WAIT_MS = 60_000;
 
@@ -106,7 +108,10 @@ export class Collector {
   /** Starts serving a session whose session.env is complete (its writer may not be done yet). */
   private adopt(dir: string): void {
     const info = readSessionInfo(dir);
-    if (!info) return;
+    if (!info) {
+      this.dropIfAbandoned(dir);
+      return;
+    }
     const notices = new SessionNotices(info.mode, info.rootPid, this.options.sinks);
     if (this.runners.size >= MAX_SESSIONS) {
       this.refused.add(dir);
@@ -128,6 +133,20 @@ export class Collector {
     });
     if (watcher) this.watchers.set(dir, watcher);
     runner.start();
+  }
+
+  /** A session whose settings never came (its wrapper was killed before writing them): removed, said. */
+  private dropIfAbandoned(dir: string): void {
+    let age: number;
+    try {
+      age = Date.now() - statSync(dir).mtimeMs;
+    } catch {
+      return;
+    }
+    if (age < ABANDONED_MS) return;
+    const removed = removeSessionDir(dir);
+    this.options.sinks.log(`qwen-otel: session directory ${dir} had no settings after ${Math.round(age / 1000)} s (its wrapper was killed?): ${removed ? 'removed' : 'could not be removed'}`);
+    if (!removed) this.refused.add(dir);
   }
 
   /** The record is out: tell the wrapper and free the session's directory. */

@@ -19,7 +19,7 @@ import { summaryLine } from './summary';
 import type { SessionNotices } from './notices';
 import { writeRecordSafely } from './record-writer';
 import { BackendWatch } from './backend-watch';
-import { type CheckpointReason, readCheckpoint, writeCheckpoint } from './checkpoint-file';
+import { type CheckpointReason, takeOver, writeCheckpoint } from './checkpoint-file';
 
 export interface SessionInfo {
   dir: string;
@@ -105,7 +105,7 @@ export class SessionRunner {
   }
 
   start(): void {
-    this.takeOver();
+    takeOver(this.info.dir, this.session, this.reader, this.hooks.notices);
     this.backends = new BackendWatch(this.config);
     this.tick();
     this.timer = setInterval(() => this.tick(), this.config.sampleIntervalMs);
@@ -203,28 +203,7 @@ export class SessionRunner {
     this.reader.retireRead();
   }
 
-  /**
-   * A session older than this collector was another collector's (killed, or replaced by this
-   * newer build): continue from its checkpoint; the agents' lines since are still on disk.
-   */
-  private takeOver(): void {
-    const checkpoint = readCheckpoint(this.info.dir);
-    if (checkpoint) {
-      this.session.restore(checkpoint);
-      this.reader.resume(checkpoint.channel);
-    }
-    const ownerFile = path.join(this.info.dir, SESSION.owner);
-    const previous = readPidFile(ownerFile);
-    writeFileQuietly(ownerFile, String(process.pid));
-    if (checkpoint === null && (previous === null || previous === process.pid)) return;
-    if (!checkpoint) this.session.restarts += 1;
-    const age = checkpoint ? Date.now() - checkpoint.at : null;
-    const line = checkpoint
-      ? `qwen-otel: this run's collector ${checkpoint.reason === 'handover' ? 'handed over to a newer one' : 'stopped'}; another took over from its checkpoint of ${age} ms before`
-      : "qwen-otel: this run's collector stopped before its first checkpoint; another took over (process-tree samples before now are missing)";
-    if (checkpoint?.reason === 'handover') this.hooks.notices.log(line);
-    else this.hooks.notices.say(line);
-  }
+
 
   /** The wrapper wrote the exit code, or the root is gone (a zombie counts: the tree ended it). */
   private runOver(): boolean {
@@ -298,14 +277,6 @@ export class SessionRunner {
       this.hooks.notices.say(`qwen-otel: run record not built: ${(error as Error).message}`);
       return null;
     }
-  }
-}
-
-function writeFileQuietly(file: string, text: string): void {
-  try {
-    writeFileSync(file, text);
-  } catch {
-    // A full disk: a later collector would take the session for new (its agents' lines are kept).
   }
 }
 
