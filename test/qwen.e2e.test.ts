@@ -8,7 +8,7 @@ import { startModelServer, type ModelServer, type RecordedExchange } from '../sr
 import { runCommand } from '../src/bench/run-command';
 import { startTelemetrySink, type TelemetrySink } from '../src/bench/sink';
 import { installCli } from '../src/bench/targets/install';
-import { qwenInvocation } from '../src/bench/targets/qwen';
+import { normalizeQwenOutput as normalize, qwenInvocation } from '../src/bench/targets/qwen';
 import { QWEN_OTEL_PROCESSES, watchTree } from '../src/bench/tree-watch';
 import { BIN, readRecords } from './helpers/e2e';
 
@@ -25,26 +25,6 @@ afterAll(async () => {
   await server?.close();
   await sink?.close();
 });
-
-/** Ids, paths and durations differ between any two runs. */
-const VOLATILE = new Set(['uuid', 'session_id', 'id', 'cwd', 'usage', 'timestamp']);
-const TIMING = /duration|latency/i;
-/**
- * Prompt token counts follow the request bytes, which follow the width of the pid Qwen prints at
- * the end of each shell result: they are checked against the server's own count for each run.
- */
-const PER_RUN_TOKENS = new Set(['prompt', 'total']);
-
-function normalize(value: unknown, parentKey = ''): unknown {
-  if (Array.isArray(value)) return value.map((v) => normalize(v));
-  if (value && typeof value === 'object') {
-    const kept = Object.entries(value).filter(
-      ([k]) => !VOLATILE.has(k) && !TIMING.test(k) && !(parentKey === 'tokens' && PER_RUN_TOKENS.has(k)),
-    );
-    return Object.fromEntries(kept.map(([k, v]) => [k, normalize(v, k)]));
-  }
-  return value;
-}
 
 /** Every `tokens.prompt` figure in Qwen's JSON output, in document order. */
 function promptTokenFigures(value: unknown, parentKey = ''): number[] {

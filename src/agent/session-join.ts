@@ -2,7 +2,7 @@
 // session directory in the per-user state directory and makes sure the shared collector runs;
 // every later process, a relaunched worker, a Node MCP server or a subagent, finds the session in
 // the environment it inherited and joins.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { formatSessionEnv } from '../contracts/session-env';
@@ -53,10 +53,40 @@ function pinRecordFile(): void {
   if (file && !path.isAbsolute(file) && !/^(off|none|false|no)$/i.test(file)) process.env.QWEN_OTEL_RECORD_FILE = path.resolve(file);
 }
 
-/** Starts the shared collector unless one of this build runs (a pid reused since is not it). */
+/**
+ * Starts the shared collector unless one of this build runs (a pid reused since is not it) or is
+ * being started: as bin/qwen-otel does, the first to create the marker (O_EXCL) starts it.
+ */
 function ensureCollector(collectorScript: string, stateDir: string): void {
   if (collectorRuns(stateDir, readBuild(collectorScript))) return;
-  startCollector(collectorScript, ['--state-dir', stateDir]);
+  const marker = path.join(stateDir, STATE.collectorStarting);
+  const starter = Number(readText(marker));
+  if (starter > 0 && pidAlive(starter)) return;
+  if (starter > 0) rmSync(marker, { force: true });
+  try {
+    writeFileSync(marker, String(process.pid), { flag: 'wx', mode: 0o600 });
+  } catch {
+    return; // Another process is starting it.
+  }
+  const pid = startCollector(collectorScript, ['--state-dir', stateDir]);
+  if (pid) writeFileSync(marker, String(pid));
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function collectorRuns(stateDir: string, build: string): boolean {
@@ -82,7 +112,7 @@ function readBuild(collectorScript: string): string {
  * Detached (a session of its own: the terminal's Ctrl-C does not reach it), no stdio of the CLI's
  * (a caller reading the CLI's output through a pipe would wait for the collector to end).
  */
-function startCollector(collectorScript: string, args: string[]): void {
+function startCollector(collectorScript: string, args: string[]): number | undefined {
   // child_process costs ~7.5 ms to load: only the session's creator needs it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { spawn } = require('node:child_process') as typeof import('node:child_process');
@@ -93,6 +123,7 @@ function startCollector(collectorScript: string, args: string[]): void {
   const child = spawn(nodeBinary(), [...COLLECTOR_NODE_FLAGS, collectorScript, ...args], { detached: true, stdio: 'ignore', env });
   child.on('error', () => undefined);
   child.unref();
+  return child.pid;
 }
 
 /** The collector needs Node: under Bun (or a single-file binary) process.execPath is not it. */

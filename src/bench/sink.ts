@@ -14,6 +14,8 @@ export interface ReceivedSpan {
   attributes: Record<string, string | number | boolean>;
   resource: Record<string, string | number | boolean>;
   events: Array<{ name: string; timeMs: number }>;
+  /** When the sink received it (ms since the epoch). */
+  receivedMs: number;
 }
 
 export interface ReceivedPush {
@@ -117,6 +119,7 @@ function parseTraces(body: string): ReceivedSpan[] {
             name: e.name,
             timeMs: Number(BigInt(String(e.timeUnixNano)) / 1000000n),
           })),
+          receivedMs: Date.now(),
         });
       }
     }

@@ -41,15 +41,18 @@ export async function acquireLock(stateDir: string, build: string, onHandover: (
     const server = await tryListen(where, build, onHandover);
     if (server) return { lock: heldLock(server, where) };
     const running = await ask(where, 'id');
-    if (running === null) {
-      // Nobody answers: a collector that died left its socket file behind.
+    if ('refused' in running) {
+      // Nobody listens: a collector that died left its socket file behind.
       removeStale(where);
-    } else {
-      const runningBuild = running.split(' ')[1] ?? '';
+    } else if ('answer' in running) {
+      const runningBuild = running.answer.split(' ')[1] ?? '';
       if (compareBuilds(build, runningBuild) <= 0) return { runningBuild };
       await ask(where, 'handover');
+    } else {
+      // It listens but is too busy to answer (a loaded machine): it is alive, and it serves.
+      return { runningBuild: 'busy' };
     }
-    if (Date.now() > deadline) return { runningBuild: running?.split(' ')[1] ?? 'unknown' };
+    if (Date.now() > deadline) return { runningBuild: 'answer' in running ? running.answer : 'unknown' };
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -95,20 +98,27 @@ function serve(socket: Socket, build: string, onHandover: () => void): void {
   });
 }
 
-/** Sends one request line and returns the answer, or null when nobody answers. */
-export function ask(where: string, request: string): Promise<string | null> {
+/**
+ * Sends one request line. `refused`: nothing listens there (a stale socket file, or none);
+ * `silent`: something accepted the connection but did not answer in time (alive, but busy).
+ */
+export function ask(where: string, request: string): Promise<{ answer: string } | { refused: true } | { silent: true }> {
   return new Promise((resolve) => {
     const socket = connect(where);
     let answer = '';
-    const done = (value: string | null): void => {
+    let connected = false;
+    const done = (value: { answer: string } | { refused: true } | { silent: true }): void => {
       socket.destroy();
       resolve(value);
     };
-    socket.setTimeout(ASK_TIMEOUT_MS, () => done(null));
-    socket.on('connect', () => socket.write(`${request}\n`));
+    socket.setTimeout(ASK_TIMEOUT_MS, () => done({ silent: true }));
+    socket.on('connect', () => {
+      connected = true;
+      socket.write(`${request}\n`);
+    });
     socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
-    socket.on('end', () => done(answer.trim() || null));
-    socket.on('error', () => done(null));
+    socket.on('end', () => done(answer.trim() ? { answer: answer.trim() } : { silent: true }));
+    socket.on('error', () => done(connected ? { silent: true } : { refused: true }));
   });
 }
 

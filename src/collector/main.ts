@@ -49,7 +49,10 @@ async function runShared(stateDir: string): Promise<void> {
     process.exit(0);
   };
   const outcome = await acquireLock(stateDir, buildId(), () => leave('a newer collector took over'));
-  if ('runningBuild' in outcome) return; // Another collector serves this state directory.
+  if ('runningBuild' in outcome) {
+    removeIfOurs(path.join(stateDir, STATE.collectorStarting));
+    return; // Another collector serves this state directory.
+  }
   lock = outcome.lock;
   setRecordFallbackDir(stateDir);
   const { config, problems } = parseConfig(process.env);
@@ -102,15 +105,20 @@ function writeOwnId(stateDir: string): void {
   try {
     writeFileSync(`${file}.${process.pid}`, `${process.pid} ${readProcStat(process.pid)?.startTicks ?? 0} ${buildId()}\n`, { mode: 0o600 });
     renameSync(`${file}.${process.pid}`, file);
+    removeIfOurs(path.join(stateDir, STATE.collectorStarting));
   } catch {
     // A full disk: wrappers will start a collector that finds us through the socket and leaves.
   }
 }
 
 function removeOwnId(stateDir: string): void {
-  const file = path.join(stateDir, STATE.collectorId);
+  removeIfOurs(path.join(stateDir, STATE.collectorId));
+}
+
+/** Removes a file that starts with our pid (a newer collector may have replaced it). */
+function removeIfOurs(file: string): void {
   try {
-    if (readFileSync(file, 'utf8').startsWith(`${process.pid} `)) unlinkSync(file);
+    if (readFileSync(file, 'utf8').split(/\s/)[0] === String(process.pid)) unlinkSync(file);
   } catch {
     // Not ours, or gone.
   }

@@ -19,6 +19,8 @@ export const STATE = {
   sessions: 'sessions',
   /** `<pid> <start ticks> <build id>` of the running collector, written once it is ready. */
   collectorId: 'collector.id',
+  /** The pid of a collector being started (made with O_EXCL: one starter among wrappers at once). */
+  collectorStarting: 'collector.starting',
   /** The collector's lock: a Unix socket only one collector can bind. */
   collectorSocket: 'collector.sock',
   /** What the collector had to say when no terminal was listening (delivery retries, failures). */

@@ -36,3 +36,24 @@ export function qwenInvocation(opts: QwenInvocationOptions): Invocation {
   if (opts.noRelaunch) env.QWEN_CODE_NO_RELAUNCH = 'true';
   return { args: ['--approval-mode', 'yolo', '--output-format', 'json', opts.prompt], env };
 }
+
+/** Ids, paths and durations differ between any two runs. */
+const VOLATILE = new Set(['uuid', 'session_id', 'id', 'cwd', 'usage', 'timestamp']);
+const TIMING = /duration|latency/i;
+/**
+ * Prompt token counts follow the request bytes, which follow the width of the pid Qwen prints at
+ * the end of each shell result: they are checked against the server's own count for each run.
+ */
+const PER_RUN_TOKENS = new Set(['prompt', 'total']);
+
+/** Qwen's JSON output without what differs between any two runs of the same conversation. */
+export function normalizeQwenOutput(value: unknown, parentKey = ''): unknown {
+  if (Array.isArray(value)) return value.map((v) => normalizeQwenOutput(v));
+  if (value && typeof value === 'object') {
+    const kept = Object.entries(value).filter(
+      ([k]) => !VOLATILE.has(k) && !TIMING.test(k) && !(parentKey === 'tokens' && PER_RUN_TOKENS.has(k)),
+    );
+    return Object.fromEntries(kept.map(([k, v]) => [k, normalizeQwenOutput(v, k)]));
+  }
+  return value;
+}
