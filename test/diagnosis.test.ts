@@ -37,5 +37,7 @@ describe('where the memory went', () => {
     expect(diagnose({ buckets: withBuckets({ heapUsed: 100 * MiB, heapFree: 20 * MiB, native: 400 * MiB }), heapLimitRatio: null }).class).toBe('native');
     expect(diagnose({ buckets: withBuckets({ heapUsed: 600 * MiB, heapFree: 60 * MiB, native: 150 * MiB }), heapLimitRatio: null })).toMatchObject({ class: 'heap', reason: 'the V8 heap holds 660 MiB (81 %) of the 810 MiB tree peak (600 MiB in use)' });
     expect(diagnose({ buckets: withBuckets({ native: 30 * MiB }), heapLimitRatio: null }).class).toBe('low');
+    // A run shorter than one tree sample: the peak comes from the high-water marks, never "0 MiB".
+    expect(diagnose({ buckets: withBuckets({}), heapLimitRatio: null, treePeak: 42 * MiB }).reason).toBe('the tree peaked at 42 MiB (from high-water marks: no tree sample saw the run)');
   });
 });

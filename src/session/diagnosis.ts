@@ -67,9 +67,11 @@ export interface DiagnosisInput {
   buckets: Buckets;
   /** The highest old-generation-used / its-limit ratio any instrumented process reached, with its role. */
   heapLimitRatio: { ratio: number; role: string } | null;
+  /** The tree's peak as the record gives it (high-water marks too): a short run may have no sample at its peak. */
+  treePeak?: number;
 }
 
-export function diagnose({ buckets: b, heapLimitRatio }: DiagnosisInput): Diagnosis {
+export function diagnose({ buckets: b, heapLimitRatio, treePeak = 0 }: DiagnosisInput): Diagnosis {
   const total = bucketTotal(b);
   const children = b.mcpServer + b.tool + b.subagent + b.other;
   const heap = b.heapUsed + b.heapFree;
@@ -78,7 +80,10 @@ export function diagnose({ buckets: b, heapLimitRatio }: DiagnosisInput): Diagno
   if (heapLimitRatio && heapLimitRatio.ratio >= 0.75) {
     return { class: 'heap-limit', buckets: b, reason: `the V8 old generation reached ${Math.round(heapLimitRatio.ratio * 100)} % of its limit in ${heapLimitRatio.role}: close to an out-of-memory crash` };
   }
-  if (total < 64 * MiB) return { class: 'low', buckets: b, reason: `the tree peaked at ${mib(total)} MiB` };
+  if (Math.max(total, treePeak) < 64 * MiB) {
+    const unseen = total === 0 && treePeak > 0 ? ' (from high-water marks: no tree sample saw the run)' : '';
+    return { class: 'low', buckets: b, reason: `the tree peaked at ${mib(Math.max(total, treePeak))} MiB${unseen}` };
+  }
   if (children >= 0.4 * total) {
     const largest = largestChild(b);
     return { class: 'children', buckets: b, reason: `child processes hold ${share(children)} ${at}; the largest share is ${largest}` };

@@ -51,7 +51,7 @@ export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd
     model: t.model,
     exit: exitFigures(root, end),
     tree: {
-      rss_peak_bytes: Math.max(session.peakBound, hwmMax),
+      rss_peak_bytes: treePeakBytes(session),
       rss_peak_sampled_bytes: session.peak.sampled,
       hwm_max_bytes: hwmMax,
       processes_peak: Math.max(0, ...session.timeline.snapshot().map((p) => p.processes)),
@@ -98,6 +98,11 @@ export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd
   };
 }
 
+/** The best lower bound on the tree's peak: sampled sums, and every process's high-water mark. */
+export function treePeakBytes(session: Session): number {
+  return Math.max(session.peakBound, 0, ...session.processes().map((p) => p.hwm));
+}
+
 function round1(value: number): number {
   return Math.round(value * 10) / 10;
 }
@@ -110,7 +115,7 @@ export function diagnoseSession(session: Session): Diagnosis {
     const ratio = processPeaks(p).oldUsed / limit;
     if (!heapLimitRatio || ratio > heapLimitRatio.ratio) heapLimitRatio = { ratio, role: p.role };
   }
-  return diagnose({ buckets: session.peak.buckets, heapLimitRatio });
+  return diagnose({ buckets: session.peak.buckets, heapLimitRatio, treePeak: treePeakBytes(session) });
 }
 
 /** The agent's own peaks and those from the samples we read (either may have missed some). */
