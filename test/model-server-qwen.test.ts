@@ -52,7 +52,6 @@ describe('Qwen Code 0.15.10 against the mock model server', () => {
     expect(chat.every((r) => r.stream && r.toolCount > 0)).toBe(true);
     expect(chat[1]!.toolResultBytes).toBeGreaterThan(0);
     expect(chat[2]!.toolResultBytes).toBeGreaterThan(chat[1]!.toolResultBytes);
-    expect(run.wallMs).toBeLessThan(60_000);
   }, RUN_TIMEOUT_MS + 10_000);
 
   it('sends the same request sequence on a second run', async () => {
