@@ -9,13 +9,23 @@ const CHECK_TIMEOUT_MS = 1000;
 
 export class BackendWatch {
   private readonly refused = new Map<string, string>();
+  private readonly checks: Array<Promise<void>>;
 
   constructor(config: Config) {
-    for (const t of deliveryTargets(config)) {
+    this.checks = deliveryTargets(config).map((t) =>
       connectCheck(t.url, CHECK_TIMEOUT_MS).catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'ECONNREFUSED') this.refused.set(t.what, `qwen-otel: ${t.what} not sent: nothing listens at ${t.target} (${t.hint})`);
-      });
-    }
+      }),
+    );
+  }
+
+  /**
+   * Waits for the checks, at most `ms`: a run that ended before its collector looked (a short one,
+   * or a busy machine) still hears "nothing listens" before it returns. A refused connection
+   * answers at once; only an address that drops packets makes this wait.
+   */
+  async settled(ms: number): Promise<void> {
+    await Promise.race([Promise.all(this.checks), new Promise((resolve) => setTimeout(resolve, ms).unref())]);
   }
 
   /** One line per backend found not listening so far. */

@@ -53,6 +53,8 @@ const SPAN_EXPORT_EVERY_MS = 5000;
  * a killed collector costs the run at most 2 s of process-tree samples (agents' lines are kept).
  */
 const CHECKPOINT_EVERY_MS = 2000;
+/** At the end, how long the backends' reachability checks may still take (see BackendWatch.settled). */
+const BACKEND_CHECK_WAIT_MS = 200;
 
 export class SessionRunner {
   readonly config: Config;
@@ -143,6 +145,7 @@ export class SessionRunner {
     this.session.finish(now);
     const record = this.writeRecord({ at: now, exitCode: readExit(this.info.dir)?.code ?? null, signal: null, complete: true });
     if (this.config.summary && record) this.hooks.notices.say(summaryLine(record, this.config.recordFile));
+    await this.backends?.settled(BACKEND_CHECK_WAIT_MS);
     for (const line of this.backends?.lines() ?? []) this.hooks.notices.say(line);
     this.reader.close();
     this.hooks.onRecorded(this);

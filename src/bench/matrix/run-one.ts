@@ -8,7 +8,7 @@ import { startModelServer } from '../model-server/server';
 import { signalOfExitCode } from '../../session/record';
 import { runCommand, type CommandResult } from '../run-command';
 import type { ResolvedTarget } from '../targets/presets';
-import { TEMP_PREFIX } from '../targets/session';
+import { harnessStateDir, TEMP_PREFIX } from '../targets/session';
 import { isExcluded, QWEN_OTEL_PROCESSES, treeWatchWorker, type WatchResult } from '../tree-watch';
 import { workloadScripts, type Workload } from '../workloads';
 import { BENCH_RESULT_SCHEMA, type BenchIdentity, type BenchResult, type ExternalFigures } from './result';
@@ -110,7 +110,11 @@ function telemetryEnv(plan: RunPlan, recordFile: string): Record<string, string>
   for (const name of PASSED_THROUGH) if (process.env[name]) env[name] = process.env[name] as string;
   const attributes = { 'qwen_otel.bench.matrix_id': plan.matrixId, 'qwen_otel.bench.target': plan.target.label, 'qwen_otel.bench.repeat': String(plan.repeat) };
   return {
+    // The bench reads each run's record as soon as it returns: wait for it as long as it takes.
+    QWEN_OTEL_EXIT_TIMEOUT_MS: '120000',
     ...env,
+    // Every run has a HOME of its own, removed after it: the runs share the bench's collector.
+    QWEN_OTEL_STATE_DIR: harnessStateDir(),
     QWEN_OTEL_RECORD_FILE: recordFile,
     // The bench serves its own /metrics; each run's endpoint takes any free port.
     QWEN_OTEL_PROMETHEUS_PORT: '0',

@@ -9,6 +9,7 @@ import { runCommand } from '../run-command';
 import { startTelemetrySink, type TelemetrySink } from '../sink';
 import { installCli } from '../targets/install';
 import { qwenInvocation } from '../targets/qwen';
+import { harnessStateDir } from '../targets/session';
 import { QWEN_SPEC } from '../targets/registry';
 import { isExcluded, QWEN_OTEL_PROCESSES, watchTreeInWorker, type WatchedProcess, type WatchResult } from '../tree-watch';
 import { launch, type VariantName } from './variants';
@@ -82,8 +83,10 @@ async function runOnce(round: number, variant: VariantName, qwen: string, baseUr
     QWEN_OTEL_PROMETHEUS_PORT: '0',
     OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
     OTEL_RESOURCE_ATTRIBUTES: `bench.run=${runId}`,
-    // Each run gets a fresh HOME (Qwen keeps state there); a user's cache persists between runs.
+    // Each run gets a fresh HOME (Qwen keeps state there); a user's cache persists between runs,
+    // and so does the collector (its state directory outlives each run's HOME).
     XDG_CACHE_HOME: BENCH_CACHE,
+    QWEN_OTEL_STATE_DIR: harnessStateDir(),
   };
   const { command, args, env: launchEnv } = launch(variant, qwen, inv.args, env);
   let watch: ReturnType<typeof watchTreeInWorker> | null = null;

@@ -38,6 +38,18 @@ export interface CliRun {
 
 export const TEMP_PREFIX = 'qwen-otel-run-';
 
+let harnessState: string | null = null;
+
+/**
+ * The state directory of runs a harness starts (the bench, tests): one per harness process, so
+ * its runs share one collector, which outlives each run's HOME (removed after the run). A user's
+ * own QWEN_OTEL_STATE_DIR wins.
+ */
+export function harnessStateDir(): string {
+  harnessState ??= process.env.QWEN_OTEL_STATE_DIR || mkdtempSync(path.join(tmpdir(), 'qo-state-'));
+  return harnessState;
+}
+
 export async function runCliAgainstModel(opts: CliRunOptions): Promise<CliRun> {
   const server = await startModelServer(opts.server);
   const root = mkdtempSync(path.join(tmpdir(), TEMP_PREFIX));
@@ -49,7 +61,8 @@ export async function runCliAgainstModel(opts: CliRunOptions): Promise<CliRun> {
     const { args, env } = opts.invocation({ baseUrl: server.url, prompt: opts.prompt, home });
     const [command, ...prefix] = opts.wrapper ?? [opts.bin];
     const commandArgs = opts.wrapper ? [...prefix, opts.bin, ...args] : args;
-    const result = await runCommand(command, commandArgs, { cwd: opts.cwd ?? cwd, env: { ...env, ...opts.extraEnv }, timeoutMs: opts.timeoutMs ?? 120_000 });
+    const harness = opts.wrapper ? { QWEN_OTEL_STATE_DIR: harnessStateDir() } : {};
+    const result = await runCommand(command, commandArgs, { cwd: opts.cwd ?? cwd, env: { ...env, ...harness, ...opts.extraEnv }, timeoutMs: opts.timeoutMs ?? 120_000 });
     const { code: exitCode, signal, stdout, stderr, wallMs } = result;
     return { exitCode, signal, stdout, stderr, wallMs, requests: [...server.requests], root };
   } finally {
