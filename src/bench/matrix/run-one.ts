@@ -62,7 +62,9 @@ export async function runOne(plan: RunPlan): Promise<BenchResult> {
     runningGroups.delete(result.pid);
     plan.onWindow?.('end');
     const tree = watch ? await watch.stop() : null;
-    const record = plan.instrumented ? lastRecord(recordFile) : null;
+    // A run killed at its timeout took its wrapper with it: the collector writes the record when it
+    // sees the run gone, shortly after. Wait for it (it says how the run ended) before removing its files.
+    const record = plan.instrumented ? await recordOf(recordFile, result.timedOut || result.code === null ? RECORD_AFTER_KILL_MS : 0) : null;
     const failure = failureOf(plan, result, record) ?? scriptShortfall(server.requests, plan.workload.steps.length);
     return {
       schema: BENCH_RESULT_SCHEMA,
@@ -120,6 +122,16 @@ function telemetryEnv(plan: RunPlan, recordFile: string): Record<string, string>
     QWEN_OTEL_PROMETHEUS_PORT: '0',
     OTEL_RESOURCE_ATTRIBUTES: Object.entries(attributes).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join(','),
   };
+}
+
+const RECORD_AFTER_KILL_MS = 15_000;
+
+async function recordOf(file: string, waitMs: number): Promise<Record<string, unknown> | null> {
+  for (const end = Date.now() + waitMs; ; ) {
+    const record = lastRecord(file);
+    if (record || Date.now() >= end) return record;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 function lastRecord(file: string): Record<string, unknown> | null {
