@@ -1,5 +1,6 @@
 // The `qwen-otel` command (its `run` lives in bin/qwen-otel, in sh, to add no Node start-up).
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
 import { parseConfig } from './config';
 
 const PRELOAD = path.join(__dirname, 'register.js');
@@ -29,9 +30,32 @@ usage:
       the shared collector, live sessions, and final figures kept for a later try
   qwen-otel flush
       try again to deliver the final figures the collector kept (exit 1 if some are still kept)
-  qwen-otel --version | --help
+  qwen-otel --version | --help        (and COMMAND --help: that command's usage)
 
 docs: docs/configuration.md (every setting), docs/metrics.md (every figure), docs/compare.md`;
+
+const ENV_USAGE = `usage: qwen-otel env
+  print the shell exports that preload qwen-otel into every Node (NODE_OPTIONS) and Bun
+  (BUN_OPTIONS) process started from this shell; it stays off until QWEN_OTEL=1:
+    eval "$(qwen-otel env)"; QWEN_OTEL=1 qwen ...`;
+
+const CONFIG_USAGE = `usage: qwen-otel config
+  check the QWEN_OTEL_* / OTEL_* variables of this shell together and print what they resolve to
+  (JSON, credentials in URLs masked); exit 1 with one line per bad value (docs/configuration.md)`;
+
+/** A command that takes no arguments: its usage for --help, one line and exit 2 for anything else. */
+function noArguments(command: string, usage: string, argv: string[]): number | null {
+  try {
+    if (parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' } } }).values.help) {
+      process.stdout.write(`${usage}\n`);
+      return 0;
+    }
+    return null;
+  } catch (error) {
+    process.stderr.write(`qwen-otel ${command}: ${(error as Error).message.split('. ')[0]}; see qwen-otel ${command} --help\n`);
+    return 2;
+  }
+}
 
 export function shellExports(env: Record<string, string | undefined>, preload = PRELOAD): string {
   const nodeOption = preload.includes(' ') ? `--require "${preload}"` : `--require ${preload}`;
@@ -48,18 +72,25 @@ function quote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+function printExports(): number {
+  process.stdout.write(`${shellExports(process.env)}\n`);
+  return 0;
+}
+
+function showConfig(): number {
+  const { config, problems } = parseConfig({ ...process.env, QWEN_OTEL: process.env.QWEN_OTEL ?? '0' });
+  for (const line of problems) process.stderr.write(`${line}\n`);
+  process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
+  return problems.length > 0 ? 1 : 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'env':
-      process.stdout.write(`${shellExports(process.env)}\n`);
-      return 0;
-    case 'config': {
-      const { config, problems } = parseConfig({ ...process.env, QWEN_OTEL: process.env.QWEN_OTEL ?? '0' });
-      for (const line of problems) process.stderr.write(`${line}\n`);
-      process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
-      return problems.length > 0 ? 1 : 0;
-    }
+      return noArguments(command, ENV_USAGE, rest) ?? printExports();
+    case 'config':
+      return noArguments(command, CONFIG_USAGE, rest) ?? showConfig();
     case 'model-server':
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       return (require('./bench/model-server/cli') as typeof import('./bench/model-server/cli')).serveModel(rest);

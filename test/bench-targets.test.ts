@@ -61,13 +61,21 @@ describe('parseOptions', () => {
     expect([o.workloads.map((w) => w.name), o.repeats, o.warmup, o.timeoutMs]).toEqual([['pr-review', 'diff-100k'], 1, 0, 90_000]);
   });
 
+  it('takes a value after = (a target command may hold = itself) and repeated options in order', () => {
+    const o = parseOptions(['--target=demo@main=node demo.js --retain=20', '--target', 'qwen@0.15.10', '--workload', 'pr-review', '--workload=diff-100k', '--plain', '--metrics-port=off']);
+    if (typeof o === 'string') throw new Error(o);
+    expect(o.targets.map((t) => t.label)).toEqual(['demo@main', 'qwen@0.15.10']);
+    expect([o.workloads.map((w) => w.name), o.instrumented, o.metricsPort]).toEqual([['pr-review', 'diff-100k'], false, null]);
+  });
+
   it.each([
     [['--repeats', '0'], /--repeats "0" must be a whole number from 1/],
     [['--timeout', 'soon'], /--timeout "soon" is not a duration/],
     [['--target', 'qwen@0.15.10', '--baseline', 'claude@2.1.112'], /--baseline claude@2.1.112 is not one of the targets/],
     [['--target', 'qwen', '--target', 'qwen@0.15.10'], /target qwen@0.15.10 is given twice/],
-    [['--frobnicate'], /unknown option --frobnicate/],
-    [['--workload'], /--workload needs a value/],
+    [['--frobnicate'], /Unknown option '--frobnicate'/],
+    [['qwen@0.15.10'], /Unexpected argument 'qwen@0.15.10'/],
+    [['--workload'], /'--workload <value>' argument missing/],
     [['--metrics-port', 'x'], /--metrics-port "x" must be 0-65535 or off/],
   ])('%j is refused', (argv, message) => {
     expect(() => parseOptions(argv)).toThrow(message);

@@ -35,6 +35,28 @@ describe('qwen-otel', () => {
     expect(bad.stderr).toContain('QWEN_OTEL_PROMETHEUS_PORT="ninety" is not valid');
   });
 
+  it.each([
+    ['env', 'usage: qwen-otel env'],
+    ['config', 'usage: qwen-otel config'],
+    ['model-server', 'usage: qwen-otel model-server [--port N]'],
+    ['bench', 'usage: qwen-otel bench'],
+    ['report', 'usage: qwen-otel report'],
+    ['compare', 'usage: qwen-otel compare'],
+  ])('%s --help prints its usage and does nothing else', async (command, usage) => {
+    // A model server that started would never exit: the timeout would end it instead.
+    const result = await runCommand(BIN, [command, '--help'], { env, timeoutMs: 30_000 });
+    expect([result.code, result.timedOut, result.stderr]).toEqual([0, false, '']);
+    expect(result.stdout.startsWith(usage)).toBe(true);
+    expect(result.stdout).not.toMatch(/^export |scripted model at|"prometheus"/m);
+  });
+
+  it.each([['env', '--frobnicate'], ['config', 'extra'], ['model-server', '--port'], ['model-server', '--port=http'], ['bench', '--frobnicate']])(
+    '%s %s is refused with one line', async (command, arg) => {
+      const result = await runCommand(BIN, [command, arg], { env, timeoutMs: 30_000 });
+      expect([result.code, result.stdout]).toEqual([2, '']);
+      expect(result.stderr).toMatch(new RegExp(`^qwen-otel ${command}: .*\n$`));
+    });
+
   it('helps, tells its version, and refuses an unknown command', async () => {
     expect((await runCommand(BIN, ['--help'], { env })).stdout).toContain('qwen-otel run [--cli NAME]');
     expect((await runCommand(BIN, ['--version'], { env })).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);

@@ -1,5 +1,6 @@
 // `qwen-otel bench` options, checked together before anything is installed or run.
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { parseTarget, type TargetSpec } from '../targets/target-spec';
 import { DEFAULT_WORKLOAD_NAMES, QUICK_WORKLOAD_NAMES, resolveWorkloads, type Workload } from '../workloads';
 
@@ -51,44 +52,30 @@ function port(text: string): number | null {
 }
 
 export function parseOptions(argv: string[], cwd = process.cwd()): MatrixOptions | 'help' | 'list' {
-  const targets: string[] = [];
-  const workloads: string[] = [];
-  let repeats: number | undefined;
-  let warmup: number | undefined;
-  let timeoutMs = 300_000;
-  let baseline: string | undefined;
-  let outDir = 'bench-results';
-  let quick = false;
-  let instrumented = true;
-  let metricsPort: number | null = Number(process.env.QWEN_OTEL_BENCH_METRICS_PORT ?? 9465);
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') && !arg.startsWith('--target=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const next = argv[i + 1];
-      if (next === undefined) throw new Error(`${flag} needs a value`);
-      i += 1;
-      return next;
-    };
-    switch (flag) {
-      case '--target': targets.push(value()); break;
-      case '--workload': workloads.push(value()); break;
-      case '--repeats': repeats = count(flag, value(), 1); break;
-      case '--warmup': warmup = count(flag, value(), 0); break;
-      case '--timeout': timeoutMs = parseDuration(value()); break;
-      case '--baseline': baseline = value(); break;
-      case '--out': outDir = value(); break;
-      case '--quick': quick = true; break;
-      case '--plain': instrumented = false; break;
-      case '--metrics-port': metricsPort = port(value()); break;
-      case '--list': return 'list';
-      case '-h': case '--help': return 'help';
-      default:
-        if (arg.startsWith('--target=')) targets.push(arg.slice('--target='.length));
-        else throw new Error(`unknown option ${arg}; see qwen-otel bench --help`);
-    }
-  }
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      target: { type: 'string', multiple: true, default: [] },
+      workload: { type: 'string', multiple: true, default: [] },
+      repeats: { type: 'string' },
+      warmup: { type: 'string' },
+      timeout: { type: 'string', default: '300s' },
+      baseline: { type: 'string' },
+      out: { type: 'string', default: 'bench-results' },
+      quick: { type: 'boolean', default: false },
+      plain: { type: 'boolean', default: false },
+      'metrics-port': { type: 'string', default: process.env.QWEN_OTEL_BENCH_METRICS_PORT ?? '9465' },
+      list: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return 'help';
+  if (values.list) return 'list';
+  const { target: targets, workload: workloads, quick, baseline } = values;
+  const repeats = values.repeats === undefined ? undefined : count('--repeats', values.repeats, 1);
+  const warmup = values.warmup === undefined ? undefined : count('--warmup', values.warmup, 0);
+  const timeoutMs = parseDuration(values.timeout);
+  const metricsPort = port(values['metrics-port']);
   const specs = (targets.length > 0 ? targets : DEFAULT_TARGETS).map((t) => parseTarget(t, cwd));
   const labels = specs.map((s) => s.label);
   const twice = labels.find((l, i) => labels.indexOf(l) !== i);
@@ -101,8 +88,8 @@ export function parseOptions(argv: string[], cwd = process.cwd()): MatrixOptions
     warmup: warmup ?? (quick ? 0 : 1),
     timeoutMs,
     baseline: baseline ?? labels[0],
-    outDir: path.resolve(cwd, outDir),
-    instrumented,
+    outDir: path.resolve(cwd, values.out),
+    instrumented: !values.plain,
     metricsPort,
   };
 }
