@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig } from './config';
+import { redactSecrets } from './redact';
 
 const PRELOAD = path.join(__dirname, 'register.js');
 const VERSION = '0.1.0';
@@ -80,7 +81,7 @@ function printExports(): number {
 function showConfig(): number {
   const { config, problems } = parseConfig({ ...process.env, QWEN_OTEL: process.env.QWEN_OTEL ?? '0' });
   for (const line of problems) process.stderr.write(`${line}\n`);
-  process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(redactSecrets(config), null, 2)}\n`);
   return problems.length > 0 ? 1 : 0;
 }
 

@@ -3,6 +3,7 @@
 // and the default is used, so the host CLI is never harmed by a typo.
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { redactUrl } from './redact';
 
 export type ProcessRole = 'cli' | 'cli_worker' | 'mcp_server' | 'tool' | 'subagent' | 'other';
 export const PROCESS_ROLES: readonly ProcessRole[] = ['cli', 'cli_worker', 'mcp_server', 'tool', 'subagent', 'other'];
@@ -188,7 +189,7 @@ function parseHeapSnapshot(v: string): HeapSnapshotConfig | undefined {
 }
 
 function shorten(raw: string): string {
-  const redacted = raw.replace(/\/\/[^/@\s]*@/, '//***@');
+  const redacted = redactUrl(raw);
   return redacted.length > 60 ? `${redacted.slice(0, 57)}...` : redacted;
 }
 

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCommand } from '../src/bench/run-command';
 import { shellExports } from '../src/cli';
+import { redactSecrets } from '../src/redact';
 import { BIN, REGISTER, sandbox, writeScript } from './helpers/e2e';
 
 const env = { PATH: process.env.PATH, HOME: '/tmp' };
@@ -33,6 +34,18 @@ describe('qwen-otel', () => {
     const bad = await runCommand(BIN, ['config'], { env: { ...env, QWEN_OTEL_PROMETHEUS_PORT: 'ninety' } });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('QWEN_OTEL_PROMETHEUS_PORT="ninety" is not valid');
+  });
+
+  it('config never prints credentials: a URL\'s user and password are masked', async () => {
+    const secret = { ...env, QWEN_OTEL_PUSHGATEWAY_URL: 'https://ci-bot:s3cr3t-t0ken@push.example:9091/prefix', OTEL_EXPORTER_OTLP_ENDPOINT: 'https://tok3n@otlp.example' };
+    const result = await runCommand(BIN, ['config'], { env: secret });
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toMatch(/s3cr3t|tok3n|ci-bot/);
+    expect(JSON.parse(result.stdout)).toMatchObject({ pushgatewayUrl: 'https://***@push.example:9091/prefix', traces: { endpoint: 'https://***@otlp.example/v1/traces' } });
+    const bad = await runCommand(BIN, ['config'], { env: { ...env, QWEN_OTEL_PUSHGATEWAY_URL: 'ftp://ci-bot:s3cr3t@push.example' } });
+    expect([bad.code, bad.stdout + bad.stderr]).toEqual([1, expect.not.stringMatching(/s3cr3t|ci-bot/)]);
+    expect(redactSecrets({ headers: { authorization: 'Bearer x' }, otlpHeaders: 'api-key=y', list: ['http://u:p@h'] }))
+      .toEqual({ headers: { authorization: '***' }, otlpHeaders: '***', list: ['http://***@h'] });
   });
 
   it.each([

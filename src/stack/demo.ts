@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCommand } from '../bench/run-command';
+import { redactUrl } from '../redact';
 
 const REPO = path.join(__dirname, '..', '..');
 const BIN = path.join(REPO, 'bin', 'qwen-otel');
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
   const live = startLiveSession(endpoints, holdMs);
   say(`qwen-otel stack demo: a live session (demo@main, workload live) runs for ${holdMs / 1000} s, scraped through ${endpoints.fileSdDir}`);
   await pushRuns(endpoints, DEMO_MATRIX, say);
-  say('qwen-otel stack demo: runs pushed to ' + endpoints.pushgatewayUrl + '. Open http://127.0.0.1:3000 (Grafana): the candidate\'s pr-review peak is ~100 MiB above main;');
+  say('qwen-otel stack demo: runs pushed to ' + redactUrl(endpoints.pushgatewayUrl) + '. Open http://127.0.0.1:3000 (Grafana): the candidate\'s pr-review peak is ~100 MiB above main;');
   say('  QwenOtelTreeRssRegression fires after 5 minutes (http://127.0.0.1:9090/alerts, http://127.0.0.1:9093).');
   await live.ended;
 }

@@ -3,6 +3,7 @@
 // figures of every finished run are pushed to the Pushgateway when one is configured.
 import { startMetricsServer, type MetricsServer } from '../../export/metrics-server';
 import { pushToGateway } from '../../export/pushgateway';
+import { redactUrl } from '../../redact';
 import type { BenchResult } from './result';
 
 interface Family {
@@ -84,7 +85,7 @@ export class LiveMetrics {
     if (!this.pushgatewayUrl) return;
     const grouping = { instance: 'qwen-otel-bench', cli: result.bench.cli, branch: result.bench.branch, workload: result.bench.workload };
     await pushToGateway(this.pushgatewayUrl, grouping, runExposition([result]), 2000).catch((error: Error) =>
-      this.notice(`qwen-otel bench: push to ${this.pushgatewayUrl} failed: ${error.message}`),
+      this.notice(`qwen-otel bench: push to ${redactUrl(this.pushgatewayUrl ?? '')} failed: ${error.message}`),
     );
   }
 
