@@ -1,7 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectPackage } from '../src/agent/identity';
+import { detectPackage, gitBranch } from '../src/agent/identity';
+import { runCommand } from '../src/bench/run-command';
 import { parseConfig } from '../src/config';
 import { pushgatewayPath } from '../src/export/pushgateway';
 import { commandPackage, resolveIdentity, shortCliName } from '../src/session/identity';
@@ -35,6 +36,25 @@ describe('who ran', () => {
     expect(detectPackage(bin)).toEqual({ name: '@qwen-code/qwen-code', version: '0.16.0-dev', branch: 'lazy-tools' });
     expect(commandPackage('cli.js', path.join(pkg, 'dist'))).toEqual({ name: '@qwen-code/qwen-code', version: '0.16.0-dev', branch: 'lazy-tools' });
     expect(commandPackage('no-such-command', '/nonexistent')).toBeNull();
+  });
+
+  it('finds the branch of a local build in a git worktree, where .git is a file naming the git directory', async () => {
+    const dir = tempDir('identity-worktree');
+    const git = (...args: string[]) => runCommand('git', args, { cwd: dir, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: dir } });
+    mkdirSync(path.join(dir, 'main'));
+    writeFileSync(path.join(dir, 'main', 'package.json'), JSON.stringify({ name: 'local-cli', version: '1.2.3' }));
+    for (const args of [['init', '-q', '-b', 'main', 'main'], ['-C', 'main', 'add', '.'], ['-C', 'main', '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'x'],
+      ['-C', 'main', 'worktree', 'add', '-q', '-b', 'lazy-tools', path.join(dir, 'wt')]]) {
+      const result = await git(...args);
+      expect(result.code, result.stderr).toBe(0);
+    }
+    expect(readFileSync(path.join(dir, 'wt', '.git'), 'utf8')).toMatch(/^gitdir: /);
+    writeFileSync(path.join(dir, 'wt', 'cli.js'), '');
+    expect(detectPackage(path.join(dir, 'wt', 'cli.js'))).toEqual({ name: 'local-cli', version: '1.2.3', branch: 'lazy-tools' });
+    expect(detectPackage(path.join(dir, 'main', 'package.json'))?.branch).toBe('main');
+    // A relative gitdir (submodules write one) resolves from the file's directory.
+    writeFileSync(path.join(dir, 'wt', '.git'), 'gitdir: ../main/.git/worktrees/wt\n');
+    expect(gitBranch(path.join(dir, 'wt'))).toBe('lazy-tools');
   });
 
   it('encodes Pushgateway grouping labels so any value survives the URL path', () => {

@@ -1,6 +1,6 @@
 // Which CLI a process runs: the package that holds its main script, and the git branch when that
 // package is a local build in a checkout. Only the package's name and version leave here.
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { PackageIdentity } from '../channel/protocol';
 
@@ -34,8 +34,8 @@ export function detectPackage(scriptPath: string | undefined): PackageIdentity |
 export function gitBranch(from: string): string | null {
   let dir = from;
   for (let level = 0; level < MAX_LEVELS; level += 1) {
-    const head = path.join(dir, '.git', 'HEAD');
-    if (existsSync(head)) {
+    const head = headFile(path.join(dir, '.git'));
+    if (head) {
       const text = readFileSync(head, 'utf8').trim();
       return text.startsWith('ref: refs/heads/') ? text.slice(16) : text.slice(0, 12);
     }
@@ -44,6 +44,21 @@ export function gitBranch(from: string): string | null {
     dir = parent;
   }
   return null;
+}
+
+/**
+ * HEAD of the checkout whose `.git` this is. In a linked worktree (`git worktree add`) or a
+ * submodule, `.git` is a file naming the real git directory: `gitdir: <path>`.
+ */
+function headFile(dotGit: string): string | null {
+  try {
+    if (statSync(dotGit).isDirectory()) return existsSync(path.join(dotGit, 'HEAD')) ? path.join(dotGit, 'HEAD') : null;
+    const pointer = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, 'utf8'))?.[1].trim();
+    const head = pointer ? path.resolve(path.dirname(dotGit), pointer, 'HEAD') : null;
+    return head && existsSync(head) ? head : null;
+  } catch {
+    return null;
+  }
 }
 
 function readPackageName(dir: string): string | null {
