@@ -1,20 +1,37 @@
-// The one-line summary on stderr (QWEN_OTEL_SUMMARY=1).
+// The one-line summary on stderr (QWEN_OTEL_SUMMARY=1). Each figure says whose it is and when:
+// role peaks are each role's own, the largest heap is one process's own peak, and the
+// diagnosis sums every process at the sample where the tree peaked.
 import { mib } from '../session/diagnosis';
+
+interface ProcessFigures {
+  role: string;
+  heap_used_peak_bytes: number | null;
+}
 
 export function summaryLine(record: Record<string, unknown>, recordFile: string | null): string {
   const tree = record.tree as { rss_peak_bytes: number; rss_peak_by_role_bytes: Record<string, number> };
-  const v8 = record.v8 as { heap_used_peak_bytes: number } | null;
   const diagnosis = record.diagnosis as { class: string; reason: string };
   const roles = Object.entries(tree.rss_peak_by_role_bytes)
     .filter(([, bytes]) => bytes > 0)
-    .map(([role, bytes]) => `${role} ${mib(bytes)}`)
+    .map(([role, bytes]) => `${role} ${roundedMiB(bytes)}`)
     .join(', ');
   const parts = [
     `qwen-otel: ${record.cli}${record.cli_version ? ` ${record.cli_version}` : ''}`,
-    `tree peak ${mib(tree.rss_peak_bytes)} MiB${roles ? ` (${roles})` : ''}`,
-    v8 ? `heap peak ${mib(v8.heap_used_peak_bytes)} MiB` : null,
+    `tree peak ${mib(tree.rss_peak_bytes)} MiB${roles ? ` (role peaks: ${roles})` : ''}`,
+    largestHeap(record.processes as ProcessFigures[] | undefined),
     `${diagnosis.class}: ${diagnosis.reason}`,
     recordFile ? `record in ${recordFile}` : null,
   ];
   return parts.filter((p) => p !== null).join(' · ');
+}
+
+/** Under half a MiB rounds to 0: say "<1" rather than list a role at 0 MiB. */
+function roundedMiB(bytes: number): string {
+  return mib(bytes) === 0 ? '<1' : String(mib(bytes));
+}
+
+function largestHeap(processes: ProcessFigures[] | undefined): string | null {
+  const largest = (processes ?? []).reduce<ProcessFigures | null>((best, p) =>
+    (p.heap_used_peak_bytes ?? 0) > (best?.heap_used_peak_bytes ?? 0) ? p : best, null);
+  return largest ? `largest V8 heap ${roundedMiB(largest.heap_used_peak_bytes ?? 0)} MiB in use (${largest.role}, its own peak)` : null;
 }

@@ -75,8 +75,10 @@ export function diagnose({ buckets: b, heapLimitRatio, treePeak = 0 }: Diagnosis
   const total = bucketTotal(b);
   const children = b.mcpServer + b.tool + b.subagent + b.other;
   const heap = b.heapUsed + b.heapFree;
+  const outsideHeap = b.native + b.cliOpaque;
   const share = (part: number): string => `${mib(part)} MiB (${total > 0 ? Math.round((100 * part) / total) : 0} %)`;
-  const at = `of the ${mib(total)} MiB tree peak`;
+  // The buckets are summed over the tree's processes at the sample where the tree peaked.
+  const at = `of the ${mib(total)} MiB sampled at the tree's peak`;
   if (heapLimitRatio && heapLimitRatio.ratio >= 0.75) {
     return { class: 'heap-limit', buckets: b, reason: `the V8 old generation reached ${Math.round(heapLimitRatio.ratio * 100)} % of its limit in ${heapLimitRatio.role}: close to an out-of-memory crash` };
   }
@@ -88,13 +90,14 @@ export function diagnose({ buckets: b, heapLimitRatio, treePeak = 0 }: Diagnosis
     const largest = largestChild(b);
     return { class: 'children', buckets: b, reason: `child processes hold ${share(children)} ${at}; the largest share is ${largest}` };
   }
-  if (b.external >= 64 * MiB && b.external >= 0.5 * b.heapUsed) {
-    return { class: 'external', buckets: b, reason: `external memory and array buffers hold ${share(b.external)} ${at}, against ${mib(b.heapUsed)} MiB of heap in use` };
+  // External memory is the class when it is the largest part, or large beside the heap in use.
+  if (b.external > Math.max(heap, outsideHeap) || (b.external >= 64 * MiB && b.external >= 0.5 * b.heapUsed)) {
+    return { class: 'external', buckets: b, reason: `external memory (Buffers, array buffers) holds ${share(b.external)} ${at}, against ${mib(b.heapUsed)} MiB of V8 heap in use` };
   }
-  if (b.native + b.cliOpaque >= heap) {
-    return { class: 'native', buckets: b, reason: `RSS outside the V8 heap (code, native memory) holds ${share(b.native + b.cliOpaque)} ${at}; the heap holds ${mib(heap)} MiB` };
+  if (outsideHeap >= heap) {
+    return { class: 'native', buckets: b, reason: `RSS outside the V8 heaps and external memory (code, native allocations) holds ${share(outsideHeap)} ${at}; the heaps hold ${mib(heap)} MiB` };
   }
-  return { class: 'heap', buckets: b, reason: `the V8 heap holds ${share(heap)} ${at} (${mib(b.heapUsed)} MiB in use)` };
+  return { class: 'heap', buckets: b, reason: `the V8 heaps hold ${share(heap)} ${at}, ${mib(b.heapUsed)} MiB of it in use` };
 }
 
 function largestChild(b: Buckets): string {
