@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Real Qwen Code under qwen-otel, offline: installs @qwen-code/qwen-code@0.15.10 into .cache/,
+// Real Qwen Code under qwen-otel, offline: installs @qwen-code/qwen-code@0.15.10 into the CLI
+// cache (~/.cache/qwen-otel/clis, or QWEN_OTEL_CLI_CACHE_DIR),
 // starts the scripted model server, and runs a two-tool task through `qwen-otel run`.
 //
 //   node examples/qwen-code.js            (after npm install, which builds dist/)
@@ -11,11 +12,11 @@ const fs = require('node:fs');
 const { spawn } = require('node:child_process');
 const dist = path.join(__dirname, '..', 'dist');
 const { startModelServer } = require(path.join(dist, 'bench/model-server/server.js'));
-const { installCli } = require(path.join(dist, 'bench/targets/install.js'));
+const { defaultCliCacheDir, installCli } = require(path.join(dist, 'bench/targets/install.js'));
 const { qwenInvocation } = require(path.join(dist, 'bench/targets/qwen.js'));
 
 async function main() {
-  process.stderr.write('installing @qwen-code/qwen-code@0.15.10 (once, into .cache/clis) ...\n');
+  process.stderr.write(`installing @qwen-code/qwen-code@0.15.10 (once, into ${defaultCliCacheDir()}) ...\n`);
   const qwen = (await installCli('@qwen-code/qwen-code@0.15.10')).binPath('qwen');
   const server = await startModelServer();
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'qwen-otel-example-'));

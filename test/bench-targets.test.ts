@@ -2,8 +2,10 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDuration, parseOptions } from '../src/bench/matrix/options';
+import { defaultCliCacheDir } from '../src/bench/targets/install';
 import { genericInvocation } from '../src/bench/targets/presets';
 import { parseTarget, splitWords } from '../src/bench/targets/target-spec';
+import { REPO } from './helpers/e2e';
 
 describe('parseTarget', () => {
   it('a published version of a preset', () => {
@@ -43,6 +45,19 @@ describe('the generic preset', () => {
     const inv = genericInvocation({ baseUrl: 'http://127.0.0.1:5/', prompt: 'do it', home: '/h' });
     expect(inv.args).toEqual(['do it']);
     expect(inv.env).toMatchObject({ HOME: '/h', OPENAI_BASE_URL: 'http://127.0.0.1:5/v1', ANTHROPIC_BASE_URL: 'http://127.0.0.1:5', QWEN_OTEL_BENCH_BASE_URL: 'http://127.0.0.1:5' });
+  });
+});
+
+describe('the CLI cache', () => {
+  it('is per user and overridable, never inside the installed package', () => {
+    expect(defaultCliCacheDir({ HOME: '/home/u' })).toBe('/home/u/.cache/qwen-otel/clis');
+    expect(defaultCliCacheDir({ HOME: '/home/u', XDG_CACHE_HOME: '/var/cache/u' })).toBe('/var/cache/u/qwen-otel/clis');
+    expect(defaultCliCacheDir({ HOME: '/home/u', XDG_CACHE_HOME: 'relative' })).toBe('/home/u/.cache/qwen-otel/clis');
+    expect(defaultCliCacheDir({ HOME: '/home/u', QWEN_OTEL_CLI_CACHE_DIR: '/srv/clis' })).toBe('/srv/clis');
+    // A global install (npm -g) would have written into <prefix>/lib/node_modules/qwen-otel/.cache.
+    expect(defaultCliCacheDir({ HOME: '/home/u' }).startsWith(REPO)).toBe(false);
+    // The suite itself keeps its CLIs in the checkout (vitest.config.mts).
+    expect(defaultCliCacheDir()).toBe(path.join(REPO, '.cache', 'clis'));
   });
 });
 

@@ -5,6 +5,7 @@ import { writeReportsFor } from '../report';
 import { formatSummary } from './summary';
 import { DEFAULT_TARGETS, parseOptions, USAGE, type MatrixOptions } from './options';
 import { runMatrix } from './runner';
+import { defaultCliCacheDir } from '../targets/install';
 import { resolveTarget, type ResolvedTarget } from '../targets/presets';
 import { BUILTIN_WORKLOADS } from '../workloads';
 import { CLI_TARGETS } from '../targets/registry';
@@ -12,13 +13,14 @@ import { CLI_TARGETS } from '../targets/registry';
 function listing(): string {
   const workloads = BUILTIN_WORKLOADS.map((w) => `  ${w.name.padEnd(10)} ${w.description}`);
   const presets = Object.values(CLI_TARGETS).map((t) => `  ${t.name.padEnd(10)} ${t.spec} (${t.format})`);
-  return ['workloads:', ...workloads, '', 'presets (cli@version installs that version):', ...presets, '', `default targets: ${DEFAULT_TARGETS.join(' ')}`, ''].join('\n');
+  return ['workloads:', ...workloads, '', `presets (cli@version installs that version into ${defaultCliCacheDir()}, QWEN_OTEL_CLI_CACHE_DIR):`, ...presets, '',
+    `default targets: ${DEFAULT_TARGETS.join(' ')}`, ''].join('\n');
 }
 
 async function resolveAll(options: MatrixOptions, say: (line: string) => void): Promise<ResolvedTarget[]> {
   const resolved: ResolvedTarget[] = [];
   for (const spec of options.targets) {
-    resolved.push(await resolveTarget(spec, (npmSpec) => say(`qwen-otel bench: ${spec.label}: ${npmSpec} (from .cache/clis; installed from npm when missing)`)));
+    resolved.push(await resolveTarget(spec, (npmSpec) => say(`qwen-otel bench: ${spec.label}: ${npmSpec} (from ${defaultCliCacheDir()}; installed from npm when missing)`)));
   }
   return resolved;
 }

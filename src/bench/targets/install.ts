@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export interface InstalledCli {
@@ -18,9 +19,16 @@ export interface PackageSpec {
 
 const EXACT_VERSION = /^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?$/;
 
-/** Repo root: this file sits at `<repo>/{src,dist}/bench/targets/`. */
-export function defaultCliCacheDir(): string {
-  return path.resolve(__dirname, '..', '..', '..', '.cache', 'clis');
+/**
+ * Where published CLIs are installed: `$QWEN_OTEL_CLI_CACHE_DIR`, else the per-user cache
+ * (`$XDG_CACHE_HOME`, else `~/.cache`)`/qwen-otel/clis`, beside the wrapper's own cache file.
+ * Never inside this package: a global install puts it in a shared, often root-owned prefix.
+ */
+export function defaultCliCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.QWEN_OTEL_CLI_CACHE_DIR) return path.resolve(env.QWEN_OTEL_CLI_CACHE_DIR);
+  // The XDG spec says a relative XDG_CACHE_HOME is invalid and must be ignored.
+  const cache = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(env.HOME || os.homedir(), '.cache');
+  return path.join(cache, 'qwen-otel', 'clis');
 }
 
 export function parsePackageSpec(spec: string): PackageSpec {
