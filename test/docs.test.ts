@@ -35,3 +35,24 @@ describe('docs/metrics.md', () => {
     expect([...served].filter((n) => !documented.has(n))).toEqual([]);
   });
 });
+
+describe('README.md and .ci/run', () => {
+  const readme = readFileSync(path.join(REPO, 'README.md'), 'utf8');
+  const ci = readFileSync(path.join(REPO, '.ci', 'run'), 'utf8');
+  const commands = (text: string) => text.split('\n').map((line) => line.replace(/#.*$/, '').trim()).filter(Boolean);
+
+  it('opens with the main job and the tests, and .ci/run ends with the test command README gives', () => {
+    const top = commands(/```sh\n([\s\S]*?)```/.exec(readme)![1]);
+    expect(top).toEqual(['npm install && npx qwen-otel run --summary -- node examples/agent-loop.js', 'bash .ci/run']);
+    const development = readme.slice(readme.indexOf('## Development'));
+    const testCommand = commands(/```sh\n([\s\S]*?)```/.exec(development)![1]).find((c) => /^npm (run )?test\b/.test(c));
+    expect(commands(ci).at(-1)).toBe(testCommand);
+  });
+
+  it('names every package .ci/run installs for the tests', () => {
+    const installed = [...ci.matchAll(/need\+=\(([\w-]+)\)/g)].map((m) => m[1]);
+    expect(installed.length).toBeGreaterThanOrEqual(7);
+    const development = readme.slice(readme.indexOf('## Development'));
+    expect(installed.filter((name) => !development.includes(`\`${name}\``))).toEqual([]);
+  });
+});
