@@ -15,8 +15,9 @@ export const BINARIES = {
   pushgateway: '/usr/bin/prometheus-pushgateway',
   alertmanager: '/usr/bin/prometheus-alertmanager',
   amtool: '/usr/bin/amtool',
-  dockerCompose: '/usr/bin/docker-compose',
 };
+/** Debian's docker-compose 1.29: validates docker-compose.yml without a Docker engine. */
+export const DOCKER_COMPOSE = '/usr/bin/docker-compose';
 export const MISSING = Object.values(BINARIES).filter((file) => !existsSync(file));
 
 export interface Stack {
