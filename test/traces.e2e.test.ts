@@ -51,6 +51,8 @@ describe('traces', () => {
     expect(turn?.attributes['qwen_otel.memory.heap_used.start']).toBeTypeOf('number');
     expect(Number(turn?.attributes['qwen_otel.memory.rss.delta'])).toBeGreaterThan(15 * 1024 * 1024);
     expect(session?.resource['service.name']).toBe('node');
+    // The dashboard's Jaeger search finds a run by service (the cli label) and resource attribute branch.
+    expect(session?.resource).toMatchObject({ 'service.name': record.cli, branch: record.branch, workload: record.workload });
     expect(session?.attributes['qwen_otel.session.id']).toBe(record.run_id);
     expect(record.subagents).toBe(1);
     expect(record.requests).toBe(1);

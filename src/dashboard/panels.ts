@@ -1,6 +1,6 @@
 // Small builders over @grafana/grafana-foundation-sdk: every panel of the qwen-otel dashboard
-// is one of these shapes, reading Prometheus (datasource uid "prometheus", provisioned by
-// grafana/provisioning/datasources/qwen-otel.yml).
+// is one of these shapes. They read whichever Prometheus the dashboard's `prometheus` variable
+// picks (a datasource variable: no uid is written down, so the dashboard imports anywhere).
 import * as barchart from '@grafana/grafana-foundation-sdk/barchart';
 import * as bargauge from '@grafana/grafana-foundation-sdk/bargauge';
 import {
@@ -21,12 +21,14 @@ import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as text from '@grafana/grafana-foundation-sdk/text';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 
-export const PROMETHEUS: DataSourceRef = { type: 'prometheus', uid: 'prometheus' };
+export const PROMETHEUS: DataSourceRef = { type: 'prometheus', uid: '${prometheus}' };
 
-/** One PromQL query of a panel: what it asks and how its series are named. */
+/** One PromQL query of a panel: what it asks, how its series are named, and their unit. */
 export interface Query {
   expr: string;
   legend?: string;
+  /** Grafana unit of this query's values when it differs from the panel's (bytes by default). */
+  unit?: string;
 }
 
 export interface PanelSpec {
@@ -39,7 +41,7 @@ export interface PanelSpec {
   height?: number;
 }
 
-const REF_IDS = 'ABCDEFGHIJ';
+export const REF_IDS = 'ABCDEFGHIJ';
 
 function targets(queries: Query[], instant: boolean): DataqueryBuilder[] {
   return queries.map((q, i) => {
@@ -48,11 +50,25 @@ function targets(queries: Query[], instant: boolean): DataqueryBuilder[] {
   });
 }
 
-/** What every panel of a spec shares: title, question, datasource, unit, size, queries (as tables: `table`). */
-function framed<P extends barchart.PanelBuilder | bargauge.PanelBuilder | timeseries.PanelBuilder>(panel: P, spec: PanelSpec, instant: boolean, table = false): P {
-  panel.title(spec.title).description(spec.question).datasource(PROMETHEUS).unit(spec.unit ?? 'bytes').span(spec.width ?? 12).height(spec.height ?? 8);
+type UnitPanel = barchart.PanelBuilder | bargauge.PanelBuilder | timeseries.PanelBuilder;
+
+/** What every panel of a spec shares: title, question, datasource, units, size, queries (as tables: `table`). */
+function framed<P extends UnitPanel>(panel: P, spec: PanelSpec, instant: boolean, table = false): P {
+  const unit = spec.unit ?? 'bytes';
+  panel.title(spec.title).description(spec.question).datasource(PROMETHEUS).unit(unit).span(spec.width ?? 12).height(spec.height ?? 8);
   for (const target of targets(spec.queries, instant)) panel.withTarget(table ? target.format('table' as never) : target);
+  spec.queries.forEach((q, i) => {
+    if (q.unit && q.unit !== unit) panel.overrideByQuery(REF_IDS[i], unitProperties(q.unit, panel instanceof timeseries.PanelBuilder));
+  });
   return panel;
+}
+
+/** A second unit on a time series gets its own axis, on the right; a 0-1 share spans 0-100 %. */
+function unitProperties(unit: string, timeSeries: boolean): Array<{ id: string; value: unknown }> {
+  const properties: Array<{ id: string; value: unknown }> = [{ id: 'unit', value: unit }];
+  if (timeSeries) properties.push({ id: 'custom.axisPlacement', value: 'right' });
+  if (timeSeries && unit === 'percentunit') properties.push({ id: 'min', value: 0 }, { id: 'max', value: 1 });
+  return properties;
 }
 
 /** The latest value of each series, as horizontal bars: comparisons across cli × branch. */
@@ -92,19 +108,27 @@ export function timeline(spec: PanelSpec, options: { stacked?: boolean; max?: nu
   return panel;
 }
 
-/** Several figures side by side, one row per label set (instant queries merged into a table). */
-export function figuresTable(spec: PanelSpec, columns: string[]): table.PanelBuilder {
-  const rename: Record<string, string> = { Time: '' };
-  spec.queries.forEach((_, i) => (rename[`Value #${REF_IDS[i]}`] = columns[i]));
+/**
+ * Several figures side by side, one row per label set: instant queries merged into one table,
+ * each figure a column named by the query's `legend`, in the query's unit (the panel's else).
+ * Merged, a query's values are the column "Value #<refId>" ("Value" when there is one query).
+ */
+export function figuresTable(spec: PanelSpec): table.PanelBuilder {
+  const unit = spec.unit ?? 'bytes';
   const panel = new table.PanelBuilder()
     .title(spec.title)
     .description(spec.question)
     .datasource(PROMETHEUS)
+    .unit(unit)
     .span(spec.width ?? 24)
     .height(spec.height ?? 8)
     .withTransformation({ id: 'merge', options: {} })
-    .withTransformation({ id: 'organize', options: { excludeByName: { Time: true }, renameByName: rename } });
+    .withTransformation({ id: 'organize', options: { excludeByName: { Time: true } } });
   for (const target of targets(spec.queries, true)) panel.withTarget(target.format('table' as never));
+  spec.queries.forEach((q, i) => {
+    const column = spec.queries.length > 1 ? `Value #${REF_IDS[i]}` : 'Value';
+    panel.overrideByName(column, [{ id: 'displayName', value: q.legend ?? column }, { id: 'unit', value: q.unit ?? unit }]);
+  });
   return panel;
 }
 

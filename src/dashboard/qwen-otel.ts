@@ -1,25 +1,26 @@
 // The qwen-otel dashboard: CLIs and branches side by side, where the memory goes, what the
-// requests carried, live sessions, and the way into Jaeger. Generated to
+// requests carried, live sessions, and each run's trace. Generated to
 // grafana/dashboards/qwen-otel.json by `npm run dashboard` (a test fails when that file is stale).
+// Portable: the Prometheus and Jaeger it reads are datasource variables, so the file imports into
+// any Grafana (SDK 0.0.21 has no `__inputs`; the variables pick that Grafana's datasources).
 import {
-  ConstantVariableBuilder,
   DashboardBuilder,
   DashboardCursorSync,
-  DashboardLinkBuilder,
-  DashboardLinkType,
+  DatasourceVariableBuilder,
   type Dashboard,
   type Panel,
   QueryVariableBuilder,
   RowBuilder,
+  TextBoxVariableBuilder,
   VariableRefresh,
   VariableSort,
 } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { Builder } from '@grafana/grafana-foundation-sdk/cog';
 import { bars, figuresTable, markdown, PROMETHEUS, stackedBars, timeline } from './panels';
 import * as q from './queries';
+import { recentRuns, thisDashboard, traceView } from './traces';
 
 export const DASHBOARD_UID = 'qwen-otel';
-const JAEGER_URL = 'http://127.0.0.1:16686';
 
 function labelVariable(name: string, label: string, query: string, multi: boolean): QueryVariableBuilder {
   const variable = new QueryVariableBuilder(name)
@@ -34,30 +35,40 @@ function labelVariable(name: string, label: string, query: string, multi: boolea
   return multi ? variable.allValue('.*').current({ text: 'All', value: '$__all' }) : variable.current({ text: 'main', value: 'main' });
 }
 
-const jaegerSearch = '${jaeger}/search?service=${__field.labels.cli}&tags=%7B%22vcs.ref.head.name%22%3A%22${__field.labels.branch}%22%7D';
-
 /** A row of panels; an expanded row's panels follow it, a collapsed row holds them. */
 interface Section {
   title: string;
   collapsed: boolean;
   panels: Array<Builder<Panel>>;
+  /** Repeat the row (and its panels) for each value of this variable. */
+  repeat?: string;
 }
 
 function overview(): Section {
   return { title: 'Overview: CLIs and branches, latest run of each', collapsed: false, panels: [
     bars({ title: 'Peak tree RSS · $workload', question: 'Which CLI and branch peaks highest on this workload? (qwen_otel.tree.memory.peak, the latest run pushed for each cli × branch × workload)', queries: [{ expr: q.treePeak, legend: '{{cli}} @ {{branch}}' }], width: 24 })
       .repeat('workload').maxPerRow(3)
-      .dataLinks([new DashboardLinkBuilder('Traces of ${__field.labels.cli} @ ${__field.labels.branch} in Jaeger').url(jaegerSearch).targetBlank(true)]),
+      .dataLinks([thisDashboard('Runs of ${__field.labels.cli} @ ${__field.labels.branch} in Jaeger (Traces row)', { cli: '${__field.labels.cli}', branch: '${__field.labels.branch}' })]),
     bars({ title: 'Run duration · $workload', question: 'How long did the run take, beside its peak? (qwen_otel.run.duration in the final push)', queries: [{ expr: q.runDuration, legend: '{{cli}} @ {{branch}}' }], unit: 's', width: 24, height: 5 })
       .repeat('workload').maxPerRow(3),
     bars({ title: 'Tree peak against the baseline ($baseline)', question: 'Did this branch regress? Its tree peak over the baseline branch\'s, same cli and workload (the regression alert fires past 10 %, prometheus/rules/settings.yml).', queries: [{ expr: q.vsBaseline, legend: q.RUN_LABEL }], unit: 'percentunit' },
       { thresholds: [{ value: null, color: 'green' }, { value: 0.05, color: 'yellow' }, { value: 0.1, color: 'red' }] }),
-    figuresTable({ title: 'Alerts firing', question: 'What is firing now (RSS regressions, budget, live heap near its limit, steady growth)?', queries: [{ expr: q.firingAlerts }], width: 12 }, ['firing']),
+    figuresTable({ title: 'Alerts firing', question: 'What is firing now (RSS regressions, budget, live heap near its limit, steady growth)? One row per alert and its labels.', queries: [{ expr: q.firingAlerts, legend: 'firing' }], unit: 'none', width: 12 }),
     figuresTable({
       title: 'Headline figures (latest run)',
-      question: 'The seed\'s per-run figures side by side: tree peak, duration, root peak, V8 heap and external peaks, largest request, retained tool results, turns, tool calls.',
-      queries: [q.treePeak, q.runDuration, q.rootPeak, q.heapPeak, q.externalPeak, q.peakRequestTotal, q.retainedSize, q.turns, q.toolCalls].map((expr) => ({ expr })),
-    }, ['tree RSS peak', 'duration (s)', 'root RSS peak', 'V8 heap peak', 'external peak', 'largest request', 'retained tool results', 'turns', 'tool calls']),
+      question: 'The seed\'s per-run figures side by side: tree peak, duration, root peak, V8 heap and external peaks (one process\'s), largest request, retained tool results, turns, tool calls.',
+      queries: [
+        { expr: q.treePeak, legend: 'tree RSS peak' },
+        { expr: q.runDuration, legend: 'duration', unit: 's' },
+        { expr: q.rootPeak, legend: 'root RSS peak' },
+        { expr: q.heapPeak, legend: 'V8 heap peak' },
+        { expr: q.externalPeak, legend: 'external peak' },
+        { expr: q.peakRequestTotal, legend: 'largest request' },
+        { expr: q.retainedSize, legend: 'retained tool results' },
+        { expr: q.turns, legend: 'turns', unit: 'none' },
+        { expr: q.toolCalls, legend: 'tool calls', unit: 'none' },
+      ],
+    }),
   ] };
 }
 
@@ -91,7 +102,9 @@ function context(): Section {
     bars({ title: 'Request composition (mean bytes per request)', question: 'The same over every request of the run (qwen_otel.request.size by part).', queries: [{ expr: q.requestParts, legend: `${q.RUN_LABEL} · {{part}}` }] }),
     bars({ title: 'Retained tool results', question: 'How much tool output does the CLI keep in its history, and how big is the largest?', queries: [{ expr: q.retainedSize, legend: `${q.RUN_LABEL} · total` }, { expr: q.retainedLargest, legend: `${q.RUN_LABEL} · largest` }] }),
     bars({ title: 'Tokens', question: 'Tokens in and out per run (gen_ai.client.token.usage).', queries: [{ expr: q.tokens, legend: `${q.RUN_LABEL} · {{gen_ai_token_type}}` }], unit: 'short' }),
-    figuresTable({ title: 'Turns, tool calls, history', question: 'How much work the run did: model turns, tool calls, messages in the last request, tool results retained.', queries: [q.turns, q.toolCalls, q.historyItems, q.retainedCount].map((expr) => ({ expr })), width: 12 }, ['turns', 'tool calls', 'history items', 'retained results']),
+    figuresTable({ title: 'Turns, tool calls, history', question: 'How much work the run did: model turns, tool calls, messages in the last request, tool results retained.', unit: 'none', width: 12, queries: [
+      { expr: q.turns, legend: 'turns' }, { expr: q.toolCalls, legend: 'tool calls' }, { expr: q.historyItems, legend: 'history items' }, { expr: q.retainedCount, legend: 'retained results' },
+    ] }),
   ] };
 }
 
@@ -101,17 +114,22 @@ function liveSession(): Section {
     timeline({ title: 'Old generation vs its limit (live)', question: 'How close is V8 to "heap out of memory"? The alert fires at 80 %.', queries: [{ expr: q.liveOldGenerationShare, legend: `${q.LIVE_LABEL} · {{role}}` }], unit: 'percentunit' }, { max: 1 }),
     timeline({ title: 'Time in GC (live)', question: 'What share of the time goes to garbage collection, by kind?', queries: [{ expr: q.liveGcShare, legend: '{{cli}} @ {{branch}} · {{v8js_gc_type}}' }], unit: 'percentunit', width: 8 }, { stacked: true }),
     timeline({ title: 'GCs per second (live)', question: 'How often does V8 collect, by kind?', queries: [{ expr: q.liveGcRate, legend: '{{cli}} @ {{branch}} · {{v8js_gc_type}}' }], unit: 'ops', width: 8 }),
-    timeline({ title: 'Event loop (live)', question: 'Is the CLI responsive? Delay p99 (s) and utilization.', queries: [{ expr: q.liveLoopDelay, legend: '{{cli}} @ {{branch}} · {{role}} delay p99' }, { expr: q.liveLoopUtilization, legend: '{{cli}} @ {{branch}} · {{role}} utilization' }], unit: 's', width: 8 }),
+    timeline({ title: 'Event loop (live)', question: 'Is the CLI responsive? Delay p99 (seconds, left axis) and utilization (0-100 %, right axis).', queries: [
+      { expr: q.liveLoopDelay, legend: '{{cli}} @ {{branch}} · {{role}} delay p99' },
+      { expr: q.liveLoopUtilization, legend: '{{cli}} @ {{branch}} · {{role}} utilization', unit: 'percentunit' },
+    ], unit: 's', width: 8 }),
     timeline({ title: "qwen-otel's own RSS (live)", question: 'The observer effect: what the collector beside each session costs.', queries: [{ expr: q.liveObserver, legend: q.LIVE_LABEL }], width: 24, height: 6 }),
   ] };
 }
 
-function traces(): Section {
-  return { title: 'Traces', collapsed: false, panels: [markdown('Traces in Jaeger', [
-    'Each run is one trace: `session` → `process cli` → workers, MCP servers, shells → phases (`chat`, `execute_tool`, ...), every span with the memory at its start and end.',
-    '',
-    '[Open the traces of the selected CLIs in Jaeger](${jaeger}/search?service=${cli:raw}&limit=50) · [Jaeger search](${jaeger}/search) · the bars of "Peak tree RSS" link to the traces of their cli and branch.',
-  ].join('\n'))] };
+function traces(): Section[] {
+  return [
+    { title: 'Traces · $cli', collapsed: false, repeat: 'cli', panels: [recentRuns()] },
+    { title: 'One run, phase by phase', collapsed: false, panels: [
+      markdown('How to read a trace', 'Each run is one trace: `session` → `process cli` → workers, MCP servers, shells → phases (`chat`, `execute_tool`, ...), every span with the memory at its start and end. Pick a trace ID in a table above, or paste a run record\'s `trace_id` into **Trace ID**.', 24, 3),
+      traceView(),
+    ] },
+  ];
 }
 
 export function buildDashboard(): Dashboard {
@@ -123,15 +141,17 @@ export function buildDashboard(): Dashboard {
     .tooltip(DashboardCursorSync.Crosshair)
     .time({ from: 'now-6h', to: 'now' })
     .refresh('30s')
+    // First: the other variables and every panel read through these two.
+    .withVariable(new DatasourceVariableBuilder('prometheus').label('Prometheus').type('prometheus'))
+    .withVariable(new DatasourceVariableBuilder('jaeger').label('Jaeger').type('jaeger'))
     .withVariable(labelVariable('cli', 'CLI', 'label_values(qwen_otel_tree_memory_peak, cli)', true))
     .withVariable(labelVariable('branch', 'Branch', 'label_values(qwen_otel_tree_memory_peak{cli=~"$cli"}, branch)', true))
     .withVariable(labelVariable('workload', 'Workload', 'label_values(qwen_otel_tree_memory_peak{cli=~"$cli"}, workload)', true))
     .withVariable(labelVariable('baseline', 'Baseline', 'label_values(qwen_otel_tree_memory_peak{job="qwen-otel", cli=~"$cli"}, branch)', false))
-    // A constant (hidden): where the links into Jaeger point.
-    .withVariable(new ConstantVariableBuilder('jaeger').value(JAEGER_URL))
-    .link(new DashboardLinkBuilder('Jaeger').type(DashboardLinkType.Link).url(`${JAEGER_URL}/search`).targetBlank(true).icon('external link'));
-  for (const section of [overview(), whereMemoryGoes(), context(), liveSession(), traces()]) {
+    .withVariable(new TextBoxVariableBuilder('trace').label('Trace ID').description('The run drawn in "One run, phase by phase": a trace ID from the tables, or a run record\'s trace_id.'));
+  for (const section of [overview(), whereMemoryGoes(), context(), liveSession(), ...traces()]) {
     const row = new RowBuilder(section.title).collapsed(section.collapsed);
+    if (section.repeat) row.repeat(section.repeat);
     if (section.collapsed) {
       for (const panel of section.panels) row.withPanel(panel);
       dashboard.withRow(row);
