@@ -41,7 +41,7 @@ export interface PanelSpec {
   height?: number;
 }
 
-export const REF_IDS = 'ABCDEFGHIJ';
+const REF_IDS = 'ABCDEFGHIJ';
 
 function targets(queries: Query[], instant: boolean): DataqueryBuilder[] {
   return queries.map((q, i) => {
