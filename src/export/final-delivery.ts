@@ -5,7 +5,7 @@ import type { Resource } from '@opentelemetry/resources';
 import type { Config } from '../config';
 import type { SpanRecord } from '../session/spans';
 import { pushToGateway } from './pushgateway';
-import { redactUrl } from './redact';
+import { redactUrl } from '../redact';
 
 export type SpoolEntry =
   | { schema: 'qwen-otel.spool/1'; kind: 'push'; url: string; grouping: Record<string, string>; body: string }

@@ -4,7 +4,6 @@ import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporte
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { Config } from '../config';
-import { redactUrl } from '../redact';
 import type { RunIdentity } from '../session/identity';
 import type { Session, SessionListener } from '../session/session';
 import { writeFileSdTarget } from './file-sd';
