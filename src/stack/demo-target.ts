@@ -80,6 +80,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: Error) => {
-  process.stderr.write(`demo-target: ${error.message}\n`);
+  const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
+  process.stderr.write(`demo-target: ${error.message}${cause}\n`);
   process.exitCode = 2;
 });

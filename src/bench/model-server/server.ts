@@ -67,6 +67,11 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
         options.onBodies?.(exchange.record, exchange.requestBody, Buffer.concat(exchange.sent ?? []));
       });
   });
+  // Node's default keep-alive timeout (5 s) closes an idle connection just as a client that took
+  // longer between two turns (a busy machine, a slow tool) sends its next request on it: undici
+  // then fails with "other side closed". A real model API keeps connections open far longer.
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 121_000;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
