@@ -1,7 +1,7 @@
 // The quick matrix on real Qwen Code 0.15.10 and Claude Code 2.1.112, installed by the bench:
 // every run completes with every field, /metrics is served while it runs, every run is pushed and traced.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BenchResult } from '../src/bench/matrix/result';
+import type { BenchResult } from '../src/contracts/bench-result';
 import { startTelemetrySink, type TelemetrySink } from '../src/bench/sink';
 import { readResults, runBench, type BenchProcess } from './helpers/bench-matrix';
 import { drawnShare, loadInChromium } from './helpers/chromium';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { decompose, KIND_PARTS, median, type Part } from '../src/bench/compare/decompose';
 import { readResults } from '../src/bench/report/load';
-import { BENCH_RESULT_SCHEMA, type BenchResult } from '../src/bench/matrix/result';
+import { BENCH_RESULT_SCHEMA, type BenchResult } from '../src/contracts/bench-result';
 import * as path from 'node:path';
 
 const MiB = 1024 * 1024;

@@ -7,7 +7,7 @@ import { runCommand } from '../src/bench/run-command';
 import type { Cell } from '../src/bench/report/cells';
 import { figureNames, findFigure, REQUEST_PARTS } from '../src/bench/report/figures';
 import { readResults } from '../src/bench/report/load';
-import type { BenchResult } from '../src/bench/matrix/result';
+import type { BenchResult } from '../src/contracts/bench-result';
 import { BIN, tempDir } from './helpers/e2e';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'bench', 'qwen-claude-two-tool.jsonl');

@@ -1,13 +1,15 @@
-// The run record: one content-free JSON line per run, with PRODUCT.md's figures and the diagnosis.
+// The run record: one content-free JSON line per run, with the seed's per-run figures and the
+// diagnosis. Its type (and JSON Schema) is the contract in ../contracts/run-record.ts.
 import { constants as osConstants } from 'node:os';
 import type { ProcessPeaks } from '../channel/protocol';
+import type { DiagnosisFigures, ExitFigures, ProcessFigures, RunRecord, TimelineFigures, V8Figures } from '../contracts/run-record';
+import { RUN_RECORD_SCHEMA } from '../contracts/schema-ids';
 import { bucketTotal, diagnose, type Diagnosis } from './diagnosis';
 import type { RunIdentity } from './identity';
 import { isInstrumented, type ProcessEntry } from './process-table';
 import type { Session } from './session';
 import { downsample } from './timeline';
 
-export const RECORD_SCHEMA = 'qwen-otel.run/1';
 /** Processes listed one by one in the record; the rest are counted. */
 const MAX_LISTED_PROCESSES = 100;
 const MAX_TIMELINE_POINTS = 120;
@@ -31,14 +33,14 @@ export interface ObserverFigures {
   collectorCpuMs: number;
 }
 
-export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd, observer: ObserverFigures): Record<string, unknown> {
+export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd, observer: ObserverFigures): RunRecord {
   const processes = session.processes();
   const instrumented = processes.filter(isInstrumented);
   const root = processes.find((p) => p.role === 'cli') ?? null;
   const hwmMax = Math.max(0, ...processes.map((p) => p.hwm));
   const t = session.totals;
   return {
-    schema: RECORD_SCHEMA,
+    schema: RUN_RECORD_SCHEMA,
     run_id: session.options.id,
     trace_id: session.traceId,
     complete: end.complete,
@@ -136,7 +138,7 @@ export function processPeaks(p: ProcessEntry): ProcessPeaks {
   };
 }
 
-function exitFigures(root: ProcessEntry | null, end: RunEnd): Record<string, unknown> {
+function exitFigures(root: ProcessEntry | null, end: RunEnd): ExitFigures {
   const note = root?.endNote ?? null;
   const code = end.exitCode ?? root?.final?.exitCode ?? null;
   // Killed by a signal it did not handle, the CLI wrote nothing; the wrapper saw 128 + n.
@@ -156,7 +158,7 @@ export function signalOfExitCode(code: number | null): string | null {
   return entry ? entry[0] : null;
 }
 
-function v8Figures(instrumented: ProcessEntry[]): Record<string, unknown> {
+function v8Figures(instrumented: ProcessEntry[]): V8Figures {
   const peaks = instrumented.map(processPeaks);
   const max = (pick: (p: ProcessPeaks) => number): number => Math.max(0, ...peaks.map(pick));
   const spaces: Record<string, number> = {};
@@ -174,7 +176,7 @@ function v8Figures(instrumented: ProcessEntry[]): Record<string, unknown> {
   };
 }
 
-function processFigures(p: ProcessEntry, start: number): Record<string, unknown> {
+function processFigures(p: ProcessEntry, start: number): ProcessFigures {
   const peaks = isInstrumented(p) ? processPeaks(p) : null;
   return {
     pid: p.pid,
@@ -193,7 +195,7 @@ function processFigures(p: ProcessEntry, start: number): Record<string, unknown>
   };
 }
 
-function diagnosisFigures(d: Diagnosis, session: Session): Record<string, unknown> {
+function diagnosisFigures(d: Diagnosis, session: Session): DiagnosisFigures {
   const b = d.buckets;
   return {
     class: d.class,
@@ -207,7 +209,7 @@ function diagnosisFigures(d: Diagnosis, session: Session): Record<string, unknow
   };
 }
 
-function timelineFigures(session: Session): Record<string, unknown> {
+function timelineFigures(session: Session): TimelineFigures {
   const points = downsample(session.timeline.snapshot(), MAX_TIMELINE_POINTS);
   return {
     fields: ['t_ms', 'tree_rss', 'root_rss', 'heap_used', 'processes'],

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { BenchResult } from '../../src/bench/matrix/result';
+import type { BenchResult } from '../../src/contracts/bench-result';
 import { REPO } from './e2e';
 
 export interface BenchProcess {

@@ -4,7 +4,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BENCH_RESULT_SCHEMA, type BenchResult } from '../../src/bench/matrix/result';
+import { BENCH_RESULT_SCHEMA, type BenchResult } from '../../src/contracts/bench-result';
 import { serverFigures } from '../../src/bench/matrix/server-figures';
 import { startModelServer } from '../../src/bench/model-server/server';
 import { runCommand } from '../../src/bench/run-command';

@@ -11,7 +11,8 @@
 // Both then add `median_rule`: the side's median less its chosen run's peak (0 with an odd count
 // of runs, where the chosen run is the median), so each side's parts sum to its median exactly.
 import { PROCESS_ROLES } from '../../config';
-import type { BenchResult } from '../matrix/result';
+import type { BenchResult } from '../../contracts/bench-result';
+import type { ProcessFigures } from '../../contracts/run-record';
 import { BUCKETS } from '../report/figures';
 import { median } from '../stats';
 
@@ -62,37 +63,33 @@ interface RunMemory {
   processes: ProcessGroup[];
 }
 
-type Json = Record<string, any>;
-
-/** The figures a decomposition needs from one run, or null when its record lacks them. */
+/** The figures a decomposition needs from one run, or null when it has no record. */
 export function runMemory(result: BenchResult): RunMemory | null {
-  const record = result.record as Json | null;
-  const peak = record?.tree?.rss_peak_bytes;
-  const buckets = record?.diagnosis?.buckets_bytes;
-  if (typeof peak !== 'number' || !buckets || typeof buckets !== 'object') return null;
+  const record = result.record;
+  if (!record) return null;
+  const peak = record.tree.rss_peak_bytes;
+  const buckets = record.diagnosis.buckets_bytes;
   const kinds: Record<string, number> = {};
   for (const name of KIND_PARTS) kinds[name] = numberOr0(buckets[name]);
   kinds.between_samples = peak - KIND_PARTS.reduce((sum, name) => sum + kinds[name], 0);
-  const rolePeaks = (record?.tree?.rss_peak_by_role_bytes ?? {}) as Record<string, unknown>;
   const roles: Record<string, number> = {};
-  for (const [role, bytes] of Object.entries(rolePeaks)) roles[role] = numberOr0(bytes);
+  for (const [role, bytes] of Object.entries(record.tree.rss_peak_by_role_bytes)) roles[role] = numberOr0(bytes);
   roles.not_at_once = peak - Object.values(roles).reduce((sum, v) => sum + v, 0);
-  return { repeat: result.bench.repeat, peak, kinds, roles, processes: groupProcesses(record?.processes) };
+  return { repeat: result.bench.repeat, peak, kinds, roles, processes: groupProcesses(record.processes) };
 }
 
-function numberOr0(value: unknown): number {
+function numberOr0(value: number | undefined): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : 0;
 }
 
-function groupProcesses(list: unknown): ProcessGroup[] {
+function groupProcesses(list: ProcessFigures[]): ProcessGroup[] {
   const groups = new Map<string, ProcessGroup>();
-  for (const p of Array.isArray(list) ? (list as Json[]) : []) {
-    const role = String(p.role ?? 'other');
-    const group = groups.get(role) ?? { role, count: 0, hwmBytes: 0, names: [] };
+  for (const p of list) {
+    const group = groups.get(p.role) ?? { role: p.role, count: 0, hwmBytes: 0, names: [] };
     group.count += 1;
     group.hwmBytes += numberOr0(p.hwm_bytes);
-    if (typeof p.name === 'string' && !group.names.includes(p.name)) group.names.push(p.name);
-    groups.set(role, group);
+    if (!group.names.includes(p.name)) group.names.push(p.name);
+    groups.set(p.role, group);
   }
   return [...groups.values()].sort((a, b) => rank(a.role) - rank(b.role));
 }

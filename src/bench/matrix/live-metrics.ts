@@ -4,7 +4,7 @@
 import { startMetricsServer, type MetricsServer } from '../../export/metrics-server';
 import { pushToGateway } from '../../export/pushgateway';
 import { redactUrl } from '../../redact';
-import type { BenchResult } from './result';
+import type { BenchResult } from '../../contracts/bench-result';
 
 interface Family {
   name: string;

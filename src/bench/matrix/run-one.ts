@@ -11,7 +11,8 @@ import type { ResolvedTarget } from '../targets/presets';
 import { harnessStateDir, TEMP_PREFIX } from '../targets/session';
 import { isExcluded, QWEN_OTEL_PROCESSES, treeWatchWorker, type WatchResult } from '../tree-watch';
 import { workloadScripts, type Workload } from '../workloads';
-import { BENCH_RESULT_SCHEMA, type BenchIdentity, type BenchResult, type ExternalFigures } from './result';
+import type { RunRecord } from '../../contracts/run-record';
+import { BENCH_RESULT_SCHEMA, type BenchIdentity, type BenchResult, type ExternalFigures } from '../../contracts/bench-result';
 import { scriptShortfall, serverFigures } from './server-figures';
 
 export const SAMPLER_INTERVAL_MS = 20;
@@ -126,7 +127,7 @@ function telemetryEnv(plan: RunPlan, recordFile: string): Record<string, string>
 
 const RECORD_AFTER_KILL_MS = 15_000;
 
-async function recordOf(file: string, waitMs: number): Promise<Record<string, unknown> | null> {
+async function recordOf(file: string, waitMs: number): Promise<RunRecord | null> {
   for (const end = Date.now() + waitMs; ; ) {
     const record = lastRecord(file);
     if (record || Date.now() >= end) return record;
@@ -134,24 +135,24 @@ async function recordOf(file: string, waitMs: number): Promise<Record<string, un
   }
 }
 
-function lastRecord(file: string): Record<string, unknown> | null {
+function lastRecord(file: string): RunRecord | null {
   let lines: string[];
   try {
     lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
   } catch {
     return null;
   }
-  const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  const records = lines.map((line) => JSON.parse(line) as RunRecord);
   return records.filter((r) => r.complete !== false).pop() ?? records.pop() ?? null;
 }
 
-function failureOf(plan: RunPlan, result: CommandResult & { spawnError?: string }, record: Record<string, unknown> | null): string | null {
+function failureOf(plan: RunPlan, result: CommandResult & { spawnError?: string }, record: RunRecord | null): string | null {
   if (result.spawnError) return `could not start: ${result.spawnError}`;
   if (result.timedOut) return `timeout after ${plan.timeoutMs} ms`;
   if (result.signal) return `crashed (${result.signal})`;
   if (result.code === 0) return null;
   // Under `qwen-otel run` a CLI killed by signal n exits 128 + n.
-  const recordSignal = (record?.exit as { signal?: string | null } | undefined)?.signal;
+  const recordSignal = record?.exit.signal;
   const bySignal = plan.instrumented ? signalOfExitCode(result.code) : null;
   if (recordSignal || bySignal) return `crashed (${recordSignal ?? bySignal})`;
   return `exit code ${result.code}`;

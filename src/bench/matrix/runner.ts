@@ -8,7 +8,7 @@ import type { ResolvedTarget } from '../targets/presets';
 import type { Workload } from '../workloads';
 import { LiveMetrics, type MatrixProgress } from './live-metrics';
 import { ProgressLine } from './progress';
-import type { BenchResult } from './result';
+import type { BenchResult } from '../../contracts/bench-result';
 import { killGroup } from '../run-command';
 import { failedResult, runningGroups, runOne, type RunPlan } from './run-one';
 

@@ -1,7 +1,7 @@
 // The scripted server's ground truth for one run: model requests only (not HEAD probes, model
 // lists or token counts), their sizes and counts in order, and whether the script was played out.
 import type { RecordedExchange } from '../model-server/record';
-import type { ServerFigures } from './result';
+import type { ServerFigures } from '../../contracts/bench-result';
 
 function modelRequests(all: RecordedExchange[]): RecordedExchange[] {
   return [...all].filter((r) => r.format !== 'none' && r.replyKind !== 'none').sort((a, b) => a.seq - b.seq);

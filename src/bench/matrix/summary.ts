@@ -2,7 +2,7 @@
 // max of wall time and tree peak over the counted repeats, then each target against the baseline.
 import { spread, type Spread } from '../stats';
 import { buildCells, findCell } from '../report/cells';
-import type { BenchResult } from './result';
+import type { BenchResult } from '../../contracts/bench-result';
 
 const MiB = 1024 * 1024;
 

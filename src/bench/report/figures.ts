@@ -1,7 +1,8 @@
 // Every figure a report or `qwen-otel compare` can use, by name. The list is documented in
 // docs/compare.md; `figureNames()` is what `--figure` accepts. All are "higher is worse".
 import { PROCESS_ROLES } from '../../config';
-import type { BenchResult } from '../matrix/result';
+import type { BenchResult } from '../../contracts/bench-result';
+import { BUCKET_NAMES, type RunRecord } from '../../contracts/run-record';
 
 export type Unit = 'bytes' | 'ms' | 'count';
 
@@ -13,25 +14,23 @@ export interface Figure {
   read: (result: BenchResult) => number | null;
 }
 
-type Json = Record<string, unknown>;
-
-/** A number at a dotted path inside the run record, or null. */
-function recordPath(path: string): (result: BenchResult) => number | null {
-  const keys = path.split('.');
-  return (result) => {
-    let value: unknown = result.record;
-    for (const key of keys) value = value && typeof value === 'object' ? (value as Json)[key] : undefined;
-    return typeof value === 'number' && Number.isFinite(value) ? value : null;
-  };
+/** A finite number or null: a record field that a run lacks reads as no data, never as 0. */
+function finite(value: number | undefined): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
-const fromRecord = (name: string, label: string, unit: Unit, path: string): Figure => ({ name, label, unit, read: recordPath(path) });
+/** A figure of the run record (null for a run without a record). */
+function recordFigure(pick: (record: RunRecord) => number | undefined): (result: BenchResult) => number | null {
+  return (result) => (result.record ? finite(pick(result.record)) : null);
+}
 
-const peakTotal = recordPath('peak_request_bytes');
-const peakSystem = recordPath('peak_request.system_bytes');
-const peakTools = recordPath('peak_request.tool_schema_bytes');
-const peakHistory = recordPath('peak_request.history_bytes');
-const retainedBytes = recordPath('retained_tool_results.total_bytes');
+const fromRecord = (name: string, label: string, unit: Unit, pick: (record: RunRecord) => number | undefined): Figure => ({ name, label, unit, read: recordFigure(pick) });
+
+const peakTotal = recordFigure((r) => r.peak_request_bytes);
+const peakSystem = recordFigure((r) => r.peak_request?.system_bytes);
+const peakTools = recordFigure((r) => r.peak_request?.tool_schema_bytes);
+const peakHistory = recordFigure((r) => r.peak_request?.history_bytes);
+const retainedBytes = recordFigure((r) => r.retained_tool_results.total_bytes);
 
 /** The largest request's history less the tool results it carried (they are part of its history). */
 function historyWithoutToolResults(result: BenchResult): number | null {
@@ -55,47 +54,47 @@ export const REQUEST_PARTS: ReadonlyArray<{ figure: string; label: string }> = [
 ];
 
 export const ROLES = PROCESS_ROLES;
-export const BUCKETS = ['heap_used', 'heap_free', 'external', 'native', 'cli_opaque', 'mcp_server', 'tool', 'subagent', 'other'] as const;
+export const BUCKETS = BUCKET_NAMES;
 
 const FIGURES: Figure[] = [
-  fromRecord('tree_rss_peak', 'peak tree RSS', 'bytes', 'tree.rss_peak_bytes'),
-  fromRecord('tree_rss_peak_sampled', 'largest sampled tree RSS', 'bytes', 'tree.rss_peak_sampled_bytes'),
-  fromRecord('root_rss_peak', 'root process peak RSS (VmHWM)', 'bytes', 'root.rss_peak_bytes'),
-  fromRecord('hwm_max', 'largest process peak RSS', 'bytes', 'tree.hwm_max_bytes'),
-  fromRecord('processes_peak', 'processes alive at once', 'count', 'tree.processes_peak'),
-  fromRecord('processes_seen', 'processes seen', 'count', 'tree.processes_seen'),
-  fromRecord('heap_used_peak', 'V8 heap in use, peak', 'bytes', 'v8.heap_used_peak_bytes'),
-  fromRecord('heap_total_peak', 'V8 heap reserved, peak', 'bytes', 'v8.heap_total_peak_bytes'),
-  fromRecord('external_peak', 'V8 external, peak', 'bytes', 'v8.external_peak_bytes'),
-  fromRecord('array_buffers_peak', 'array buffers, peak', 'bytes', 'v8.array_buffers_peak_bytes'),
-  fromRecord('malloced_peak', 'V8 malloced, peak', 'bytes', 'v8.malloced_peak_bytes'),
-  fromRecord('duration', 'run duration (record)', 'ms', 'duration_ms'),
+  fromRecord('tree_rss_peak', 'peak tree RSS', 'bytes', (r) => r.tree.rss_peak_bytes),
+  fromRecord('tree_rss_peak_sampled', 'largest sampled tree RSS', 'bytes', (r) => r.tree.rss_peak_sampled_bytes),
+  fromRecord('root_rss_peak', 'root process peak RSS (VmHWM)', 'bytes', (r) => r.root?.rss_peak_bytes),
+  fromRecord('hwm_max', 'largest process peak RSS', 'bytes', (r) => r.tree.hwm_max_bytes),
+  fromRecord('processes_peak', 'processes alive at once', 'count', (r) => r.tree.processes_peak),
+  fromRecord('processes_seen', 'processes seen', 'count', (r) => r.tree.processes_seen),
+  fromRecord('heap_used_peak', 'V8 heap in use, peak', 'bytes', (r) => r.v8?.heap_used_peak_bytes),
+  fromRecord('heap_total_peak', 'V8 heap reserved, peak', 'bytes', (r) => r.v8?.heap_total_peak_bytes),
+  fromRecord('external_peak', 'V8 external, peak', 'bytes', (r) => r.v8?.external_peak_bytes),
+  fromRecord('array_buffers_peak', 'array buffers, peak', 'bytes', (r) => r.v8?.array_buffers_peak_bytes),
+  fromRecord('malloced_peak', 'V8 malloced, peak', 'bytes', (r) => r.v8?.malloced_peak_bytes),
+  fromRecord('duration', 'run duration (record)', 'ms', (r) => r.duration_ms),
   { name: 'wall', label: 'wall time (harness)', unit: 'ms', read: (r) => r.wall_ms },
-  fromRecord('turns', 'turns', 'count', 'turns'),
-  fromRecord('requests', 'model requests', 'count', 'requests'),
-  fromRecord('tokens_input', 'input tokens', 'count', 'tokens.input'),
-  fromRecord('tokens_output', 'output tokens', 'count', 'tokens.output'),
-  fromRecord('tool_calls', 'tool calls', 'count', 'tool_calls'),
-  fromRecord('peak_request_bytes', 'largest request', 'bytes', 'peak_request_bytes'),
-  fromRecord('request_system_bytes', 'system prompt in the largest request', 'bytes', 'peak_request.system_bytes'),
-  fromRecord('request_tool_schema_bytes', 'tool schemas in the largest request', 'bytes', 'peak_request.tool_schema_bytes'),
+  fromRecord('turns', 'turns', 'count', (r) => r.turns),
+  fromRecord('requests', 'model requests', 'count', (r) => r.requests),
+  fromRecord('tokens_input', 'input tokens', 'count', (r) => r.tokens.input),
+  fromRecord('tokens_output', 'output tokens', 'count', (r) => r.tokens.output),
+  fromRecord('tool_calls', 'tool calls', 'count', (r) => r.tool_calls),
+  fromRecord('peak_request_bytes', 'largest request', 'bytes', (r) => r.peak_request_bytes),
+  fromRecord('request_system_bytes', 'system prompt in the largest request', 'bytes', (r) => r.peak_request?.system_bytes),
+  fromRecord('request_tool_schema_bytes', 'tool schemas in the largest request', 'bytes', (r) => r.peak_request?.tool_schema_bytes),
   { name: 'request_history_bytes', label: 'history in the largest request, without tool results', unit: 'bytes', read: historyWithoutToolResults },
   { name: 'request_other_bytes', label: 'other fields of the largest request', unit: 'bytes', read: otherRequestBytes },
-  fromRecord('request_messages', 'messages in the largest request', 'count', 'peak_request.messages'),
-  fromRecord('history_items', 'history items', 'count', 'history_items'),
-  fromRecord('retained_tool_results', 'retained tool results', 'count', 'retained_tool_results.count'),
-  fromRecord('retained_tool_result_bytes', 'retained tool-result bytes', 'bytes', 'retained_tool_results.total_bytes'),
-  fromRecord('largest_tool_result', 'largest retained tool result', 'bytes', 'retained_tool_results.largest_bytes'),
-  fromRecord('subagents', 'subagents', 'count', 'subagents'),
-  fromRecord('truncations', 'truncations', 'count', 'truncations'),
-  fromRecord('saved_output_recoveries', 'saved-output recoveries', 'count', 'saved_output_recoveries'),
-  fromRecord('compressions', 'compressions', 'count', 'compressions'),
-  fromRecord('collector_hwm', 'qwen-otel collector peak RSS', 'bytes', 'observer.collector_hwm_bytes'),
+  fromRecord('request_messages', 'messages in the largest request', 'count', (r) => r.peak_request?.messages),
+  fromRecord('history_items', 'history items', 'count', (r) => r.history_items),
+  fromRecord('retained_tool_results', 'retained tool results', 'count', (r) => r.retained_tool_results.count),
+  fromRecord('retained_tool_result_bytes', 'retained tool-result bytes', 'bytes', (r) => r.retained_tool_results.total_bytes),
+  fromRecord('largest_tool_result', 'largest retained tool result', 'bytes', (r) => r.retained_tool_results.largest_bytes),
+  fromRecord('subagents', 'subagents', 'count', (r) => r.subagents),
+  fromRecord('truncations', 'truncations', 'count', (r) => r.truncations),
+  fromRecord('saved_output_recoveries', 'saved-output recoveries', 'count', (r) => r.saved_output_recoveries),
+  fromRecord('compressions', 'compressions', 'count', (r) => r.compressions),
+  fromRecord('collector_hwm', 'qwen-otel collector peak RSS', 'bytes', (r) => r.observer.collector_hwm_bytes),
   { name: 'external_tree_rss_peak', label: 'peak tree RSS (harness sampler)', unit: 'bytes', read: (r) => r.external?.tree_rss_peak_bytes ?? null },
   { name: 'server_request_bytes', label: 'request bytes received (server)', unit: 'bytes', read: (r) => r.server?.request_bytes_total ?? null },
   { name: 'server_request_peak', label: 'largest request received (server)', unit: 'bytes', read: (r) => r.server?.request_bytes_peak ?? null },
-  ...ROLES.map((role) => fromRecord(`role_peak.${role}`, `peak RSS of ${role} processes`, 'bytes', `tree.rss_peak_by_role_bytes.${role}`)),
-  ...BUCKETS.map((bucket) => fromRecord(`bucket.${bucket}`, `${bucket} at the tree peak`, 'bytes', `diagnosis.buckets_bytes.${bucket}`)),
+  ...ROLES.map((role) => fromRecord(`role_peak.${role}`, `peak RSS of ${role} processes`, 'bytes', (r) => r.tree.rss_peak_by_role_bytes[role])),
+  ...BUCKETS.map((bucket) => fromRecord(`bucket.${bucket}`, `${bucket} at the tree peak`, 'bytes', (r) => r.diagnosis.buckets_bytes[bucket])),
 ];
 
 const BY_NAME = new Map(FIGURES.map((f) => [f.name, f]));

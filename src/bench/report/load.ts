@@ -1,6 +1,6 @@
-// Reads a bench results file (JSONL, one BenchResult per line, see ../matrix/result.ts).
+// Reads a bench results file (JSONL, one BenchResult per line, see src/contracts/bench-result.ts).
 import { readFileSync } from 'node:fs';
-import { BENCH_RESULT_SCHEMA, type BenchResult } from '../matrix/result';
+import { BENCH_RESULT_SCHEMA, type BenchResult } from '../../contracts/bench-result';
 
 /** Bad input: the message is one line that names the file and what is wrong. */
 export class InputError extends Error {}

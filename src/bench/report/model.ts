@@ -1,6 +1,6 @@
 // What the reports show, computed once from a results file: per cell, the statistics of each
 // reported figure, and the run nearest the median (whose buckets and timeline are drawn).
-import type { BenchResult } from '../matrix/result';
+import type { BenchResult } from '../../contracts/bench-result';
 import { decompose, nearestToMedian, runMemory } from '../compare/decompose';
 import { contextMoves, explain } from '../compare/explain';
 import { buildCells, findCell, ratio, statsOf, type Cell, type CellStats } from './cells';
@@ -82,11 +82,11 @@ function differences(cells: Cell[], base: string): ReportData['differences'] {
 function reportCell(cell: Cell): ReportCell {
   const stats: Record<string, CellStats | null> = {};
   for (const name of REPORTED) stats[name] = statsOf(cell.runs, findFigure(name) as Figure);
-  const version = cell.runs.map((r) => (r.record as { cli_version?: unknown } | null)?.cli_version).find((v) => typeof v === 'string');
+  const version = cell.runs.map((r) => r.record?.cli_version).find((v) => typeof v === 'string');
   return {
     workload: cell.workload,
     target: cell.target,
-    cliVersion: (version as string | undefined) ?? null,
+    cliVersion: version ?? null,
     runs: cell.runs.length,
     failures: cell.failures,
     withRecord: cell.runs.filter((r) => r.record !== null).length,
@@ -104,8 +104,7 @@ function medianRunTimeline(runs: BenchResult[], peak: CellStats | null): number[
   });
   if (withMemory.length === 0) return [];
   const nearest = nearestToMedian(withMemory, peak.median);
-  const points = (nearest.r.record as { timeline?: { points?: unknown } } | null)?.timeline?.points;
-  return Array.isArray(points) ? (points as number[][]) : [];
+  return nearest.r.record?.timeline.points ?? [];
 }
 
 export function median(cell: ReportCell, figure: string): number | null {
