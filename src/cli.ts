@@ -97,7 +97,7 @@ async function main(argv: string[]): Promise<number> {
       return (require('./bench/model-server/cli') as typeof import('./bench/model-server/cli')).serveModel(rest);
     case 'bench':
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return (require('./bench/matrix/cli') as typeof import('./bench/matrix/cli')).benchCommand(rest);
+      return (require('./bench/bench-command') as typeof import('./bench/bench-command')).benchCommand(rest);
     case 'report':
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       return (require('./bench/report/cli') as typeof import('./bench/report/cli')).reportCommand(rest);

@@ -1,8 +1,8 @@
 // The decomposition: its parts add up to the gap in median peak tree RSS, exactly, whatever the
 // runs; the run decomposed is the one nearest each side's median; no record, no decomposition.
 import { describe, expect, it } from 'vitest';
-import { decompose, KIND_PARTS, median, type Part } from '../src/bench/compare/decompose';
-import { readResults } from '../src/bench/report/load';
+import { decompose, KIND_PARTS, median, type Part } from '../src/bench/results/decompose';
+import { readResults } from '../src/bench/results/load';
 import { BENCH_RESULT_SCHEMA, type BenchResult } from '../src/contracts/bench-result';
 import * as path from 'node:path';
 

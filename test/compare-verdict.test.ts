@@ -4,9 +4,9 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCriteria, parseThreshold, check, judgeWorkload } from '../src/bench/compare/verdict';
 import { runCommand } from '../src/bench/run-command';
-import type { Cell } from '../src/bench/report/cells';
-import { figureNames, findFigure, REQUEST_PARTS } from '../src/bench/report/figures';
-import { readResults } from '../src/bench/report/load';
+import type { Cell } from '../src/bench/results/cells';
+import { figureNames, findFigure, REQUEST_PARTS } from '../src/bench/results/figures';
+import { readResults } from '../src/bench/results/load';
 import type { BenchResult } from '../src/contracts/bench-result';
 import { BIN, tempDir } from './helpers/e2e';
 

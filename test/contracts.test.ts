@@ -70,9 +70,9 @@ describe('renaming a record field', () => {
     const host = ts.createCompilerHost(options);
     const read = host.readFile.bind(host);
     host.readFile = (file) => (path.resolve(file) === contract ? renamed : read(file));
-    const roots = ['session/record.ts', 'bench/report/figures.ts', 'bench/compare/decompose.ts'].map((f) => path.join(REPO, 'src', f));
+    const roots = ['session/record.ts', 'bench/results/figures.ts', 'bench/results/decompose.ts'].map((f) => path.join(REPO, 'src', f));
     const program = ts.createProgram(roots, options, host);
     const broken = new Set(ts.getPreEmitDiagnostics(program).map((d) => path.relative(path.join(REPO, 'src'), d.file?.fileName ?? '')));
-    expect([...broken].sort()).toEqual(['bench/compare/decompose.ts', 'bench/report/figures.ts', 'session/record.ts']);
+    expect([...broken].sort()).toEqual(['bench/results/decompose.ts', 'bench/results/figures.ts', 'session/record.ts']);
   }, 120_000);
 });

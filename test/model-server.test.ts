@@ -6,8 +6,8 @@ import {
   usageFor,
   type ChatReply,
 } from '../src/bench/model-server/openai-chat';
+import { DEFAULT_QWEN_SCRIPT } from '../src/bench/model-server/default-scripts';
 import {
-  DEFAULT_QWEN_SCRIPT,
   selectReply,
   withRequiredArguments,
   type ChatRequest,

@@ -4,7 +4,18 @@
 import { realpathSync } from 'node:fs';
 import type { ProcessRole } from '../config';
 import { roleOfCommandLine } from '../session/process-identity';
-import type { WatchedProcess } from './tree-watch';
+
+/** A process of the watched tree, as the tree watch keeps it. */
+export interface WatchedProcess {
+  pid: number;
+  ppid: number;
+  name: string;
+  argv: string[];
+  hwm: number;
+  firstSeen: number;
+  /** What the process is for (src/probes/roles.ts), decided once per program. */
+  role?: string;
+}
 
 export function roleDecider(rootPid: number, seen: Map<number, WatchedProcess>, excluded: (p: WatchedProcess) => boolean): (p: WatchedProcess) => string {
   let cliPackageDir: string | null = null;

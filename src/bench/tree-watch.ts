@@ -8,18 +8,9 @@ import { scanParents } from '../probes/proc-scan';
 import { parseProcStatus } from '../probes/proc-status';
 import { descendantsViaParents } from '../probes/process-tree';
 import { childrenWalk } from './tree-watch-children';
-import { roleDecider } from './tree-watch-roles';
+import { roleDecider, type WatchedProcess } from './tree-watch-roles';
 
-export interface WatchedProcess {
-  pid: number;
-  ppid: number;
-  name: string;
-  argv: string[];
-  hwm: number;
-  firstSeen: number;
-  /** What the process is for (src/probes/roles.ts), decided once per program. */
-  role?: string;
-}
+export type { WatchedProcess } from './tree-watch-roles';
 
 export interface TreeWatch {
   /** Scans now (for a caller that paces the scans itself). */

@@ -1,6 +1,6 @@
 // What the matrix runner does for one run, small enough for tests and fixtures: a fresh model
 // server, the command under `qwen-otel run` with a private record file, an independent 20 ms tree
-// sampler, and one BenchResult line (src/bench/matrix/result.ts) assembled from the real record.
+// sampler, and one BenchResult line (src/contracts/bench-result.ts) assembled from the real record.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

@@ -1,8 +1,8 @@
 // `qwen-otel compare`: baseline vs candidate per workload, a verdict, and where the difference is.
 // Exit 0: no regression; 1: a regression (the CI gate); 2: bad input (one line on stderr).
 import { parseArgs } from 'node:util';
-import { InputError } from '../report/load';
-import { compareSelection } from './explain';
+import { InputError } from '../results/load';
+import { compareSelection } from './comparison';
 import { renderMarkdown, renderText } from './render';
 import { select } from './select';
 import { DEFAULT_THRESHOLD, parseCriteria } from './verdict';

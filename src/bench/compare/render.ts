@@ -1,8 +1,9 @@
 // `qwen-otel compare` output: a terminal text and a Markdown version (a PR comment).
-import type { CellStats } from '../report/cells';
-import { formatBytes, formatDelta, formatPercent, formatValue, markdownTable, textTable } from '../report/format';
-import type { Decomposition, Part } from './decompose';
-import { KIND_LABELS, ROLE_LABELS, type Comparison, type WorkloadComparison } from './explain';
+import type { CellStats } from '../results/cells';
+import { formatBytes, formatDelta, formatPercent, formatValue, markdownTable, textTable } from '../results/format';
+import type { Decomposition, Part } from '../results/decompose';
+import { KIND_LABELS, ROLE_LABELS } from '../results/explain';
+import type { Comparison, WorkloadComparison } from './comparison';
 import type { Check } from './verdict';
 
 type Table = (header: string[], rows: string[][]) => string;

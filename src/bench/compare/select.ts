@@ -1,8 +1,8 @@
 // Which runs are the baseline and which the candidate: two targets of one results file, or one
 // target from each of two files. Cells are paired by workload.
 import type { BenchResult } from '../../contracts/bench-result';
-import { buildCells, type Cell } from '../report/cells';
-import { InputError, readResults, targetsOf, workloadsOf } from '../report/load';
+import { buildCells, type Cell } from '../results/cells';
+import { InputError, readResults, targetsOf, workloadsOf } from '../results/load';
 
 export interface Pair {
   workload: string;

@@ -1,8 +1,8 @@
 // Thresholds and the verdict: a figure regressed when the candidate's median exceeds the
 // baseline's by more than the threshold (relative, e.g. 10%, or absolute, e.g. 64MiB / 500ms).
-import { statsOf, type Cell, type CellStats } from '../report/cells';
-import { DEFAULT_FIGURE, figureNames, findFigure, type Figure } from '../report/figures';
-import { InputError } from '../report/load';
+import { statsOf, type Cell, type CellStats } from '../results/cells';
+import { DEFAULT_FIGURE, figureNames, findFigure, type Figure } from '../results/figures';
+import { InputError } from '../results/load';
 
 export interface Threshold {
   kind: 'relative' | 'absolute';

@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { flagValue, saveReport } from '../overhead/report';
-import { spread, type Spread } from '../stats';
+import { spread, type Spread } from '../results/stats';
 import { resolveTarget } from '../targets/presets';
 import { parseTarget } from '../targets/target-spec';
 import { resolveWorkloads } from '../workloads';

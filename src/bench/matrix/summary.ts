@@ -1,7 +1,7 @@
 // The terminal summary, in hyperfine's spirit: per cell (target × workload) the median, min and
 // max of wall time and tree peak over the counted repeats, then each target against the baseline.
-import { spread, type Spread } from '../stats';
-import { buildCells, findCell } from '../report/cells';
+import { spread, type Spread } from '../results/stats';
+import { buildCells, findCell } from '../results/cells';
 import type { BenchResult } from '../../contracts/bench-result';
 
 const MiB = 1024 * 1024;

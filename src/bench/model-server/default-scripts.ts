@@ -2,10 +2,8 @@
  * Each CLI's default script: two calls of its own shell tool, with the arguments its own
  * schema asks for (read from the tool schemas each CLI sends), then a final answer.
  */
-import type { Script } from './script';
+import { DEFAULT_FINAL_TEXT, type Script } from './script';
 import type { WireFormat } from './wire';
-
-export const DEFAULT_FINAL_TEXT = 'Done.';
 
 const ECHOES = ['echo qwen-otel-one', 'echo qwen-otel-two'];
 

@@ -1,4 +1,3 @@
-import { DEFAULT_FINAL_TEXT } from './default-scripts';
 import { chatWireRequest, type ChatRequest } from './openai-chat-request';
 import { isObject, type JsonSchema, type ScriptedReply, type WireFormat, type WireRequest } from './wire';
 
@@ -14,6 +13,9 @@ import { isObject, type JsonSchema, type ScriptedReply, type WireFormat, type Wi
 export type ScriptStep = { toolCall: { name: string; arguments: Record<string, unknown> } } | { text: string };
 export type Script = ScriptStep[];
 
+/** The final answer of a script that ends without one of its own. */
+export const DEFAULT_FINAL_TEXT = 'Done.';
+
 /** main: a turn of the agent loop; json-side: a structured side query; plain-side: no tools offered. */
 export type RequestKind = 'main' | 'json-side' | 'plain-side';
 
@@ -25,7 +27,6 @@ export interface Selection {
 
 // Kept here for the tests of the first, chat-only version of this module.
 export type { ChatRequest } from './openai-chat-request';
-export { DEFAULT_QWEN_SCRIPT } from './default-scripts';
 
 /** Qwen Code's `BaseLlmClient.generateJson` asks for JSON through this single forced tool. */
 export const SCHEMA_TOOL_NAME = 'respond_in_schema';

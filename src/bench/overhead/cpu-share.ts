@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { DEFAULT_SAMPLE_INTERVAL_MS } from '../../config';
 import { runCommand } from '../run-command';
-import { median } from '../stats';
+import { median } from '../results/stats';
 import { fmt, table } from './report';
 
 const REPEATS = 3;

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCommand } from '../run-command';
-import { median, pairedDifferences } from '../stats';
+import { median, pairedDifferences } from '../results/stats';
 import { fmt, spreadText, table } from './report';
 
 const RUNS = 30;

@@ -1,5 +1,5 @@
 // The Qwen part of the observer-effect report: paired differences against the plain run.
-import { median, pairedDifferences } from '../stats';
+import { median, pairedDifferences } from '../results/stats';
 import type { QwenRun, WallParts } from './qwen-rounds';
 import { fmt, MiB, spreadText, table } from './report';
 import type { VariantName } from './variants';

@@ -1,7 +1,7 @@
 // Tables for benchmark results, in Markdown (readable in a terminal too), and where they are saved.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { type Spread, spread } from '../stats';
+import { type Spread, spread } from '../results/stats';
 
 export function table(headers: string[], rows: Array<Array<string | number>>): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));

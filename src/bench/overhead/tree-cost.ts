@@ -5,7 +5,7 @@ import { scanParents } from '../../probes/proc-scan';
 import { descendantsViaParents } from '../../probes/process-tree';
 import { createLinuxProcReader } from '../../session/proc-reader';
 import { Session } from '../../session/session';
-import { spread } from '../stats';
+import { spread } from '../results/stats';
 import { fmt, table } from './report';
 
 const UNRELATED = 1000;

@@ -1,7 +1,7 @@
 // Chart.js configurations (plain JSON) for report.html, one function per chart.
 // Byte figures are drawn in MiB (KiB for request sizes); `ranges` on a dataset gives the tooltip
 // its min … max, read by the small script in html.ts.
-import { BUCKETS, REQUEST_PARTS, ROLES } from './figures';
+import { BUCKETS, REQUEST_PARTS, ROLES } from '../results/figures';
 import { median, type ReportCell, type ReportData } from './model';
 
 export interface ChartSpec {

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeReports } from './index';
-import { InputError } from './load';
+import { InputError } from '../results/load';
 
 export const REPORT_USAGE = 'usage: qwen-otel report RESULTS.jsonl [--out DIR] [--baseline TARGET]';
 

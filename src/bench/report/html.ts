@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { allCharts, type ChartSpec } from './charts';
-import { findFigure } from './figures';
-import { formatBytes, formatRatio, formatValue } from './format';
+import { findFigure } from '../results/figures';
+import { formatBytes, formatRatio, formatValue } from '../results/format';
 import type { ReportCell, ReportData } from './model';
 
 function chartJsSource(): string {

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { renderHtmlReport } from './html';
 import type { BenchResult } from '../../contracts/bench-result';
-import { readResults, targetsOf, InputError } from './load';
+import { readResults, targetsOf, InputError } from '../results/load';
 import { renderMarkdownReport } from './markdown';
 import { buildReport } from './model';
 

@@ -1,10 +1,10 @@
 // report.md, shaped like the seed's benchmark report: summary, environment, matrix results,
 // where the memory is, runtime and token signals, caveats.
-import { DECOMPOSITION_RULE } from '../compare/decompose';
-import { KIND_LABELS } from '../compare/explain';
-import type { CellStats } from './cells';
-import { BUCKETS, ROLES, findFigure, type Unit } from './figures';
-import { formatBytes, formatRatio, formatValue, markdownTable } from './format';
+import { DECOMPOSITION_RULE } from '../results/decompose';
+import { KIND_LABELS } from '../results/explain';
+import type { CellStats } from '../results/cells';
+import { BUCKETS, ROLES, findFigure, type Unit } from '../results/figures';
+import { formatBytes, formatRatio, formatValue, markdownTable } from '../results/format';
 import { median, type ReportCell, type ReportData } from './model';
 
 const MiB = 1024 * 1024;

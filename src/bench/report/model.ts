@@ -1,11 +1,11 @@
 // What the reports show, computed once from a results file: per cell, the statistics of each
 // reported figure, and the run nearest the median (whose buckets and timeline are drawn).
 import type { BenchResult } from '../../contracts/bench-result';
-import { decompose, nearestToMedian, runMemory } from '../compare/decompose';
-import { contextMoves, explain } from '../compare/explain';
-import { buildCells, findCell, ratio, statsOf, type Cell, type CellStats } from './cells';
-import { BUCKETS, DEFAULT_FIGURE, findFigure, REQUEST_PARTS, ROLES, type Figure } from './figures';
-import { measured, targetsOf, workloadsOf } from './load';
+import { decompose, nearestToMedian, runMemory } from '../results/decompose';
+import { contextMoves, explain } from '../results/explain';
+import { buildCells, findCell, ratio, statsOf, type Cell, type CellStats } from '../results/cells';
+import { BUCKETS, DEFAULT_FIGURE, findFigure, REQUEST_PARTS, ROLES, type Figure } from '../results/figures';
+import { measured, targetsOf, workloadsOf } from '../results/load';
 
 /** Figures in the tables and charts. */
 export const REPORTED = [

@@ -14,7 +14,7 @@ import { readRecordLines } from '../../export/record-file';
 import { startCpuHogs, startPushgateway } from '../backends';
 import { fmt, flagValue, MiB, progressLine, saveReport, table } from '../overhead/report';
 import { startTelemetrySink } from '../sink';
-import { quantile } from '../stats';
+import { quantile } from '../results/stats';
 import { runRound, type StressRun, writeHolder } from './node-runs';
 import { stressQwen, type QwenStress } from './qwen-runs';
 

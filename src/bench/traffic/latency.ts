@@ -4,7 +4,7 @@
 // difference in the first chunk's arrival.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pairedDifferences, spread } from '../stats';
+import { pairedDifferences, spread } from '../results/stats';
 import { fmt, spreadText, table } from '../overhead/report';
 import { HostCounter, installFetchTap } from '../../traffic/tap';
 

@@ -3,7 +3,7 @@
  * text deltas (one SSE event per chunk, as model servers flush them) with a tool call and usage
  * at the end, each `push` timed alone. This is the parser's share of the tap's per-chunk budget.
  */
-import { quantile, spread } from '../stats';
+import { quantile, spread } from '../results/stats';
 import { fmt, spreadText, table } from '../overhead/report';
 import { WIRE_PARSERS } from '../../traffic/parsers';
 import type { WireFormat } from '../../traffic/types';

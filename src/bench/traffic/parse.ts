@@ -3,7 +3,7 @@
  * and what is retained after. JSON.parse of the same body is measured beside it as a reference
  * (what any design that builds the parsed object would pay at least).
  */
-import { spread, type Spread } from '../stats';
+import { spread, type Spread } from '../results/stats';
 import { fmt, MiB, spreadText, table } from '../overhead/report';
 import { WIRE_PARSERS } from '../../traffic/parsers';
 import type { WireFormat } from '../../traffic/types';

@@ -13,8 +13,8 @@
 import { PROCESS_ROLES } from '../../config';
 import type { BenchResult } from '../../contracts/bench-result';
 import type { ProcessFigures } from '../../contracts/run-record';
-import { BUCKETS } from '../report/figures';
-import { median } from '../stats';
+import { BUCKETS } from './figures';
+import { median } from './stats';
 
 export interface Part {
   name: string;

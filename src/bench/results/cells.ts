@@ -1,7 +1,7 @@
 // Per-cell statistics shared by the runner's terminal summary, the reports and `compare`:
 // one cell = one target on one workload, over its measured runs (warm-ups and failures left out).
 import type { BenchResult } from '../../contracts/bench-result';
-import { spread } from '../stats';
+import { spread } from './stats';
 import type { Figure } from './figures';
 import { measured, targetsOf, workloadsOf } from './load';
 

@@ -1,14 +1,15 @@
 // `qwen-otel bench`: the matrix of workloads × targets × repeats, offline against the scripted
-// model server; results appended to <out>/results.jsonl and a summary printed at the end.
+// model server; results appended to <out>/results.jsonl, a summary printed at the end and this
+// matrix's reports written. It sits above matrix/ and report/, which do not import each other.
 import * as path from 'node:path';
-import { writeReportsFor } from '../report';
-import { formatSummary } from './summary';
-import { DEFAULT_TARGETS, parseOptions, USAGE, type MatrixOptions } from './options';
-import { runMatrix } from './runner';
-import { defaultCliCacheDir } from '../targets/install';
-import { resolveTarget, type ResolvedTarget } from '../targets/presets';
-import { BUILTIN_WORKLOADS } from '../workloads';
-import { CLI_TARGETS } from '../targets/registry';
+import { writeReportsFor } from './report';
+import { formatSummary } from './matrix/summary';
+import { DEFAULT_TARGETS, parseOptions, USAGE, type MatrixOptions } from './matrix/options';
+import { runMatrix } from './matrix/runner';
+import { defaultCliCacheDir } from './targets/install';
+import { resolveTarget, type ResolvedTarget } from './targets/presets';
+import { BUILTIN_WORKLOADS } from './workloads';
+import { CLI_TARGETS } from './targets/registry';
 
 function listing(): string {
   const workloads = BUILTIN_WORKLOADS.map((w) => `  ${w.name.padEnd(10)} ${w.description}`);

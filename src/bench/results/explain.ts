@@ -1,10 +1,9 @@
-// The comparison as plain data (what --json prints) and the explanation in words.
-import { statsOf } from '../report/cells';
-import { CONTEXT_FIGURES, findFigure, REQUEST_PARTS, type Figure } from '../report/figures';
-import { formatBytes, formatDelta, formatPercent, formatValue } from '../report/format';
-import { decompose, DECOMPOSITION_RULE, movers, type Decomposition, type Part, type ProcessGroup } from './decompose';
-import type { Pair, Selection } from './select';
-import { judgeWorkload, type Criterion, type WorkloadVerdict } from './verdict';
+// The explanation of a gap in words, shared by `compare` and the reports: the labels of the
+// decomposition's parts, the context figures that moved, and the sentences.
+import { statsOf, type Cell } from './cells';
+import { movers, type Decomposition, type Part, type ProcessGroup } from './decompose';
+import { CONTEXT_FIGURES, findFigure, REQUEST_PARTS, type Figure } from './figures';
+import { formatBytes, formatDelta, formatPercent, formatValue } from './format';
 
 export interface ContextMove {
   figure: string;
@@ -13,24 +12,6 @@ export interface ContextMove {
   baseline: number;
   candidate: number;
   delta: number;
-}
-
-export interface WorkloadComparison {
-  workload: string;
-  runs: { baseline: number; candidate: number; baselineFailed: number; candidateFailed: number };
-  verdict: WorkloadVerdict;
-  decomposition: Decomposition | null;
-  context: ContextMove[];
-  words: string[];
-}
-
-export interface Comparison {
-  baseline: string;
-  candidate: string;
-  rule: string;
-  workloads: WorkloadComparison[];
-  unmatched: string[];
-  regression: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -60,37 +41,7 @@ export const ROLE_LABELS: Record<string, string> = {
   median_rule: 'median rule',
 };
 
-export function compareSelection(selection: Selection, criteria: Criterion[]): Comparison {
-  const workloads = selection.pairs.map((pair) => compareWorkload(pair, criteria));
-  return {
-    baseline: selection.baseline,
-    candidate: selection.candidate,
-    rule: DECOMPOSITION_RULE,
-    workloads,
-    unmatched: selection.unmatched,
-    regression: workloads.some((w) => w.verdict.regression),
-  };
-}
-
-function compareWorkload(pair: Pair, criteria: Criterion[]): WorkloadComparison {
-  const decomposition = decompose(pair.baseline.runs, pair.candidate.runs);
-  const context = contextMoves(pair);
-  return {
-    workload: pair.workload,
-    runs: {
-      baseline: pair.baseline.runs.length,
-      candidate: pair.candidate.runs.length,
-      baselineFailed: pair.baseline.failures.length,
-      candidateFailed: pair.candidate.failures.length,
-    },
-    verdict: judgeWorkload(pair.workload, criteria, pair.baseline, pair.candidate),
-    decomposition,
-    context,
-    words: decomposition ? explain(decomposition, context) : ['No run record on one side: the gap cannot be decomposed (run the targets under qwen-otel run).'],
-  };
-}
-
-export function contextMoves(pair: Pick<Pair, 'baseline' | 'candidate'>): ContextMove[] {
+export function contextMoves(pair: { baseline: Cell; candidate: Cell }): ContextMove[] {
   const moves: ContextMove[] = [];
   for (const name of CONTEXT_FIGURES) {
     const figure = findFigure(name) as Figure;

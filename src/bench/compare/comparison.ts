@@ -1,0 +1,55 @@
+// The comparison as plain data (what --json prints): per workload the verdict, the decomposition
+// of the gap, the context that moved and the words.
+import { contextMoves, explain, type ContextMove } from '../results/explain';
+import { decompose, DECOMPOSITION_RULE, type Decomposition } from '../results/decompose';
+import type { Pair, Selection } from './select';
+import { judgeWorkload, type Criterion, type WorkloadVerdict } from './verdict';
+
+export interface WorkloadComparison {
+  workload: string;
+  runs: { baseline: number; candidate: number; baselineFailed: number; candidateFailed: number };
+  verdict: WorkloadVerdict;
+  decomposition: Decomposition | null;
+  context: ContextMove[];
+  words: string[];
+}
+
+export interface Comparison {
+  baseline: string;
+  candidate: string;
+  rule: string;
+  workloads: WorkloadComparison[];
+  unmatched: string[];
+  regression: boolean;
+}
+
+export function compareSelection(selection: Selection, criteria: Criterion[]): Comparison {
+  const workloads = selection.pairs.map((pair) => compareWorkload(pair, criteria));
+  return {
+    baseline: selection.baseline,
+    candidate: selection.candidate,
+    rule: DECOMPOSITION_RULE,
+    workloads,
+    unmatched: selection.unmatched,
+    regression: workloads.some((w) => w.verdict.regression),
+  };
+}
+
+function compareWorkload(pair: Pair, criteria: Criterion[]): WorkloadComparison {
+  const decomposition = decompose(pair.baseline.runs, pair.candidate.runs);
+  const context = contextMoves(pair);
+  return {
+    workload: pair.workload,
+    runs: {
+      baseline: pair.baseline.runs.length,
+      candidate: pair.candidate.runs.length,
+      baselineFailed: pair.baseline.failures.length,
+      candidateFailed: pair.candidate.failures.length,
+    },
+    verdict: judgeWorkload(pair.workload, criteria, pair.baseline, pair.candidate),
+    decomposition,
+    context,
+    words: decomposition ? explain(decomposition, context) : ['No run record on one side: the gap cannot be decomposed (run the targets under qwen-otel run).'],
+  };
+}
+
