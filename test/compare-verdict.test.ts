@@ -1,5 +1,5 @@
 // Thresholds, figures by name, the verdict, and the command's exit codes on bad input.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCriteria, parseThreshold, check, judgeWorkload } from '../src/bench/compare/verdict';
@@ -73,7 +73,7 @@ describe('qwen-otel compare, bad input', () => {
   it('exits 2 with one clear line', async () => {
     const dir = tempDir('compare-bad');
     const broken = path.join(dir, 'broken.jsonl');
-    writeFileSync(broken, '{"schema":"qwen-otel.bench/1","bench":{"target":"a","workload":"w","repeat":1}}\n{"schema": "qwen-otel.be');
+    writeFileSync(broken, `${readFileSync(FIXTURE, 'utf8').split('\n')[0]}\n{"schema": "qwen-otel.be`);
     const cases: Array<[string[], RegExp]> = [
       [[path.join(dir, 'missing.jsonl')], /cannot read .*missing\.jsonl: ENOENT/],
       [[broken, '--baseline', 'a', '--candidate', 'b'], /broken\.jsonl:2: not a JSON line/],
@@ -95,7 +95,6 @@ describe('qwen-otel compare, bad input', () => {
 
 describe('docs/compare.md', () => {
   it('lists every figure --figure accepts', async () => {
-    const { readFileSync } = await import('node:fs');
     const doc = readFileSync(path.join(__dirname, '..', 'docs', 'compare.md'), 'utf8');
     for (const name of figureNames()) expect(doc, name).toContain(`| \`${name}\` |`);
   });

@@ -1,14 +1,16 @@
 // `qwen-otel compare`: baseline vs candidate per workload, a verdict, and where the difference is.
-// Exit 0: no regression; 1: a regression (the CI gate); 2: bad input (one line on stderr).
+// Exit 0: no regression; 1: a regression (the CI gate); 2: bad input (one line on stderr): an
+// unreadable file or line, or a checked figure without data on one side (unless --allow-missing).
 import { parseArgs } from 'node:util';
 import { InputError } from '../results/load';
 import { compareSelection } from './comparison';
+import { missingData } from './missing';
 import { renderMarkdown, renderText } from './render';
 import { select } from './select';
 import { DEFAULT_THRESHOLD, parseCriteria } from './verdict';
 
 export const COMPARE_USAGE =
-  'usage: qwen-otel compare RESULTS.jsonl --baseline TARGET --candidate TARGET | BASE.jsonl CANDIDATE.jsonl  [--threshold 10%] [--figure NAME[=THRESHOLD]]... [--json | --markdown]';
+  'usage: qwen-otel compare RESULTS.jsonl --baseline TARGET --candidate TARGET | BASE.jsonl CANDIDATE.jsonl  [--threshold 10%] [--figure NAME[=THRESHOLD]]... [--allow-missing] [--json | --markdown]';
 
 export async function compareCommand(argv: string[]): Promise<number> {
   try {
@@ -22,6 +24,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
         figure: { type: 'string', multiple: true, default: [] },
         json: { type: 'boolean', default: false },
         markdown: { type: 'boolean', default: false },
+        'allow-missing': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -33,6 +36,8 @@ export async function compareCommand(argv: string[]): Promise<number> {
     const criteria = parseCriteria(values.figure ?? [], values.threshold);
     const selection = select({ files: positionals, baseline: values.baseline, candidate: values.candidate });
     const comparison = compareSelection(selection, criteria);
+    const missing = values['allow-missing'] ? null : missingData(comparison, selection);
+    if (missing) throw new InputError(missing);
     if (values.json) process.stdout.write(`${JSON.stringify(toJson(comparison), null, 2)}\n`);
     else process.stdout.write(values.markdown ? renderMarkdown(comparison) : renderText(comparison));
     return comparison.regression ? 1 : 0;

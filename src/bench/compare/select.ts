@@ -13,6 +13,8 @@ export interface Pair {
 export interface Selection {
   baseline: string;
   candidate: string;
+  /** The results file each side came from. */
+  files: { baseline: string; candidate: string };
   pairs: Pair[];
   /** Workloads only one side ran: named in the output, not compared. */
   unmatched: string[];
@@ -29,13 +31,13 @@ export function select(args: SelectArgs): Selection {
     const results = readResults(args.files[0]);
     const targets = targetsOf(results);
     const [baseline, candidate] = pickTwo(targets, args, args.files[0]);
-    return pairUp(results, baseline, results, candidate);
+    return { ...pairUp(results, baseline, results, candidate), files: { baseline: args.files[0], candidate: args.files[0] } };
   }
   if (args.files.length === 2) {
     const [base, cand] = args.files.map(readResults);
     const baseline = pickOne(targetsOf(base), args.baseline, args.files[0], '--baseline');
     const candidate = pickOne(targetsOf(cand), args.candidate, args.files[1], '--candidate');
-    return pairUp(base, baseline, cand, candidate);
+    return { ...pairUp(base, baseline, cand, candidate), files: { baseline: args.files[0], candidate: args.files[1] } };
   }
   throw new InputError('give one results file with --baseline and --candidate, or two files (BASE.jsonl CANDIDATE.jsonl)');
 }
@@ -61,7 +63,7 @@ function pickOne(targets: string[], wanted: string | undefined, file: string, fl
   return targets[0];
 }
 
-function pairUp(baseResults: BenchResult[], baseline: string, candResults: BenchResult[], candidate: string): Selection {
+function pairUp(baseResults: BenchResult[], baseline: string, candResults: BenchResult[], candidate: string): Omit<Selection, 'files'> {
   const baseCells = buildCells(baseResults.filter((r) => r.bench.target === baseline));
   const candCells = buildCells(candResults.filter((r) => r.bench.target === candidate));
   const workloads = [...new Set([...workloadsOf(baseResults), ...workloadsOf(candResults)])];

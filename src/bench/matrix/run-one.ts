@@ -11,7 +11,8 @@ import type { ResolvedTarget } from '../targets/presets';
 import { harnessStateDir, TEMP_PREFIX } from '../targets/session';
 import { isExcluded, QWEN_OTEL_PROCESSES, treeWatchWorker, type WatchResult } from '../tree-watch';
 import { workloadScripts, type Workload } from '../workloads';
-import type { RunRecord } from '../../contracts/run-record';
+import { RunRecordSchema, type RunRecord } from '../../contracts/run-record';
+import { validator } from '../../contracts/validate';
 import { BENCH_RESULT_SCHEMA, type BenchIdentity, type BenchResult, type ExternalFigures } from '../../contracts/bench-result';
 import { scriptShortfall, serverFigures } from './server-figures';
 
@@ -19,6 +20,8 @@ export const SAMPLER_INTERVAL_MS = 20;
 const BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'qwen-otel');
 /** Telemetry settings of the bench's own environment handed to every instrumented run. */
 const PASSED_THROUGH = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_TRACES_EXPORTER', 'QWEN_OTEL_PUSHGATEWAY_URL', 'QWEN_OTEL_SAMPLE_INTERVAL_MS', 'QWEN_OTEL_EXIT_TIMEOUT_MS'];
+
+const runRecord = validator(RunRecordSchema);
 
 /** Process groups of the targets running now, to stop them if the bench is interrupted. */
 export const runningGroups = new Set<number>();
@@ -65,8 +68,9 @@ export async function runOne(plan: RunPlan): Promise<BenchResult> {
     const tree = watch ? await watch.stop() : null;
     // A run killed at its timeout took its wrapper with it: the collector writes the record when it
     // sees the run gone, shortly after. Wait for it (it says how the run ended) before removing its files.
-    const record = plan.instrumented ? await recordOf(recordFile, result.timedOut || result.code === null ? RECORD_AFTER_KILL_MS : 0) : null;
-    const failure = failureOf(plan, result, record) ?? scriptShortfall(server.requests, plan.workload.steps.length);
+    const waitMs = result.timedOut || result.code === null ? RECORD_AFTER_KILL_MS : 0;
+    const { record, unreadable } = plan.instrumented ? await recordOf(recordFile, waitMs) : { record: null, unreadable: null };
+    const failure = failureOf(plan, result, record) ?? unreadable ?? scriptShortfall(server.requests, plan.workload.steps.length);
     return {
       schema: BENCH_RESULT_SCHEMA,
       time: new Date().toISOString(),
@@ -127,23 +131,33 @@ function telemetryEnv(plan: RunPlan, recordFile: string): Record<string, string>
 
 const RECORD_AFTER_KILL_MS = 15_000;
 
-async function recordOf(file: string, waitMs: number): Promise<RunRecord | null> {
+async function recordOf(file: string, waitMs: number): Promise<RecordRead> {
   for (const end = Date.now() + waitMs; ; ) {
-    const record = lastRecord(file);
-    if (record || Date.now() >= end) return record;
+    const read = readRunRecord(file);
+    if (read.record || Date.now() >= end) return read;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
-function lastRecord(file: string): RunRecord | null {
-  let lines: string[];
+interface RecordRead {
+  record: RunRecord | null;
+  /** Why the record the run wrote cannot be used (the run then counts as failed), or null. */
+  unreadable: string | null;
+}
+
+/** The run's record (its complete one if it wrote one), checked against the contract. */
+export function readRunRecord(file: string): RecordRead {
+  let records: Array<{ complete?: unknown }>;
   try {
-    lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
-  } catch {
-    return null;
+    records = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    return { record: null, unreadable: missing ? null : 'run record unreadable: not a JSON line' };
   }
-  const records = lines.map((line) => JSON.parse(line) as RunRecord);
-  return records.filter((r) => r.complete !== false).pop() ?? records.pop() ?? null;
+  const record = records.filter((r) => r.complete !== false).pop() ?? records.pop() ?? null;
+  const misfit = record ? runRecord.misfit(record) : null;
+  if (misfit) return { record: null, unreadable: `run record unreadable: ${misfit.field}: ${misfit.problem}` };
+  return { record: record as RunRecord | null, unreadable: null };
 }
 
 function failureOf(plan: RunPlan, result: CommandResult & { spawnError?: string }, record: RunRecord | null): string | null {

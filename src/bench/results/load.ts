@@ -1,6 +1,11 @@
-// Reads a bench results file (JSONL, one BenchResult per line, see src/contracts/bench-result.ts).
+// Reads a bench results file (JSONL, one BenchResult per line, see src/contracts/bench-result.ts),
+// every line checked against the contract: the first misfit stops the reader with one line that
+// names the file, the line and the field.
 import { readFileSync } from 'node:fs';
-import { BENCH_RESULT_SCHEMA, type BenchResult } from '../../contracts/bench-result';
+import { BENCH_RESULT_SCHEMA, BenchResultSchema, type BenchResult } from '../../contracts/bench-result';
+import { validator } from '../../contracts/validate';
+
+const benchLine = validator(BenchResultSchema);
 
 /** Bad input: the message is one line that names the file and what is wrong. */
 export class InputError extends Error {}
@@ -33,11 +38,10 @@ function parseLine(line: string, where: string): BenchResult {
   if (!result || typeof result !== 'object' || result.schema !== BENCH_RESULT_SCHEMA) {
     throw new InputError(`${where}: not a bench result (schema is not ${BENCH_RESULT_SCHEMA})`);
   }
-  const bench = result.bench;
-  if (!bench || typeof bench.target !== 'string' || typeof bench.workload !== 'string' || typeof bench.repeat !== 'number') {
-    throw new InputError(`${where}: bench.target, bench.workload and bench.repeat are required`);
-  }
-  return result as BenchResult;
+  // Fail closed: a figure of the wrong type must stop the reader, not read as "no data".
+  const misfit = benchLine.misfit(value);
+  if (misfit) throw new InputError(`${where}: ${misfit.field}: ${misfit.problem}`);
+  return value as BenchResult;
 }
 
 /** The runs that count in summaries: not warm-ups (repeat 0). */
