@@ -2,6 +2,7 @@
 // of the gap, the context that moved and the words.
 import { contextMoves, explain, type ContextMove } from '../results/explain';
 import { decompose, DECOMPOSITION_RULE, type Decomposition } from '../results/decompose';
+import { DEFAULT_CONFIDENCE } from '../results/verdict';
 import type { Pair, Selection } from './select';
 import { judgeWorkload, type Criterion, type WorkloadVerdict } from './verdict';
 
@@ -21,21 +22,28 @@ export interface Comparison {
   workloads: WorkloadComparison[];
   unmatched: string[];
   regression: boolean;
+  /** No regression, and some check could not be decided: more runs are needed. */
+  inconclusive: boolean;
+  /** Of the intervals: 0.95 for 95 %. */
+  confidence: number;
 }
 
-export function compareSelection(selection: Selection, criteria: Criterion[]): Comparison {
-  const workloads = selection.pairs.map((pair) => compareWorkload(pair, criteria));
+export function compareSelection(selection: Selection, criteria: Criterion[], confidence = DEFAULT_CONFIDENCE): Comparison {
+  const workloads = selection.pairs.map((pair) => compareWorkload(pair, criteria, confidence));
+  const regression = workloads.some((w) => w.verdict.regression);
   return {
     baseline: selection.baseline,
     candidate: selection.candidate,
     rule: DECOMPOSITION_RULE,
     workloads,
     unmatched: selection.unmatched,
-    regression: workloads.some((w) => w.verdict.regression),
+    regression,
+    inconclusive: !regression && workloads.some((w) => w.verdict.inconclusive),
+    confidence,
   };
 }
 
-function compareWorkload(pair: Pair, criteria: Criterion[]): WorkloadComparison {
+function compareWorkload(pair: Pair, criteria: Criterion[], confidence: number): WorkloadComparison {
   const decomposition = decompose(pair.baseline.runs, pair.candidate.runs);
   const context = contextMoves(pair);
   return {
@@ -46,7 +54,7 @@ function compareWorkload(pair: Pair, criteria: Criterion[]): WorkloadComparison 
       baselineFailed: pair.baseline.failures.length,
       candidateFailed: pair.candidate.failures.length,
     },
-    verdict: judgeWorkload(pair.workload, criteria, pair.baseline, pair.candidate),
+    verdict: judgeWorkload(pair.workload, criteria, pair.baseline, pair.candidate, confidence),
     decomposition,
     context,
     words: decomposition ? explain(decomposition, context) : ['No run record on one side: the gap cannot be decomposed (run the targets under qwen-otel run).'],

@@ -14,21 +14,37 @@ function statsText(stats: CellStats | null, check: Check): string {
   return `${formatValue(stats.median, unit)} (${formatValue(stats.min, unit)} … ${formatValue(stats.max, unit)})`;
 }
 
-function verdictText(check: Check): string {
-  if (check.status === 'no-data') return 'no data';
-  const mark = check.status === 'regression' ? 'REGRESSION' : check.status === 'improved' ? 'improved' : 'ok';
-  return `${mark} (threshold ${check.threshold.text})`;
+/** `5% and 20MiB`. */
+export function marginText(check: Check): string {
+  return check.margin.text.replace(',', ' and ');
 }
 
-function checksTable(w: WorkloadComparison, table: Table): string {
+function verdictText(check: Check): string {
+  switch (check.status) {
+    case 'no-data': return 'no data';
+    case 'regression': return `REGRESSION (beyond ${marginText(check)})`;
+    case 'improved': return `improved (beyond ${marginText(check)})`;
+    case 'same': return `ok (within ${marginText(check)})`;
+    case 'inconclusive': return `inconclusive (${check.interval && check.why?.startsWith('the ') ? `straddles ${marginText(check)}` : 'too few runs'})`;
+  }
+}
+
+function intervalText(check: Check): string {
+  const i = check.interval;
+  return i ? `${formatDelta(i.low, check.figure.unit)} … ${formatDelta(i.high, check.figure.unit)}` : '—';
+}
+
+function checksTable(w: WorkloadComparison, confidence: number, table: Table): string {
   const rows = w.verdict.checks.map((c) => [
     c.figure.name,
     statsText(c.baseline, c),
     statsText(c.candidate, c),
     c.delta === null ? '—' : `${formatDelta(c.delta, c.figure.unit)} ${formatPercent(c.relative ?? 0)}`,
+    intervalText(c),
     verdictText(c),
   ]);
-  return table(['figure', 'baseline median (min … max)', 'candidate median (min … max)', 'change', 'verdict'], rows);
+  const level = `${Math.round(confidence * 1000) / 10} % interval`;
+  return table(['figure', 'baseline median (min … max)', 'candidate median (min … max)', 'change', level, 'verdict'], rows);
 }
 
 function partsTable(parts: Part[], labels: Record<string, string>, d: Decomposition, table: Table, title: string): string {
@@ -50,7 +66,7 @@ function decompositionIntro(d: Decomposition): string {
 export function renderText(c: Comparison): string {
   const out = [`qwen-otel compare: ${c.baseline} (baseline) vs ${c.candidate} (candidate)`, ''];
   for (const w of c.workloads) {
-    out.push(`${w.workload}  (${runsLine(w)})`, indent(checksTable(w, textTable)));
+    out.push(`${w.workload}  (${runsLine(w)})`, indent(checksTable(w, c.confidence, textTable)));
     if (w.verdict.failed) out.push(`  REGRESSION: ${w.verdict.failed}`);
     const d = w.decomposition;
     if (d) {
@@ -65,10 +81,10 @@ export function renderText(c: Comparison): string {
 }
 
 export function renderMarkdown(c: Comparison): string {
-  const md: Table = (header, rows) => markdownTable(header, rows, header.map((_, i) => i > 0 && i < 4));
+  const md: Table = (header, rows) => markdownTable(header, rows, header.map((h, i) => i > 0 && h !== 'verdict'));
   const out = [`## qwen-otel compare: \`${c.baseline}\` → \`${c.candidate}\``, '', `**${verdictLine(c)}**`, ''];
   for (const w of c.workloads) {
-    out.push(`### ${w.workload}`, '', `${runsLine(w)}.`, '', checksTable(w, md), '');
+    out.push(`### ${w.workload}`, '', `${runsLine(w)}.`, '', checksTable(w, c.confidence, md), '');
     if (w.verdict.failed) out.push(`**Regression:** ${w.verdict.failed}`, '');
     const d = w.decomposition;
     if (d) {
@@ -81,14 +97,24 @@ export function renderMarkdown(c: Comparison): string {
   return `${out.join('\n')}\n`;
 }
 
+export const MORE_RUNS_HINT = 'more runs decide it: qwen-otel bench --until-confident (or --repeats N), then compare again';
+
 export function verdictLine(c: Comparison): string {
+  const of = (n: number): string => `${n} of ${c.workloads.length} workload${c.workloads.length === 1 ? '' : 's'}`;
   const regressed = c.workloads.filter((w) => w.verdict.regression);
-  if (regressed.length === 0) return `No regression in ${c.workloads.length} workload${c.workloads.length === 1 ? '' : 's'}.`;
-  const what = regressed.map((w) => {
-    const figures = w.verdict.checks.filter((ch) => ch.status === 'regression').map((ch) => `${ch.figure.name} ${formatPercent(ch.relative ?? 0)} > ${ch.threshold.text}`);
-    return `${w.workload}: ${w.verdict.failed ? 'candidate failed' : figures.join(', ')}`;
-  });
-  return `REGRESSION in ${regressed.length} of ${c.workloads.length} workloads (${what.join('; ')}).`;
+  if (regressed.length > 0) {
+    const what = regressed.map((w) => {
+      const figures = w.verdict.checks.filter((ch) => ch.status === 'regression').map((ch) => `${ch.figure.name} ${formatPercent(ch.relative ?? 0)}, interval ${intervalText(ch)} beyond ${marginText(ch)}`);
+      return `${w.workload}: ${w.verdict.failed ? 'candidate failed' : figures.join('; ')}`;
+    });
+    return `REGRESSION in ${of(regressed.length)} (${what.join('; ')}).`;
+  }
+  const undecided = c.workloads.filter((w) => w.verdict.inconclusive);
+  if (undecided.length > 0) {
+    const what = undecided.map((w) => `${w.workload}: ${w.verdict.checks.filter((ch) => ch.status === 'inconclusive').map((ch) => `${ch.figure.name} ${ch.why}`).join('; ')}`);
+    return `INCONCLUSIVE in ${of(undecided.length)} (${what.join('; ')}); ${MORE_RUNS_HINT}.`;
+  }
+  return `No regression in ${c.workloads.length} workload${c.workloads.length === 1 ? '' : 's'}.`;
 }
 
 function indent(text: string): string {

@@ -1,33 +1,35 @@
-// Thresholds and the verdict: a figure regressed when the candidate's median exceeds the
-// baseline's by more than the threshold (relative, e.g. 10%, or absolute, e.g. 64MiB / 500ms).
+// The verdict per workload: each checked figure judged by the noise-aware rule of
+// ../results/verdict.ts against its practical margin (relative AND absolute: `5%,20MiB` by default;
+// `10%` or `64MiB` alone set one of them), plus a candidate that failed every run.
 import { statsOf, type Cell, type CellStats } from '../results/cells';
 import { DEFAULT_FIGURE, figureNames, findFigure, type Figure } from '../results/figures';
 import { InputError } from '../results/load';
+import { DEFAULT_MARGIN, marginFor, parseMargin } from '../results/margin';
+import { DEFAULT_CONFIDENCE, judge, seedOf, type Interval, type Margin } from '../results/verdict';
 
-export interface Threshold {
-  kind: 'relative' | 'absolute';
-  /** A fraction (0.1 for 10%) or an amount in the figure's unit (bytes, ms, count). */
-  value: number;
-  text: string;
-}
+export { DEFAULT_MARGIN, parseMargin, type Margin };
 
 export interface Criterion {
   figure: Figure;
-  threshold: Threshold;
+  margin: Margin;
 }
 
-export type Status = 'regression' | 'improved' | 'same' | 'no-data';
+export type Status = 'regression' | 'improved' | 'same' | 'inconclusive' | 'no-data';
 
 export interface Check {
   figure: Figure;
-  threshold: Threshold;
+  margin: Margin;
   baseline: CellStats | null;
   candidate: CellStats | null;
   /** candidate median - baseline median. */
   delta: number | null;
   /** delta / baseline median (Infinity from 0). */
   relative: number | null;
+  /** The confidence interval of the change of the median (bootstrap). */
+  interval: Interval | null;
   status: Status;
+  /** Why an inconclusive check is one, in words. */
+  why: string | null;
 }
 
 export interface WorkloadVerdict {
@@ -36,52 +38,51 @@ export interface WorkloadVerdict {
   /** Why the candidate counts as regressed without figures: it failed every run the baseline passed. */
   failed: string | null;
   regression: boolean;
+  /** No regression, and at least one check could not be decided on these runs. */
+  inconclusive: boolean;
 }
 
-export const DEFAULT_THRESHOLD = '10%';
-
-const UNITS: Record<string, number> = { b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, kb: 1e3, mb: 1e6, gb: 1e9, ms: 1, s: 1000 };
-
-export function parseThreshold(text: string): Threshold {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(%|[a-zA-Z]+)?\s*$/.exec(text);
-  const unit = match?.[2]?.toLowerCase();
-  if (!match || (unit && unit !== '%' && !(unit in UNITS))) {
-    throw new InputError(`bad threshold "${text}": give a percentage (10%) or an amount (64MiB, 500ms, 3)`);
-  }
-  const amount = Number(match[1]);
-  if (!unit || unit === '%') return { kind: 'relative', value: amount / 100, text: `${amount}%` };
-  return { kind: 'absolute', value: amount * UNITS[unit], text: `${amount}${match[2]}` };
-}
-
-/** `--figure NAME` or `--figure NAME=THRESHOLD`; none given means the default figure. */
-export function parseCriteria(figureArgs: string[], thresholdText = DEFAULT_THRESHOLD): Criterion[] {
-  const fallback = parseThreshold(thresholdText);
+/** `--figure NAME` or `--figure NAME=MARGIN`; none given means the default figure. */
+export function parseCriteria(figureArgs: string[], marginText = DEFAULT_MARGIN): Criterion[] {
+  parseMargin(marginText);
   const args = figureArgs.length > 0 ? figureArgs : [DEFAULT_FIGURE];
   return args.map((arg) => {
     const [name, own] = arg.split('=');
     const figure = findFigure(name.trim());
     if (!figure) throw new InputError(`unknown figure "${name}"; known: ${figureNames().join(', ')}`);
-    return { figure, threshold: own === undefined ? fallback : parseThreshold(own) };
+    return { figure, margin: own === undefined ? marginFor(marginText, figure.unit) : parseMargin(own, figure.unit) };
   });
 }
 
-export function check(criterion: Criterion, baseline: Cell, candidate: Cell): Check {
+/** `95%` or `95`: the confidence of the interval, 50 to 99.9 %. */
+export function parseConfidence(text: string): number {
+  const value = Number(text.replace(/%$/, ''));
+  if (!Number.isFinite(value) || value < 50 || value > 99.9) throw new InputError(`bad confidence "${text}": a percentage from 50 to 99.9`);
+  return value / 100;
+}
+
+function values(cell: Cell, figure: Figure): number[] {
+  return cell.runs.map(figure.read).filter((v): v is number => v !== null);
+}
+
+export function check(criterion: Criterion, baseline: Cell, candidate: Cell, workload = '', confidence = DEFAULT_CONFIDENCE): Check {
   const base = statsOf(baseline.runs, criterion.figure);
   const cand = statsOf(candidate.runs, criterion.figure);
-  const empty = { ...criterion, baseline: base, candidate: cand, delta: null, relative: null };
+  const empty = { ...criterion, baseline: base, candidate: cand, delta: null, relative: null, interval: null, why: null };
   if (!base || !cand) return { ...empty, status: 'no-data' };
   const delta = cand.median - base.median;
   const relative = base.median === 0 ? (delta === 0 ? 0 : Infinity) : delta / base.median;
-  const over = criterion.threshold.kind === 'relative' ? relative : delta;
-  const status: Status = over > criterion.threshold.value ? 'regression' : -over > criterion.threshold.value ? 'improved' : 'same';
-  return { ...empty, delta, relative, status };
+  const seed = seedOf(`${workload}\0${criterion.figure.name}`);
+  const judged = judge(values(baseline, criterion.figure), values(candidate, criterion.figure), criterion.margin, seed, confidence);
+  return { ...empty, delta, relative, interval: judged.interval, status: judged.outcome, why: judged.why };
 }
 
-export function judgeWorkload(workload: string, criteria: Criterion[], baseline: Cell, candidate: Cell): WorkloadVerdict {
-  const checks = criteria.map((c) => check(c, baseline, candidate));
+export function judgeWorkload(workload: string, criteria: Criterion[], baseline: Cell, candidate: Cell, confidence = DEFAULT_CONFIDENCE): WorkloadVerdict {
+  const checks = criteria.map((c) => check(c, baseline, candidate, workload, confidence));
   const failed =
     candidate.runs.length === 0 && baseline.runs.length > 0
       ? `the candidate failed all ${candidate.failures.length} runs (${[...new Set(candidate.failures)].join('; ')})`
       : null;
-  return { workload, checks, failed, regression: failed !== null || checks.some((c) => c.status === 'regression') };
+  const regression = failed !== null || checks.some((c) => c.status === 'regression');
+  return { workload, checks, failed, regression, inconclusive: !regression && checks.some((c) => c.status === 'inconclusive') };
 }

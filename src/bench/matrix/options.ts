@@ -1,6 +1,8 @@
 // `qwen-otel bench` options, checked together before anything is installed or run.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_MARGIN, marginFor } from '../results/margin';
+import type { Margin } from '../results/verdict';
 import { parseTarget, type TargetSpec } from '../targets/target-spec';
 import { DEFAULT_WORKLOAD_NAMES, QUICK_WORKLOAD_NAMES, resolveWorkloads, type Workload } from '../workloads';
 
@@ -18,18 +20,23 @@ export interface MatrixOptions {
   instrumented: boolean;
   /** null: no /metrics endpoint. */
   metricsPort: number | null;
+  /** `--until-confident`: more rounds while a cell's verdict against the baseline is inconclusive. */
+  untilConfident: { baseline: string; margin: Margin; maxRepeats: number } | null;
 }
 
 export const USAGE = `usage: qwen-otel bench [--target cli@branch[=COMMAND]]... [--workload NAME|FILE.json]...
                        [--repeats 3] [--warmup 1] [--timeout 300s] [--baseline TARGET] [--out DIR]
                        [--quick] [--plain] [--metrics-port 9465|off] [--list]
+                       [--until-confident [--max-repeats 10] [--margin 5%,20MiB]]
   targets (default ${DEFAULT_TARGETS.join(' ')}):
     qwen@0.24.4                          a published version, installed from npm on first use
     qwen@my-branch="node ../qwen/dist/cli.js"   a local build, run with the preset's settings and flags
     mycli@x="COMMAND"                    any other command (generic preset: the prompt is its last argument)
   workloads (default ${DEFAULT_WORKLOAD_NAMES.join(' ')}), or a JSON file (docs/bench.md)
   --quick   ${QUICK_WORKLOAD_NAMES.join(' and ')}, 1 repeat, no warm-up (unless given)
-  --plain   run targets without qwen-otel (tree and server figures only)`;
+  --plain   run targets without qwen-otel (tree and server figures only)
+  --until-confident   after the repeats, more rounds for each cell whose peak tree RSS against the
+            baseline is still inconclusive (the verdict of qwen-otel compare), up to --max-repeats`;
 
 /** `300s`, `5m`, `1500ms`, or a bare number of seconds. */
 export function parseDuration(text: string): number {
@@ -66,6 +73,9 @@ export function parseOptions(argv: string[], cwd = process.cwd()): MatrixOptions
       plain: { type: 'boolean', default: false },
       'metrics-port': { type: 'string', default: process.env.QWEN_OTEL_BENCH_METRICS_PORT ?? '9465' },
       list: { type: 'boolean', default: false },
+      'until-confident': { type: 'boolean', default: false },
+      'max-repeats': { type: 'string' },
+      margin: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -81,15 +91,29 @@ export function parseOptions(argv: string[], cwd = process.cwd()): MatrixOptions
   const twice = labels.find((l, i) => labels.indexOf(l) !== i);
   if (twice) throw new Error(`target ${twice} is given twice`);
   if (baseline !== undefined && !labels.includes(baseline)) throw new Error(`--baseline ${baseline} is not one of the targets (${labels.join(', ')})`);
+  const rounds = repeats ?? (quick ? 1 : 3);
+  const maxRepeats = values['max-repeats'] === undefined ? undefined : count('--max-repeats', values['max-repeats'], 1);
+  const confident = { on: values['until-confident'], maxRepeats, margin: values.margin };
   return {
     targets: specs,
     workloads: resolveWorkloads(workloads.length > 0 ? workloads : quick ? QUICK_WORKLOAD_NAMES : DEFAULT_WORKLOAD_NAMES),
-    repeats: repeats ?? (quick ? 1 : 3),
+    repeats: rounds,
     warmup: warmup ?? (quick ? 0 : 1),
     timeoutMs,
     baseline: baseline ?? labels[0],
     outDir: path.resolve(cwd, values.out),
     instrumented: !values.plain,
     metricsPort,
+    untilConfident: untilConfident(confident, baseline ?? labels[0], rounds),
   };
+}
+
+function untilConfident(given: { on: boolean; maxRepeats?: number; margin?: string }, baseline: string, repeats: number): MatrixOptions['untilConfident'] {
+  if (!given.on) {
+    if (given.maxRepeats !== undefined || given.margin !== undefined) throw new Error('--max-repeats and --margin go with --until-confident');
+    return null;
+  }
+  const maxRepeats = given.maxRepeats ?? Math.max(10, repeats);
+  if (maxRepeats < repeats) throw new Error(`--max-repeats ${maxRepeats} is below --repeats ${repeats}`);
+  return { baseline, margin: marginFor(given.margin ?? DEFAULT_MARGIN, 'bytes'), maxRepeats };
 }

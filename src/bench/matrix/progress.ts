@@ -5,7 +5,7 @@ export class ProgressLine {
   private shown = false;
 
   constructor(
-    private readonly total: number,
+    private total: number,
     private readonly out: NodeJS.WriteStream = process.stderr,
   ) {}
 
@@ -16,6 +16,11 @@ export class ProgressLine {
     const round = repeat === 0 ? 'warm-up' : `repeat ${repeat}`;
     const last = lastWallMs === undefined ? '' : `  last ${(lastWallMs / 1000).toFixed(1)} s`;
     this.write(`run ${index}/${this.total}  ${target}  ${workload}  ${round}  elapsed ${formatSeconds(elapsed)}  ETA ${eta}${last}`);
+  }
+
+  /** More runs were planned (`--until-confident`). */
+  extend(runs: number): void {
+    this.total += runs;
   }
 
   /** A line that must stay (a failure, a notice): printed above the progress line. */
