@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PALETTE } from '../src/bench/report/charts';
 import { runCommand } from '../src/bench/run-command';
-import { countPixels, drawnShare, loadInChromium } from './helpers/chromium';
+import { countPixels, drawnShare, loadInChromium, measureInChromium } from './helpers/chromium';
 import { BIN, tempDir } from './helpers/e2e';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'bench', 'qwen-claude-two-tool.jsonl');
@@ -31,8 +31,8 @@ describe('qwen-otel report', () => {
     for (const heading of ['# qwen-otel benchmark report', '## Summary', '## Test environment', '## Matrix results', '## Where the memory is', '## Runtime and token signals', '## Caveats']) {
       expect(md).toContain(heading);
     }
-    expect(md).toMatch(/`qwen@0\.15\.10` \/ `claude@2\.1\.112`: 3\.\d\dx on median peak tree RSS/);
-    expect(md).toMatch(/\| two-tool \| `qwen@0\.15\.10` \| 9\d\d\.\d MiB \(9\d\d\.\d … 9\d\d\.\d\) \| 3\.\d\dx \|/);
+    expect(md).toMatch(/`qwen@0\.15\.10` \/ `claude@2\.1\.112`: 3\.\d\d× on median peak tree RSS/);
+    expect(md).toMatch(/\| two-tool \| `qwen@0\.15\.10` \| 9\d\d\.\d MiB \(9\d\d\.\d … 9\d\d\.\d\) \| 3\.\d\d× \|/);
     expect(md).toMatch(/By process role: CLI worker processes \+\d{3}\.\d MiB/);
     expect(md).toMatch(/largest request 100\.7 KiB → 76\.3 KiB \(system prompt 25\.8 KiB → 37\.2 KiB, tool schemas 70\.9 KiB → 37\.6 KiB, history without tool results /);
     expect(md).toContain('3 measured runs per cell');
@@ -88,5 +88,38 @@ describe('qwen-otel report', () => {
     const result = await runCommand(BIN, ['report', FIXTURE, '--baseline', 'nope@1'], { env: { PATH: process.env.PATH }, timeoutMs: 30_000 });
     expect(result.code).toBe(2);
     expect(result.stderr.trim()).toMatch(/^qwen-otel report: .* has no target "nope@1"; it has qwen@0\.15\.10, claude@2\.1\.112$/);
+  });
+});
+
+describe('report.html at the full matrix size (4 targets × 5 workloads)', () => {
+  let page: string;
+  beforeAll(async () => {
+    // The fixture's runs relabelled into 4 targets × 5 workloads: the shape of the default matrix.
+    const dir = tempDir('report-4x5');
+    const runs = readFileSync(FIXTURE, 'utf8').trim().split('\n').map((line) => JSON.parse(line)).filter((r) => r.bench.repeat > 0);
+    const targets = [['qwen@0.15.10', 'qwen@0.15.10'], ['qwen@0.24.4', 'qwen@0.15.10'], ['claude@2.1.112', 'claude@2.1.112'], ['codex@0.169.0', 'claude@2.1.112']];
+    const lines = ['pr-review', 'code-nav', 'diff-100k', 'diff-1m', 'diff-5m'].flatMap((workload) =>
+      targets.flatMap(([target, from]) => runs.filter((r) => r.bench.target === from).map((r) => JSON.stringify({ ...r, bench: { ...r.bench, target, workload } }))),
+    );
+    const results = path.join(dir, 'results.jsonl');
+    writeFileSync(results, `${lines.join('\n')}\n`);
+    const result = await runCommand(BIN, ['report', results, '--out', dir], { env: { PATH: process.env.PATH }, timeoutMs: 30_000 });
+    expect(result.code, result.stderr).toBe(0);
+    page = path.join(dir, 'report.html');
+  }, 60_000);
+
+  it('shows the whole table at 1280 px, and its first chart in the first screenful (not ~4,000 px down)', async () => {
+    const layout = (await measureInChromium(page, `(function () {
+      var table = document.querySelector('table');
+      return { chartTop: document.querySelector('canvas').getBoundingClientRect().top, tableWidth: table.scrollWidth, boxWidth: table.parentElement.clientWidth };
+    })()`)) as { chartTop: number; tableWidth: number; boxWidth: number };
+    expect(layout.tableWidth).toBeLessThanOrEqual(layout.boxWidth);
+    expect(layout.chartTop).toBeLessThan(1200);
+  }, 90_000);
+
+  it('labels every chart legend in words, not raw keys', () => {
+    for (const chart of chartsIn(readFileSync(page, 'utf8'))) {
+      for (const dataset of chart.config.data.datasets) expect(dataset.label, chart.id).not.toMatch(/^[a-z]+_[a-z_]+$/);
+    }
   });
 });

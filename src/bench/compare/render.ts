@@ -2,7 +2,7 @@
 import type { CellStats } from '../results/cells';
 import { formatBytes, formatDelta, formatPercent, formatValue, markdownTable, textTable } from '../results/format';
 import type { Decomposition, Part } from '../results/decompose';
-import { KIND_LABELS, ROLE_LABELS } from '../results/explain';
+import { ABOVE_LABELS, KIND_LABELS, ROLE_LABELS } from '../results/explain';
 import type { Comparison, WorkloadComparison } from './comparison';
 import type { Check } from './verdict';
 
@@ -47,16 +47,32 @@ function checksTable(w: WorkloadComparison, confidence: number, table: Table): s
   return table(['figure', 'baseline median (min … max)', 'candidate median (min … max)', 'change', level, 'verdict'], rows);
 }
 
+/**
+ * A part that is negative on a side (roles that did not peak at once, say) is shown as two rows of
+ * amounts, what it adds and what it takes away ("less: ..."), so no side column holds a negative
+ * number; each row's change is its share of the gap, and the changes still add up to it.
+ */
+function partRows(p: Part, labels: Record<string, string>): string[][] {
+  const label = (text: string | undefined): string => (text ? `${text} (${p.name})` : p.name);
+  if (p.baseline >= 0 && p.candidate >= 0) return [[label(labels[p.name]), formatBytes(p.baseline), formatBytes(p.candidate), formatDelta(p.delta, 'bytes')]];
+  const [plusB, plusC, lessB, lessC] = [Math.max(0, p.baseline), Math.max(0, p.candidate), Math.max(0, -p.baseline), Math.max(0, -p.candidate)];
+  const rows: string[][] = [];
+  if (plusB > 0 || plusC > 0) rows.push([label(ABOVE_LABELS[p.name] ?? labels[p.name]), formatBytes(plusB), formatBytes(plusC), formatDelta(plusC - plusB, 'bytes')]);
+  rows.push([`less: ${label(labels[p.name])}`, formatBytes(lessB), formatBytes(lessC), formatDelta(lessB - lessC, 'bytes')]);
+  return rows;
+}
+
 function partsTable(parts: Part[], labels: Record<string, string>, d: Decomposition, table: Table, title: string): string {
   const shown = parts.filter((p) => p.baseline !== 0 || p.candidate !== 0);
-  const rows = shown.map((p) => [labels[p.name] ? `${labels[p.name]} (${p.name})` : p.name, formatBytes(p.baseline), formatBytes(p.candidate), formatDelta(p.delta, 'bytes')]);
+  const rows = shown.flatMap((p) => partRows(p, labels));
   rows.push(['total = median peak tree RSS', formatBytes(d.baseline.median), formatBytes(d.candidate.median), formatDelta(d.gap, 'bytes')]);
   return table([title, 'baseline', 'candidate', 'change'], rows);
 }
 
 function runsLine(w: WorkloadComparison): string {
   const failed = (n: number): string => (n > 0 ? `, ${n} failed` : '');
-  return `${w.runs.baseline} baseline runs${failed(w.runs.baselineFailed)}, ${w.runs.candidate} candidate runs${failed(w.runs.candidateFailed)}`;
+  const runs = (n: number, side: string): string => `${n} ${side} run${n === 1 ? '' : 's'}`;
+  return `${runs(w.runs.baseline, 'baseline')}${failed(w.runs.baselineFailed)}, ${runs(w.runs.candidate, 'candidate')}${failed(w.runs.candidateFailed)}`;
 }
 
 function decompositionIntro(d: Decomposition): string {

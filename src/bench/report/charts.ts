@@ -1,6 +1,7 @@
 // Chart.js configurations (plain JSON) for report.html, one function per chart.
 // Byte figures are drawn in MiB (KiB for request sizes); `ranges` on a dataset gives the tooltip
 // its min … max, read by the small script in html.ts.
+import { KIND_LABELS, ROLE_LABELS } from '../results/explain';
 import { BUCKETS, REQUEST_PARTS, ROLES } from '../results/figures';
 import { median, type ReportCell, type ReportData } from './model';
 
@@ -74,14 +75,14 @@ export function rssHeapExternal(data: ReportData): ChartSpec {
   };
 }
 
-/** One stacked bar per cell: the medians of `prefix.name` for each name, in MiB. */
-function stackedByCell(data: ReportData, prefix: string, names: readonly string[], head: Omit<ChartSpec, 'config'>): ChartSpec {
-  const datasets = drawn(names.map((name) => ({ label: name, data: data.cells.map((c) => scaled(median(c, `${prefix}.${name}`), MiB)) })));
+/** One stacked bar per cell: the medians of `prefix.name` for each name, in MiB, labelled in words. */
+function stackedByCell(data: ReportData, prefix: string, names: readonly string[], labels: Record<string, string>, head: Omit<ChartSpec, 'config'>): ChartSpec {
+  const datasets = drawn(names.map((name) => ({ label: labels[name] ?? name, data: data.cells.map((c) => scaled(median(c, `${prefix}.${name}`), MiB)) })));
   return { ...head, config: bar(data.cells.map(cellLabel), datasets, 'MiB', true) };
 }
 
 export function bucketsAtPeak(data: ReportData): ChartSpec {
-  return stackedByCell(data, 'bucket', BUCKETS, {
+  return stackedByCell(data, 'bucket', BUCKETS, KIND_LABELS, {
     id: 'buckets',
     title: 'Where the memory is at the tree peak',
     note: 'The diagnosis buckets (median of each): V8 heap, external, the rest of the CLI processes, and child processes by role.',
@@ -89,7 +90,7 @@ export function bucketsAtPeak(data: ReportData): ChartSpec {
 }
 
 export function memoryByRole(data: ReportData): ChartSpec {
-  return stackedByCell(data, 'role_peak', ROLES, {
+  return stackedByCell(data, 'role_peak', ROLES, ROLE_LABELS, {
     id: 'roles',
     title: 'Memory by process role',
     note: 'Peak RSS of each role (largest sampled sum of its processes), median per cell.',

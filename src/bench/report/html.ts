@@ -27,17 +27,18 @@ function scriptJson(value: unknown): string {
 const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
 header{background:#1d2330;color:#fff;padding:20px 32px}header h1{margin:0 0 4px;font-size:22px}header p{margin:0;color:#c9cfdb}
-main{padding:20px 32px;max-width:1400px}
+main{padding:20px 32px;max-width:1800px}
 section{background:#fff;border:1px solid #e1e4ea;border-radius:8px;padding:16px 20px;margin:0 0 18px}
 h2{font-size:16px;margin:0 0 4px}p.note{margin:0 0 10px;color:#5b6475;font-size:13px}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:18px}
 .chart{position:relative;height:320px}
-table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
-th,td{padding:5px 10px;border-bottom:1px solid #eceef2;text-align:right;white-space:nowrap}
+table{border-collapse:collapse;width:100%;font-size:13px;font-variant-numeric:tabular-nums}
+th,td{padding:4px 8px;border-bottom:1px solid #eceef2;text-align:right;white-space:nowrap}th{white-space:normal;vertical-align:bottom}
 th:first-child,td:first-child,th:nth-child(2),td:nth-child(2){text-align:left}
 th{background:#f0f2f5;font-weight:600}
 .bad{color:#b3261e}.scroll{overflow-x:auto}
-ul.words{margin:6px 0 12px;padding-left:20px}ul.words li{margin:3px 0}h3{font-size:14px;margin:10px 0 2px}`;
+ul.words{margin:6px 0 12px;padding-left:20px}ul.words li{margin:3px 0}
+details{margin:4px 0}summary{cursor:pointer;font-weight:600}summary span{font-weight:400;color:#5b6475}`;
 
 const BOOT = `
 (function(){
@@ -69,24 +70,25 @@ function matrixTable(data: ReportData): string {
   const rows = data.cells.map((c) => {
     const s = c.stats.tree_rss_peak;
     return [
-      c.workload, c.target, s ? formatBytes(s.median) : '—', s ? `${formatBytes(s.min)} … ${formatBytes(s.max)}` : '—', formatRatio(c.ratioToBaseline),
+      c.workload, c.target, s ? `${formatBytes(s.median)} (${formatBytes(s.min)} … ${formatBytes(s.max)})` : '—', formatRatio(c.ratioToBaseline),
       stat(c, 'root_rss_peak'), stat(c, 'heap_used_peak'), stat(c, 'external_peak'), stat(c, 'duration'), stat(c, 'tokens_input'),
       `${c.runs}${c.failures.length ? ` (+${c.failures.length} failed)` : ''}`,
     ];
   });
-  return tableHtml(['Workload', 'Target', 'Tree peak (median)', 'min … max', `/ ${data.baseline}`, 'Root peak', 'V8 heap peak', 'External peak', 'Duration', 'Input tokens', 'Runs'], rows);
+  return tableHtml(['Workload', 'Target', 'Tree peak, median (min … max)', `/ ${data.baseline}`, 'Root peak', 'V8 heap peak', 'External peak', 'Duration', 'Input tokens', 'Runs'], rows);
 }
 
 function chartSection(spec: ChartSpec): string {
   return `<section><h2>${escapeHtml(spec.title)}</h2><p class="note">${escapeHtml(spec.note)}</p><div class="chart"><canvas id="${escapeHtml(spec.id)}"></canvas></div></section>`;
 }
 
+/** After the charts, one closed entry per cell (its first sentence shown): 4 targets × 5 workloads must not push the charts down by thousands of pixels. */
 function differencesSection(data: ReportData): string {
   if (data.differences.length === 0) return '';
   const items = data.differences.map(
-    (d) => `<h3>${escapeHtml(`${d.workload}: ${d.target} vs ${data.baseline}`)}</h3><ul class="words">${d.words.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`,
+    (d) => `<details><summary>${escapeHtml(`${d.workload}: ${d.target} vs ${data.baseline}`)} <span>${escapeHtml(d.words[0] ?? '')}</span></summary><ul class="words">${d.words.slice(1).map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul></details>`,
   );
-  return `<section><h2>Where the difference is</h2><p class="note">The run nearest each side's median, split by kind of memory and by process role (qwen-otel compare gives the full tables).</p>${items.join('')}</section>`;
+  return `<section><h2>Where the difference is</h2><p class="note">The run nearest each side's median, split by kind of memory and by process role (qwen-otel compare gives the full tables). Open a line for the details.</p>${items.join('\n')}</section>`;
 }
 
 export function renderHtmlReport(data: ReportData): string {
@@ -101,10 +103,10 @@ export function renderHtmlReport(data: ReportData): string {
 <main>
 <section><h2>Matrix results</h2><p class="note">Medians over the measured runs of each cell; ratio = median peak tree RSS over the baseline's on the same workload.</p><div class="scroll">${matrixTable(data)}</div>
 ${failures.length ? `<p class="bad">${failures.map((c) => escapeHtml(`${c.workload} / ${c.target}: ${c.failures.length} failed (${[...new Set(c.failures)].join('; ')})`)).join('<br>')}</p>` : ''}</section>
-${differencesSection(data)}
 <div class="grid">
 ${charts.map(chartSection).join('\n')}
 </div>
+${differencesSection(data)}
 </main>
 <script>${chartJsSource()}</script>
 <script type="application/json" id="chart-data">${scriptJson(charts)}</script>

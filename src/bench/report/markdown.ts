@@ -4,7 +4,7 @@ import { DECOMPOSITION_RULE } from '../results/decompose';
 import { KIND_LABELS } from '../results/explain';
 import type { CellStats } from '../results/cells';
 import { BUCKETS, ROLES, findFigure, type Unit } from '../results/figures';
-import { formatBytes, formatRatio, formatValue, markdownTable } from '../results/format';
+import { formatBytes, formatRatio, formatRatioRange, formatValue, markdownTable } from '../results/format';
 import { median, type ReportCell, type ReportData } from './model';
 
 const MiB = 1024 * 1024;
@@ -33,7 +33,7 @@ function summary(data: ReportData): string[] {
     if (ratios.length > 0) {
       const lo = Math.min(...ratios);
       const hi = Math.max(...ratios);
-      lines.push(`- \`${target}\` / \`${data.baseline}\`: ${formatRatio(lo)}${hi !== lo ? ` – ${formatRatio(hi)}` : ''} on median peak tree RSS.`);
+      lines.push(`- \`${target}\` / \`${data.baseline}\`: ${formatRatioRange(lo, hi)} on median peak tree RSS.`);
     }
   }
   return [...lines, ''];

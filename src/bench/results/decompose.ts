@@ -9,7 +9,8 @@
 //   by role: each role's own peak RSS, plus `not_at_once` (the tree peak less the sum of the role
 //            peaks: negative when roles peaked at different moments).
 // Both then add `median_rule`: the side's median less its chosen run's peak (0 with an odd count
-// of runs, where the chosen run is the median), so each side's parts sum to its median exactly.
+// of runs, where the chosen run is the median; with an even count the lower middle run is chosen,
+// so it is never negative), so each side's parts sum to its median exactly.
 import { PROCESS_ROLES } from '../../config';
 import type { BenchResult } from '../../contracts/bench-result';
 import type { ProcessFigures } from '../../contracts/run-record';
@@ -99,9 +100,15 @@ function rank(role: string): number {
   return at === -1 ? ROLE_ORDER.length : at;
 }
 
-/** The run nearest the median; the earlier one on a tie. */
+/**
+ * The run nearest the median; on a tie (an even count: the two middle runs) the lower one, so the
+ * median rule (median less this run's peak) is never negative; the earlier of equal peaks.
+ */
 export function nearestToMedian<T extends { peak: number }>(runs: T[], median: number): T {
-  return runs.reduce((best, run) => (Math.abs(run.peak - median) < Math.abs(best.peak - median) ? run : best));
+  return runs.reduce((best, run) => {
+    const [d, bestD] = [Math.abs(run.peak - median), Math.abs(best.peak - median)];
+    return d < bestD || (d === bestD && run.peak < best.peak) ? run : best;
+  });
 }
 
 export { median };

@@ -3,7 +3,7 @@
 import { statsOf, type Cell } from './cells';
 import { movers, type Decomposition, type Part, type ProcessGroup } from './decompose';
 import { CONTEXT_FIGURES, findFigure, REQUEST_PARTS, type Figure } from './figures';
-import { formatBytes, formatDelta, formatPercent, formatValue } from './format';
+import { formatBytes, formatDelta, formatPair, formatPercent } from './format';
 
 export interface ContextMove {
   figure: string;
@@ -28,6 +28,11 @@ export const KIND_LABELS: Record<string, string> = {
   other: 'other child processes',
   between_samples: 'tree peak between samples (VmHWM)',
   median_rule: 'median rule',
+};
+
+/** What a correction part means where it adds to a side rather than takes away. */
+export const ABOVE_LABELS: Record<string, string> = {
+  not_at_once: 'tree peak above the roles’ own peaks (between samples)',
 };
 
 export const ROLE_LABELS: Record<string, string> = {
@@ -81,7 +86,7 @@ export function explain(d: Decomposition, context: ContextMove[]): string[] {
   return words;
 }
 
-const fromTo = (m: ContextMove, label = m.label): string => `${label} ${formatValue(m.baseline, m.unit)} → ${formatValue(m.candidate, m.unit)}`;
+const fromTo = (m: ContextMove, label = m.label): string => `${label} ${formatPair(m.baseline, m.candidate, m.unit).join(' → ')}`;
 
 /** The context figures that moved by 1 % or more; the largest request's parts that moved go in brackets after it. */
 function contextPhrases(context: ContextMove[]): string[] {
