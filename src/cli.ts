@@ -18,13 +18,15 @@ usage:
       then QWEN_OTEL=1 turns it on:  eval "$(qwen-otel env)"; QWEN_OTEL=1 qwen ...
   qwen-otel model-server [--port N]
       serve the scripted OpenAI-compatible model (offline runs against a fixed conversation)
-  qwen-otel bench [--target cli@branch[=COMMAND]]... [--workload NAME|FILE]... [--repeats 3] [--quick] [--help]
+  qwen-otel bench [--target cli@branch[=COMMAND]]... [--workload NAME|FILE]... [--repeats 3] [--quick]
+      [--until-confident] [--help]
       the five-workload matrix across CLIs and branches, offline; results in bench-results/results.jsonl
   qwen-otel report RESULTS.jsonl [--out DIR] [--baseline TARGET]
       write report.md and report.html (charts, one self-contained file) from bench results
   qwen-otel compare RESULTS.jsonl --baseline TARGET --candidate TARGET | BASE.jsonl CANDIDATE.jsonl
-      [--threshold 10%] [--figure NAME[=THRESHOLD]]... [--json | --markdown]
-      baseline vs candidate per workload; exit 1 on a regression; explains where the gap is
+      [--margin 5%,20MiB] [--figure NAME[=MARGIN]]... [--allow-missing] [--json | --markdown]
+      baseline vs candidate per workload, with confidence intervals; exit 1 on a regression,
+      2 on unreadable input or missing figures, 3 when more runs are needed; explains the gap
   qwen-otel config
       check the QWEN_OTEL_* / OTEL_* settings of this shell and show what they resolve to
   qwen-otel status
