@@ -155,9 +155,9 @@ export function readRunRecord(file: string): RecordRead {
     return { record: null, unreadable: missing ? null : 'run record unreadable: not a JSON line' };
   }
   const record = records.filter((r) => r.complete !== false).pop() ?? records.pop() ?? null;
-  const misfit = record ? runRecord.misfit(record) : null;
-  if (misfit) return { record: null, unreadable: `run record unreadable: ${misfit.field}: ${misfit.problem}` };
-  return { record: record as RunRecord | null, unreadable: null };
+  if (record === null || runRecord.check(record)) return { record, unreadable: null };
+  const misfit = runRecord.misfit(record);
+  return { record: null, unreadable: `run record unreadable: ${misfit?.field}: ${misfit?.problem}` };
 }
 
 function failureOf(plan: RunPlan, result: CommandResult & { spawnError?: string }, record: RunRecord | null): string | null {
