@@ -21,9 +21,14 @@ const own = Buffer.alloc(30 * 1024 * 1024, 1);
 setTimeout(() => process.exit(own.length > 0 ? 0 : 1), 1500);
 `;
 
-/** Starts a child that fills and holds 100 MB until its parent (the target, after exec) is gone. */
+/**
+ * Starts a child that fills and holds 100 MB until its parent (the target, after exec) is gone.
+ * The parent's pid comes from the shell ($$, which the target keeps through exec): a child that
+ * read its own ppid could boot, on a loaded machine, after the target had ended, take init for
+ * its parent, and hold the run's output pipe open for ever.
+ */
 const HOLD_100MB = `#!/bin/sh
-node -e 'const held = Buffer.alloc(100 * 1024 * 1024, 1); const parent = process.ppid; setInterval(() => { if (process.ppid !== parent) process.exit(held.length > 0 ? 0 : 1); }, 50);' &
+node -e 'const held = Buffer.alloc(100 * 1024 * 1024, 1); const parent = Number(process.argv[1]); const check = () => { if (process.ppid !== parent) process.exit(held.length > 0 ? 0 : 1); }; check(); setInterval(check, 50);' "$$" &
 exec "$@"
 `;
 

@@ -23,10 +23,14 @@ import { resample, type Tally } from './resample';
 const HOLDS = [0, 30, 100];
 const figure = findFigure(DEFAULT_FIGURE) as Figure;
 
-/** Starts an idle Node child holding N MiB until its parent (the target, after exec) is gone. */
+/**
+ * Starts an idle Node child holding N MiB until its parent (the target, after exec) is gone. The
+ * parent's pid comes from the shell ($$, kept through exec): a child that read its own ppid could
+ * boot after the target had ended, take init for its parent, and hold the output pipe for ever.
+ */
 const WRAPPER = `#!/bin/sh
 mib=$1; shift
-node -e 'const held = Buffer.alloc(Number(process.argv[1]) * 1048576, 1); const parent = process.ppid; setInterval(() => { if (process.ppid !== parent) process.exit(held.length >= 0 ? 0 : 1); }, 50);' "$mib" &
+node -e 'const held = Buffer.alloc(Number(process.argv[1]) * 1048576, 1); const parent = Number(process.argv[2]); const check = () => { if (process.ppid !== parent) process.exit(held.length >= 0 ? 0 : 1); }; check(); setInterval(check, 50);' "$mib" "$$" &
 exec "$@"
 `;
 
