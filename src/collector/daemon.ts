@@ -57,6 +57,7 @@ export class Collector {
     this.scan();
     this.scanTimer = setInterval(() => {
       this.scan();
+      this.shareOwnCost();
       this.checkIdle();
     }, SCAN_EVERY_MS);
   }
@@ -77,6 +78,17 @@ export class Collector {
 
   sessions(): SessionRunner[] {
     return [...this.runners.values()];
+  }
+
+  private lastCpu = process.cpuUsage();
+
+  /** What this process spent since the last look, shared among the sessions live now. */
+  private shareOwnCost(): void {
+    const cpu = process.cpuUsage(this.lastCpu);
+    this.lastCpu = process.cpuUsage();
+    const live = [...this.runners.values()].filter((r) => !r.ended);
+    const rss = process.memoryUsage.rss();
+    for (const runner of live) runner.observeCollector((cpu.user + cpu.system) / 1000, rss, live.length);
   }
 
   private queueScan(): void {
@@ -221,7 +233,6 @@ function watchQuietly(dir: string, onFile: (file: string | null) => void): FSWat
   }
 }
 
-function ownCost(): { pid: number; hwmBytes: number; cpuMs: number } {
-  const usage = process.resourceUsage();
-  return { pid: process.pid, hwmBytes: usage.maxRSS * 1024, cpuMs: Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000) };
+function ownCost(): { pid: number; hwmBytes: number; rssBytes: number } {
+  return { pid: process.pid, hwmBytes: process.resourceUsage().maxRSS * 1024, rssBytes: process.memoryUsage.rss() };
 }

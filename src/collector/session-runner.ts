@@ -39,7 +39,7 @@ export interface RunnerHooks {
   /** Then the final figures to deliver in the background (null: nothing to deliver). */
   onDelivery(runner: SessionRunner, delivery: FinalDelivery | null): void;
   /** The collector's own pid and cost, for the record's observer figures. */
-  observer(): { pid: number; hwmBytes: number; cpuMs: number };
+  observer(): { pid: number; hwmBytes: number; rssBytes: number };
 
 }
 
@@ -71,6 +71,8 @@ export class SessionRunner {
   private ending = false;
   private lastCheckpoint = Date.now();
   private backends: BackendWatch | null = null;
+  /** This session's share of the shared collector's cost (see observeCollector). */
+  private readonly collectorShare = { cpuMs: 0, rssPeak: 0, sessionsPeak: 1 };
 
   constructor(
     readonly info: SessionInfo,
@@ -95,6 +97,16 @@ export class SessionRunner {
       },
       createLinuxProcReader(),
     );
+  }
+
+  /**
+   * The collector serves every live session at once: each gets an equal share of the CPU it spent
+   * while they were live together, and sees its RSS (the whole process's, shared by all of them).
+   */
+  observeCollector(cpuMs: number, rss: number, liveSessions: number): void {
+    this.collectorShare.cpuMs += cpuMs / Math.max(1, liveSessions);
+    this.collectorShare.rssPeak = Math.max(this.collectorShare.rssPeak, rss);
+    this.collectorShare.sessionsPeak = Math.max(this.collectorShare.sessionsPeak, liveSessions);
   }
 
   /** Whether the user was told, before the run returned, that nothing listens for these figures. */
@@ -266,7 +278,9 @@ export class SessionRunner {
       runEndedAt: this.finishAt === null ? null : Math.round(this.runEndedAt()),
       collectorPid: own.pid,
       collectorHwmBytes: own.hwmBytes,
-      collectorCpuMs: own.cpuMs,
+      collectorRssPeakBytes: Math.max(this.collectorShare.rssPeak, own.rssBytes),
+      collectorCpuMs: Math.round(this.collectorShare.cpuMs),
+      collectorSessionsPeak: this.collectorShare.sessionsPeak,
     };
   }
 

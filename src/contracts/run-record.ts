@@ -101,8 +101,8 @@ const Observer = Type.Object({
   mode: Type.String({ description: 'run or sidecar' }),
   finish_at_ms: Nullable(Num()),
   run_ended_at_ms: Nullable(Num()),
-  collector_hwm_bytes: Num(),
-  collector_cpu_ms: Num(),
+  collector_hwm_bytes: Num("the shared collector's kernel high-water mark over its whole life"),
+  collector_cpu_ms: Num("this run's share of the collector's CPU (split among the runs live together)"),
   agent_start_ms: Num(),
   agent_sampling_cpu_ms: Num(),
   agent_samples: Num(),
@@ -111,6 +111,8 @@ const Observer = Type.Object({
   heap_snapshots: Num(),
   collector_pid: Type.Optional(Num('the shared collector that kept the session; absent in older records')),
   collector_restarts: Type.Optional(Num('times a collector took the session over from a checkpoint')),
+  collector_rss_peak_bytes: Type.Optional(Num("the collector's largest RSS sampled while this run was live")),
+  collector_sessions_peak: Type.Optional(Num('the most runs the collector served at once while this one was live')),
 }, { description: "qwen-otel's own cost" });
 
 export const RunRecordSchema = Type.Object({

@@ -29,8 +29,14 @@ export interface ObserverFigures {
   /** When the CLI ended as its parent saw it (the wrapper's exit-code file), else finishAt. */
   runEndedAt: number | null;
   collectorPid: number;
+  /** The shared collector's kernel high-water mark over its whole life (it may predate this run). */
   collectorHwmBytes: number;
+  /** Its largest RSS sampled while this run was live. */
+  collectorRssPeakBytes: number;
+  /** This run's share of its CPU time: what it spent while the run was live, split evenly among the live runs. */
   collectorCpuMs: number;
+  /** The most runs it served at once while this one was live. */
+  collectorSessionsPeak: number;
 }
 
 export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd, observer: ObserverFigures): RunRecord {
@@ -87,7 +93,9 @@ export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd
       finish_at_ms: observer.finishAt,
       run_ended_at_ms: observer.runEndedAt,
       collector_hwm_bytes: observer.collectorHwmBytes,
+      collector_rss_peak_bytes: observer.collectorRssPeakBytes,
       collector_cpu_ms: observer.collectorCpuMs,
+      collector_sessions_peak: observer.collectorSessionsPeak,
       agent_start_ms: round1(instrumented.reduce((sum, p) => sum + (p.hello?.startUs ?? 0), 0) / 1000),
       agent_sampling_cpu_ms: round1(instrumented.reduce((sum, p) => sum + (p.latest?.costUs ?? 0), 0) / 1000),
       agent_samples: instrumented.reduce((sum, p) => sum + (p.final?.samples ?? 0), 0),

@@ -16,7 +16,7 @@ function collectorCpuMs(): number | null {
   const dir = process.env.QWEN_OTEL_SESSION_DIR;
   if (!dir) return null;
   try {
-    const pid = readFileSync(path.join(dir, 'collector.pid'), 'utf8').trim();
+    const pid = readFileSync(path.join(dir, 'collector.owner'), 'utf8').trim(); // the collector serving this session
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
