@@ -3,7 +3,10 @@
 import type { ProcessRole } from '../config';
 import type { ProcessMemory } from '../probes/process-memory';
 import type { V8Heap } from '../probes/v8-heap';
-import type { RequestFigures, ResponseFigures, WireFormat } from '../traffic/types';
+import type { ModelRequestMessage, ModelResponseMessage, SpanMemory } from '../traffic/types';
+
+// What the traffic tap reports is defined with it, below the channel that carries it.
+export type { ModelRequestMessage, ModelResponseMessage, SpanMemory } from '../traffic/types';
 
 export interface PackageIdentity {
   name: string;
@@ -46,12 +49,6 @@ export interface SampleMessage {
   gc: Array<[string, number]>;
   /** Microseconds this process has spent in qwen-otel's own sampling so far. */
   costUs: number;
-}
-
-/** Memory at a span boundary, read in the process that opened the span. */
-export interface SpanMemory {
-  rss: number;
-  heapUsed: number;
 }
 
 export type AttributeValue = string | number | boolean;
@@ -139,33 +136,6 @@ export interface ProcessPeaks {
   malloced: number;
   /** Largest used size seen per heap space. */
   spaces: Record<string, number>;
-}
-
-/** A model request the CLI sent (seen by the fetch tap), with what its body carried. */
-export interface ModelRequestMessage {
-  k: 'model_request';
-  /** Pairs the request with its response, within this process. */
-  id: number;
-  /** When the CLI called fetch. */
-  t: number;
-  format: WireFormat;
-  /** null when the body could not be read or understood (counted as unparsed). */
-  figures: RequestFigures | null;
-  mem: SpanMemory;
-}
-
-/** Its response, once the CLI has read it to the end (or given up on it). */
-export interface ModelResponseMessage {
-  k: 'model_response';
-  id: number;
-  t: number;
-  /** When the first body chunk arrived (null: no body, or an error first). */
-  firstChunkAt: number | null;
-  status: number | null;
-  figures: ResponseFigures | null;
-  /** The error's class name when the request failed or the stream broke; never its message. */
-  error: string | null;
-  mem: SpanMemory;
 }
 
 /** Requests to anything that is not a model API, counted by host since the last sample. */
