@@ -1,8 +1,8 @@
 // The collector's end of the channel: reads what each process appended since the last poll,
 // whole lines only, and deletes a segment once a newer one exists and the old one is read.
 // Bounded whatever a file holds: a line is at most 64 KiB (the rest of a longer one is read past
-// in 64 KiB chunks, never kept), a poll parses at most POLL_LINES lines and reads at most
-// POLL_BYTES, a line that is not a valid message is counted and skipped. Measured before: a
+// in 64 KiB chunks, never kept), a poll parses at most 2,000 lines (1 MiB) and reads at most
+// 64 MiB, a line that is not a valid message is counted and skipped. Measured before: a
 // 300 MB line without a newline grew the collector from 59 to 913 MiB in 4 s.
 import { fstatSync, readSync, unlinkSync } from 'node:fs';
 import * as path from 'node:path';
@@ -13,8 +13,8 @@ import { SegmentList } from './segments';
 /** The longest line taken: an agent's largest message (a final one with every heap space) is ~3 KB. */
 export const MAX_LINE_BYTES = 64 * 1024;
 /** Per poll and session: a live agent writes a few lines a second; the rest waits for the next poll. */
-const POLL_LINES = 10_000;
-const POLL_PARSE_BYTES = 4 * 1024 * 1024;
+const POLL_LINES = 2_000;
+const POLL_PARSE_BYTES = 1024 * 1024;
 const POLL_BYTES = 64 * 1024 * 1024;
 const CHUNK = 64 * 1024;
 const readBuffer = Buffer.allocUnsafe(CHUNK);

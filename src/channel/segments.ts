@@ -11,6 +11,8 @@ export const MAX_FILES = 1024;
 export const MAX_OPEN_FILES = 64;
 /** Directory entries looked at per poll: a session directory holds a few dozen. */
 const MAX_DIR_ENTRIES = 16 * 1024;
+/** Linux's largest pid_max: a file named with a larger pid is no process's. */
+const MAX_PID = 2 ** 22;
 /** Names of refused files remembered (so each is counted once): ~5 MiB at most. */
 const MAX_REFUSED_NAMES = 64 * 1024;
 
@@ -28,7 +30,7 @@ export class SegmentList {
   private readonly refused = new Set<string>();
   /** Open descriptors, least recently used first. */
   private readonly open = new Map<string, number>();
-  /** Files refused because MAX_FILES were followed already (each counted once). */
+  /** Files refused because MAX_FILES were followed already, or named with an impossible pid (each counted once). */
   refusedCount = 0;
 
   constructor(private readonly dir: string) {}
@@ -47,7 +49,7 @@ export class SegmentList {
         const entry = dir.readSync();
         if (entry === null) break;
         const m = CHANNEL_FILE.exec(entry.name);
-        if (!m || !this.admit(entry.name)) continue;
+        if (!m || !this.admit(entry.name, Number(m[3]))) continue;
         found.push({ file: entry.name, stream: m[1] as string, hook: m[2] === 'h', pid: Number(m[3]), segment: Number(m[4]), newest: false });
       }
     } finally {
@@ -106,10 +108,10 @@ export class SegmentList {
     this.open.delete(file);
   }
 
-  private admit(file: string): boolean {
+  private admit(file: string, pid: number): boolean {
     if (this.followed.has(file)) return true;
     if (this.refused.has(file)) return false;
-    if (this.followed.size < MAX_FILES) {
+    if (this.followed.size < MAX_FILES && pid <= MAX_PID) {
       this.followed.add(file);
       return true;
     }
