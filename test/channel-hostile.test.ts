@@ -77,14 +77,16 @@ describe('hostile channel input', () => {
     expect(next.drops.lines).toBe(0);
   });
 
-  it('follows at most 1,024 files and holds at most 64 descriptors, counting the files it refused', () => {
+  it('follows at most 1,024 files, a live process\'s first, holds at most 64 descriptors, and counts the files it refused', () => {
     const dir = tempDir('hostile-files');
-    for (let pid = 1; pid <= 5000; pid += 1) appendFileSync(segmentPath(dir, 100_000 + pid, 0), line(sample(pid)));
+    for (let pid = 1; pid < 5000; pid += 1) appendFileSync(segmentPath(dir, 100_000 + pid, 0), line(sample(pid)));
+    appendFileSync(segmentPath(dir, process.pid, 0), line(sample(0)));
     const before = openDescriptors();
     const reader = new ChannelReader(dir);
     const pids = new Set<number>();
     for (let i = 0; i < 3; i += 1) for (const r of reader.poll()) pids.add(r.pid);
     expect(pids.size).toBe(MAX_FILES);
+    expect(pids.has(process.pid)).toBe(true);
     expect(reader.drops.files).toBe(5000 - MAX_FILES);
     expect(reader.openFiles).toBeLessThanOrEqual(MAX_OPEN_FILES);
     // A file named with a pid no Linux hands out is no process's.

@@ -1,7 +1,7 @@
 // Which channel files of a session directory the reader follows, and their descriptors: both
 // bounded, whatever lands in the directory. Measured before these bounds: 5,000 files written into
 // a session directory kept 5,026 descriptors open in the collector and made 5,000 processes.
-import { closeSync, type Dir, opendirSync, openSync } from 'node:fs';
+import { closeSync, type Dir, existsSync, opendirSync, openSync } from 'node:fs';
 import * as path from 'node:path';
 import { CHANNEL_FILE } from '../contracts/session-layout';
 
@@ -37,7 +37,9 @@ export class SegmentList {
 
   /** Hook lines first (a hook ran before the CLI went on), then by pid and segment. */
   list(): Segment[] {
-    const found: Array<Segment & { stream: string; segment: number }> = [];
+    type Found = Segment & { stream: string; segment: number };
+    const found: Found[] = [];
+    const fresh: Found[] = [];
     let dir: Dir;
     try {
       dir = opendirSync(this.dir);
@@ -49,12 +51,17 @@ export class SegmentList {
         const entry = dir.readSync();
         if (entry === null) break;
         const m = CHANNEL_FILE.exec(entry.name);
-        if (!m || !this.admit(entry.name, Number(m[3]))) continue;
-        found.push({ file: entry.name, stream: m[1] as string, hook: m[2] === 'h', pid: Number(m[3]), segment: Number(m[4]), newest: false });
+        if (!m || this.refused.has(entry.name)) continue;
+        const segment = { file: entry.name, stream: m[1] as string, hook: m[2] === 'h', pid: Number(m[3]), segment: Number(m[4]), newest: false };
+        (this.followed.has(entry.name) ? found : fresh).push(segment);
       }
     } finally {
       dir.closeSync();
     }
+    // More new files than room: those of processes alive now first, so a flood of files cannot
+    // crowd out a real agent's.
+    if (fresh.length > MAX_FILES - this.followed.size) fresh.sort((a, b) => Number(alive(b.pid)) - Number(alive(a.pid)));
+    for (const s of fresh) if (this.admit(s.file, s.pid)) found.push(s);
     found.sort((a, b) => Number(b.hook) - Number(a.hook) || a.pid - b.pid || a.segment - b.segment);
     const newestOf = new Map<string, number>();
     for (const s of found) newestOf.set(s.stream, s.segment);
@@ -109,8 +116,6 @@ export class SegmentList {
   }
 
   private admit(file: string, pid: number): boolean {
-    if (this.followed.has(file)) return true;
-    if (this.refused.has(file)) return false;
     if (this.followed.size < MAX_FILES && pid <= MAX_PID) {
       this.followed.add(file);
       return true;
@@ -120,4 +125,8 @@ export class SegmentList {
     this.refusedCount += 1;
     return false;
   }
+}
+
+function alive(pid: number): boolean {
+  return pid <= MAX_PID && existsSync(`/proc/${pid}`);
 }
