@@ -72,22 +72,69 @@ export interface SpanEndMessage {
   attrs: Attributes;
 }
 
-export type AccountingKind =
-  | 'request'
-  | 'response'
-  | 'tool_result'
-  | 'saved_output_recovery'
-  | 'truncation'
-  | 'compression'
-  | 'tokens'
-  | 'subagent_start'
-  | 'subagent_end';
+/** What a model request carried, as the typed API reports it by hand (each figure optional). */
+export interface RequestValues {
+  totalBytes?: number;
+  systemBytes?: number;
+  toolSchemaBytes?: number;
+  toolSchemaCount?: number;
+  historyBytes?: number;
+  messageCount?: number;
+  toolResultCount?: number;
+  toolResultBytes?: number;
+  toolResultLargest?: number;
+  model?: string;
+}
 
-export interface AccountingMessage {
+export interface ToolResultValues {
+  bytes?: number;
+  truncated?: boolean;
+  tool?: string;
+}
+
+export interface SizeValues {
+  bytes?: number;
+}
+
+export interface CompressionValues {
+  beforeBytes?: number;
+  afterBytes?: number;
+  beforeMessages?: number;
+  afterMessages?: number;
+}
+
+export interface TokenValues {
+  input?: number;
+  output?: number;
+  cached?: number;
+}
+
+export interface SubagentValues {
+  name?: string;
+}
+
+/** The figures each kind of accounting message carries. */
+export interface AccountingValues {
+  request: RequestValues;
+  tool_result: ToolResultValues;
+  saved_output_recovery: SizeValues;
+  truncation: SizeValues;
+  compression: CompressionValues;
+  tokens: TokenValues;
+  subagent_start: SubagentValues;
+  subagent_end: SubagentValues;
+}
+
+export type AccountingKind = keyof AccountingValues;
+
+/** What the CLI's own source reports through the typed API: one member per kind, its figures typed. */
+export type AccountingMessage = { [K in AccountingKind]: AccountingMessageOf<K> }[AccountingKind];
+
+export interface AccountingMessageOf<K extends AccountingKind> {
   k: 'account';
-  kind: AccountingKind;
+  kind: K;
   t: number;
-  values: Attributes;
+  values: AccountingValues[K];
 }
 
 /** The old generation passed 80 % of its limit (sent once per process). */
@@ -174,17 +221,3 @@ export type AgentMessage =
   | ModelResponseMessage
   | HttpCountMessage
   | HookMessage;
-
-const KINDS = new Set(['hello', 'sample', 'start', 'end', 'account', 'pressure', 'snapshot', 'final', 'model_request', 'model_response', 'http', 'hook']);
-
-/** Parses one line; anything that is not a message we know becomes null (and is counted by the caller). */
-export function parseMessage(line: string): AgentMessage | null {
-  try {
-    const value: unknown = JSON.parse(line);
-    if (typeof value !== 'object' || value === null) return null;
-    const kind = (value as { k?: unknown }).k;
-    return typeof kind === 'string' && KINDS.has(kind) ? (value as AgentMessage) : null;
-  } catch {
-    return null;
-  }
-}
