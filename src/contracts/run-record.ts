@@ -141,6 +141,9 @@ export const RunRecordSchema = Type.Object({
   tool_results: ToolResults,
   retained_tool_results: RetainedToolResults,
   history_items: Num(),
+  tools_offered: Type.Optional(Type.Object({ first: Nullable(Num()), last: Num(), max: Num() }, {
+    description: 'tool definitions offered to the model: in the first request (null: no request seen), the last, the most in one; absent in older records',
+  })),
   peak_request_bytes: Num(),
   peak_request: Type.Optional(PeakRequest),
   subagents: Num(),

@@ -18,6 +18,8 @@ export interface AccountingTotals {
   /** Tool results carried in the history of the largest request (what the CLI retains). */
   retained: { count: number; totalBytes: number; largestBytes: number };
   historyItems: number;
+  /** Tools offered to the model: in the first request, the last, and the most in one (MCP tools arrive late or not at all). */
+  toolsOffered: { first: number | null; last: number; max: number };
   savedOutputRecoveries: number;
   truncations: number;
   compressions: number;
@@ -33,7 +35,7 @@ export function emptyTotals(): AccountingTotals {
   return {
     requests: 0, turns: 0, peakRequestBytes: 0, peakRequest: { systemBytes: 0, toolSchemaBytes: 0, historyBytes: 0, messageCount: 0 }, tokens: { input: 0, output: 0, cached: 0 },
     toolCalls: 0, toolCallsByName: {}, toolResults: { count: 0, totalBytes: 0, largestBytes: 0, truncated: 0 },
-    retained: { count: 0, totalBytes: 0, largestBytes: 0 }, historyItems: 0, savedOutputRecoveries: 0,
+    retained: { count: 0, totalBytes: 0, largestBytes: 0 }, historyItems: 0, toolsOffered: { first: null, last: 0, max: 0 }, savedOutputRecoveries: 0,
     truncations: 0, compressions: 0, subagents: 0, model: null, unparsedRequests: 0, httpByHost: {},
   };
 }
@@ -55,6 +57,7 @@ export function applyAccounting(totals: AccountingTotals, message: AccountingMes
       totals.requests += 1;
       totals.turns += 1;
       totals.historyItems = num(v, 'messageCount');
+      offerTools(totals, num(v, 'toolSchemaCount'));
       if (typeof v.model === 'string') totals.model = v.model;
       if (num(v, 'totalBytes') >= totals.peakRequestBytes) {
         totals.peakRequestBytes = num(v, 'totalBytes');
@@ -89,6 +92,13 @@ export function applyAccounting(totals: AccountingTotals, message: AccountingMes
     case 'subagent_end':
       break;
   }
+}
+
+function offerTools(totals: AccountingTotals, count: number): void {
+  const offered = totals.toolsOffered;
+  offered.first ??= count;
+  offered.last = count;
+  offered.max = Math.max(offered.max, count);
 }
 
 /** Tool calls the model asked for (from model traffic). */

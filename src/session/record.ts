@@ -78,6 +78,7 @@ export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd
     tool_results: { count: t.toolResults.count, total_bytes: t.toolResults.totalBytes, largest_bytes: t.toolResults.largestBytes, truncated: t.toolResults.truncated },
     retained_tool_results: { count: t.retained.count, total_bytes: t.retained.totalBytes, largest_bytes: t.retained.largestBytes },
     history_items: t.historyItems,
+    tools_offered: { first: t.toolsOffered.first, last: t.toolsOffered.last, max: t.toolsOffered.max },
     peak_request_bytes: t.peakRequestBytes,
     peak_request: { system_bytes: t.peakRequest.systemBytes, tool_schema_bytes: t.peakRequest.toolSchemaBytes, history_bytes: t.peakRequest.historyBytes, messages: t.peakRequest.messageCount },
     subagents: t.subagents,
