@@ -22,6 +22,10 @@ export interface AccountingTotals {
   toolsOffered: { first: number | null; last: number; max: number };
   savedOutputRecoveries: number;
   truncations: number;
+  /** Of the truncations: the output kept whole in a file, bytes sent in cut form, and the original sizes the CLI stated. */
+  truncated: { saved: number; sentBytes: number; stated: number; statedBytes: number };
+  /** Cut tool results already counted (their keys): every later request carries them again. */
+  truncationKeys: number[];
   compressions: number;
   subagents: number;
   model: string | null;
@@ -36,7 +40,7 @@ export function emptyTotals(): AccountingTotals {
     requests: 0, turns: 0, peakRequestBytes: 0, peakRequest: { systemBytes: 0, toolSchemaBytes: 0, historyBytes: 0, messageCount: 0 }, tokens: { input: 0, output: 0, cached: 0 },
     toolCalls: 0, toolCallsByName: {}, toolResults: { count: 0, totalBytes: 0, largestBytes: 0, truncated: 0 },
     retained: { count: 0, totalBytes: 0, largestBytes: 0 }, historyItems: 0, toolsOffered: { first: null, last: 0, max: 0 }, savedOutputRecoveries: 0,
-    truncations: 0, compressions: 0, subagents: 0, model: null, unparsedRequests: 0, httpByHost: {},
+    truncations: 0, truncated: { saved: 0, sentBytes: 0, stated: 0, statedBytes: 0 }, truncationKeys: [], compressions: 0, subagents: 0, model: null, unparsedRequests: 0, httpByHost: {},
   };
 }
 
@@ -81,7 +85,7 @@ export function applyAccounting(totals: AccountingTotals, message: AccountingMes
       totals.savedOutputRecoveries += 1;
       break;
     case 'truncation':
-      totals.truncations += 1;
+      addTruncation(totals, v);
       break;
     case 'compression':
       totals.compressions += 1;
@@ -107,6 +111,17 @@ function addToolCalls(totals: AccountingTotals, names: string[]): void {
     totals.toolCalls += 1;
     const label = toolLabel(totals, name);
     totals.toolCallsByName[label] = (totals.toolCallsByName[label] ?? 0) + 1;
+  }
+}
+
+function addTruncation(totals: AccountingTotals, v: Attributes): void {
+  totals.truncations += 1;
+  const t = totals.truncated;
+  if (v.saved === true) t.saved += 1;
+  t.sentBytes += num(v, 'bytes');
+  if (num(v, 'statedBytes') > 0) {
+    t.stated += 1;
+    t.statedBytes += num(v, 'statedBytes');
   }
 }
 

@@ -83,6 +83,7 @@ export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd
     peak_request: { system_bytes: t.peakRequest.systemBytes, tool_schema_bytes: t.peakRequest.toolSchemaBytes, history_bytes: t.peakRequest.historyBytes, messages: t.peakRequest.messageCount },
     subagents: t.subagents,
     truncations: t.truncations,
+    truncated_outputs: { saved: t.truncated.saved, sent_bytes: t.truncated.sentBytes, stated: t.truncated.stated, stated_original_bytes: t.truncated.statedBytes },
     saved_output_recoveries: t.savedOutputRecoveries,
     compressions: t.compressions,
     unparsed_requests: t.unparsedRequests,

@@ -7,7 +7,7 @@ import { type AccountingTotals, applyAccounting, emptyTotals } from './accountin
 import { CHECKPOINT_SCHEMA, type SessionCheckpoint } from './checkpoint';
 import { breakdown, type Buckets, emptyBuckets } from './diagnosis';
 import { Lifecycle } from './lifecycle';
-import { addHosts, requestAccounting, responseAccounting } from './traffic-accounting';
+import { addHosts, requestAccounting, responseAccounting, truncationAccounting } from './traffic-accounting';
 import type { ProcReader } from './proc-reader';
 import { applyFinal, applySample, isInstrumented, type ProcessEntry } from './process-table';
 import { closeProcessSpan } from './process-spans';
@@ -234,6 +234,7 @@ export class Session {
     const accounting = requestAccounting(m);
     if (accounting) this.account(entry, accounting);
     else this.totals.unparsedRequests += 1;
+    for (const truncation of truncationAccounting(this.totals, m)) this.account(entry, truncation);
     this.lifecycle.onRequest(entry, m);
   }
 

@@ -33,6 +33,32 @@ export function responseAccounting(m: ModelResponseMessage, sentAt: number, mode
   return { k: 'account', kind: 'response', t: m.t, values };
 }
 
+/** Keys of cut tool results kept to tell a new one from one carried again; the oldest are forgotten past this. */
+const MAX_TRUNCATION_KEYS = 1024;
+
+/**
+ * The cut tool results a request carries for the first time (the CLI's notice found at their
+ * head by the parser), as truncation accounting. Entries of another shape are skipped.
+ */
+export function truncationAccounting(totals: AccountingTotals, m: ModelRequestMessage): AccountingMessage[] {
+  const listed = m.figures?.truncated;
+  if (!Array.isArray(listed)) return [];
+  const out: AccountingMessage[] = [];
+  for (const cut of listed) {
+    if (!cut || typeof cut.key !== 'number' || totals.truncationKeys.includes(cut.key)) continue;
+    totals.truncationKeys.push(cut.key);
+    if (totals.truncationKeys.length > MAX_TRUNCATION_KEYS) totals.truncationKeys.shift();
+    const values: AccountingMessage['values'] = { bytes: finite(cut.sentBytes), saved: cut.saved === true };
+    if (typeof cut.statedBytes === 'number') values.statedBytes = finite(cut.statedBytes);
+    out.push({ k: 'account', kind: 'truncation', t: m.t, values });
+  }
+  return out;
+}
+
+function finite(n: unknown): number {
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : 0;
+}
+
 /** Hosts become a label (no port: ports of local servers change run to run), the first 32 only. */
 export function addHosts(totals: AccountingTotals, hosts: Record<string, number>): void {
   for (const [hostAndPort, count] of Object.entries(hosts)) {
