@@ -31,6 +31,11 @@ const Tree = Type.Object({
   processes_peak: Num('processes alive at once'),
   processes_seen: Num(),
   rss_peak_by_role_bytes: NumbersByName('per role, the largest sampled sum of RSS'),
+  pss_peak_bytes: Type.Optional(Nullable(Num('the largest sum of PSS read from smaps_rollup (shared pages split among their processes); read sparsely, so a lower bound; null when never read'))),
+  uss_at_pss_peak_bytes: Type.Optional(Nullable(Num('the private pages (USS) summed in the same read'))),
+  rss_at_pss_peak_bytes: Type.Optional(Nullable(Num('the RSS summed in the same read: the ratio to pss_peak_bytes is what sharing saves'))),
+  pss_reads: Type.Optional(Num('tree-wide smaps_rollup reads')),
+  pss_read_ms: Type.Optional(Num('what those reads cost the collector, in ms')),
 });
 
 const Root = Type.Object({

@@ -5,6 +5,7 @@
 import type { AccountingTotals } from './accounting';
 import type { Buckets } from './diagnosis';
 import type { ProcessEntry } from './process-table';
+import type { PssFigures } from './pss';
 import type { TimelinePoint } from './timeline';
 
 export const CHECKPOINT_SCHEMA = 'qwen-otel.checkpoint/1';
@@ -27,6 +28,8 @@ export interface SessionCheckpoint {
   walk: { cliPackageDir: string | null; threadForkers: number[] };
   /** How far each channel file was read: [file, offset, bytes after its last newline (base64)]. */
   channel: Array<[string, number, string]>;
+  /** The tree's PSS so far; absent from older collectors' checkpoints. */
+  pss?: PssFigures;
   /** Collectors that took over this session before (a chain of restarts). */
   restarts: number;
 }

@@ -13,6 +13,7 @@ import { applyFinal, applySample, isInstrumented, type ProcessEntry } from './pr
 import { closeProcessSpan } from './process-spans';
 import { type MemoryPoint, SpanBook, type SpanRecord } from './spans';
 import { Timeline, type TimelinePoint } from './timeline';
+import { PssTracker } from './pss';
 import { type TreeSample, TreeSampler } from './tree-sampler';
 
 export interface SessionOptions {
@@ -47,6 +48,7 @@ export class Session {
   readonly timeline: Timeline;
   readonly spans: SpanBook;
   readonly totals: AccountingTotals = emptyTotals();
+  readonly pss: PssTracker;
   latest: TreeSample | null = null;
   /** ms since the epoch: the collector's start, or the first process's if that was earlier. */
   start: number;
@@ -79,6 +81,7 @@ export class Session {
     this.start = options.start;
     const newSpanId = (): string => randomBytes(8).toString('hex');
     this.tree = new TreeSampler({ ...options, newSpanId }, reader);
+    this.pss = new PssTracker(reader.smapsRollup?.bind(reader));
     this.timeline = new Timeline(options.timelinePoints);
     this.spans = new SpanBook(newSpanId, options.start, options.spanAttributes);
     this.lifecycle = new Lifecycle(this.spans, {
@@ -103,6 +106,7 @@ export class Session {
       this.peak = { sampled: sample.total, at: now, buckets: breakdown(sample.alive), processes: sample.count };
     }
     for (const role of PROCESS_ROLES) this.rolePeaks[role] = Math.max(this.rolePeaks[role], sample.byRole[role].rss);
+    this.pss.observe(now, sample);
     const heapUsed = sample.alive.reduce((sum, e) => sum + (e.latest?.mem.heapUsed ?? 0), 0);
     this.timeline.add({ t: now, treeRss: sample.total, rootRss: sample.rootRss, heapUsed, processes: sample.count });
     return sample;
@@ -130,7 +134,7 @@ export class Session {
   toCheckpoint(channel: SessionCheckpoint['channel']): SessionCheckpoint {
     const { traceId, start, peak, peakBound, rolePeaks, snapshots, malformed, totals, restarts } = this;
     const live = [...this.tree.live.values()];
-    return { schema: CHECKPOINT_SCHEMA, at: Date.now(), traceId, start, peak, peakBound, rolePeaks, snapshots, malformed, totals, restarts,
+    return { schema: CHECKPOINT_SCHEMA, at: Date.now(), traceId, start, peak, peakBound, rolePeaks, snapshots, malformed, totals, restarts, pss: this.pss.figures,
       live, closed: this.closed, timeline: this.timeline.snapshot(), walk: this.tree.walkState(), channel };
   }
 
@@ -139,6 +143,7 @@ export class Session {
     Object.assign(this, { traceId: c.traceId, start: c.start, peak: c.peak, peakBound: c.peakBound, snapshots: c.snapshots, malformed: c.malformed });
     Object.assign(this.rolePeaks, c.rolePeaks);
     Object.assign(this.totals, c.totals);
+    if (c.pss) Object.assign(this.pss.figures, c.pss);
     this.restarts = c.restarts + 1;
     this.restoredFrom = c.at;
     this.spans.session.start = c.start;
