@@ -96,6 +96,13 @@ export interface SizeValues {
   bytes?: number;
 }
 
+/** A tool result the CLI cut: the bytes it sent, whether it saved the rest, the size it stated. */
+export interface TruncationValues {
+  bytes?: number;
+  saved?: boolean;
+  statedBytes?: number;
+}
+
 export interface CompressionValues {
   beforeBytes?: number;
   afterBytes?: number;
@@ -118,7 +125,7 @@ export interface AccountingValues {
   request: RequestValues;
   tool_result: ToolResultValues;
   saved_output_recovery: SizeValues;
-  truncation: SizeValues;
+  truncation: TruncationValues;
   compression: CompressionValues;
   tokens: TokenValues;
   subagent_start: SubagentValues;

@@ -64,7 +64,7 @@ const accounting = v.variant('kind', [
   }),
   account('tool_result', { bytes: v.optional(bytes), truncated: v.optional(v.boolean()), tool: v.optional(shortName) }),
   account('saved_output_recovery', sizeValues),
-  account('truncation', sizeValues),
+  account('truncation', { bytes: v.optional(bytes), saved: v.optional(v.boolean()), statedBytes: v.optional(bytes) }),
   account('compression', { beforeBytes: v.optional(bytes), afterBytes: v.optional(bytes), beforeMessages: v.optional(count), afterMessages: v.optional(count) }),
   account('tokens', { input: v.optional(count), output: v.optional(count), cached: v.optional(count) }),
   account('subagent_start', subagentValues),

@@ -31,6 +31,11 @@ const Tree = Type.Object({
   processes_peak: Num('processes alive at once'),
   processes_seen: Num(),
   rss_peak_by_role_bytes: NumbersByName('per role, the largest sampled sum of RSS'),
+  pss_peak_bytes: Type.Optional(Nullable(Num('the largest sum of PSS read from smaps_rollup (shared pages split among their processes); read sparsely, so a lower bound; null when never read'))),
+  uss_at_pss_peak_bytes: Type.Optional(Nullable(Num('the private pages (USS) summed in the same read'))),
+  rss_at_pss_peak_bytes: Type.Optional(Nullable(Num('the RSS summed in the same read: the ratio to pss_peak_bytes is what sharing saves'))),
+  pss_reads: Type.Optional(Num('tree-wide smaps_rollup reads')),
+  pss_read_ms: Type.Optional(Num('what those reads cost the collector, in ms')),
 });
 
 const Root = Type.Object({
@@ -141,10 +146,19 @@ export const RunRecordSchema = Type.Object({
   tool_results: ToolResults,
   retained_tool_results: RetainedToolResults,
   history_items: Num(),
+  tools_offered: Type.Optional(Type.Object({ first: Nullable(Num()), last: Num(), max: Num() }, {
+    description: 'tool definitions offered to the model: in the first request (null: no request seen), the last, the most in one; absent in older records',
+  })),
   peak_request_bytes: Num(),
   peak_request: Type.Optional(PeakRequest),
   subagents: Num(),
-  truncations: Num(),
+  truncations: Num('tool outputs sent to the model in a cut form: from traffic (each CLI\'s notice) and the typed API'),
+  truncated_outputs: Type.Optional(Type.Object({
+    saved: Num('of the truncations, outputs the CLI said it kept whole in a file'),
+    sent_bytes: Num('their size as sent to the model'),
+    stated: Num('truncations whose original size the CLI stated'),
+    stated_original_bytes: Num('those original sizes, as the CLI rounded them'),
+  }, { description: 'absent in older records' })),
   saved_output_recoveries: Num(),
   compressions: Num(),
   unparsed_requests: Num(),

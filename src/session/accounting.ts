@@ -1,6 +1,6 @@
 // What the CLI's model traffic and its own API calls say about context: requests and their parts,
 // tokens, tool calls and results, truncations, saved-output recoveries, compressions, subagents.
-import type { AccountingMessage, ToolResultValues } from '../channel/protocol';
+import type { AccountingMessage, ToolResultValues, TruncationValues } from '../channel/protocol';
 
 /** Tool names become a label; past this many distinct names the rest count as "other". */
 export const MAX_TOOL_NAMES = 32;
@@ -18,8 +18,14 @@ export interface AccountingTotals {
   /** Tool results carried in the history of the largest request (what the CLI retains). */
   retained: { count: number; totalBytes: number; largestBytes: number };
   historyItems: number;
+  /** Tools offered to the model: in the first request, the last, and the most in one (MCP tools arrive late or not at all). */
+  toolsOffered: { first: number | null; last: number; max: number };
   savedOutputRecoveries: number;
   truncations: number;
+  /** Of the truncations: the output kept whole in a file, bytes sent in cut form, and the original sizes the CLI stated. */
+  truncated: { saved: number; sentBytes: number; stated: number; statedBytes: number };
+  /** Cut tool results already counted (their keys): every later request carries them again. */
+  truncationKeys: number[];
   compressions: number;
   subagents: number;
   model: string | null;
@@ -33,8 +39,8 @@ export function emptyTotals(): AccountingTotals {
   return {
     requests: 0, turns: 0, peakRequestBytes: 0, peakRequest: { systemBytes: 0, toolSchemaBytes: 0, historyBytes: 0, messageCount: 0 }, tokens: { input: 0, output: 0, cached: 0 },
     toolCalls: 0, toolCallsByName: {}, toolResults: { count: 0, totalBytes: 0, largestBytes: 0, truncated: 0 },
-    retained: { count: 0, totalBytes: 0, largestBytes: 0 }, historyItems: 0, savedOutputRecoveries: 0,
-    truncations: 0, compressions: 0, subagents: 0, model: null, unparsedRequests: 0, httpByHost: {},
+    retained: { count: 0, totalBytes: 0, largestBytes: 0 }, historyItems: 0, toolsOffered: { first: null, last: 0, max: 0 }, savedOutputRecoveries: 0,
+    truncations: 0, truncated: { saved: 0, sentBytes: 0, stated: 0, statedBytes: 0 }, truncationKeys: [], compressions: 0, subagents: 0, model: null, unparsedRequests: 0, httpByHost: {},
   };
 }
 
@@ -70,6 +76,7 @@ export function applyAccounting(totals: AccountingTotals, event: AccountEvent): 
       totals.requests += 1;
       totals.turns += 1;
       totals.historyItems = v.messageCount ?? 0;
+      offerTools(totals, v.toolSchemaCount ?? 0);
       if (v.model !== undefined) totals.model = v.model;
       const total = v.totalBytes ?? 0;
       if (total >= totals.peakRequestBytes) {
@@ -95,7 +102,7 @@ export function applyAccounting(totals: AccountingTotals, event: AccountEvent): 
       totals.savedOutputRecoveries += 1;
       break;
     case 'truncation':
-      totals.truncations += 1;
+      addTruncation(totals, event.values);
       break;
     case 'compression':
       totals.compressions += 1;
@@ -108,12 +115,30 @@ export function applyAccounting(totals: AccountingTotals, event: AccountEvent): 
   }
 }
 
+function offerTools(totals: AccountingTotals, count: number): void {
+  const offered = totals.toolsOffered;
+  offered.first ??= count;
+  offered.last = count;
+  offered.max = Math.max(offered.max, count);
+}
+
 /** Tool calls the model asked for (from model traffic). */
 function addToolCalls(totals: AccountingTotals, names: string[]): void {
   for (const name of names) {
     totals.toolCalls += 1;
     const label = toolLabel(totals, name);
     totals.toolCallsByName[label] = (totals.toolCallsByName[label] ?? 0) + 1;
+  }
+}
+
+function addTruncation(totals: AccountingTotals, v: TruncationValues): void {
+  totals.truncations += 1;
+  const t = totals.truncated;
+  if (v.saved === true) t.saved += 1;
+  t.sentBytes += v.bytes ?? 0;
+  if ((v.statedBytes ?? 0) > 0) {
+    t.stated += 1;
+    t.statedBytes += v.statedBytes ?? 0;
   }
 }
 

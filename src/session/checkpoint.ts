@@ -6,6 +6,7 @@ import type { ChannelPosition, InputDrops } from '../channel/reader';
 import type { AccountingTotals } from './accounting';
 import type { Buckets } from './diagnosis';
 import type { ProcessEntry } from './process-table';
+import type { PssFigures } from './pss';
 import type { TimelinePoint } from './timeline';
 
 export const CHECKPOINT_SCHEMA = 'qwen-otel.checkpoint/1';
@@ -32,6 +33,8 @@ export interface SessionCheckpoint {
   walk: { cliPackageDir: string | null; threadForkers: number[] };
   /** How far each channel file was read. */
   channel: ChannelPosition[];
+  /** The tree's PSS so far; absent from older collectors' checkpoints. */
+  pss?: PssFigures;
   /** Collectors that took over this session before (a chain of restarts). */
   restarts: number;
 }

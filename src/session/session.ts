@@ -8,13 +8,14 @@ import { type AccountEvent, type AccountingTotals, applyAccounting, emptyTotals 
 import { CHECKPOINT_SCHEMA, type SessionCheckpoint } from './checkpoint';
 import { breakdown, type Buckets, emptyBuckets } from './diagnosis';
 import { Lifecycle } from './lifecycle';
-import { addHosts, requestAccounting, responseAccounting } from './traffic-accounting';
+import { addHosts, requestAccounting, responseAccounting, truncationAccounting } from './traffic-accounting';
 import type { ProcReader } from './proc-reader';
 import { applyFinal, applySample, isAlive, isInstrumented, type ProcessEntry } from './process-table';
 import { closeProcessSpan } from './process-spans';
 import { type MemoryPoint, SpanBook, type SpanRecord } from './spans';
 import { Timeline, type TimelinePoint } from './timeline';
 import type { SessionView } from './view';
+import { PssTracker } from './pss';
 import { type TreeSample, TreeSampler } from './tree-sampler';
 
 export interface SessionOptions {
@@ -57,6 +58,7 @@ export class Session implements SessionView {
   readonly timeline: Timeline;
   readonly spans: SpanBook;
   readonly totals: AccountingTotals = emptyTotals();
+  readonly pss: PssTracker;
   latest: TreeSample | null = null;
   /** ms since the epoch: the collector's start, or the first process's if that was earlier. */
   start: number;
@@ -91,6 +93,7 @@ export class Session implements SessionView {
     this.start = options.start;
     const newSpanId = (): string => randomBytes(8).toString('hex');
     this.tree = new TreeSampler({ ...options, newSpanId }, reader);
+    this.pss = new PssTracker(reader.smapsRollup?.bind(reader));
     this.timeline = new Timeline(options.timelinePoints);
     this.spans = new SpanBook(newSpanId, options.start, options.spanAttributes);
     this.lifecycle = new Lifecycle(this.spans, {
@@ -115,6 +118,7 @@ export class Session implements SessionView {
       this.peak = { sampled: sample.total, at: now, buckets: breakdown(sample.alive), processes: sample.count };
     }
     for (const role of PROCESS_ROLES) this.rolePeaks[role] = Math.max(this.rolePeaks[role], sample.byRole[role].rss);
+    this.pss.observe(now, sample);
     const heapUsed = sample.alive.reduce((sum, e) => sum + (e.latest?.mem.heapUsed ?? 0), 0);
     this.timeline.add({ t: now, treeRss: sample.total, rootRss: sample.rootRss, heapUsed, processes: sample.count });
     return sample;
@@ -155,7 +159,7 @@ export class Session implements SessionView {
   toCheckpoint(channel: SessionCheckpoint['channel']): SessionCheckpoint {
     const { traceId, start, peak, peakBound, rolePeaks, snapshots, drops, fromLines, totals, restarts } = this;
     const live = [...this.tree.live.values()];
-    return { schema: CHECKPOINT_SCHEMA, at: Date.now(), traceId, start, peak, peakBound, rolePeaks, snapshots, drops, fromLines, totals, restarts,
+    return { schema: CHECKPOINT_SCHEMA, at: Date.now(), traceId, start, peak, peakBound, rolePeaks, snapshots, drops, fromLines, totals, restarts, pss: this.pss.figures,
       live, closed: this.closed, timeline: this.timeline.snapshot(), walk: this.tree.walkState(), channel };
   }
 
@@ -166,6 +170,7 @@ export class Session implements SessionView {
     Object.assign(this.drops, c.drops ?? { lines: c.malformed ?? 0 });
     Object.assign(this.rolePeaks, c.rolePeaks);
     Object.assign(this.totals, c.totals);
+    if (c.pss) Object.assign(this.pss.figures, c.pss);
     this.restarts = c.restarts + 1;
     this.restoredFrom = c.at;
     this.spans.session.start = c.start;
@@ -265,6 +270,7 @@ export class Session implements SessionView {
     const accounting = requestAccounting(m);
     if (accounting) this.account(entry, accounting);
     else this.totals.unparsedRequests += 1;
+    for (const truncation of truncationAccounting(this.totals, m)) this.account(entry, truncation);
     this.lifecycle.onRequest(entry, m);
   }
 

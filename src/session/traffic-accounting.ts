@@ -1,6 +1,6 @@
 // Model traffic, as the accounting the typed API reports by hand: a request's composition, a
 // response's tokens and tool calls. One path then fills totals, histograms and the record.
-import type { AccountingMessage, ModelRequestMessage, ModelResponseMessage, RequestValues } from '../channel/protocol';
+import type { AccountingMessage, ModelRequestMessage, ModelResponseMessage, RequestValues, TruncationValues } from '../channel/protocol';
 import type { AccountingTotals, ResponseAccount } from './accounting';
 
 export function requestAccounting(m: ModelRequestMessage): AccountingMessage | null {
@@ -28,6 +28,32 @@ export function responseAccounting(m: ModelResponseMessage, sentAt: number, mode
       figures: f && { toolNames: f.toolNames, bytes: f.bytes, inputTokens: f.inputTokens, outputTokens: f.outputTokens, cachedTokens: f.cachedTokens, finishReason: f.finishReason },
     },
   };
+}
+
+/** Keys of cut tool results kept to tell a new one from one carried again; the oldest are forgotten past this. */
+const MAX_TRUNCATION_KEYS = 1024;
+
+/**
+ * The cut tool results a request carries for the first time (the CLI's notice found at their
+ * head by the parser), as truncation accounting. Entries of another shape are skipped.
+ */
+export function truncationAccounting(totals: AccountingTotals, m: ModelRequestMessage): AccountingMessage[] {
+  const listed = m.figures?.truncated;
+  if (!Array.isArray(listed)) return [];
+  const out: AccountingMessage[] = [];
+  for (const cut of listed) {
+    if (!cut || typeof cut.key !== 'number' || totals.truncationKeys.includes(cut.key)) continue;
+    totals.truncationKeys.push(cut.key);
+    if (totals.truncationKeys.length > MAX_TRUNCATION_KEYS) totals.truncationKeys.shift();
+    const values: TruncationValues = { bytes: finite(cut.sentBytes), saved: cut.saved === true };
+    if (typeof cut.statedBytes === 'number') values.statedBytes = finite(cut.statedBytes);
+    out.push({ k: 'account', kind: 'truncation', t: m.t, values });
+  }
+  return out;
+}
+
+function finite(n: unknown): number {
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : 0;
 }
 
 /** Hosts become a label (no port: ports of local servers change run to run), the first 32 only. */

@@ -30,6 +30,20 @@ export interface RequestFigures {
   toolResultCount: number;
   toolResultBytes: number;
   toolResultLargest: number;
+  /** Tool results the CLI sent cut (its notice at their head), the newest MAX_TRUNCATED_LISTED; absent from older agents. */
+  truncated?: TruncatedResult[];
+}
+
+/** A tool result sent in a cut form. Every later request carries it again: `key` tells it apart. */
+export interface TruncatedResult {
+  /** A hash of its head (which names the file the CLI saved), never the text. */
+  key: number;
+  /** UTF-8 bytes as sent. */
+  sentBytes: number;
+  /** The CLI said it kept the whole output in a file. */
+  saved: boolean;
+  /** The original size the CLI stated (rounded as it wrote it), or null. */
+  statedBytes: number | null;
 }
 
 /** What one response said. Token figures are null when the response did not report them. */
