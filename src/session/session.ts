@@ -6,6 +6,7 @@ import { PROCESS_ROLES, type ProcessRole } from '../config';
 import { type AccountingTotals, applyAccounting, emptyTotals } from './accounting';
 import { CHECKPOINT_SCHEMA, type SessionCheckpoint } from './checkpoint';
 import { breakdown, type Buckets, emptyBuckets } from './diagnosis';
+import { applyHeapProfile } from './heap-profile';
 import { Lifecycle } from './lifecycle';
 import { addHosts, requestAccounting, responseAccounting } from './traffic-accounting';
 import type { ProcReader } from './proc-reader';
@@ -195,6 +196,9 @@ export class Session {
         break;
       case 'snapshot':
         this.snapshots += 1;
+        break;
+      case 'heap_profile':
+        entry.heapProfile = applyHeapProfile(entry.heapProfile, message);
         break;
       case 'model_request':
         this.onModelRequest(entry, message);
