@@ -3,12 +3,16 @@
 // a loaded 2-core machine, measured), so only a new high by a clear margin earns one.
 
 /** No capture below this much V8 heap in use: a small heap has nothing to explain. */
-export const FIRST_CAPTURE_BYTES = 32 * 1024 * 1024;
-/** A new high must pass the last capture's by this fraction and this many bytes. */
-export const STEP_FRACTION = 0.25;
-export const STEP_BYTES = 32 * 1024 * 1024;
-/** Captures per process at most: from 32 MiB, ten steps reach ~0.6-0.9 GiB. */
-export const MAX_CAPTURES = 10;
+export const FIRST_CAPTURE_BYTES = 64 * 1024 * 1024;
+/**
+ * A new high must pass the last capture's by this fraction and this many bytes: 64, 128, 192,
+ * 288, 432, 648 MiB... A capture of Qwen Code 0.15.10's worker at 634 MiB paused it 3.1 s (load
+ * ~9 on 2 cores), so steps are coarse.
+ */
+export const STEP_FRACTION = 0.5;
+export const STEP_BYTES = 64 * 1024 * 1024;
+/** Captures per process at most: eight steps reach ~1.4 GiB. */
+export const MAX_CAPTURES = 8;
 /** A capture that paused the process longer than this ends the captures of that process. */
 export const MAX_PAUSE_MS = 2000;
 /**

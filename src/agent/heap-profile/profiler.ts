@@ -86,9 +86,11 @@ export class HeapProfiler {
       profile = null;
     }
     const pauseMs = msSince(began);
+    const heapUsedAfter = v8Api().getHeapStatistics().used_heap_size;
     const message = emptyMessage('failed', 'no profile', this.state.captures);
     message.heapUsed = heapUsed;
     message.pauseMs = pauseMs;
+    message.heapUsedAfter = heapUsedAfter;
     if (pauseMs > MAX_PAUSE_MS) this.stop();
     const captured = profile as { head: ProfileNode } | null;
     if (captured) {
@@ -104,7 +106,6 @@ export class HeapProfiler {
       }
       message.attributeMs = msSince(attributing);
     }
-    message.heapUsedAfter = v8Api().getHeapStatistics().used_heap_size;
     this.send(message);
   }
 

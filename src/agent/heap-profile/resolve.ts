@@ -52,7 +52,8 @@ export class FrameResolver {
     if (script.regions) {
       const region = regionAt(script.regions, frame.lineNumber);
       if (region !== null) return originOfRelative(region, script.ownPkg);
-      return { pkg: script.origin.pkg, module: `${script.origin.module} (bundle prelude)` };
+      // Before the first region: the bundler's own helpers (esbuild's __toESM, __copyProps...).
+      return { pkg: script.origin.pkg, module: `${script.origin.module} (bundle prelude) ${frame.functionName || '(anonymous)'}` };
     }
     if (script.origin.module.includes('/') && script.origin.pkg !== script.ownPkg) return script.origin;
     return { pkg: script.origin.pkg, module: `${script.origin.module} ${frame.functionName || '(anonymous)'}` };
@@ -65,7 +66,14 @@ export class FrameResolver {
     const source = entry.originalSource;
     if (!source) return null;
     const file = sourceFile(source, map.dir);
-    return file === null ? originOfRelative(source.replace(/^[a-z]+:\/\/\/?/i, ''), script.ownPkg) : originOfFile(file, this.roots);
+    const origin = file === null ? outside : originOfFile(file, this.roots);
+    if (origin !== outside) return origin;
+    // A source outside the installation (the build's own tree, a bundler's scheme): its path as
+    // the build wrote it when relative, else only what follows its last node_modules.
+    const written = source.replace(/^[a-z][a-z0-9+.-]*:\/\/\/?/i, '');
+    if (!path.isAbsolute(written) && !source.startsWith('file:')) return originOfRelative(written, script.ownPkg);
+    const nm = written.lastIndexOf('node_modules/');
+    return nm === -1 ? outside : originOfRelative(written.slice(nm), script.ownPkg);
   }
 
   private script(url: string): Script | null {
