@@ -52,6 +52,23 @@ describe('heap profile attribution', () => {
     expect(resolver.stats.sourceMapped).toBe(1);
   });
 
+  it("names the package that called Node's own module, and counts frames without a script for their caller", () => {
+    const bundle = path.join(dist, 'regions.js');
+    const node = (callFrame: CallFrame, selfSize: number, children: ProfileNode[] = []): ProfileNode => ({ callFrame, selfSize, children });
+    const heavy = frame(`file://${bundle}`, locate(bundle, 'keep.push({'));
+    const head = node(frame('', { lineNumber: -1, columnNumber: -1 }, '(root)'), 0, [
+      node(heavy, 3 * MiB, [
+        node(frame('node:internal/encoding', { lineNumber: 400, columnNumber: 2 }, 'decode'), 5 * MiB),
+        node(frame('', { lineNumber: -1, columnNumber: -1 }, '(V8 API)'), 2 * MiB),
+      ]),
+      node(frame('', { lineNumber: -1, columnNumber: -1 }, '(program)'), 1 * MiB),
+    ]);
+    const sums = attribute(head, new FrameResolver(roots));
+    expect(sums.total).toBe(11 * MiB);
+    expect(Object.fromEntries(sums.byPackage)).toEqual({ 'heavy-pkg': 5 * MiB, 'node:internal/encoding': 5 * MiB, [UNATTRIBUTED]: 1 * MiB });
+    expect(Object.fromEntries(sums.byModule)).toEqual({ 'heavy-pkg/index.js': 5 * MiB, 'node:internal/encoding (from heavy-pkg)': 5 * MiB, [UNATTRIBUTED]: 1 * MiB });
+  });
+
   it('finds a region comment that straddles a 1 MiB read', () => {
     const file = path.join(root, 'straddle.js');
     const filler = `${'x'.repeat(MiB - 10)}\n`;

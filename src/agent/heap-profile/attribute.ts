@@ -18,16 +18,21 @@ export interface HeapAttribution {
 
 export function attribute(head: ProfileNode, resolver: Pick<FrameResolver, 'resolve'>): HeapAttribution {
   const result: HeapAttribution = { total: 0, byPackage: new Map(), byModule: new Map() };
-  const stack: Array<{ node: ProfileNode; inherited: Origin }> = [{ node: head, inherited: unattributed }];
+  type Item = { node: ProfileNode; inherited: Origin; caller: Origin | null };
+  const stack: Item[] = [{ node: head, inherited: unattributed, caller: null }];
   while (stack.length > 0) {
-    const { node, inherited } = stack.pop() as { node: ProfileNode; inherited: Origin };
+    const { node, inherited, caller: above } = stack.pop() as Item;
     const origin = resolver.resolve(node.callFrame) ?? inherited;
+    const isNode = origin.pkg.startsWith('node:');
+    const caller = isNode || origin === unattributed ? above : origin;
     if (node.selfSize > 0) {
       result.total += node.selfSize;
       add(result.byPackage, origin.pkg, node.selfSize);
-      add(result.byModule, origin.module, node.selfSize);
+      // Node's own module names what allocated, not who asked (50 MB of Qwen's heap was
+      // node:internal/encoding): the module entry adds the nearest calling package.
+      add(result.byModule, isNode && caller ? `${origin.module} (from ${caller.pkg})` : origin.module, node.selfSize);
     }
-    for (const child of node.children ?? []) stack.push({ node: child, inherited: origin });
+    for (const child of node.children ?? []) stack.push({ node: child, inherited: origin, caller });
   }
   return result;
 }
