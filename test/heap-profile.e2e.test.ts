@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validator } from '../src/contracts/validate';
 import { RunRecordSchema } from '../src/contracts/run-record';
-import { readRecords, runWrapped, sandbox, writeScript } from './helpers/e2e';
+import { find, parsePrometheus, readRecords, runWrapped, sandbox, WAIT_FOR_METRICS_URL, writeScript } from './helpers/e2e';
 import { PLANTED, writeHeapFixture } from './helpers/heap-fixture';
 
 const sum = (entries: Record<string, number>): number => Object.values(entries).reduce((a, b) => a + b, 0);
@@ -42,11 +42,22 @@ describe('heap profile (QWEN_OTEL_HEAP_PROFILE=1)', () => {
     });
   }
 
-  it('a script outside any package is "(outside the CLI)", never its path', async () => {
-    const { box, text, profile } = await profiled('heap-outside', (root) => [process.execPath, writeScript(root, 'loose.js',
-      "globalThis.kept = []; for (let i = 0; i < 3_000_000; i += 1) globalThis.kept.push({ i }); setTimeout(() => console.log('ok'), 800);")]);
+  it('a script outside any package is "(outside the CLI)", never its path; the metric names the package', async () => {
+    const { box, text, profile, result } = await profiled('heap-outside', (root) => [process.execPath, writeScript(root, 'loose.js', `${WAIT_FOR_METRICS_URL}
+      globalThis.kept = []; for (let i = 0; i < 3_000_000; i += 1) globalThis.kept.push({ i });
+      // Polls /metrics until the collector has the capture (taken at the next sample).
+      metricsUrl().then(async (u) => {
+        for (let i = 0; i < 100; i += 1) {
+          const body = await (await fetch(u)).text();
+          if (body.includes('qwen_otel_v8_heap_by_package')) { console.log(body); return; }
+          await sleep(200);
+        }
+      });`)], { QWEN_OTEL_PROMETHEUS_PORT: '0' });
     expect(profile.by_package_bytes['(outside the CLI)']).toBeGreaterThan(0.8 * profile.sampled_bytes);
     expect(text).not.toContain(box.dir);
+    const served = find(parsePrometheus(result.stdout), 'qwen_otel_v8_heap_by_package', { role: 'cli', package: '(outside the CLI)' });
+    expect(served).toHaveLength(1);
+    expect(served[0].value).toBeGreaterThan(0);
   });
 
   it('off: no heap_profile; with an inspector already attached: one reason, output unchanged', async () => {
