@@ -60,7 +60,7 @@ export class HeapProfiler {
     }
   }
 
-  /** Called with each of the agent's samples. */
+  /** Called with each of the agent's samples; never throws (the sampler stops on an error). */
   onSample(heap: V8Heap): void {
     const decision = decide(this.state, heap.used, heap.oldUsed, heap.oldLimit);
     if (decision === 'wait') return;
@@ -69,7 +69,12 @@ export class HeapProfiler {
       this.send(emptyMessage('skipped', 'heap near its limit', this.state.captures));
       return;
     }
-    this.capture(heap.used);
+    try {
+      this.capture(heap.used);
+    } catch {
+      this.stop();
+      this.send(emptyMessage('failed', 'capture failed; no more captures', this.state.captures));
+    }
   }
 
   private capture(heapUsed: number): void {
