@@ -32,6 +32,8 @@ export interface Config {
   resourceAttributes: Record<string, string>;
   summary: boolean;
   heapSnapshot: HeapSnapshotConfig;
+  /** V8's sampling heap profiler in each process, captured at its heap high points, summed by package. */
+  heapProfile: boolean;
   /** How long `qwen-otel run` waits after the CLI ends for the collector to write the record. */
   exitTimeoutMs: number;
   /** The shared collector: how long it stays with nothing to do, how long it retries a delivery. */
@@ -114,6 +116,7 @@ export function parseConfig(env: Env = process.env): ParsedConfig {
     summary: r.read('QWEN_OTEL_SUMMARY', false, '1 or 0', parseSwitch),
     heapSnapshot: r.read('QWEN_OTEL_HEAP_SNAPSHOT', { atExit: false, aboveMiB: null, onSignal: false },
       'a comma list of "exit", "signal", "above:<MiB>", or "off"', parseHeapSnapshot),
+    heapProfile: r.read('QWEN_OTEL_HEAP_PROFILE', false, '1 or 0', parseSwitch),
     exitTimeoutMs: r.read('QWEN_OTEL_EXIT_TIMEOUT_MS', 500, 'a whole number of milliseconds, 0-600000',
       (v) => parseIntIn(v, 0, 600_000)),
     collectorLingerMs: r.read('QWEN_OTEL_COLLECTOR_LINGER_MS', 30_000, 'a whole number of milliseconds, 0-86400000',

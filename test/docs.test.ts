@@ -29,7 +29,8 @@ describe('docs/metrics.md', () => {
     const documented = new Set([...doc.matchAll(/^\| `([a-z0-9_.]+)` \| [^|]+ \| (gauge|counter|histogram) \|/gm)].map((m) => m[1].replace(/\./g, '_')));
     // The response-side instruments fill from model traffic (the traffic tap); a run without
     // model calls does not serve them yet.
-    const trafficOnly = new Set(['gen_ai_client_operation_duration', 'gen_ai_client_operation_time_to_first_chunk', 'qwen_otel_http_requests']);
+    // qwen_otel.v8.heap.by_package needs QWEN_OTEL_HEAP_PROFILE=1 (the heap-profile tests serve it).
+    const trafficOnly = new Set(['gen_ai_client_operation_duration', 'gen_ai_client_operation_time_to_first_chunk', 'qwen_otel_http_requests', 'qwen_otel_v8_heap_by_package']);
     // (The script's own fetch of /metrics counts as a non-model request once a sample has passed.)
     expect([...served].filter((n) => !trafficOnly.has(n)).sort()).toEqual([...documented].filter((n) => !trafficOnly.has(n)).sort());
     expect([...served].filter((n) => !documented.has(n))).toEqual([]);

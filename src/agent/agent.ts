@@ -2,7 +2,7 @@
 // collector through the session's channel. It loads no OpenTelemetry module (the bare SDK
 // costs ~20 MB of RSS in every process it is loaded into, measured on Qwen Code 0.15.10); the collector, outside, exports.
 import * as path from 'node:path';
-import type { AgentMessage, EndReason, SampleMessage, SpanMemory } from '../channel/protocol';
+import type { AgentMessage, EndReason, HeapProfileMessage, HelloMessage, SampleMessage, SpanMemory } from '../channel/protocol';
 import { ChannelWriter } from '../channel/writer';
 import { type Config, parseConfig } from '../config';
 import { type EndDetails, installExitHooks } from './exit-hooks';
@@ -11,7 +11,7 @@ import { detectPackage } from './identity';
 import { Sampler } from './sampler';
 import { flushResponses, HostCounter, installFetchTap } from '../traffic/tap';
 import { observeUndiciChannels } from '../traffic/undici-channels';
-import { v8Api } from '../probes/v8-heap';
+import { type V8Heap, v8Api } from '../probes/v8-heap';
 import { ENV } from '../contracts/session-layout';
 import { joinOrCreateSession, markSessionEnd, type SessionHandle } from './session-join';
 
@@ -86,11 +86,14 @@ function createAgent(config: Config, session: SessionHandle): Agent {
     },
     config.heapSnapshot.aboveMiB === null ? null : config.heapSnapshot.aboveMiB * 1024 * 1024,
   );
-  writer.send(helloMessage(config, session));
+  const hello = helloMessage(config, session);
+  writer.send(hello);
   const hosts = new HostCounter();
+  const profiler = config.heapProfile ? loadHeapProfiler(hello.cli?.name ?? null, (m) => writer.send(m)) : null;
   const send = (message: AgentMessage): void => {
     writer.send(message);
     if (message.k !== 'sample') return;
+    profiler?.onSample(message.heap);
     const counted = hosts.take();
     if (counted) writer.send({ k: 'http', t: message.t, hosts: counted });
   };
@@ -110,6 +113,7 @@ function createAgent(config: Config, session: SessionHandle): Agent {
     if (last && session.created && reason === 'exit') markSessionEnd(session, details.exitCode ?? 0);
     if (reason === 'exit') {
       sampler.stop();
+      profiler?.stop();
       if (config.heapSnapshot.atExit) takeSnapshot('exit');
     }
   });
@@ -117,7 +121,26 @@ function createAgent(config: Config, session: SessionHandle): Agent {
   return { session, send, memory: spanMemory };
 }
 
-function helloMessage(config: Config, session: SessionHandle): AgentMessage {
+type HeapProfilerModule = typeof import('./heap-profile');
+
+/**
+ * The profiler is loaded from its own files only when asked for (dist/agent/heap-profile/, beside
+ * this file or beside the bundle's dist/agent/), so the agent's bundle does not carry it.
+ */
+function loadHeapProfiler(cliName: string | null, send: (m: HeapProfileMessage) => void): { onSample(heap: V8Heap): void; stop(): void } | null {
+  const base = path.basename(__dirname) === 'agent' ? __dirname : path.join(__dirname, 'agent');
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const module = require(path.join(base, 'heap-profile', 'index.js')) as HeapProfilerModule;
+    const bunMain = (globalThis as { Bun?: { main?: string } }).Bun?.main;
+    return module.startHeapProfiler(bunMain ?? process.argv[1], cliName, send);
+  } catch {
+    send({ k: 'heap_profile', t: Date.now(), status: 'skipped', reason: 'profiler not loaded', capture: 0, heapUsed: 0, heapUsedAfter: 0, sampled: 0, byPackage: {}, byModule: {}, pauseMs: 0, attributeMs: 0 });
+    return null;
+  }
+}
+
+function helloMessage(config: Config, session: SessionHandle): HelloMessage {
   const began = (globalThis as { [PRELOAD_START_KEY]?: bigint })[PRELOAD_START_KEY];
   // Under Bun, argv[1] is the preload while it runs; Bun.main is the program's entry.
   const bunMain = (globalThis as { Bun?: { main?: string } }).Bun?.main;

@@ -159,6 +159,31 @@ export interface SnapshotMessage {
   bytes: number;
 }
 
+/**
+ * The sampling heap profiler (QWEN_OTEL_HEAP_PROFILE): a capture at one of the process's heap
+ * high points, summed by package and by module (largest entries, the rest as `(other)`: each
+ * adds up to `sampled`), or why there is none. Names only, never an absolute path or heap content.
+ */
+export interface HeapProfileMessage {
+  k: 'heap_profile';
+  t: number;
+  status: 'captured' | 'skipped' | 'failed';
+  /** For skipped or failed: a fixed phrase (e.g. "inspector already attached"). */
+  reason: string | null;
+  /** Which capture of this process (1-based); 0 when none was taken. */
+  capture: number;
+  /** V8 heap in use when the capture was triggered, and after it (its forced GC). */
+  heapUsed: number;
+  heapUsedAfter: number;
+  /** Live bytes the profile accounts for. */
+  sampled: number;
+  byPackage: Record<string, number>;
+  byModule: Record<string, number>;
+  /** getSamplingProfile's pause (V8 collects garbage first), and the attribution's. */
+  pauseMs: number;
+  attributeMs: number;
+}
+
 export type EndReason = 'exit' | 'signal' | 'exception';
 
 /**
@@ -227,4 +252,5 @@ export type AgentMessage =
   | ModelRequestMessage
   | ModelResponseMessage
   | HttpCountMessage
-  | HookMessage;
+  | HookMessage
+  | HeapProfileMessage;

@@ -85,6 +85,7 @@ const wireFormat = v.picklist(['openai-chat', 'anthropic', 'openai-responses', '
 const requestFigures = v.object({
   format: wireFormat, model: v.nullable(shortName), stream: v.boolean(), totalBytes: bytes, systemBytes: bytes, toolSchemaCount: count,
   toolSchemaBytes: bytes, historyBytes: bytes, messageCount: count, toolResultCount: count, toolResultBytes: bytes, toolResultLargest: bytes,
+  truncated: v.optional(v.pipe(v.array(v.object({ key: id, sentBytes: bytes, saved: v.boolean(), statedBytes: v.nullable(bytes) })), v.maxLength(64))),
 });
 const modelRequest = v.object({ k: v.literal('model_request'), id, t: epochMs, format: wireFormat, figures: v.nullable(requestFigures), mem: spanMemory });
 const responseFigures = v.object({
@@ -96,13 +97,20 @@ const modelResponse = v.object({
   figures: v.nullable(responseFigures), error: v.nullable(shortName), mem: spanMemory,
 });
 const http = v.object({ k: v.literal('http'), t: epochMs, hosts: v.record(name, count) });
+/** Package and module names of the CLI's own code: a bounded map. */
+const byName = v.pipe(v.record(name, bytes), v.check((r) => Object.keys(r).length <= 64, 'at most 64 entries'));
+const heapProfile = v.object({
+  k: v.literal('heap_profile'), t: epochMs, status: v.picklist(['captured', 'skipped', 'failed']), reason: v.nullable(shortName), capture: count,
+  heapUsed: bytes, heapUsedAfter: bytes, sampled: bytes, byPackage: byName, byModule: byName, pauseMs: duration, attributeMs: duration,
+});
 const hook = v.object({ k: v.literal('hook'), event: shortName, t: epochMs, ppid: pid, gppid: v.optional(pid) });
 
-export const AgentMessageSchema = v.variant('k', [hello, sample, spanStart, spanEnd, accounting, pressure, snapshot, final, modelRequest, modelResponse, http, hook]);
+export const AgentMessageSchema = v.variant('k', [hello, sample, spanStart, spanEnd, accounting, pressure, snapshot, final, modelRequest, modelResponse, http, hook, heapProfile]);
 
 // The schema and the protocol's types are one: a field renamed, added or retyped on either side
 // without the other fails to compile here.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// (The strict form: an optional field missing on one side is a difference too.)
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const inSync: Same<v.InferOutput<typeof AgentMessageSchema>, AgentMessage> = true;
 void inSync;
 

@@ -5,6 +5,7 @@ import type { ProcessPeaks } from '../channel/protocol';
 import type { DiagnosisFigures, ExitFigures, ProcessFigures, RunRecord, TimelineFigures, V8Figures } from '../contracts/run-record';
 import { RUN_RECORD_SCHEMA } from '../contracts/schema-ids';
 import { bucketTotal, diagnose, type Diagnosis } from './diagnosis';
+import { heapProfileFigures } from './heap-profile';
 import type { RunIdentity } from './identity';
 import { isInstrumented, type ProcessEntry } from './process-table';
 import type { Session } from './session';
@@ -221,6 +222,7 @@ function processFigures(p: ProcessEntry, start: number): ProcessFigures {
     exit_code: p.final?.exitCode ?? null,
     end_reason: p.endNote?.reason ?? (p.final ? 'exit' : null),
     heap_pressure: p.pressure,
+    ...(p.heapProfile ? { heap_profile: heapProfileFigures(p.heapProfile, start) } : {}),
   };
 }
 

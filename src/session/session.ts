@@ -7,6 +7,7 @@ import { PROCESS_ROLES, type ProcessRole } from '../config';
 import { type AccountEvent, type AccountingTotals, applyAccounting, emptyTotals } from './accounting';
 import { CHECKPOINT_SCHEMA, type SessionCheckpoint } from './checkpoint';
 import { breakdown, type Buckets, emptyBuckets } from './diagnosis';
+import { applyHeapProfile } from './heap-profile';
 import { Lifecycle } from './lifecycle';
 import { addHosts, requestAccounting, responseAccounting, truncationAccounting } from './traffic-accounting';
 import type { ProcReader } from './proc-reader';
@@ -231,6 +232,9 @@ export class Session implements SessionView {
         break;
       case 'snapshot':
         this.snapshots += 1;
+        break;
+      case 'heap_profile':
+        entry.heapProfile = applyHeapProfile(entry.heapProfile, message);
         break;
       case 'model_request':
         this.onModelRequest(entry, message);
