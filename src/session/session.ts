@@ -2,7 +2,7 @@
 // timeline, spans and accounting. Fed by the tree sampler and the agents' messages.
 import { randomBytes } from 'node:crypto';
 import { type InputDrops, noDrops } from '../channel/reader';
-import type { AgentMessage, HookMessage, ModelRequestMessage, ModelResponseMessage, SampleMessage } from '../channel/protocol';
+import type { AgentMessage, HookMessage, ModelRequestMessage, ModelResponseMessage } from '../channel/protocol';
 import { PROCESS_ROLES, type ProcessRole } from '../config';
 import { type AccountEvent, type AccountingTotals, applyAccounting, emptyTotals } from './accounting';
 import { CHECKPOINT_SCHEMA, type SessionCheckpoint } from './checkpoint';
@@ -35,7 +35,8 @@ export interface SessionOptions {
 
 /** What the metrics side wants to hear as messages arrive. */
 export interface SessionListener {
-  onSample(entry: ProcessEntry, sample: SampleMessage): void;
+  /** Garbage collections a sample reported: [kind, duration in ms]. */
+  onGc(entry: ProcessEntry, gc: ReadonlyArray<readonly [string, number]>): void;
   onAccount(entry: ProcessEntry, event: Readonly<AccountEvent>): void;
 }
 
@@ -215,7 +216,11 @@ export class Session implements SessionView {
         break;
       case 'sample':
         applySample(entry, message);
-        this.tell((l) => l.onSample(entry, message));
+        // Only the GC pairs are told: a burst kept for a listener not there yet holds no whole samples.
+        if (message.gc.length > 0) {
+          const { gc } = message;
+          this.tell((l) => l.onGc(entry, gc));
+        }
         break;
       case 'start':
         this.spans.start(entry.pid, message, entry.spanId);
