@@ -4,7 +4,7 @@
 import { MAX_LINE_BYTES } from '../channel/reader';
 import { MAX_FILES } from '../channel/segments';
 import type { RunRecord } from '../contracts/run-record';
-import { MAX_PROCESSES_FROM_LINES } from '../session/session';
+import { MAX_PROCESSES_FROM_LINES } from '../session/line-processes';
 import { mib } from '../session/diagnosis';
 
 interface ProcessFigures {
