@@ -17,9 +17,11 @@ describe('docs/metrics.md', () => {
         otel.recordTokens({ input: 1, output: 1 });
         otel.recordTruncation({});
       });
-      // Garbage after the first sample (the GC observer starts with it).
+      // A heap past 16 MiB from the start: the agent reads V8's detail and watches GC from its
+      // first sample on (a smaller process has no heap-space or GC series). Then garbage.
+      const kept = Array.from({ length: 400000 }, (_, i) => ({ i, s: 'kept ' + i }));
       setInterval(() => { const junk = []; for (let i = 0; i < 100000; i++) junk.push({ i }); }, 100);
-      metricsUrl().then(async (u) => { await sleep(1500); console.log(await (await fetch(u)).text()); child.kill(); process.exit(0); });`);
+      metricsUrl().then(async (u) => { await sleep(1500); console.log(await (await fetch(u)).text()); child.kill(); process.exit(kept.length > 0 ? 0 : 1); });`);
     const result = await runWrapped([process.execPath, script], box.env);
     const served = new Set(
       result.stdout.split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' '))

@@ -28,6 +28,8 @@ export interface HelloMessage {
   cli: PackageIdentity | null;
   /** Microseconds from the preload's first line to this message (loading and starting the agent). */
   startUs: number | null;
+  /** CPU microseconds of the process over the same span (process.cpuUsage; absent from older agents). */
+  startCpuUs?: number | null;
 }
 
 export interface LoopFigures {
@@ -43,12 +45,18 @@ export interface SampleMessage {
   k: 'sample';
   t: number;
   mem: ProcessMemory;
-  heap: V8Heap;
+  /**
+   * V8's heap detail (limit, spaces, malloced), or null while the process is small: node:v8 is
+   * loaded only once its heap in use passes 16 MiB or the process has loaded node:v8 itself.
+   */
+  heap: V8Heap | null;
   loop: LoopFigures | null;
   /** Garbage collections since the last sample: [kind, duration in ms]. */
   gc: Array<[string, number]>;
-  /** Microseconds this process has spent in qwen-otel's own sampling so far. */
+  /** CPU microseconds this process has spent in qwen-otel's own sampling so far (main thread). */
   costUs: number;
+  /** CPU microseconds spent reading model traffic so far (absent from older agents). */
+  trafficUs?: number;
 }
 
 export type AttributeValue = string | number | boolean;

@@ -40,7 +40,7 @@ const packageIdentity = v.object({ name, version: shortName, branch: v.nullable(
 
 const hello = v.object({
   k: v.literal('hello'), pid, ppid: pid, t: epochMs, origin: epochMs, role: v.nullable(role), sessionRoot: v.boolean(),
-  runtime: shortName, cli: v.nullable(packageIdentity), startUs: v.nullable(duration),
+  runtime: shortName, cli: v.nullable(packageIdentity), startUs: v.nullable(duration), startCpuUs: v.optional(v.nullable(duration)),
 });
 
 const memory = v.object({ rss: bytes, hwm: bytes, heapTotal: bytes, heapUsed: bytes, external: bytes, arrayBuffers: bytes });
@@ -48,7 +48,8 @@ const heapSpace = v.object({ name: shortName, size: bytes, used: bytes, availabl
 const heap = v.object({ used: bytes, total: bytes, limit: bytes, malloced: bytes, oldUsed: bytes, oldLimit: bytes, spaces: v.array(heapSpace) });
 const loop = v.object({ mean: duration, p99: duration, max: duration, utilization: ratio });
 const sample = v.object({
-  k: v.literal('sample'), t: epochMs, mem: memory, heap, loop: v.nullable(loop), gc: v.array(v.tuple([shortName, duration])), costUs: duration,
+  k: v.literal('sample'), t: epochMs, mem: memory, heap: v.nullable(heap), loop: v.nullable(loop), gc: v.array(v.tuple([shortName, duration])), costUs: duration,
+  trafficUs: v.optional(duration),
 });
 
 const spanStart = v.object({ k: v.literal('start'), id, parent: v.nullable(id), name, t: epochMs, mem: spanMemory, attrs: attributes });
