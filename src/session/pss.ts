@@ -1,8 +1,9 @@
 // The tree's PSS and USS beside its RSS. RSS sums count a page shared by n processes n times
 // (the node binary's text, libraries: Qwen's relaunch parent and worker share them); PSS splits
-// it. Reading smaps_rollup walks the page tables: measured at ~59 ms for a 772 MiB Node process
-// on a loaded 2-core machine (VmRSS through /proc/<pid>/status: ~6 µs), so it is read at a slow
-// interval and when the tree's RSS has risen, never every sample (`npm run bench:pss` prices it).
+// it. Reading smaps_rollup walks the page tables: 59 ms (median, wall) for a 772 MiB Node process
+// on a 2-core machine at load 23, 438 ms at load 24 (VmRSS through /proc/<pid>/status: 6-98 µs),
+// so it is read at a slow interval and when the tree's RSS has risen, never every sample
+// (`npm run bench:pss` prints its CPU cost per read).
 import type { SmapsRollup } from '../probes/smaps-rollup';
 import type { TreeSample } from './tree-sampler';
 
@@ -20,7 +21,7 @@ export interface PssFigures {
   /** When the peak was read (ms since the epoch), 0 before any read. */
   at: number;
   reads: number;
-  /** What reading cost, in ms of the collector's wall time. */
+  /** What reading cost, in ms of the collector's CPU time (wall time on a loaded machine says more about the load). */
   costMs: number;
 }
 
@@ -43,7 +44,7 @@ export class PssTracker {
 
   observe(now: number, sample: TreeSample): void {
     if (!this.read || sample.alive.length === 0 || !this.due(now, sample.total)) return;
-    const started = performance.now();
+    const started = process.cpuUsage();
     let pss = 0;
     let uss = 0;
     let rss = 0;
@@ -58,7 +59,8 @@ export class PssTracker {
       rss += rollup.rssBytes;
     }
     const f = this.figures;
-    f.costMs += performance.now() - started;
+    const spent = process.cpuUsage(started);
+    f.costMs += (spent.user + spent.system) / 1000;
     f.reads += 1;
     this.lastAt = now;
     this.rssAtLast = sample.total;
