@@ -89,6 +89,11 @@ export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd
     compressions: t.compressions,
     unparsed_requests: t.unparsedRequests,
     http_requests_by_host: t.httpByHost,
+    dropped_lines: session.drops.lines,
+    dropped_long_lines: session.drops.longLines,
+    dropped_files: session.drops.files,
+    dropped_processes: session.drops.processes,
+    unread_bytes: session.drops.unreadBytes,
     diagnosis: diagnosisFigures(diagnoseSession(session), session),
     timeline: timelineFigures(session),
     observer: {

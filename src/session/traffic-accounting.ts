@@ -1,36 +1,33 @@
 // Model traffic, as the accounting the typed API reports by hand: a request's composition, a
 // response's tokens and tool calls. One path then fills totals, histograms and the record.
-import type { AccountingMessage, ModelRequestMessage, ModelResponseMessage } from '../channel/protocol';
-import type { AccountingTotals } from './accounting';
+import type { AccountingMessage, ModelRequestMessage, ModelResponseMessage, RequestValues } from '../channel/protocol';
+import type { AccountingTotals, ResponseAccount } from './accounting';
 
 export function requestAccounting(m: ModelRequestMessage): AccountingMessage | null {
   const f = m.figures;
   if (!f) return null;
-  return {
-    k: 'account',
-    kind: 'request',
-    t: m.t,
-    values: {
-      totalBytes: f.totalBytes, systemBytes: f.systemBytes, toolSchemaBytes: f.toolSchemaBytes, toolSchemaCount: f.toolSchemaCount,
-      historyBytes: f.historyBytes, messageCount: f.messageCount, toolResultCount: f.toolResultCount,
-      toolResultBytes: f.toolResultBytes, toolResultLargest: f.toolResultLargest, ...(f.model ? { model: f.model } : {}),
-    },
+  const values: RequestValues = {
+    totalBytes: f.totalBytes, systemBytes: f.systemBytes, toolSchemaBytes: f.toolSchemaBytes, toolSchemaCount: f.toolSchemaCount,
+    historyBytes: f.historyBytes, messageCount: f.messageCount, toolResultCount: f.toolResultCount,
+    toolResultBytes: f.toolResultBytes, toolResultLargest: f.toolResultLargest,
   };
+  if (f.model) values.model = f.model;
+  return { k: 'account', kind: 'request', t: m.t, values };
 }
 
-export function responseAccounting(m: ModelResponseMessage, sentAt: number, model: string | null): AccountingMessage {
+export function responseAccounting(m: ModelResponseMessage, sentAt: number, model: string | null): ResponseAccount {
   const f = m.figures;
-  const values: AccountingMessage['values'] = { durationMs: Math.max(0, m.t - sentAt) };
-  if (m.firstChunkAt !== null) values.firstChunkMs = Math.max(0, m.firstChunkAt - sentAt);
-  if (model) values.model = model;
-  if (f) {
-    Object.assign(values, { toolCalls: f.toolCalls, toolNames: f.toolNames.join(','), bytes: f.bytes });
-    if (f.inputTokens !== null) values.inputTokens = f.inputTokens;
-    if (f.outputTokens !== null) values.outputTokens = f.outputTokens;
-    if (f.cachedTokens !== null) values.cachedTokens = f.cachedTokens;
-    if (f.finishReason) values.finishReason = f.finishReason;
-  }
-  return { k: 'account', kind: 'response', t: m.t, values };
+  return {
+    k: 'account',
+    kind: 'response',
+    t: m.t,
+    values: {
+      durationMs: Math.max(0, m.t - sentAt),
+      firstChunkMs: m.firstChunkAt === null ? null : Math.max(0, m.firstChunkAt - sentAt),
+      model: model || null,
+      figures: f && { toolNames: f.toolNames, bytes: f.bytes, inputTokens: f.inputTokens, outputTokens: f.outputTokens, cachedTokens: f.cachedTokens, finishReason: f.finishReason },
+    },
+  };
 }
 
 /** Keys of cut tool results kept to tell a new one from one carried again; the oldest are forgotten past this. */

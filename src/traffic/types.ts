@@ -80,3 +80,39 @@ export interface WireParser {
   /** `contentType` tells a stream (text/event-stream) from one JSON body. */
   observeResponse(contentType: string | null): ResponseObserver;
 }
+
+/** Memory at a span boundary, read in the process that opened the span. */
+export interface SpanMemory {
+  rss: number;
+  heapUsed: number;
+}
+
+/** A model request the CLI sent (seen by the fetch tap), with what its body carried. */
+export interface ModelRequestMessage {
+  k: 'model_request';
+  /** Pairs the request with its response, within this process. */
+  id: number;
+  /** When the CLI called fetch. */
+  t: number;
+  format: WireFormat;
+  /** null when the body could not be read or understood (counted as unparsed). */
+  figures: RequestFigures | null;
+  mem: SpanMemory;
+}
+
+/** Its response, once the CLI has read it to the end (or given up on it). */
+export interface ModelResponseMessage {
+  k: 'model_response';
+  id: number;
+  t: number;
+  /** When the first body chunk arrived (null: no body, or an error first). */
+  firstChunkAt: number | null;
+  status: number | null;
+  figures: ResponseFigures | null;
+  /** The error's class name when the request failed or the stream broke; never its message. */
+  error: string | null;
+  mem: SpanMemory;
+}
+
+/** What the tap writes to the channel. */
+export type ModelCallMessage = ModelRequestMessage | ModelResponseMessage;
