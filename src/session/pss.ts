@@ -1,9 +1,9 @@
 // The tree's PSS and USS beside its RSS. RSS sums count a page shared by n processes n times
 // (the node binary's text, libraries: Qwen's relaunch parent and worker share them); PSS splits
-// it. Reading smaps_rollup walks the page tables: 59 ms (median, wall) for a 772 MiB Node process
-// on a 2-core machine at load 23, 438 ms at load 24 (VmRSS through /proc/<pid>/status: 6-98 µs),
+// it. Reading smaps_rollup walks the page tables: 17 ms of CPU per read of a 744 MiB Node process
+// (wall: 59-438 ms on a 2-core machine at load 23-50), against ~0.1 ms for /proc/<pid>/status,
 // so it is read at a slow interval and when the tree's RSS has risen, never every sample
-// (`npm run bench:pss` prints its CPU cost per read).
+// (`npm run bench:pss` prints both costs).
 import type { SmapsRollup } from '../probes/smaps-rollup';
 import type { TreeSample } from './tree-sampler';
 
