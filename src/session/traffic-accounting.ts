@@ -1,6 +1,6 @@
 // Model traffic, as the accounting the typed API reports by hand: a request's composition, a
 // response's tokens and tool calls. One path then fills totals, histograms and the record.
-import type { AccountingMessage, ModelRequestMessage, ModelResponseMessage, RequestValues } from '../channel/protocol';
+import type { AccountingMessage, ModelRequestMessage, ModelResponseMessage, RequestValues, TruncationValues } from '../channel/protocol';
 import type { AccountingTotals, ResponseAccount } from './accounting';
 
 export function requestAccounting(m: ModelRequestMessage): AccountingMessage | null {
@@ -45,7 +45,7 @@ export function truncationAccounting(totals: AccountingTotals, m: ModelRequestMe
     if (!cut || typeof cut.key !== 'number' || totals.truncationKeys.includes(cut.key)) continue;
     totals.truncationKeys.push(cut.key);
     if (totals.truncationKeys.length > MAX_TRUNCATION_KEYS) totals.truncationKeys.shift();
-    const values: AccountingMessage['values'] = { bytes: finite(cut.sentBytes), saved: cut.saved === true };
+    const values: TruncationValues = { bytes: finite(cut.sentBytes), saved: cut.saved === true };
     if (typeof cut.statedBytes === 'number') values.statedBytes = finite(cut.statedBytes);
     out.push({ k: 'account', kind: 'truncation', t: m.t, values });
   }
