@@ -35,7 +35,7 @@ const Tree = Type.Object({
   uss_at_pss_peak_bytes: Type.Optional(Nullable(Num('the private pages (USS) summed in the same read'))),
   rss_at_pss_peak_bytes: Type.Optional(Nullable(Num('the RSS summed in the same read: the ratio to pss_peak_bytes is what sharing saves'))),
   pss_reads: Type.Optional(Num('tree-wide smaps_rollup reads')),
-  pss_read_ms: Type.Optional(Num('what those reads cost the collector, in ms')),
+  pss_read_ms: Type.Optional(Num('the CPU time those reads cost the collector, in ms')),
 });
 
 const Root = Type.Object({
