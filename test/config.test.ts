@@ -47,7 +47,7 @@ describe('configuration', () => {
       workload: 'diff-1mib',
       serviceName: 'qwen-code',
       resourceAttributes: { 'deployment.environment': 'ci', team: 'a,b' },
-      heapSnapshot: { atExit: true, onSignal: true, aboveMiB: 800 },
+      heapSnapshot: { atExit: true, onSignal: true, aboveMiB: 800, withinS: 30 },
       heapProfile: true,
       exitTimeoutMs: 200,
       role: 'mcp_server',
