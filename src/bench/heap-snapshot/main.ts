@@ -1,0 +1,75 @@
+// `npm run bench:heap-snapshot`: what a heap snapshot costs, and whether QWEN_OTEL_HEAP_SNAPSHOT
+// can hold a CLI's exit or signals.
+//   --sizes 16,64,256   synthetic heaps (MiB of small objects) to time V8's writeHeapSnapshot on
+//   --reps N            runs of each measurement (default 3)
+//   --qwen 0            skip the Qwen Code 0.15.10 parts
+//   --within S          the bound passed as QWEN_OTEL_HEAP_SNAPSHOT=exit,within:S (default 30)
+// Prints medians; the machine's load is printed with them (timings stretch with it).
+import * as path from 'node:path';
+import { installCli } from '../targets/install';
+import { QWEN_SPEC } from '../targets/registry';
+import { flagValue, fmt, table } from '../overhead/report';
+import { median } from '../results/stats';
+import { exitDelay, type ProcessCost, type QwenCommand, qwenProcessCosts, sigtermDuringSnapshot } from './qwen';
+import { timeSyntheticSnapshot } from './synthetic';
+
+const BIN = path.join(__dirname, '..', '..', '..', 'bin', 'qwen-otel');
+const COMMANDS: QwenCommand[] = ['version', 'prompt'];
+
+function load(): string {
+  return require('node:fs').readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const sizes = flagValue(argv, '--sizes', '16,64,256').split(',').map(Number);
+  const reps = Number(flagValue(argv, '--reps', '3'));
+  const withQwen = flagValue(argv, '--qwen', '1') !== '0';
+  const withinS = Number(flagValue(argv, '--within', '30'));
+  if (sizes.some((s) => !(s > 0)) || !(reps >= 1) || !(withinS >= 1)) throw new Error('--sizes takes MiB,MiB,...; --reps and --within a positive number');
+  console.log(`Node ${process.version}, ${require('node:os').availableParallelism()} cores, load ${load()} at the start`);
+
+  const rows: string[][] = [];
+  for (const size of sizes) {
+    const runs = [];
+    for (let i = 0; i < reps; i++) runs.push(await timeSyntheticSnapshot(size));
+    rows.push([`${size}`, fmt(median(runs.map((r) => r.heapUsedMiB))), fmt(median(runs.map((r) => r.fileMiB))), fmt(median(runs.map((r) => r.cpuMs / r.heapUsedMiB))), fmt(median(runs.map((r) => r.ms / r.heapUsedMiB))), fmt(median(runs.map((r) => r.ms)) / 1000), load()]);
+  }
+  console.log('\nV8 writeHeapSnapshot on heaps of small objects (medians)');
+  console.log(table(['target MiB', 'heap used MiB', 'file MiB', 'CPU ms per MiB', 'wall ms per MiB', 'wall s', 'load'], rows));
+  if (!withQwen) return;
+
+  const qwen = (await installCli(QWEN_SPEC)).binPath('qwen');
+  const costs: ProcessCost[] = [];
+  for (const command of COMMANDS) for (let i = 0; i < reps; i++) costs.push(...(await qwenProcessCosts(qwen, command)));
+  const groups = [...new Set(costs.map((c) => `${c.command} ${c.process}`))];
+  console.log('\nQwen Code 0.15.10, plain Node: V8 writeHeapSnapshot at exit in each process (medians)');
+  console.log(table(['run', 'heap used MiB', 'after full GC MiB', 'CPU ms per MiB after GC', 'wall s'], groups.map((g) => {
+    const of = costs.filter((c) => `${c.command} ${c.process}` === g);
+    return [g, fmt(median(of.map((c) => c.heapUsedMiB))), fmt(median(of.map((c) => c.liveMiB))), fmt(median(of.map((c) => c.cpuMs / c.liveMiB))), fmt(median(of.map((c) => c.ms)) / 1000)];
+  })));
+
+  console.log(`\nQwen Code 0.15.10 under qwen-otel run, QWEN_OTEL_HEAP_SNAPSHOT=exit,within:${withinS}: exit delay against the same run without`);
+  const delayRows: string[][] = [];
+  for (const command of COMMANDS) {
+    const delays = [];
+    for (let i = 0; i < reps; i++) delays.push(await exitDelay(qwen, BIN, command, withinS));
+    delayRows.push([command, fmt(median(delays.map((d) => d.delayMs)) / 1000, 2), fmt(Math.max(...delays.map((d) => d.delayMs)) / 1000, 2), `${delays.filter((d) => d.sameExitCode).length}/${delays.length}`, load()]);
+    for (const line of new Set(delays.flatMap((d) => d.lines.map((l) => l.replace(/\d+/g, 'N').replace(/ to \S+/, ' to FILE'))))) console.log(`  ${command}: ${line}`);
+  }
+  console.log(table(['command', 'median delay s', 'max delay s', 'same exit code', 'load'], delayRows));
+
+  console.log('\nSIGTERM to the process writing its exit snapshot (QWEN_OTEL_HEAP_SNAPSHOT=exit,within:3600)');
+  const termRows: string[][] = [];
+  for (const command of COMMANDS) {
+    const runs = [];
+    for (let i = 0; i < reps; i++) runs.push(await sigtermDuringSnapshot(qwen, BIN, command));
+    termRows.push([command, fmt(median(runs.map((r) => r.deathMs)), 1), fmt(Math.max(...runs.map((r) => r.deathMs)), 1), fmt(median(runs.map((r) => r.returnMs)), 0), runs.map((r) => r.code).join(','), load()]);
+  }
+  console.log(table(['command', 'median ms to death', 'max ms', 'median ms to return', 'exit codes', 'load'], termRows));
+}
+
+main().catch((error) => {
+  console.error(`bench:heap-snapshot: ${(error as Error).message}`);
+  process.exit(1);
+});
