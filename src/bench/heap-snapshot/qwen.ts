@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCommand, type CommandResult } from '../run-command';
 import { qwenInvocation } from '../targets/qwen';
-import { runCliAgainstModel } from '../targets/session';
+import { harnessStateDir, runCliAgainstModel } from '../targets/session';
 
 export type QwenCommand = 'version' | 'prompt';
 const PROMPT = 'Run the two echo commands, then say Done.';
@@ -44,7 +44,9 @@ function runQwen(qwen: string, command: QwenCommand, extraEnv: Record<string, st
   const home = mkdtempSync(path.join(os.tmpdir(), 'qo-snapbench-home-'));
   const [bin, ...prefix] = wrapper ?? [qwen];
   const args = wrapper ? [...prefix, qwen, '--version'] : ['--version'];
-  return runCommand(bin, args, { env: { PATH: process.env.PATH, HOME: home, ...extraEnv }, timeoutMs: TIMEOUT_MS, onSpawn }).finally(() => rmSync(home, { recursive: true, force: true }));
+  // The bench's runs share one collector, whose state outlives each run's HOME.
+  const state = wrapper ? { QWEN_OTEL_STATE_DIR: harnessStateDir() } : {};
+  return runCommand(bin, args, { env: { PATH: process.env.PATH, HOME: home, ...state, ...extraEnv }, timeoutMs: TIMEOUT_MS, onSpawn }).finally(() => rmSync(home, { recursive: true, force: true }));
 }
 
 export async function qwenProcessCosts(qwen: string, command: QwenCommand): Promise<ProcessCost[]> {
