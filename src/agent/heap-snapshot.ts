@@ -35,12 +35,13 @@ export interface WrittenSnapshot {
   ms: number;
 }
 
-/** The fastest rate seen so far in this process, when slower than the constant. */
+/** The highest rate this process's own snapshots took, when above the constant. */
 let observedMsPerMiB = SNAPSHOT_CPU_MS_PER_MIB;
 
 /**
- * The largest heap a snapshot may hold to end within `withinMs`. The write gets a core's share
- * of the CPU: on a 2-core machine at load 8 (CPU hogs, other runs), one took 4x its CPU time.
+ * The largest heap a snapshot may hold to end within `withinMs`. The write gets a share of a
+ * core: on 2 cores at load 19-24, writes took 4-6x their CPU time in wall time, so dividing by
+ * the load per core (~10 there) errs towards skipping.
  */
 export function largestHeapMiB(withinMs: number, loadPerCore = currentLoadPerCore()): number {
   return Math.floor(withinMs / (observedMsPerMiB * Math.max(1, loadPerCore)));
@@ -64,11 +65,12 @@ export function takeHeapSnapshot(plan: SnapshotPlan): WrittenSnapshot | null {
     return null;
   };
   try {
-    const relauncher = relaunchedChild(plan.sessionDir);
-    if (plan.reason === 'exit' && relauncher) {
-      return skip(`it relaunched itself as pid ${relauncher} and only waited for it; that process's snapshot holds the run`);
+    const relaunched = relaunchedChild(plan.sessionDir);
+    if (plan.reason === 'exit' && relaunched) {
+      return skip(`it relaunched itself as pid ${relaunched} and only waited for it; that process's snapshot holds the run`);
     }
-    const limitMiB = largestHeapMiB(plan.withinMs);
+    const loadPerCore = currentLoadPerCore();
+    const limitMiB = largestHeapMiB(plan.withinMs, loadPerCore);
     let usedMiB = heapUsedMiB();
     if (usedMiB > limitMiB) {
       collectGarbage();
@@ -77,7 +79,7 @@ export function takeHeapSnapshot(plan: SnapshotPlan): WrittenSnapshot | null {
     if (usedMiB > limitMiB) {
       return skip(
         `its heap holds ${usedMiB.toFixed(0)} MiB after a full GC, more than the ${limitMiB} MiB V8 can write within ` +
-          `${(plan.withinMs / 1000).toFixed(0)} s at ~${observedMsPerMiB} ms of CPU per MiB on this machine's load; ` +
+          `${(plan.withinMs / 1000).toFixed(0)} s at ~${observedMsPerMiB} ms of CPU per MiB and a load of ${loadPerCore.toFixed(1)} per core; ` +
           'QWEN_OTEL_HEAP_SNAPSHOT=within:<seconds> raises the bound',
       );
     }
