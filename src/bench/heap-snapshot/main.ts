@@ -3,7 +3,7 @@
 //   --sizes 16,64,256   synthetic heaps (MiB of small objects) to time V8's writeHeapSnapshot on
 //   --reps N            runs of each measurement (default 3)
 //   --qwen 0            skip the Qwen Code 0.15.10 parts
-//   --within S          the bound passed as QWEN_OTEL_HEAP_SNAPSHOT=exit,within:S (default 30)
+//   --within S,S        bounds passed as QWEN_OTEL_HEAP_SNAPSHOT=exit,within:S (default 30 (the default), 300)
 // Prints medians; the machine's load is printed with them (timings stretch with it).
 import * as path from 'node:path';
 import { installCli } from '../targets/install';
@@ -25,8 +25,8 @@ async function main(): Promise<void> {
   const sizes = flagValue(argv, '--sizes', '16,64,256').split(',').map(Number);
   const reps = Number(flagValue(argv, '--reps', '3'));
   const withQwen = flagValue(argv, '--qwen', '1') !== '0';
-  const withinS = Number(flagValue(argv, '--within', '30'));
-  if (sizes.some((s) => !(s > 0)) || !(reps >= 1) || !(withinS >= 1)) throw new Error('--sizes takes MiB,MiB,...; --reps and --within a positive number');
+  const withins = flagValue(argv, '--within', '30,300').split(',').map(Number);
+  if (sizes.some((s) => !(s > 0)) || !(reps >= 1) || withins.some((w) => !(w >= 1))) throw new Error('--sizes takes MiB,MiB,...; --reps a positive number; --within seconds,seconds');
   console.log(`Node ${process.version}, ${require('node:os').availableParallelism()} cores, load ${load()} at the start`);
 
   const rows: string[][] = [];
@@ -49,15 +49,19 @@ async function main(): Promise<void> {
     return [g, fmt(median(of.map((c) => c.heapUsedMiB))), fmt(median(of.map((c) => c.liveMiB))), fmt(median(of.map((c) => c.cpuMs / c.liveMiB))), fmt(median(of.map((c) => c.ms)) / 1000)];
   })));
 
-  console.log(`\nQwen Code 0.15.10 under qwen-otel run, QWEN_OTEL_HEAP_SNAPSHOT=exit,within:${withinS}: exit delay against the same run without`);
+  console.log('\nQwen Code 0.15.10 under qwen-otel run, QWEN_OTEL_HEAP_SNAPSHOT=exit,within:S: exit delay against the same run without');
   const delayRows: string[][] = [];
-  for (const command of COMMANDS) {
-    const delays = [];
-    for (let i = 0; i < reps; i++) delays.push(await exitDelay(qwen, BIN, command, withinS));
-    delayRows.push([command, fmt(median(delays.map((d) => d.delayMs)) / 1000, 2), fmt(Math.max(...delays.map((d) => d.delayMs)) / 1000, 2), `${delays.filter((d) => d.sameExitCode).length}/${delays.length}`, load()]);
-    for (const line of new Set(delays.flatMap((d) => d.lines.map((l) => l.replace(/\d+/g, 'N').replace(/ to \S+/, ' to FILE'))))) console.log(`  ${command}: ${line}`);
+  for (const withinS of withins) {
+    for (const command of COMMANDS) {
+      const delays = [];
+      for (let i = 0; i < reps; i++) delays.push(await exitDelay(qwen, BIN, command, withinS));
+      const lines = delays.flatMap((d) => d.lines);
+      const outcome = `${lines.filter((l) => l.includes(' written to ')).length} written, ${lines.filter((l) => l.includes(' skipped: ')).length} skipped`;
+      delayRows.push([`${withinS}`, command, fmt(median(delays.map((d) => d.delayMs)) / 1000, 2), fmt(Math.max(...delays.map((d) => d.delayMs)) / 1000, 2), outcome, `${delays.filter((d) => d.sameExitCode).length}/${delays.length}`, load()]);
+      for (const line of new Set(lines.map((l) => l.replace(/\b\d+(\.\d+)?\b/g, 'N').replace(/ to \S+/, ' to FILE')))) console.log(`  within ${withinS}, ${command}: ${line}`);
+    }
   }
-  console.log(table(['command', 'median delay s', 'max delay s', 'same exit code', 'load'], delayRows));
+  console.log(table(['within s', 'command', 'median delay s', 'max delay s', 'snapshots', 'same exit code', 'load'], delayRows));
 
   console.log('\nSIGTERM to the process writing its exit snapshot (QWEN_OTEL_HEAP_SNAPSHOT=exit,within:3600)');
   const termRows: string[][] = [];
