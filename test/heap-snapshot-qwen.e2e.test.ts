@@ -28,7 +28,7 @@ describe('Qwen Code 0.15.10 with QWEN_OTEL_HEAP_SNAPSHOT=exit', () => {
   it('--version: same output and exit code', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'qo-snap-qwen-'));
     const env = { PATH: process.env.PATH, HOME: dir };
-    const plain = await runCommand(qwen, ['--version'], { env, timeoutMs: 120_000 });
+    const plain = await runCommand(qwen, ['--version'], { env, timeoutMs: 600_000 });
     const wrapped = await runCommand(BIN, ['run', '--', qwen, '--version'], { env: { ...env, ...snapshotEnv(dir) }, timeoutMs: 600_000 });
     expect(wrapped.timedOut).toBe(false);
     expect(wrapped.code).toBe(plain.code);
@@ -36,11 +36,11 @@ describe('Qwen Code 0.15.10 with QWEN_OTEL_HEAP_SNAPSHOT=exit', () => {
     const lines = wrapped.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(OURS);
-  }, 720_000);
+  }, 1_300_000);
 
   it('-p: same output and exit code; only the worker is snapshotted', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'qo-snap-qwen-'));
-    const plain = await runCliAgainstModel({ bin: qwen, invocation: qwenInvocation, prompt: PROMPT, timeoutMs: 120_000 });
+    const plain = await runCliAgainstModel({ bin: qwen, invocation: qwenInvocation, prompt: PROMPT, timeoutMs: 600_000 });
     const wrapped = await runCliAgainstModel({ bin: qwen, invocation: qwenInvocation, prompt: PROMPT, timeoutMs: 600_000, wrapper: [BIN, 'run', '--'], extraEnv: snapshotEnv(dir) });
     expect(plain.exitCode, plain.stderr).toBe(0);
     expect(wrapped.exitCode).toBe(plain.exitCode);
@@ -49,5 +49,5 @@ describe('Qwen Code 0.15.10 with QWEN_OTEL_HEAP_SNAPSHOT=exit', () => {
     expect(lines).toHaveLength(2);
     for (const line of lines) expect(line).toMatch(OURS);
     expect(lines.filter((line) => RELAUNCH_SKIP.test(line))).toHaveLength(1);
-  }, 720_000);
+  }, 1_300_000);
 });
