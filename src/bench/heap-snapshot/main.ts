@@ -2,7 +2,8 @@
 // can hold a CLI's exit or signals.
 //   --sizes 16,64,256   synthetic heaps (MiB of small objects) to time V8's writeHeapSnapshot on
 //   --reps N            runs of each measurement (default 3)
-//   --qwen 0            skip the Qwen Code 0.15.10 parts
+//   --qwen 0            skip the Qwen Code 0.15.10 parts; --qwen only: skip the synthetic heaps
+//   --commands version,prompt   the Qwen runs (`qwen --version`, `qwen -p` against the model server)
 //   --within S,S        bounds passed as QWEN_OTEL_HEAP_SNAPSHOT=exit,within:S (default 30 (the default), 300)
 // Prints medians; the machine's load is printed with them (timings stretch with it).
 import * as path from 'node:path';
@@ -14,7 +15,6 @@ import { exitDelay, type ProcessCost, type QwenCommand, qwenProcessCosts, sigter
 import { timeSyntheticSnapshot } from './synthetic';
 
 const BIN = path.join(__dirname, '..', '..', '..', 'bin', 'qwen-otel');
-const COMMANDS: QwenCommand[] = ['version', 'prompt'];
 
 function load(): string {
   return require('node:fs').readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -25,18 +25,21 @@ async function main(): Promise<void> {
   const sizes = flagValue(argv, '--sizes', '16,64,256').split(',').map(Number);
   const reps = Number(flagValue(argv, '--reps', '3'));
   const withQwen = flagValue(argv, '--qwen', '1') !== '0';
+  const qwenOnly = flagValue(argv, '--qwen', '1') === 'only';
+  const COMMANDS = flagValue(argv, '--commands', 'version,prompt').split(',') as QwenCommand[];
+  if (COMMANDS.some((c) => c !== 'version' && c !== 'prompt')) throw new Error('--commands takes version and/or prompt');
   const withins = flagValue(argv, '--within', '30,300').split(',').map(Number);
   if (sizes.some((s) => !(s > 0)) || !(reps >= 1) || withins.some((w) => !(w >= 1))) throw new Error('--sizes takes MiB,MiB,...; --reps a positive number; --within seconds,seconds');
   console.log(`Node ${process.version}, ${require('node:os').availableParallelism()} cores, load ${load()} at the start`);
 
   const rows: string[][] = [];
-  for (const size of sizes) {
+  for (const size of qwenOnly ? [] : sizes) {
     const runs = [];
     for (let i = 0; i < reps; i++) runs.push(await timeSyntheticSnapshot(size));
     rows.push([`${size}`, fmt(median(runs.map((r) => r.heapUsedMiB))), fmt(median(runs.map((r) => r.fileMiB))), fmt(median(runs.map((r) => r.cpuMs / r.heapUsedMiB))), fmt(median(runs.map((r) => r.ms / r.heapUsedMiB))), fmt(median(runs.map((r) => r.ms)) / 1000), load()]);
   }
-  console.log('\nV8 writeHeapSnapshot on heaps of small objects (medians)');
-  console.log(table(['target MiB', 'heap used MiB', 'file MiB', 'CPU ms per MiB', 'wall ms per MiB', 'wall s', 'load'], rows));
+  if (rows.length > 0) console.log('\nV8 writeHeapSnapshot on heaps of small objects (medians)');
+  if (rows.length > 0) console.log(table(['target MiB', 'heap used MiB', 'file MiB', 'CPU ms per MiB', 'wall ms per MiB', 'wall s', 'load'], rows));
   if (!withQwen) return;
 
   const qwen = (await installCli(QWEN_SPEC)).binPath('qwen');
