@@ -26,8 +26,8 @@ async function main(): Promise<void> {
   const reps = Number(flagValue(argv, '--reps', '3'));
   const withQwen = flagValue(argv, '--qwen', '1') !== '0';
   const qwenOnly = flagValue(argv, '--qwen', '1') === 'only';
-  const COMMANDS = flagValue(argv, '--commands', 'version,prompt').split(',') as QwenCommand[];
-  if (COMMANDS.some((c) => c !== 'version' && c !== 'prompt')) throw new Error('--commands takes version and/or prompt');
+  const commands = flagValue(argv, '--commands', 'version,prompt').split(',') as QwenCommand[];
+  if (commands.some((c) => c !== 'version' && c !== 'prompt')) throw new Error('--commands takes version and/or prompt');
   const withins = flagValue(argv, '--within', '30,300').split(',').map(Number);
   if (sizes.some((s) => !(s > 0)) || !(reps >= 1) || withins.some((w) => !(w >= 1))) throw new Error('--sizes takes MiB,MiB,...; --reps a positive number; --within seconds,seconds');
   console.log(`Node ${process.version}, ${require('node:os').availableParallelism()} cores, load ${load()} at the start`);
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
 
   const qwen = (await installCli(QWEN_SPEC)).binPath('qwen');
   const costs: ProcessCost[] = [];
-  for (const command of COMMANDS) for (let i = 0; i < reps; i++) costs.push(...(await qwenProcessCosts(qwen, command)));
+  for (const command of commands) for (let i = 0; i < reps; i++) costs.push(...(await qwenProcessCosts(qwen, command)));
   const groups = [...new Set(costs.map((c) => `${c.command} ${c.process}`))];
   console.log('\nQwen Code 0.15.10, plain Node: V8 writeHeapSnapshot at exit in each process (medians)');
   console.log(table(['run', 'heap used MiB', 'after full GC MiB', 'CPU ms per MiB after GC', 'wall s'], groups.map((g) => {
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   console.log('\nQwen Code 0.15.10 under qwen-otel run, QWEN_OTEL_HEAP_SNAPSHOT=exit,within:S: exit delay against the same run without');
   const delayRows: string[][] = [];
   for (const withinS of withins) {
-    for (const command of COMMANDS) {
+    for (const command of commands) {
       const delays = [];
       for (let i = 0; i < reps; i++) delays.push(await exitDelay(qwen, BIN, command, withinS));
       const lines = delays.flatMap((d) => d.lines);
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
 
   console.log('\nSIGTERM to the process writing its exit snapshot (QWEN_OTEL_HEAP_SNAPSHOT=exit,within:3600)');
   const termRows: string[][] = [];
-  for (const command of COMMANDS) {
+  for (const command of commands) {
     const runs = [];
     for (let i = 0; i < reps; i++) runs.push(await sigtermDuringSnapshot(qwen, BIN, command));
     termRows.push([command, fmt(median(runs.map((r) => r.deathMs)), 1), fmt(Math.max(...runs.map((r) => r.deathMs)), 1), fmt(median(runs.map((r) => r.returnMs)), 0), runs.map((r) => r.code).join(','), load()]);
