@@ -13,8 +13,8 @@ export type SnapshotReason = 'exit' | 'signal' | 'above';
 
 /**
  * CPU milliseconds V8 (Node 20.20) spends writing a snapshot, per MiB of heap used after a full
- * GC: 120-150 on heaps of small objects (an agent's history, parsed JSON; 16-256 MiB), ~39 on Qwen
- * Code 0.15.10's relaunch parent, whose heap is mostly code (`npm run bench:heap-snapshot`).
+ * GC: 120-150 on heaps of small objects (an agent's history, parsed JSON; 16-256 MiB), 40-100 on
+ * Qwen Code 0.15.10's processes, whose heaps are mostly code (`npm run bench:heap-snapshot`).
  * The worst shape is the estimate, so that it errs towards skipping.
  */
 export const SNAPSHOT_CPU_MS_PER_MIB = 150;
