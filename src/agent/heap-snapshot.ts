@@ -13,11 +13,11 @@ export type SnapshotReason = 'exit' | 'signal' | 'above';
 
 /**
  * CPU milliseconds V8 (Node 20.20) spends writing a snapshot, per MiB of heap used after a full
- * GC: 120-150 on heaps of small objects (an agent's history, parsed JSON; 16-256 MiB), 40-100 on
+ * GC: 127-158 on heaps of small objects (an agent's history, parsed JSON; 16-256 MiB), 40-100 on
  * Qwen Code 0.15.10's processes, whose heaps are mostly code (`npm run bench:heap-snapshot`).
  * The worst shape is the estimate, so that it errs towards skipping.
  */
-export const SNAPSHOT_CPU_MS_PER_MIB = 150;
+export const SNAPSHOT_CPU_MS_PER_MIB = 160;
 const MiB = 1048576;
 
 export interface SnapshotPlan {
