@@ -6,6 +6,8 @@
 //   --commands version,prompt   the Qwen runs (`qwen --version`, `qwen -p` against the model server)
 //   --within S,S        bounds passed as QWEN_OTEL_HEAP_SNAPSHOT=exit,within:S (default 30 (the default), 300)
 // Prints medians; the machine's load is printed with them (timings stretch with it).
+import { readFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { installCli } from '../targets/install';
 import { QWEN_SPEC } from '../targets/registry';
@@ -17,7 +19,7 @@ import { timeSyntheticSnapshot } from './synthetic';
 const BIN = path.join(__dirname, '..', '..', '..', 'bin', 'qwen-otel');
 
 function load(): string {
-  return require('node:fs').readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 }
 
 async function main(): Promise<void> {
@@ -30,7 +32,7 @@ async function main(): Promise<void> {
   if (commands.some((c) => c !== 'version' && c !== 'prompt')) throw new Error('--commands takes version and/or prompt');
   const withins = flagValue(argv, '--within', '30,300').split(',').map(Number);
   if (sizes.some((s) => !(s > 0)) || !(reps >= 1) || withins.some((w) => !(w >= 1))) throw new Error('--sizes takes MiB,MiB,...; --reps a positive number; --within seconds,seconds');
-  console.log(`Node ${process.version}, ${require('node:os').availableParallelism()} cores, load ${load()} at the start`);
+  console.log(`Node ${process.version}, ${os.availableParallelism()} cores, load ${load()} at the start`);
 
   const rows: string[][] = [];
   for (const size of qwenOnly ? [] : sizes) {
