@@ -8,8 +8,8 @@ const PUSHGATEWAY = ['/usr/bin/prometheus-pushgateway', '/usr/local/bin/pushgate
 
 export interface Pushgateway {
   url: string;
-  /** The label sets of the groups pushed so far (job, cli, branch, workload...). */
-  groups(): Promise<Array<Record<string, string>>>;
+  /** The groups pushed so far: their labels (job, cli, branch, workload...) and when the last push arrived. */
+  groups(): Promise<PushedGroup[]>;
   close(): void;
 }
 
@@ -29,9 +29,16 @@ export async function startPushgateway(): Promise<Pushgateway> {
   throw new Error('the Pushgateway did not start within 10 s');
 }
 
-async function pushedGroups(url: string): Promise<Array<Record<string, string>>> {
-  const answer = (await (await fetch(`${url}/api/v1/metrics`)).json()) as { data?: Array<{ labels: Record<string, string> }> };
-  return (answer.data ?? []).map((group) => group.labels);
+export interface PushedGroup {
+  labels: Record<string, string>;
+  /** The Pushgateway's own push_time_seconds, in ms (not when we looked). */
+  pushedAtMs: number;
+}
+
+async function pushedGroups(url: string): Promise<PushedGroup[]> {
+  type Family = { metrics?: Array<{ value?: string }> };
+  const answer = (await (await fetch(`${url}/api/v1/metrics`)).json()) as { data?: Array<{ labels: Record<string, string>; push_time_seconds?: Family }> };
+  return (answer.data ?? []).map((group) => ({ labels: group.labels, pushedAtMs: Number(group.push_time_seconds?.metrics?.[0]?.value ?? Number.NaN) * 1000 }));
 }
 
 export function freePort(): Promise<number> {

@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readRecordLines } from '../../export/record-file';
-import { startCpuHogs, startPushgateway } from '../backends';
+import { type PushedGroup, startCpuHogs, startPushgateway } from '../backends';
 import { fmt, flagValue, MiB, progressLine, saveReport, table } from '../overhead/report';
 import { startTelemetrySink } from '../sink';
 import { quantile } from '../results/stats';
@@ -80,11 +80,12 @@ interface Arrivals {
   tracedAt: Map<string, number>;
 }
 
-async function awaitDelivery(runs: StressRun[], recordFile: string, groups: () => Promise<Array<Record<string, string>>>, sink: Awaited<ReturnType<typeof startTelemetrySink>>): Promise<Arrivals> {
+async function awaitDelivery(runs: StressRun[], recordFile: string, groups: () => Promise<PushedGroup[]>, sink: Awaited<ReturnType<typeof startTelemetrySink>>): Promise<Arrivals> {
   const arrivals: Arrivals = { pushedAt: new Map(), tracedAt: new Map() };
   const lastEnd = Math.max(...runs.map((r) => r.cliEnd ?? r.returned));
   const look = async (): Promise<boolean> => {
-    for (const g of await groups()) if (g.workload && !arrivals.pushedAt.has(g.workload)) arrivals.pushedAt.set(g.workload, Date.now());
+    // The gateway's own push time: pushes of early rounds arrived long before this wait began.
+    for (const g of await groups()) if (g.labels.workload && Number.isFinite(g.pushedAtMs)) arrivals.pushedAt.set(g.labels.workload, g.pushedAtMs);
     for (const s of sink.spans) if (s.name === 'session' && !arrivals.tracedAt.has(String(s.resource.workload))) arrivals.tracedAt.set(String(s.resource.workload), s.receivedMs);
     const all = runs.length;
     return records(recordFile).length >= all && arrivals.pushedAt.size >= all && arrivals.tracedAt.size >= all;
