@@ -39,7 +39,7 @@ describe('heap profile (QWEN_OTEL_HEAP_PROFILE=1)', () => {
       expect(profile.sampled_bytes).toBeLessThan(1.3 * profile.heap_used_after_bytes);
       expect(text).not.toContain(box.dir);
       expect(text).not.toContain(PLANTED);
-    });
+    }, 180_000);
   }
 
   it('a script outside any package is "(outside the CLI)", never its path; the metric names the package', async () => {
@@ -58,7 +58,7 @@ describe('heap profile (QWEN_OTEL_HEAP_PROFILE=1)', () => {
     const served = find(parsePrometheus(result.stdout), 'qwen_otel_v8_heap_by_package', { role: 'cli', package: '(outside the CLI)' });
     expect(served).toHaveLength(1);
     expect(served[0].value).toBeGreaterThan(0);
-  });
+  }, 180_000);
 
   it('off: no heap_profile; with an inspector already attached: one reason, output unchanged', async () => {
     const off = await profiled('heap-off', (root) => [process.execPath, writeScript(root, 'small.js', "console.log('ok');")], { QWEN_OTEL_HEAP_PROFILE: '0' });
@@ -67,6 +67,6 @@ describe('heap profile (QWEN_OTEL_HEAP_PROFILE=1)', () => {
     expect(attached.result.stdout).toBe('ok\n');
     expect(attached.result.code).toBe(0);
     expect(attached.profile).toMatchObject({ captures: 0, skipped: 'inspector already attached' });
-  });
+  }, 180_000);
 });
 

@@ -69,6 +69,24 @@ describe('heap profile attribution', () => {
     expect(Object.fromEntries(sums.byModule)).toEqual({ 'heavy-pkg/index.js': 5 * MiB, 'node:internal/encoding (from heavy-pkg)': 5 * MiB, [UNATTRIBUTED]: 1 * MiB });
   });
 
+  it('keeps a bundle\'s region index between processes, and scans again when the bundle changes', () => {
+    const cacheDir = path.join(root, 'regions-cache');
+    const bundle = path.join(dist, 'regions.js');
+    const at = frame(`file://${bundle}`, locate(bundle, 'keep.push({'));
+    const first = new FrameResolver(roots, cacheDir);
+    const second = new FrameResolver(roots, cacheDir);
+    expect(first.resolve(at)).toEqual({ pkg: 'heavy-pkg', module: 'heavy-pkg/index.js' });
+    expect(second.resolve(at)).toEqual({ pkg: 'heavy-pkg', module: 'heavy-pkg/index.js' });
+    expect([first.stats.regionsFromCache, second.stats.regionsFromCache]).toEqual([0, 1]);
+    const changed = path.join(dist, 'changed.js');
+    writeFileSync(changed, '// node_modules/a/index.js\nx();\n');
+    expect(new FrameResolver(roots, cacheDir).resolve(frame(changed, { lineNumber: 1, columnNumber: 0 })).pkg).toBe('a');
+    writeFileSync(changed, '// node_modules/bb/index.js\nx();\n');
+    const again = new FrameResolver(roots, cacheDir);
+    expect(again.resolve(frame(changed, { lineNumber: 1, columnNumber: 0 })).pkg).toBe('bb');
+    expect(again.stats.regionsFromCache).toBe(0);
+  });
+
   it('finds a region comment that straddles a 1 MiB read', () => {
     const file = path.join(root, 'straddle.js');
     const filler = `${'x'.repeat(MiB - 10)}\n`;

@@ -28,12 +28,13 @@ export class HeapProfiler {
     private readonly session: inspector.Session,
     roots: InstallRoot[],
     private readonly send: Send,
+    cacheDir: string | null,
   ) {
-    this.resolver = new FrameResolver(roots);
+    this.resolver = new FrameResolver(roots, cacheDir);
   }
 
   /** Starts sampling, or sends one line saying why not and returns null. */
-  static start(roots: InstallRoot[], send: Send): HeapProfiler | null {
+  static start(roots: InstallRoot[], send: Send, cacheDir: string | null = null): HeapProfiler | null {
     const skip = (reason: string): null => {
       send(emptyMessage('skipped', reason, 0));
       return null;
@@ -54,7 +55,7 @@ export class HeapProfiler {
         includeObjectsCollectedByMinorGC: false,
       }, (error) => { failed = error; });
       if (failed) return skip('could not start sampling');
-      return new HeapProfiler(session, roots, send);
+      return new HeapProfiler(session, roots, send, cacheDir);
     } catch {
       return skip('could not start sampling');
     }

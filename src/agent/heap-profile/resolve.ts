@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SourceMap as NodeSourceMap, SourceMapPayload } from 'node:module';
 import { type InstallRoot, type Origin, nodeOrigin, originOfFile, originOfRelative, outside, rootOf, unattributed } from './origin';
-import { type RegionIndex, regionAt, scanRegions } from './regions';
+import { cachedRegions, type RegionIndex, regionAt } from './regions';
 
 export interface CallFrame {
   functionName: string;
@@ -33,9 +33,10 @@ interface Script {
 export class FrameResolver {
   private readonly scripts = new Map<string, Script | null>();
   /** Scripts examined, and how (for the record's counts). */
-  readonly stats = { scripts: 0, sourceMapped: 0, withRegions: 0 };
+  readonly stats = { scripts: 0, sourceMapped: 0, withRegions: 0, regionsFromCache: 0 };
 
-  constructor(private readonly roots: InstallRoot[]) {}
+  /** `cacheDir`: where region indexes are kept between processes (null: scan every time). */
+  constructor(private readonly roots: InstallRoot[], private readonly cacheDir: string | null = null) {}
 
   /** null: the frame has no script (V8's own entries); the caller uses the nearest caller's. */
   resolve(frame: CallFrame): Origin | null {
@@ -86,7 +87,11 @@ export class FrameResolver {
       script = { file, origin, map: null, regions: null, ownPkg };
       if (origin !== outside) {
         script.map = loadSourceMap(file);
-        if (!script.map) script.regions = scanRegions(file);
+        if (!script.map) {
+          const found = cachedRegions(file, this.cacheDir);
+          script.regions = found.index;
+          this.stats.regionsFromCache += found.cached ? 1 : 0;
+        }
         this.stats.sourceMapped += script.map ? 1 : 0;
         this.stats.withRegions += script.regions ? 1 : 0;
       }
