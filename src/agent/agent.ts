@@ -94,8 +94,8 @@ function createAgent(config: Config, session: SessionHandle): Agent {
     const counted = hosts.take();
     if (counted) writer.send({ k: 'http', t: message.t, hosts: counted });
   };
-  installFetchTap({ send, memory: spanMemory }, hosts);
-  observeUndiciChannels({ send, memory: spanMemory });
+  installFetchTap({ send, memory: spanMemory, skipOrigin: config.proxyOrigin }, hosts);
+  observeUndiciChannels({ send, memory: spanMemory, skipOrigin: config.proxyOrigin });
   // The first sample waits for the first tick: at preload time the CLI has not started yet, and
   // what the preload does not do is not on the CLI's start-up path (the tree sampler has its RSS).
   sampler.start(config.sampleIntervalMs, send);

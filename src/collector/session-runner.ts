@@ -66,6 +66,7 @@ export class SessionRunner {
   private timer: NodeJS.Timeout | null = null;
   private followUp: NodeJS.Timeout | null = null;
   private knownCliPid: number | null = null;
+  private proxyKnown = false;
   private lastSpanExport = Date.now();
   private finishAt: number | null = null;
   private ending = false;
@@ -181,6 +182,15 @@ export class SessionRunner {
   }
 
   /** Written by `qwen-otel run` as soon as it started the CLI. */
+  /** Written by the wrapper before the CLI started (`--proxy`); read until known. */
+  private noteProxy(): void {
+    if (this.proxyKnown) return;
+    const pid = readPidFile(path.join(this.info.dir, SESSION.proxyPid));
+    if (pid === null) return;
+    this.proxyKnown = true;
+    this.session.setProxy(pid);
+  }
+
   private cliPid(): number | null {
     this.knownCliPid ??= readPidFile(path.join(this.info.dir, SESSION.cliPid));
     return this.knownCliPid;
@@ -230,6 +240,7 @@ export class SessionRunner {
 
   private poll(): void {
     const now = Date.now();
+    this.noteProxy();
     for (const { pid, messages } of this.reader.poll()) this.session.apply(pid, messages, now);
   }
 

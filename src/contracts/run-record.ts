@@ -149,6 +149,11 @@ export const RunRecordSchema = Type.Object({
   compressions: Num(),
   unparsed_requests: Num(),
   http_requests_by_host: Type.Optional(NumbersByName('other requests by host; absent in older records')),
+  traffic: Type.Optional(Type.Object({
+    observed: Type.Boolean({ description: 'false: no model request was seen and no proxy ran, so the accounting zeros mean "not observed" (a CLI whose HTTP is beyond the in-process tap: run it with --proxy), not "none"' }),
+    in_process_requests: Num(),
+    proxy_requests: Nullable(Num('model requests the loopback proxy forwarded; null: no proxy ran')),
+  }, { description: 'who saw the model traffic the accounting fields come from; absent in older records' })),
   diagnosis: Diagnosis,
   timeline: Timeline,
   observer: Observer,

@@ -86,6 +86,11 @@ export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd
     compressions: t.compressions,
     unparsed_requests: t.unparsedRequests,
     http_requests_by_host: t.httpByHost,
+    traffic: {
+      observed: t.requestsSeenBy.proxy !== null || t.requestsSeenBy.inProcess > 0,
+      in_process_requests: t.requestsSeenBy.inProcess,
+      proxy_requests: t.requestsSeenBy.proxy,
+    },
     diagnosis: diagnosisFigures(diagnoseSession(session), session),
     timeline: timelineFigures(session),
     observer: {

@@ -7,6 +7,8 @@ import type { ResponseObserver, WireFormat } from './types';
 export interface TapOptions {
   send(message: AgentMessage): void;
   memory(): SpanMemory;
+  /** Calls to this origin (the loopback proxy) are the proxy's to report: left untouched here. */
+  skipOrigin?: string | null;
 }
 
 let nextId = 1;
