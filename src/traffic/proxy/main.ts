@@ -44,7 +44,8 @@ async function main(): Promise<void> {
   }
   const origin = proxyOrigin(server);
   const lines = [`${PROXY_ENV.origin}=${origin}`];
-  for (const route of routes) if (route.variable) lines.push(`${route.variable}=${origin}${route.prefix}${route.upstream.pathname.replace(/\/+$/, '')}`);
+  // The upstream's own path is added on the way out (see upstreamUrl).
+  for (const route of routes) if (route.variable) lines.push(`${route.variable}=${origin}${route.prefix}`);
   process.stdout.write(`${lines.join('\n')}\nready\n`);
   const stop = (): void => {
     flushResponses();
