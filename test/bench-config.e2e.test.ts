@@ -28,7 +28,7 @@ describe('bench --config', () => {
     expect(bench.code, bench.stderr).toBe(0);
     expect(results.map((r) => [r.bench.target, r.bench.config ?? null, r.status]).sort()).toEqual([
       ['codex@0.169.0', null, 'ok'], ['codex@0.169.0+mem', 'mem', 'ok'], ['qwen@0.15.10', null, 'ok'], ['qwen@0.15.10+mem', 'mem', 'ok'],
-    ]);
+    ].sort());
     for (const target of TARGETS) {
       const [none, mem] = [target, `${target}+mem`].map((t) => results.find((r) => r.bench.target === t) as BenchResult);
       expect([mem.bench.matrix_id, mem.bench.repeat, mem.bench.workload]).toEqual([none.bench.matrix_id, none.bench.repeat, none.bench.workload]);

@@ -66,6 +66,29 @@ describe(`${CLI_TARGETS.codex.spec} under qwen-otel run`, () => {
   }, 400_000);
 });
 
+describe(`${CLI_TARGETS.gemini.spec} (Node, its tap on) under qwen-otel run --proxy`, () => {
+  it('is counted once, by the proxy, equal to the model server, its answer unchanged', async () => {
+    const target = CLI_TARGETS.gemini;
+    const bin = (await installCli(target.spec)).binPath(target.bin);
+    const root = mkdtempSync(path.join(os.tmpdir(), 'qo-proxy-gemini-'));
+    const plain = await runCliAgainstModel({ bin, invocation: target.invocation, prompt: SCRIPT_PROMPT });
+    const recordFile = path.join(root, 'runs.jsonl');
+    const proxied = await runCliAgainstModel({
+      bin, invocation: target.invocation, prompt: SCRIPT_PROMPT, wrapper: [BIN, 'run', '--proxy', '--'],
+      extraEnv: { QWEN_OTEL_RECORD_FILE: recordFile, QWEN_OTEL_PROMETHEUS_PORT: '0', OTEL_TRACES_EXPORTER: 'none', QWEN_OTEL_EXIT_TIMEOUT_MS: '120000' },
+    });
+    expect(plain.exitCode, plain.stderr).toBe(0);
+    expect(proxied.exitCode, proxied.stderr).toBe(0);
+    expect(JSON.parse(proxied.stdout).response).toBe(JSON.parse(plain.stdout).response);
+    const seen = modelExchanges(proxied.requests);
+    const [record] = readRecords(recordFile);
+    expect(record.traffic).toEqual({ observed: true, in_process_requests: 0, proxy_requests: seen.length });
+    expect([record.requests, record.tokens.input, record.tokens.output, record.tool_calls]).toEqual([
+      seen.length, seen.reduce((sum, r) => sum + r.promptTokens, 0), seen.reduce((sum, r) => sum + r.completionTokens, 0), seen.reduce((sum, r) => sum + r.toolCallNames.length, 0),
+    ]);
+  }, 400_000);
+});
+
 const CLIENT = `
 const base = process.env.OPENAI_BASE_URL;
 const body = JSON.stringify({ model: 'm', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] });
