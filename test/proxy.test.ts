@@ -30,6 +30,11 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
       received.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) });
+      if (req.url?.endsWith('/slow/v1/chat/completions')) {
+        res.writeHead(200, { 'content-type': 'text/event-stream' }).write(SSE[0]);
+        setTimeout(() => res.end(), 5000).unref();
+        return;
+      }
       if (req.url?.endsWith('/gzip/v1/chat/completions')) {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip', 'x-upstream': 'yes' }).end(gzipSync(SSE.join('')));
         return;
@@ -114,6 +119,31 @@ describe('the loopback proxy', () => {
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/could not reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
       expect(messages.filter((m) => m.k === 'model_response').map((m) => (m as ModelResponseMessage).error)).toEqual(['Error', 'Error']);
+    } finally {
+      proxy.close();
+    }
+  });
+});
+
+describe('a CLI that stops reading mid-answer', () => {
+  it('is reported cancelled, with what was seen, and is not said as an unreachable upstream', async () => {
+    const origin = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    const lines: string[] = [];
+    const messages: AgentMessage[] = [];
+    const proxy = await startProxy({ routes: [{ prefix: '', upstream: new URL(origin), variable: null }], send: (m) => messages.push(m), memory: () => ({ rss: 0, heapUsed: 0 }), say: (l) => lines.push(l) });
+    try {
+      await new Promise<void>((resolve) => {
+        const req = request(`${proxyOrigin(proxy)}/slow/v1/chat/completions`, { method: 'POST' }, (res) => res.once('data', () => {
+          req.destroy();
+          resolve();
+        }));
+        req.on('error', () => undefined);
+        req.end(BODY);
+      });
+      await until(() => messages.some((m) => m.k === 'model_response'));
+      const response = messages.find((m): m is ModelResponseMessage => m.k === 'model_response');
+      expect([response?.error, response?.figures?.toolNames, response?.figures?.bytes]).toEqual(['Cancelled', ['shell'], Buffer.byteLength(SSE[0])]);
+      expect(lines).toEqual([]);
     } finally {
       proxy.close();
     }

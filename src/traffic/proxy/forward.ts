@@ -104,8 +104,10 @@ function forward(req: http.IncomingMessage, res: http.ServerResponse, options: P
       res.destroy(error);
     });
   });
+  let cancelled = false;
   upstream.on('error', (error) => {
-    call?.finish(errorName(error));
+    call?.finish(cancelled ? 'Cancelled' : errorName(error));
+    if (cancelled) return;
     sayOnce(`upstream ${target.origin}`, `qwen-otel: the proxy could not reach ${target.origin} (${(error as NodeJS.ErrnoException).code ?? errorName(error)}); the CLI was answered 502`);
     if (res.headersSent) res.destroy(error);
     else res.writeHead(502, { 'content-type': 'text/plain' }).end('qwen-otel proxy: upstream unreachable\n');
@@ -113,6 +115,7 @@ function forward(req: http.IncomingMessage, res: http.ServerResponse, options: P
   // The CLI went away mid-answer: the upstream call is dropped too.
   res.on('close', () => {
     if (!res.writableFinished) {
+      cancelled = true;
       upstream.destroy();
       call?.finish('Cancelled');
     }
