@@ -39,6 +39,8 @@ describe('the Pushgateway', () => {
       series = parsePrometheus(await (await fetch(`${url}/metrics`)).text());
     });
     const [peak] = find(series, 'qwen_otel_tree_memory_peak', labels);
+    const pushed = series.filter((s) => s.labels.workload === 'push-e2e').map((s) => `${s.name}=${s.value}`);
+    expect(peak, `the push holds no tree peak; it holds: ${[...new Set(pushed)].join(', ')}`).toBeDefined();
     expect(peak.value).toBeGreaterThan(40 * 1024 * 1024);
     expect(find(series, 'qwen_otel_process_memory_peak', { ...labels, role: 'cli' })[0].value).toBeGreaterThan(40 * 1024 * 1024);
     expect(find(series, 'push_time_seconds', labels)).toHaveLength(1);

@@ -1,6 +1,6 @@
 // The in-process agent: samples this process, notes how it ends, and hands everything to the
-// collector through the session's channel. It loads no OpenTelemetry module (FACTS §2b: the bare
-// SDK costs ~20 MB in every process it is loaded into); the collector, outside, exports.
+// collector through the session's channel. It loads no OpenTelemetry module (the bare SDK
+// costs ~20 MB of RSS in every process it is loaded into, measured on Qwen Code 0.15.10); the collector, outside, exports.
 import * as path from 'node:path';
 import type { AgentMessage, EndReason, SampleMessage, SpanMemory } from '../channel/protocol';
 import { ChannelWriter } from '../channel/writer';

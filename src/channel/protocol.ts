@@ -3,7 +3,10 @@
 import type { ProcessRole } from '../config';
 import type { ProcessMemory } from '../probes/process-memory';
 import type { V8Heap } from '../probes/v8-heap';
-import type { RequestFigures, ResponseFigures, WireFormat } from '../traffic/types';
+import type { ModelRequestMessage, ModelResponseMessage, SpanMemory } from '../traffic/types';
+
+// What the traffic tap reports is defined with it, below the channel that carries it.
+export type { ModelRequestMessage, ModelResponseMessage, SpanMemory } from '../traffic/types';
 
 export interface PackageIdentity {
   name: string;
@@ -48,12 +51,6 @@ export interface SampleMessage {
   costUs: number;
 }
 
-/** Memory at a span boundary, read in the process that opened the span. */
-export interface SpanMemory {
-  rss: number;
-  heapUsed: number;
-}
-
 export type AttributeValue = string | number | boolean;
 export type Attributes = Record<string, AttributeValue>;
 
@@ -75,22 +72,76 @@ export interface SpanEndMessage {
   attrs: Attributes;
 }
 
-export type AccountingKind =
-  | 'request'
-  | 'response'
-  | 'tool_result'
-  | 'saved_output_recovery'
-  | 'truncation'
-  | 'compression'
-  | 'tokens'
-  | 'subagent_start'
-  | 'subagent_end';
+/** What a model request carried, as the typed API reports it by hand (each figure optional). */
+export interface RequestValues {
+  totalBytes?: number;
+  systemBytes?: number;
+  toolSchemaBytes?: number;
+  toolSchemaCount?: number;
+  historyBytes?: number;
+  messageCount?: number;
+  toolResultCount?: number;
+  toolResultBytes?: number;
+  toolResultLargest?: number;
+  model?: string;
+}
 
-export interface AccountingMessage {
+export interface ToolResultValues {
+  bytes?: number;
+  truncated?: boolean;
+  tool?: string;
+}
+
+export interface SizeValues {
+  bytes?: number;
+}
+
+/** A tool result the CLI cut: the bytes it sent, whether it saved the rest, the size it stated. */
+export interface TruncationValues {
+  bytes?: number;
+  saved?: boolean;
+  statedBytes?: number;
+}
+
+export interface CompressionValues {
+  beforeBytes?: number;
+  afterBytes?: number;
+  beforeMessages?: number;
+  afterMessages?: number;
+}
+
+export interface TokenValues {
+  input?: number;
+  output?: number;
+  cached?: number;
+}
+
+export interface SubagentValues {
+  name?: string;
+}
+
+/** The figures each kind of accounting message carries. */
+export interface AccountingValues {
+  request: RequestValues;
+  tool_result: ToolResultValues;
+  saved_output_recovery: SizeValues;
+  truncation: TruncationValues;
+  compression: CompressionValues;
+  tokens: TokenValues;
+  subagent_start: SubagentValues;
+  subagent_end: SubagentValues;
+}
+
+export type AccountingKind = keyof AccountingValues;
+
+/** What the CLI's own source reports through the typed API: one member per kind, its figures typed. */
+export type AccountingMessage = { [K in AccountingKind]: AccountingMessageOf<K> }[AccountingKind];
+
+export interface AccountingMessageOf<K extends AccountingKind> {
   k: 'account';
-  kind: AccountingKind;
+  kind: K;
   t: number;
-  values: Attributes;
+  values: AccountingValues[K];
 }
 
 /** The old generation passed 80 % of its limit (sent once per process). */
@@ -141,33 +192,6 @@ export interface ProcessPeaks {
   spaces: Record<string, number>;
 }
 
-/** A model request the CLI sent (seen by the fetch tap), with what its body carried. */
-export interface ModelRequestMessage {
-  k: 'model_request';
-  /** Pairs the request with its response, within this process. */
-  id: number;
-  /** When the CLI called fetch. */
-  t: number;
-  format: WireFormat;
-  /** null when the body could not be read or understood (counted as unparsed). */
-  figures: RequestFigures | null;
-  mem: SpanMemory;
-}
-
-/** Its response, once the CLI has read it to the end (or given up on it). */
-export interface ModelResponseMessage {
-  k: 'model_response';
-  id: number;
-  t: number;
-  /** When the first body chunk arrived (null: no body, or an error first). */
-  firstChunkAt: number | null;
-  status: number | null;
-  figures: ResponseFigures | null;
-  /** The error's class name when the request failed or the stream broke; never its message. */
-  error: string | null;
-  mem: SpanMemory;
-}
-
 /** Requests to anything that is not a model API, counted by host since the last sample. */
 export interface HttpCountMessage {
   k: 'http';
@@ -204,17 +228,3 @@ export type AgentMessage =
   | ModelResponseMessage
   | HttpCountMessage
   | HookMessage;
-
-const KINDS = new Set(['hello', 'sample', 'start', 'end', 'account', 'pressure', 'snapshot', 'final', 'model_request', 'model_response', 'http', 'hook']);
-
-/** Parses one line; anything that is not a message we know becomes null (and is counted by the caller). */
-export function parseMessage(line: string): AgentMessage | null {
-  try {
-    const value: unknown = JSON.parse(line);
-    if (typeof value !== 'object' || value === null) return null;
-    const kind = (value as { k?: unknown }).k;
-    return typeof kind === 'string' && KINDS.has(kind) ? (value as AgentMessage) : null;
-  } catch {
-    return null;
-  }
-}

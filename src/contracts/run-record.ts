@@ -31,6 +31,11 @@ const Tree = Type.Object({
   processes_peak: Num('processes alive at once'),
   processes_seen: Num(),
   rss_peak_by_role_bytes: NumbersByName('per role, the largest sampled sum of RSS'),
+  pss_peak_bytes: Type.Optional(Nullable(Num('the largest sum of PSS read from smaps_rollup (shared pages split among their processes); read sparsely, so a lower bound; null when never read'))),
+  uss_at_pss_peak_bytes: Type.Optional(Nullable(Num('the private pages (USS) summed in the same read'))),
+  rss_at_pss_peak_bytes: Type.Optional(Nullable(Num('the RSS summed in the same read: the ratio to pss_peak_bytes is what sharing saves'))),
+  pss_reads: Type.Optional(Num('tree-wide smaps_rollup reads')),
+  pss_read_ms: Type.Optional(Num('what those reads cost the collector, in ms')),
 });
 
 const Root = Type.Object({
@@ -141,14 +146,28 @@ export const RunRecordSchema = Type.Object({
   tool_results: ToolResults,
   retained_tool_results: RetainedToolResults,
   history_items: Num(),
+  tools_offered: Type.Optional(Type.Object({ first: Nullable(Num()), last: Num(), max: Num() }, {
+    description: 'tool definitions offered to the model: in the first request (null: no request seen), the last, the most in one; absent in older records',
+  })),
   peak_request_bytes: Num(),
   peak_request: Type.Optional(PeakRequest),
   subagents: Num(),
-  truncations: Num(),
+  truncations: Num('tool outputs sent to the model in a cut form: from traffic (each CLI\'s notice) and the typed API'),
+  truncated_outputs: Type.Optional(Type.Object({
+    saved: Num('of the truncations, outputs the CLI said it kept whole in a file'),
+    sent_bytes: Num('their size as sent to the model'),
+    stated: Num('truncations whose original size the CLI stated'),
+    stated_original_bytes: Num('those original sizes, as the CLI rounded them'),
+  }, { description: 'absent in older records' })),
   saved_output_recoveries: Num(),
   compressions: Num(),
   unparsed_requests: Num(),
   http_requests_by_host: Type.Optional(NumbersByName('other requests by host; absent in older records')),
+  dropped_lines: Type.Optional(Num("agents' lines skipped: not JSON, not a known message, or a figure of the wrong type or out of range; absent in older records")),
+  dropped_long_lines: Type.Optional(Num("agents' lines longer than 64 KiB, read past without being kept")),
+  dropped_files: Type.Optional(Num('channel files not read: the session followed 1,024 already')),
+  dropped_processes: Type.Optional(Num('processes whose lines were dropped: 1,024 were made known by their lines alone already')),
+  unread_bytes: Type.Optional(Num("bytes of the agents' files still unread at the end (a writer faster than the per-poll bounds)")),
   traffic: Type.Optional(Type.Object({
     observed: Type.Boolean({ description: 'false: no model request was seen and no proxy ran, so the accounting zeros mean "not observed" (a CLI whose HTTP is beyond the in-process tap: run it with --proxy), not "none"' }),
     in_process_requests: Num(),

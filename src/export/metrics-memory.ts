@@ -41,6 +41,12 @@ export function registerMemoryMetrics(meter: Meter, session: Session): void {
     r.observe(Math.max(session.peakBound, ...everyone().map((e) => e.hwm))));
   gauge(meter, 'qwen_otel.tree.memory.peak.sampled', 'Largest sum of RSS across the tree seen in one sample', (r) =>
     r.observe(session.peak.sampled));
+  gauge(meter, 'qwen_otel.tree.memory.pss.peak', "Largest sum of PSS across the tree read from smaps_rollup (shared pages split among their processes); read sparsely", (r) => {
+    if (session.pss.figures.peak > 0) r.observe(session.pss.figures.peak);
+  });
+  gauge(meter, 'qwen_otel.tree.memory.uss', 'Sum of the private pages (USS) across the tree in the read of the PSS peak', (r) => {
+    if (session.pss.figures.peak > 0) r.observe(session.pss.figures.ussAtPeak);
+  });
   gauge(meter, 'qwen_otel.tree.memory.role_peak', 'Largest sampled RSS sum of the processes with this role', (r) => {
     for (const role of PROCESS_ROLES) if (session.rolePeaks[role] > 0) r.observe(session.rolePeaks[role], { role });
   });

@@ -15,7 +15,7 @@ import { type DeliveryItem, type FinalDelivery, pushItem, tracesItem } from './f
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION, ATTR_VCS_REF_HEAD_NAME } from './semconv';
 import { TraceExport } from './traces';
 
-/** Resource attributes that become labels on every series (PRODUCT.md's cli / branch / workload). */
+/** Resource attributes that become labels on every series (cli / branch / workload: what the dashboard compares). */
 const LABEL_ATTRIBUTES = /^(cli|branch|workload)$/;
 
 export interface TelemetryOptions {

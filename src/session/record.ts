@@ -65,6 +65,7 @@ export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd
       processes_peak: Math.max(0, ...session.timeline.snapshot().map((p) => p.processes)),
       processes_seen: processes.length,
       rss_peak_by_role_bytes: session.rolePeaks,
+      ...pssFigures(session),
     },
     root: root ? { rss_peak_bytes: root.hwm, instrumented: isInstrumented(root) } : null,
     v8: instrumented.length > 0 ? v8Figures(instrumented) : null,
@@ -78,14 +79,21 @@ export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd
     tool_results: { count: t.toolResults.count, total_bytes: t.toolResults.totalBytes, largest_bytes: t.toolResults.largestBytes, truncated: t.toolResults.truncated },
     retained_tool_results: { count: t.retained.count, total_bytes: t.retained.totalBytes, largest_bytes: t.retained.largestBytes },
     history_items: t.historyItems,
+    tools_offered: { first: t.toolsOffered.first, last: t.toolsOffered.last, max: t.toolsOffered.max },
     peak_request_bytes: t.peakRequestBytes,
     peak_request: { system_bytes: t.peakRequest.systemBytes, tool_schema_bytes: t.peakRequest.toolSchemaBytes, history_bytes: t.peakRequest.historyBytes, messages: t.peakRequest.messageCount },
     subagents: t.subagents,
     truncations: t.truncations,
+    truncated_outputs: { saved: t.truncated.saved, sent_bytes: t.truncated.sentBytes, stated: t.truncated.stated, stated_original_bytes: t.truncated.statedBytes },
     saved_output_recoveries: t.savedOutputRecoveries,
     compressions: t.compressions,
     unparsed_requests: t.unparsedRequests,
     http_requests_by_host: t.httpByHost,
+    dropped_lines: session.drops.lines,
+    dropped_long_lines: session.drops.longLines,
+    dropped_files: session.drops.files,
+    dropped_processes: session.drops.processes,
+    unread_bytes: session.drops.unreadBytes,
     traffic: {
       observed: t.requestsSeenBy.proxy !== null || t.requestsSeenBy.inProcess > 0,
       in_process_requests: t.requestsSeenBy.inProcess,
@@ -116,6 +124,19 @@ export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd
 /** The best lower bound on the tree's peak: sampled sums, and every process's high-water mark. */
 export function treePeakBytes(session: Session): number {
   return Math.max(session.peakBound, 0, ...session.processes().map((p) => p.hwm));
+}
+
+/** Null figures when smaps_rollup was never read (no such file, or no tree sample). */
+function pssFigures(session: Session): Pick<RunRecord['tree'], 'pss_peak_bytes' | 'uss_at_pss_peak_bytes' | 'rss_at_pss_peak_bytes' | 'pss_reads' | 'pss_read_ms'> {
+  const f = session.pss.figures;
+  const read = f.peak > 0;
+  return {
+    pss_peak_bytes: read ? f.peak : null,
+    uss_at_pss_peak_bytes: read ? f.ussAtPeak : null,
+    rss_at_pss_peak_bytes: read ? f.rssAtPeak : null,
+    pss_reads: f.reads,
+    pss_read_ms: round1(f.costMs),
+  };
 }
 
 function round1(value: number): number {

@@ -1,11 +1,10 @@
 // What both ways of seeing a model call (the fetch tap, undici's diagnostics channels) report,
 // and the calls still open at exit.
-import type { AgentMessage, SpanMemory } from '../channel/protocol';
 import { parserFor } from './parsers';
-import type { ResponseObserver, WireFormat } from './types';
+import type { ModelCallMessage, ResponseObserver, SpanMemory, WireFormat } from './types';
 
 export interface TapOptions {
-  send(message: AgentMessage): void;
+  send(message: ModelCallMessage): void;
   memory(): SpanMemory;
   /** Calls to this origin (the loopback proxy) are the proxy's to report: left untouched here. */
   skipOrigin?: string | null;
@@ -56,11 +55,11 @@ export function callKey(url: URL): string {
 }
 
 /** The request's figures, read from its body (null: not read, or not text). */
-export function requestMessage(id: number, t: number, format: WireFormat, body: string | null, url: URL, options: TapOptions): AgentMessage {
+export function requestMessage(id: number, t: number, format: WireFormat, body: string | null, url: URL, options: TapOptions): ModelCallMessage {
   return { k: 'model_request', id, t, format, figures: body === null ? null : parserFor(format).parseRequest(body, url), mem: options.memory() };
 }
 
-export function responseMessage(id: number, firstChunkAt: number | null, status: number | null, figures: ReturnType<ResponseObserver['end']> | null, error: string | null, options: TapOptions): AgentMessage {
+export function responseMessage(id: number, firstChunkAt: number | null, status: number | null, figures: ReturnType<ResponseObserver['end']> | null, error: string | null, options: TapOptions): ModelCallMessage {
   return { k: 'model_response', id, t: Date.now(), firstChunkAt, status, figures, error, mem: options.memory() };
 }
 

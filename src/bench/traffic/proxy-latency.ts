@@ -12,7 +12,7 @@ import { CHUNKS, readStream, streamingServer } from './latency';
 
 const ROUNDS = 60;
 const WARMUP_ROUNDS = 5;
-const PROXY_MAIN = path.resolve(__dirname, '..', '..', 'traffic', 'proxy', 'main.js');
+const PROXY_MAIN = path.resolve(__dirname, '..', '..', 'collector', 'proxy-process.js');
 
 export async function measureProxyLatency(progress: (line: string) => void): Promise<{ data: unknown; markdown: string }> {
   const server = await streamingServer();

@@ -1,5 +1,5 @@
 // The loopback proxy process that `qwen-otel run --proxy` starts beside the CLI (never inside its
-// tree of measured processes): it forwards the CLI's model API calls to the real endpoint,
+// tree of measured processes; its forwarding lives in src/traffic/proxy/): it forwards the CLI's model API calls to the real endpoint,
 // untouched, and writes what they carried to the session's channel, as an agent's tap would. For a
 // CLI whose HTTP no in-process tap reaches (a Rust, Go or Python binary such as Codex).
 //
@@ -12,11 +12,11 @@
 // problem is one line on stderr, and then it prints `ready` alone: the CLI runs unproxied.
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ChannelWriter } from '../../channel/writer';
-import { ENV, SESSION } from '../../contracts/session-layout';
-import { flushResponses } from '../report';
-import { proxyOrigin, type Route, startProxy } from './forward';
-import { PROXY_ENV, proxySettings } from './settings';
+import { ChannelWriter } from '../channel/writer';
+import { ENV, SESSION } from '../contracts/session-layout';
+import { flushResponses } from '../traffic/report';
+import { proxyOrigin, type Route, startProxy } from '../traffic/proxy/forward';
+import { PROXY_ENV, proxySettings } from '../traffic/proxy/settings';
 
 function say(line: string): void {
   process.stderr.write(`${line}\n`);
