@@ -8,6 +8,9 @@ import { ChannelReader, MAX_LINE_BYTES } from '../src/channel/reader';
 import { checkMessage, parseMessage } from '../src/channel/schema';
 import { MAX_FILES, MAX_OPEN_FILES } from '../src/channel/segments';
 import { segmentPath } from '../src/channel/writer';
+import { MAX_PROCESSES_FROM_LINES } from '../src/session/line-processes';
+import { createLinuxProcReader } from '../src/session/proc-reader';
+import { Session } from '../src/session/session';
 import { tempDir } from './helpers/e2e';
 
 const sample = (t: number): SampleMessage => ({
@@ -108,5 +111,15 @@ describe('hostile channel input', () => {
     const seen = first.map((m) => m.t);
     while (reader.behind) for (const r of reader.poll()) seen.push(...r.messages.map((m) => m.t));
     expect(seen).toEqual(Array.from({ length: 5_000 }, (_, n) => n + 1));
+  });
+
+  it('makes at most 1,024 processes from lines alone, and counts each refused one once', () => {
+    const session = new Session({ id: 't', start: 1, rootPid: process.pid, rootIsObserver: false, observerPids: new Set(), timelinePoints: 10, spanAttributes: {} }, createLinuxProcReader());
+    const hello = (pid: number) => ({ k: 'hello' as const, pid, ppid: 1, t: 2, origin: 2, role: null, sessionRoot: false, runtime: 'node', cli: null, startUs: null });
+    for (let round = 0; round < 2; round += 1) {
+      for (let i = 1; i <= 1100; i += 1) session.apply(4_100_000 + i, [hello(4_100_000 + i)], Date.now());
+    }
+    expect(session.processes()).toHaveLength(MAX_PROCESSES_FROM_LINES);
+    expect(session.drops.processes).toBe(1100 - MAX_PROCESSES_FROM_LINES);
   });
 });

@@ -2,9 +2,9 @@
 // (Debian's prometheus-pushgateway; .ci/run installs it).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { find, parsePrometheus, runWrapped, sandbox, until, writeScript } from './helpers/e2e';
+import { freePort, listensOn } from './helpers/ports';
 
 const BINARY = ['/usr/bin/prometheus-pushgateway', '/usr/local/bin/pushgateway'].find(existsSync);
 let gateway: ChildProcess;
@@ -12,14 +12,18 @@ let url = '';
 
 beforeAll(async () => {
   if (!BINARY) throw new Error('prometheus-pushgateway is not installed (apt-get install -y prometheus-pushgateway)');
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  gateway = spawn(BINARY, [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i += 1) {
-    if (await fetch(`${url}/-/ready`).then((r) => r.ok, () => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    gateway = spawn(BINARY, [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+    let ready = false;
+    const refresh = async () => {
+      ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+    };
+    if (await until(() => ready && listensOn(gateway.pid ?? 0, port), 10_000, refresh)) return;
+    gateway.kill();
   }
-  throw new Error('the Pushgateway did not start');
+  throw new Error('the Pushgateway did not start on a port of its own');
 });
 afterAll(() => {
   gateway?.kill();
@@ -46,13 +50,3 @@ describe('the Pushgateway', () => {
     expect(find(series, 'push_time_seconds', labels)).toHaveLength(1);
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

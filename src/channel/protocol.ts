@@ -28,6 +28,8 @@ export interface HelloMessage {
   cli: PackageIdentity | null;
   /** Microseconds from the preload's first line to this message (loading and starting the agent). */
   startUs: number | null;
+  /** CPU microseconds of the process over the same span (process.cpuUsage; absent from older agents). */
+  startCpuUs?: number | null;
 }
 
 export interface LoopFigures {
@@ -43,12 +45,18 @@ export interface SampleMessage {
   k: 'sample';
   t: number;
   mem: ProcessMemory;
-  heap: V8Heap;
+  /**
+   * V8's heap detail (limit, spaces, malloced), or null while the process is small: node:v8 is
+   * loaded only once its heap in use passes 16 MiB or the process has loaded node:v8 itself.
+   */
+  heap: V8Heap | null;
   loop: LoopFigures | null;
   /** Garbage collections since the last sample: [kind, duration in ms]. */
   gc: Array<[string, number]>;
-  /** Microseconds this process has spent in qwen-otel's own sampling so far. */
+  /** CPU microseconds this process has spent in qwen-otel's own sampling so far (main thread). */
   costUs: number;
+  /** CPU microseconds spent reading model traffic so far (absent from older agents). */
+  trafficUs?: number;
 }
 
 export type AttributeValue = string | number | boolean;
@@ -159,6 +167,31 @@ export interface SnapshotMessage {
   bytes: number;
 }
 
+/**
+ * The sampling heap profiler (QWEN_OTEL_HEAP_PROFILE): a capture at one of the process's heap
+ * high points, summed by package and by module (largest entries, the rest as `(other)`: each
+ * adds up to `sampled`), or why there is none. Names only, never an absolute path or heap content.
+ */
+export interface HeapProfileMessage {
+  k: 'heap_profile';
+  t: number;
+  status: 'captured' | 'skipped' | 'failed';
+  /** For skipped or failed: a fixed phrase (e.g. "inspector already attached"). */
+  reason: string | null;
+  /** Which capture of this process (1-based); 0 when none was taken. */
+  capture: number;
+  /** V8 heap in use when the capture was triggered, and after it (its forced GC). */
+  heapUsed: number;
+  heapUsedAfter: number;
+  /** Live bytes the profile accounts for. */
+  sampled: number;
+  byPackage: Record<string, number>;
+  byModule: Record<string, number>;
+  /** getSamplingProfile's pause (V8 collects garbage first), and the attribution's. */
+  pauseMs: number;
+  attributeMs: number;
+}
+
 export type EndReason = 'exit' | 'signal' | 'exception';
 
 /**
@@ -227,4 +260,5 @@ export type AgentMessage =
   | ModelRequestMessage
   | ModelResponseMessage
   | HttpCountMessage
-  | HookMessage;
+  | HookMessage
+  | HeapProfileMessage;

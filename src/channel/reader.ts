@@ -12,7 +12,11 @@ import { SegmentList } from './segments';
 
 /** The longest line taken: an agent's largest message (a final one with every heap space) is ~3 KB. */
 export const MAX_LINE_BYTES = 64 * 1024;
-/** Per poll and session: a live agent writes a few lines a second; the rest waits for the next poll. */
+/**
+ * Per poll and session: a live agent writes a few lines a second; the rest waits for the next
+ * poll. 200,000 valid lines in one file took the collector's peak RSS to 134 MiB at 10,000 lines
+ * a poll, to 101 MiB at 2,000 (measured, same build): a poll's messages outlive a scavenge.
+ */
 const POLL_LINES = 2_000;
 const POLL_PARSE_BYTES = 1024 * 1024;
 const POLL_BYTES = 64 * 1024 * 1024;

@@ -6,7 +6,9 @@
 // valibot rather than typebox (already a dependency, for the run record): loading the library
 // and checking 20,000 sample lines cost the collector +0.8 MiB of heap and +4 MiB of RSS with
 // valibot 1.5.0, against +2.0 MiB of heap and +8.5 MiB of RSS with typebox 0.34's compiler
-// (node 20, heap and RSS after a forced GC, two runs each); 12-20 µs a line against 13-19 µs.
+// (node 20, heap and RSS after a forced GC, two runs each), for 19-33 µs a line against 13-19 µs
+// (JSON.parse alone: 5-8 µs). In a whole run the collector's peak RSS went from 58.9 to 62.2 MiB
+// (`npm run bench:hostile`, clean case).
 import * as v from 'valibot';
 import { PROCESS_ROLES } from '../config';
 import type { AgentMessage } from './protocol';
@@ -38,7 +40,7 @@ const packageIdentity = v.object({ name, version: shortName, branch: v.nullable(
 
 const hello = v.object({
   k: v.literal('hello'), pid, ppid: pid, t: epochMs, origin: epochMs, role: v.nullable(role), sessionRoot: v.boolean(),
-  runtime: shortName, cli: v.nullable(packageIdentity), startUs: v.nullable(duration),
+  runtime: shortName, cli: v.nullable(packageIdentity), startUs: v.nullable(duration), startCpuUs: v.optional(v.nullable(duration)),
 });
 
 const memory = v.object({ rss: bytes, hwm: bytes, heapTotal: bytes, heapUsed: bytes, external: bytes, arrayBuffers: bytes });
@@ -46,7 +48,8 @@ const heapSpace = v.object({ name: shortName, size: bytes, used: bytes, availabl
 const heap = v.object({ used: bytes, total: bytes, limit: bytes, malloced: bytes, oldUsed: bytes, oldLimit: bytes, spaces: v.array(heapSpace) });
 const loop = v.object({ mean: duration, p99: duration, max: duration, utilization: ratio });
 const sample = v.object({
-  k: v.literal('sample'), t: epochMs, mem: memory, heap, loop: v.nullable(loop), gc: v.array(v.tuple([shortName, duration])), costUs: duration,
+  k: v.literal('sample'), t: epochMs, mem: memory, heap: v.nullable(heap), loop: v.nullable(loop), gc: v.array(v.tuple([shortName, duration])), costUs: duration,
+  trafficUs: v.optional(duration),
 });
 
 const spanStart = v.object({ k: v.literal('start'), id, parent: v.nullable(id), name, t: epochMs, mem: spanMemory, attrs: attributes });
@@ -85,6 +88,7 @@ const wireFormat = v.picklist(['openai-chat', 'anthropic', 'openai-responses', '
 const requestFigures = v.object({
   format: wireFormat, model: v.nullable(shortName), stream: v.boolean(), totalBytes: bytes, systemBytes: bytes, toolSchemaCount: count,
   toolSchemaBytes: bytes, historyBytes: bytes, messageCount: count, toolResultCount: count, toolResultBytes: bytes, toolResultLargest: bytes,
+  truncated: v.optional(v.pipe(v.array(v.object({ key: id, sentBytes: bytes, saved: v.boolean(), statedBytes: v.nullable(bytes) })), v.maxLength(64))),
 });
 const modelRequest = v.object({ k: v.literal('model_request'), id, t: epochMs, format: wireFormat, figures: v.nullable(requestFigures), mem: spanMemory });
 const responseFigures = v.object({
@@ -96,13 +100,20 @@ const modelResponse = v.object({
   figures: v.nullable(responseFigures), error: v.nullable(shortName), mem: spanMemory,
 });
 const http = v.object({ k: v.literal('http'), t: epochMs, hosts: v.record(name, count) });
+/** Package and module names of the CLI's own code: a bounded map. */
+const byName = v.pipe(v.record(name, bytes), v.check((r) => Object.keys(r).length <= 64, 'at most 64 entries'));
+const heapProfile = v.object({
+  k: v.literal('heap_profile'), t: epochMs, status: v.picklist(['captured', 'skipped', 'failed']), reason: v.nullable(shortName), capture: count,
+  heapUsed: bytes, heapUsedAfter: bytes, sampled: bytes, byPackage: byName, byModule: byName, pauseMs: duration, attributeMs: duration,
+});
 const hook = v.object({ k: v.literal('hook'), event: shortName, t: epochMs, ppid: pid, gppid: v.optional(pid) });
 
-export const AgentMessageSchema = v.variant('k', [hello, sample, spanStart, spanEnd, accounting, pressure, snapshot, final, modelRequest, modelResponse, http, hook]);
+export const AgentMessageSchema = v.variant('k', [hello, sample, spanStart, spanEnd, accounting, pressure, snapshot, final, modelRequest, modelResponse, http, hook, heapProfile]);
 
 // The schema and the protocol's types are one: a field renamed, added or retyped on either side
 // without the other fails to compile here.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// (The strict form: an optional field missing on one side is a difference too.)
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const inSync: Same<v.InferOutput<typeof AgentMessageSchema>, AgentMessage> = true;
 void inSync;
 

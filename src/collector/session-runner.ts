@@ -2,7 +2,6 @@
 // serves its metrics while it runs, and when the run is over writes the record first, then tells
 // the wrapper, then hands the final figures to the delivery queue. Whatever fails here, the CLI
 // does not notice, and the other sessions of the shared collector go on.
-import { renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { PackageIdentity } from '../channel/protocol';
 import { ChannelReader } from '../channel/reader';
@@ -16,6 +15,7 @@ import { buildRecord, type ObserverFigures, type RunEnd } from '../session/recor
 import { Session } from '../session/session';
 import type { FinalDelivery } from '../export/final-delivery';
 import { processExists, readExit, readPidFile } from './end-watch';
+import { writeWhole } from './session-dir';
 import { droppedInputLine, summaryLine } from './summary';
 import type { SessionNotices } from './notices';
 import { writeRecordSafely } from './record-writer';
@@ -315,14 +315,5 @@ export class SessionRunner {
       this.hooks.notices.say(`qwen-otel: run record not built: ${(error as Error).message}`);
       return null;
     }
-  }
-}
-
-function writeWhole(file: string, text: string): void {
-  try {
-    writeFileSync(`${file}.tmp`, text);
-    renameSync(`${file}.tmp`, file);
-  } catch {
-    // A full disk: the URL is also in the collector's notices.
   }
 }

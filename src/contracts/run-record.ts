@@ -55,6 +55,21 @@ const V8 = Type.Object({
   heap_space_used_peak_bytes: NumbersByName(),
 }, { description: 'peaks over the instrumented processes' });
 
+const HeapProfile = Type.Object({
+  captures: Num('captures taken at the heap high points'),
+  failures: Num(),
+  skipped: Nullable(Type.String({ description: 'why the profiler did not run or stopped capturing (e.g. inspector already attached)' })),
+  pause_ms_median: Nullable(Num('a capture pauses the process: V8 collects garbage, then reports')),
+  pause_ms_max: Nullable(Num()),
+  attribute_ms_max: Num('summing one capture by origin'),
+  at_ms: Nullable(Num('when the kept capture was taken, from the run start')),
+  heap_used_bytes: Nullable(Num('V8 heap in use when the kept capture (the highest) was triggered')),
+  heap_used_after_bytes: Nullable(Num('V8 heap in use right after it (its forced GC)')),
+  sampled_bytes: Nullable(Num('live bytes the profile accounts for; each by_* adds up to it')),
+  by_package_bytes: NumbersByName('the largest 20 packages ("node:<module>" for Node\'s own, "(outside the CLI)", "(unattributed)"), the rest as "(other)"'),
+  by_module_bytes: NumbersByName('the largest 20 modules, paths relative to the CLI\'s installation, the rest as "(other)"'),
+}, { description: 'QWEN_OTEL_HEAP_PROFILE: what filled the V8 heap at its highest capture' });
+
 const ProcessFigures = Type.Object({
   pid: Num(),
   role: Type.String(),
@@ -69,6 +84,7 @@ const ProcessFigures = Type.Object({
   exit_code: Nullable(Num()),
   end_reason: Nullable(Type.String()),
   heap_pressure: Type.Boolean(),
+  heap_profile: Type.Optional(HeapProfile),
 });
 
 const Tokens = Type.Object({ input: Num(), output: Num(), cached: Num() });
@@ -108,8 +124,11 @@ const Observer = Type.Object({
   run_ended_at_ms: Nullable(Num()),
   collector_hwm_bytes: Num("the shared collector's kernel high-water mark over its whole life"),
   collector_cpu_ms: Num("this run's share of the collector's CPU (split among the runs live together)"),
-  agent_start_ms: Num(),
-  agent_sampling_cpu_ms: Num(),
+  agent_start_ms: Num('wall time from the preload to the agent started, summed over the instrumented processes'),
+  agent_sampling_cpu_ms: Num("CPU time the agents spent sampling (each process's main thread, /proc/thread-self/schedstat), summed"),
+  agent_start_cpu_ms: Type.Optional(Num('CPU time of the instrumented processes while their agents loaded and started (process.cpuUsage), summed; absent in older records')),
+  agent_traffic_cpu_ms: Type.Optional(Num('CPU time the agents spent reading model traffic, summed; absent in older records')),
+  agent_cpu_ms: Type.Optional(Num("the agents' own CPU in all: starting + sampling + traffic; absent in older records")),
   agent_samples: Num(),
   spans: Num(),
   spans_dropped: Num(),
@@ -180,6 +199,7 @@ export const RunRecordSchema = Type.Object({
 
 export type RunRecord = Static<typeof RunRecordSchema>;
 export type ProcessFigures = Static<typeof ProcessFigures>;
+export type HeapProfileFigures = Static<typeof HeapProfile>;
 export type V8Figures = Static<typeof V8>;
 export type ExitFigures = Static<typeof Exit>;
 export type DiagnosisFigures = Static<typeof Diagnosis>;

@@ -1,7 +1,7 @@
 // Context instruments: what the model requests carried, tokens, tool results, turns; plus the
 // runtime's GC and event loop. Histograms record as messages arrive; counters read the totals.
 import type { Attributes as OtelAttributes, Histogram, Meter } from '@opentelemetry/api';
-import type { RequestValues, SampleMessage } from '../channel/protocol';
+import type { RequestValues } from '../channel/protocol';
 import type { AccountEvent } from '../session/accounting';
 import type { ProcessEntry } from '../session/process-table';
 import type { SessionListener } from '../session/session';
@@ -49,8 +49,8 @@ export function registerContextMetrics(meter: Meter, session: SessionView): Sess
   registerLoop(meter, session);
 
   return {
-    onSample(entry: ProcessEntry, sample: SampleMessage): void {
-      for (const [kind, ms] of sample.gc) gcDuration.record(ms / 1000, { role: entry.role, [ATTR_V8JS_GC_TYPE]: kind });
+    onGc(entry: ProcessEntry, gc: ReadonlyArray<readonly [string, number]>): void {
+      for (const [kind, ms] of gc) gcDuration.record(ms / 1000, { role: entry.role, [ATTR_V8JS_GC_TYPE]: kind });
     },
     onAccount(_entry: ProcessEntry, event: Readonly<AccountEvent>): void {
       switch (event.kind) {

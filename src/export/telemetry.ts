@@ -8,6 +8,7 @@ import type { RunIdentity } from '../session/identity';
 import type { Session, SessionListener } from '../session/session';
 import { writeFileSdTarget } from './file-sd';
 import { registerContextMetrics } from './metrics-context';
+import { registerHeapProfileMetrics } from './metrics-heap-profile';
 import { registerMemoryMetrics } from './metrics-memory';
 import { registerObserverMetrics } from './metrics-observer';
 import { type MetricsServer, startMetricsServer, urlHost } from './metrics-server';
@@ -44,6 +45,7 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   const provider = new MeterProvider({ resource, readers: [exporter] });
   const meter = provider.getMeter('qwen-otel', '0.1.0');
   registerMemoryMetrics(meter, session);
+  registerHeapProfileMetrics(meter, session);
   registerObserverMetrics(meter, session);
   const listener = registerContextMetrics(meter, session);
   const server = await startServer(options, exporter);

@@ -5,6 +5,7 @@ import type { ProcessPeaks } from '../channel/protocol';
 import type { DiagnosisFigures, ExitFigures, ProcessFigures, RunRecord, TimelineFigures, V8Figures } from '../contracts/run-record';
 import { RUN_RECORD_SCHEMA } from '../contracts/schema-ids';
 import { bucketTotal, diagnose, type Diagnosis } from './diagnosis';
+import { heapProfileFigures } from './heap-profile';
 import type { RunIdentity } from './identity';
 import { isInstrumented, type ProcessEntry } from './process-table';
 import type { Session } from './session';
@@ -110,7 +111,7 @@ export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd
       collector_cpu_ms: observer.collectorCpuMs,
       collector_sessions_peak: observer.collectorSessionsPeak,
       agent_start_ms: round1(instrumented.reduce((sum, p) => sum + (p.hello?.startUs ?? 0), 0) / 1000),
-      agent_sampling_cpu_ms: round1(instrumented.reduce((sum, p) => sum + (p.latest?.costUs ?? 0), 0) / 1000),
+      ...agentCpu(instrumented),
       agent_samples: instrumented.reduce((sum, p) => sum + (p.final?.samples ?? 0), 0),
       spans: session.spans.count,
       spans_dropped: session.spans.dropped,
@@ -119,6 +120,15 @@ export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd
       collector_restarts: session.restarts,
     },
   };
+}
+
+/** The agents' own CPU, summed over the instrumented processes: starting, sampling, reading traffic. */
+function agentCpu(instrumented: ProcessEntry[]): Pick<RunRecord['observer'], 'agent_start_cpu_ms' | 'agent_sampling_cpu_ms' | 'agent_traffic_cpu_ms' | 'agent_cpu_ms'> {
+  const sum = (pick: (p: ProcessEntry) => number | null | undefined): number => instrumented.reduce((total, p) => total + (pick(p) ?? 0), 0) / 1000;
+  const start = sum((p) => p.hello?.startCpuUs);
+  const sampling = sum((p) => p.latest?.costUs);
+  const traffic = sum((p) => p.latest?.trafficUs);
+  return { agent_start_cpu_ms: round1(start), agent_sampling_cpu_ms: round1(sampling), agent_traffic_cpu_ms: round1(traffic), agent_cpu_ms: round1(start + sampling + traffic) };
 }
 
 /** The best lower bound on the tree's peak: sampled sums, and every process's high-water mark. */
@@ -146,7 +156,7 @@ function round1(value: number): number {
 export function diagnoseSession(session: Session): Diagnosis {
   let heapLimitRatio: { ratio: number; role: string } | null = null;
   for (const p of session.processes()) {
-    const limit = p.latest?.heap.oldLimit ?? 0;
+    const limit = p.latest?.heap?.oldLimit ?? 0;
     if (limit <= 0) continue;
     const ratio = processPeaks(p).oldUsed / limit;
     if (!heapLimitRatio || ratio > heapLimitRatio.ratio) heapLimitRatio = { ratio, role: p.role };
@@ -203,9 +213,9 @@ function v8Figures(instrumented: ProcessEntry[]): V8Figures {
     external_peak_bytes: max((p) => p.external),
     array_buffers_peak_bytes: max((p) => p.arrayBuffers),
     malloced_peak_bytes: max((p) => p.malloced),
-    heap_size_limit_bytes: Math.max(0, ...instrumented.map((p) => p.latest?.heap.limit ?? 0)),
+    heap_size_limit_bytes: Math.max(0, ...instrumented.map((p) => p.latest?.heap?.limit ?? 0)),
     old_generation_used_peak_bytes: max((p) => p.oldUsed),
-    old_generation_limit_bytes: Math.max(0, ...instrumented.map((p) => p.latest?.heap.oldLimit ?? 0)),
+    old_generation_limit_bytes: Math.max(0, ...instrumented.map((p) => p.latest?.heap?.oldLimit ?? 0)),
     heap_space_used_peak_bytes: spaces,
   };
 }
@@ -226,6 +236,7 @@ function processFigures(p: ProcessEntry, start: number): ProcessFigures {
     exit_code: p.final?.exitCode ?? null,
     end_reason: p.endNote?.reason ?? (p.final ? 'exit' : null),
     heap_pressure: p.pressure,
+    ...(p.heapProfile ? { heap_profile: heapProfileFigures(p.heapProfile, start) } : {}),
   };
 }
 

@@ -2,12 +2,14 @@
 // timeline, spans and accounting. Fed by the tree sampler and the agents' messages.
 import { randomBytes } from 'node:crypto';
 import { type InputDrops, noDrops } from '../channel/reader';
-import type { AgentMessage, HookMessage, ModelRequestMessage, ModelResponseMessage, SampleMessage } from '../channel/protocol';
+import type { AgentMessage, HookMessage, ModelRequestMessage, ModelResponseMessage } from '../channel/protocol';
 import { PROCESS_ROLES, type ProcessRole } from '../config';
 import { type AccountEvent, type AccountingTotals, applyAccounting, emptyTotals } from './accounting';
 import { CHECKPOINT_SCHEMA, type SessionCheckpoint } from './checkpoint';
 import { breakdown, type Buckets, emptyBuckets } from './diagnosis';
+import { applyHeapProfile } from './heap-profile';
 import { Lifecycle } from './lifecycle';
+import { LineProcesses } from './line-processes';
 import { addHosts, requestAccounting, responseAccounting, truncationAccounting } from './traffic-accounting';
 import type { ProcReader } from './proc-reader';
 import { applyFinal, applySample, isAlive, isInstrumented, type ProcessEntry } from './process-table';
@@ -34,7 +36,8 @@ export interface SessionOptions {
 
 /** What the metrics side wants to hear as messages arrive. */
 export interface SessionListener {
-  onSample(entry: ProcessEntry, sample: SampleMessage): void;
+  /** Garbage collections a sample reported: [kind, duration in ms]. */
+  onGc(entry: ProcessEntry, gc: ReadonlyArray<readonly [string, number]>): void;
   onAccount(entry: ProcessEntry, event: Readonly<AccountEvent>): void;
 }
 
@@ -43,14 +46,6 @@ const MAX_EARLY_EVENTS = 10_000;
 
 /** Spans for processes we only saw from outside are capped (a build can spawn thousands). */
 const MAX_OUTSIDE_PROCESS_SPANS = 1000;
-/**
- * Processes made known by their lines alone (the tree walk finds the others in /proc): past this
- * many, a new pid's lines are dropped and the process counted. Measured before: 5,000 files
- * written into a session directory made 5,000 processes.
- */
-export const MAX_PROCESSES_FROM_LINES = 1024;
-/** Pids of refused processes remembered, so each is counted once. */
-const MAX_REFUSED_PIDS = 64 * 1024;
 
 export class Session implements SessionView {
   traceId = randomBytes(16).toString('hex');
@@ -78,8 +73,7 @@ export class Session implements SessionView {
   private readonly closed: ProcessEntry[] = [];
   private readonly closedByPid = new Map<number, ProcessEntry>();
   private outsideSpans = 0;
-  private fromLines = 0;
-  private readonly refusedPids = new Set<number>();
+  private readonly fromLines: LineProcesses;
   private proxyPid: number | null = null;
   private listener: SessionListener | null = null;
   private readonly lifecycle: Lifecycle;
@@ -92,6 +86,7 @@ export class Session implements SessionView {
     reader: ProcReader,
   ) {
     this.start = options.start;
+    this.fromLines = new LineProcesses(this.drops);
     const newSpanId = (): string => randomBytes(8).toString('hex');
     this.tree = new TreeSampler({ ...options, newSpanId }, reader);
     this.pss = new PssTracker(reader.smapsRollup?.bind(reader));
@@ -140,7 +135,7 @@ export class Session implements SessionView {
     }
     // A process already closed (it ended before its last lines were read) takes them still.
     const closed = messages[0]?.k === 'hello' ? undefined : this.closedByPid.get(pid);
-    const entry = this.tree.live.get(pid) ?? closed ?? this.newFromLines(pid, now);
+    const entry = this.tree.live.get(pid) ?? closed ?? (this.fromLines.admit(pid) ? this.tree.entryFor(pid, now) : null);
     if (!entry) return;
     for (const message of messages) {
       try {
@@ -152,29 +147,18 @@ export class Session implements SessionView {
     }
   }
 
-  private newFromLines(pid: number, now: number): ProcessEntry | null {
-    if (this.fromLines >= MAX_PROCESSES_FROM_LINES) {
-      if (!this.refusedPids.has(pid)) {
-        this.drops.processes += 1;
-        if (this.refusedPids.size < MAX_REFUSED_PIDS) this.refusedPids.add(pid);
-      }
-      return null;
-    }
-    this.fromLines += 1;
-    return this.tree.entryFor(pid, now);
-  }
-
   /** The session's figures as plain data (the reader's positions are added by the caller). */
   toCheckpoint(channel: SessionCheckpoint['channel']): SessionCheckpoint {
-    const { traceId, start, peak, peakBound, rolePeaks, snapshots, drops, fromLines, totals, restarts } = this;
+    const { traceId, start, peak, peakBound, rolePeaks, snapshots, drops, totals, restarts } = this;
     const live = [...this.tree.live.values()];
-    return { schema: CHECKPOINT_SCHEMA, at: Date.now(), traceId, start, peak, peakBound, rolePeaks, snapshots, drops, fromLines, totals, restarts, pss: this.pss.figures,
+    return { schema: CHECKPOINT_SCHEMA, at: Date.now(), traceId, start, peak, peakBound, rolePeaks, snapshots, drops, fromLines: this.fromLines.count, totals, restarts, pss: this.pss.figures,
       live, closed: this.closed, timeline: this.timeline.snapshot(), walk: this.tree.walkState(), channel };
   }
 
   /** Takes over a session a previous collector checkpointed (before any sample or message). */
   restore(c: SessionCheckpoint): void {
-    Object.assign(this, { traceId: c.traceId, start: c.start, peak: c.peak, peakBound: c.peakBound, snapshots: c.snapshots, fromLines: c.fromLines ?? 0 });
+    Object.assign(this, { traceId: c.traceId, start: c.start, peak: c.peak, peakBound: c.peakBound, snapshots: c.snapshots });
+    this.fromLines.count = c.fromLines ?? 0;
     // A checkpoint of an older collector counted only the lines it could not use.
     Object.assign(this.drops, c.drops ?? { lines: c.malformed ?? 0 });
     Object.assign(this.rolePeaks, c.rolePeaks);
@@ -223,7 +207,11 @@ export class Session implements SessionView {
         break;
       case 'sample':
         applySample(entry, message);
-        this.tell((l) => l.onSample(entry, message));
+        // Only the GC pairs are told: a burst kept for a listener not there yet holds no whole samples.
+        if (message.gc.length > 0) {
+          const { gc } = message;
+          this.tell((l) => l.onGc(entry, gc));
+        }
         break;
       case 'start':
         this.spans.start(entry.pid, message, entry.spanId);
@@ -240,6 +228,9 @@ export class Session implements SessionView {
         break;
       case 'snapshot':
         this.snapshots += 1;
+        break;
+      case 'heap_profile':
+        entry.heapProfile = applyHeapProfile(entry.heapProfile, message);
         break;
       case 'model_request':
         this.onModelRequest(entry, message);

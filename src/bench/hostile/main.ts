@@ -5,6 +5,7 @@
 //   --runs N        runs per case (default 3)
 //   --bin PATH      the qwen-otel to measure (default this checkout's; give another build's to compare)
 //   --huge-mb N     size of the line without a newline (default 300)
+//   --cases A,B     only these cases (default all)
 //   --out DIR       where the JSON and Markdown reports go (default bench-results)
 import { mkdtempSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -71,14 +72,16 @@ async function main(): Promise<void> {
   const runs = Number(flagValue(argv, '--runs', '3'));
   const bin = path.resolve(flagValue(argv, '--bin', DEFAULT_BIN));
   const hugeMb = Number(flagValue(argv, '--huge-mb', '300'));
+  const picked = flagValue(argv, '--cases', HOSTILE_CASES.join(',')).split(',');
+  const cases = HOSTILE_CASES.filter((c) => picked.includes(c));
   const all: CaseRun[] = [];
   for (let i = 1; i <= runs; i += 1) {
-    for (const hostile of HOSTILE_CASES) {
+    for (const hostile of cases) {
       progressLine(`hostile: run ${i}/${runs}: ${hostile}`);
       all.push(await runCase(bin, hostile, hugeMb));
     }
   }
-  const rows = HOSTILE_CASES.map((hostile) => {
+  const rows = cases.map((hostile) => {
     const mine = all.filter((r) => r.hostile === hostile);
     const hwms = mine.map((r) => r.collectorHwmMiB).filter((v): v is number => v !== null).sort((a, b) => a - b);
     const counted = mine.map((r) => COUNTERS.filter((c) => (r.counted[c] ?? 0) > 0).map((c) => `${c} ${r.counted[c]}`).join(', ') || '-');
@@ -92,7 +95,7 @@ async function main(): Promise<void> {
     table(['case', 'records', 'counted in the record', 'processes in the record', 'collector VmHWM MiB, median (max)'], rows),
     '',
     'Lines on stderr (first run of each case):',
-    ...HOSTILE_CASES.map((h) => `- ${h}: ${all.find((r) => r.hostile === h)?.stderr || '(none)'}`),
+    ...cases.map((h) => `- ${h}: ${all.find((r) => r.hostile === h)?.stderr || '(none)'}`),
   ].join('\n');
   progressLine('');
   process.stdout.write(`${markdown}\n`);

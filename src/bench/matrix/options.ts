@@ -19,6 +19,8 @@ export interface MatrixOptions {
   baseline: string;
   outDir: string;
   instrumented: boolean;
+  /** `--heap-profile`: QWEN_OTEL_HEAP_PROFILE=1 in every instrumented run. */
+  heapProfile: boolean;
   /** `--config`: each target also runs with each of these (as `target+NAME`), besides without. */
   configs: Configuration[];
   /** null: no /metrics endpoint. */
@@ -29,7 +31,7 @@ export interface MatrixOptions {
 
 export const USAGE = `usage: qwen-otel bench [--target cli@branch[=COMMAND]]... [--workload NAME|FILE.json]...
                        [--repeats 3] [--warmup 1] [--timeout 300s] [--baseline TARGET] [--out DIR]
-                       [--quick] [--plain] [--metrics-port 9465|off] [--list] [--config NAME=ITEM,ITEM]...
+                       [--quick] [--plain] [--heap-profile] [--metrics-port 9465|off] [--list] [--config NAME=ITEM,ITEM]...
                        [--until-confident [--max-repeats 10] [--margin 5%,20MiB]]
   targets (default ${DEFAULT_TARGETS.join(' ')}):
     qwen@0.24.4                          a published version, installed from npm on first use
@@ -38,6 +40,7 @@ export const USAGE = `usage: qwen-otel bench [--target cli@branch[=COMMAND]]... 
   workloads (default ${DEFAULT_WORKLOAD_NAMES.join(' ')}), or a JSON file (docs/bench.md)
   --quick   ${QUICK_WORKLOAD_NAMES.join(' and ')}, 1 repeat, no warm-up (unless given)
   --plain   run targets without qwen-otel (tree and server figures only)
+  --heap-profile   V8's sampling heap profiler in each process: the heap by package at its peak
   --config  each target runs as given and also as target+NAME with these configuration items
             (MCP servers from npm: memory, filesystem) in its own settings; \`qwen-otel attribute\`
             splits the difference by item
@@ -77,6 +80,7 @@ export function parseOptions(argv: string[], cwd = process.cwd()): MatrixOptions
       out: { type: 'string', default: 'bench-results' },
       quick: { type: 'boolean', default: false },
       plain: { type: 'boolean', default: false },
+      'heap-profile': { type: 'boolean', default: false },
       'metrics-port': { type: 'string', default: process.env.QWEN_OTEL_BENCH_METRICS_PORT ?? '9465' },
       list: { type: 'boolean', default: false },
       config: { type: 'string', multiple: true, default: [] },
@@ -88,6 +92,7 @@ export function parseOptions(argv: string[], cwd = process.cwd()): MatrixOptions
   });
   if (values.help) return 'help';
   if (values.list) return 'list';
+  if (values.plain && values['heap-profile']) throw new Error('--heap-profile needs qwen-otel in the runs: not with --plain');
   const { target: targets, workload: workloads, quick, baseline } = values;
   const repeats = values.repeats === undefined ? undefined : count('--repeats', values.repeats, 1);
   const warmup = values.warmup === undefined ? undefined : count('--warmup', values.warmup, 0);
@@ -116,6 +121,7 @@ export function parseOptions(argv: string[], cwd = process.cwd()): MatrixOptions
     baseline: baseline ?? labels[0],
     outDir: path.resolve(cwd, values.out),
     instrumented: !values.plain,
+    heapProfile: values['heap-profile'],
     configs,
     metricsPort,
     untilConfident: untilConfident(confident, baseline ?? labels[0], rounds),
