@@ -13,7 +13,12 @@ export interface HeapSnapshotConfig {
   aboveMiB: number | null;
   /** SIGUSR2 takes one "now". */
   onSignal: boolean;
+  /** The longest one snapshot may hold its process: larger heaps are skipped with a line. */
+  withinS: number;
 }
+
+export const DEFAULT_SNAPSHOT_WITHIN_S = 30;
+const MAX_SNAPSHOT_WITHIN_S = 3600;
 
 export interface Config {
   enabled: boolean;
@@ -118,8 +123,8 @@ export function parseConfig(env: Env = process.env): ParsedConfig {
     resourceAttributes: r.read('OTEL_RESOURCE_ATTRIBUTES', {}, 'key=value pairs separated by commas',
       parseResourceAttributes),
     summary: r.read('QWEN_OTEL_SUMMARY', false, '1 or 0', parseSwitch),
-    heapSnapshot: r.read('QWEN_OTEL_HEAP_SNAPSHOT', { atExit: false, aboveMiB: null, onSignal: false },
-      'a comma list of "exit", "signal", "above:<MiB>", or "off"', parseHeapSnapshot),
+    heapSnapshot: r.read('QWEN_OTEL_HEAP_SNAPSHOT', noSnapshots(),
+      `a comma list of "exit", "signal", "above:<MiB>", "within:<seconds, 1-${MAX_SNAPSHOT_WITHIN_S}>", or "off"`, parseHeapSnapshot),
     heapProfile: r.read('QWEN_OTEL_HEAP_PROFILE', false, '1 or 0', parseSwitch),
     exitTimeoutMs: r.read('QWEN_OTEL_EXIT_TIMEOUT_MS', 500, 'a whole number of milliseconds, 0-600000',
       (v) => parseIntIn(v, 0, 600_000)),
@@ -183,13 +188,19 @@ function parseResourceAttributes(v: string): Record<string, string> | undefined 
   return out;
 }
 
+function noSnapshots(): HeapSnapshotConfig {
+  return { atExit: false, aboveMiB: null, onSignal: false, withinS: DEFAULT_SNAPSHOT_WITHIN_S };
+}
+
 function parseHeapSnapshot(v: string): HeapSnapshotConfig | undefined {
-  const result: HeapSnapshotConfig = { atExit: false, aboveMiB: null, onSignal: false };
+  const result = noSnapshots();
   for (const part of v.split(',').map((p) => p.trim().toLowerCase())) {
+    const within = /^within:(\d+)$/.exec(part);
     if (part === 'off') continue;
     if (part === 'exit') result.atExit = true;
     else if (part === 'signal') result.onSignal = true;
     else if (/^above:\d+$/.test(part) && Number(part.slice(6)) > 0) result.aboveMiB = Number(part.slice(6));
+    else if (within && Number(within[1]) >= 1 && Number(within[1]) <= MAX_SNAPSHOT_WITHIN_S) result.withinS = Number(within[1]);
     else return undefined;
   }
   return result;

@@ -4,7 +4,7 @@
 import { appendFileSync, openSync, readdirSync, writeSync, closeSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { SampleMessage } from '../src/channel/protocol';
-import { ChannelReader, MAX_LINE_BYTES } from '../src/channel/reader';
+import { ChannelReader, MAX_LINE_BYTES, MAX_PARTIAL_BYTES } from '../src/channel/reader';
 import { checkMessage, parseMessage } from '../src/channel/schema';
 import { MAX_FILES, MAX_OPEN_FILES } from '../src/channel/segments';
 import { segmentPath } from '../src/channel/writer';
@@ -63,6 +63,25 @@ describe('hostile channel input', () => {
     closeSync(fd);
     expect(reader.poll()).toEqual([{ pid: 7, messages: [sample(2)] }]);
     expect(reader.drops).toMatchObject({ longLines: 1, lines: 0 });
+  });
+
+  it('holds at most 1 MiB of unfinished lines over all files; the ones past it are read past as too long', () => {
+    const dir = tempDir('hostile-partials');
+    const files = 300;
+    const unfinished = 50 * 1024;
+    for (let pid = 1; pid <= files; pid += 1) appendFileSync(segmentPath(dir, pid, 0), Buffer.alloc(unfinished, 0x61));
+    const reader = new ChannelReader(dir);
+    reader.poll();
+    const held = reader.positions().reduce((sum, [, , partial]) => sum + Buffer.from(partial, 'base64').length, 0);
+    expect(held).toBeLessThanOrEqual(MAX_PARTIAL_BYTES);
+    expect(reader.drops.longLines).toBe(files - Math.floor(MAX_PARTIAL_BYTES / unfinished));
+    for (let pid = 1; pid <= files; pid += 1) appendFileSync(segmentPath(dir, pid, 0), `\n${line(sample(pid))}`);
+    const pids = new Set<number>();
+    do for (const r of reader.poll()) if (r.messages.length === 1) pids.add(r.pid);
+    while (reader.behind);
+    expect(pids.size).toBe(files);
+    // The unfinished lines that were kept ended as lines of junk: invalid, counted.
+    expect(reader.drops.lines).toBe(Math.floor(MAX_PARTIAL_BYTES / unfinished));
   });
 
   it('keeps skipping an overlong line across a checkpoint', () => {

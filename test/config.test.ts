@@ -47,7 +47,7 @@ describe('configuration', () => {
       workload: 'diff-1mib',
       serviceName: 'qwen-code',
       resourceAttributes: { 'deployment.environment': 'ci', team: 'a,b' },
-      heapSnapshot: { atExit: true, onSignal: true, aboveMiB: 800 },
+      heapSnapshot: { atExit: true, onSignal: true, aboveMiB: 800, withinS: 30 },
       heapProfile: true,
       exitTimeoutMs: 200,
       role: 'mcp_server',
@@ -79,6 +79,7 @@ describe('configuration', () => {
     ['QWEN_OTEL_BRANCH', 'has space', 'QWEN_OTEL_BRANCH="has space" is not valid'],
     ['QWEN_OTEL_HEAP_PROFILE', 'maybe', 'QWEN_OTEL_HEAP_PROFILE="maybe" is not valid'],
     ['QWEN_OTEL_HEAP_SNAPSHOT', 'always', 'QWEN_OTEL_HEAP_SNAPSHOT="always" is not valid'],
+    ['QWEN_OTEL_HEAP_SNAPSHOT', 'exit,within:0', 'QWEN_OTEL_HEAP_SNAPSHOT="exit,within:0" is not valid'],
     ['QWEN_OTEL_EXIT_TIMEOUT_MS', '900000', 'QWEN_OTEL_EXIT_TIMEOUT_MS="900000" is not valid (expected a whole number of milliseconds, 0-600000); using 500'],
     ['OTEL_RESOURCE_ATTRIBUTES', 'novalue', 'OTEL_RESOURCE_ATTRIBUTES="novalue" is not valid'],
     ['QWEN_OTEL_ROLE', 'boss', 'QWEN_OTEL_ROLE="boss" is not valid'],
@@ -89,6 +90,11 @@ describe('configuration', () => {
     expect(problems[0]).toContain(expected);
     expect(problems[0]).not.toContain('\n');
     expect(config).toEqual(parseConfig({}).config);
+  });
+
+  it('bounds a heap snapshot by within:<seconds>, 30 unless given', () => {
+    expect(parseConfig({ QWEN_OTEL_HEAP_SNAPSHOT: 'exit' }).config.heapSnapshot).toEqual({ atExit: true, onSignal: false, aboveMiB: null, withinS: 30 });
+    expect(parseConfig({ QWEN_OTEL_HEAP_SNAPSHOT: 'signal,within:120' }).config.heapSnapshot.withinS).toBe(120);
   });
 
   it('never prints credentials held in a bad URL', () => {

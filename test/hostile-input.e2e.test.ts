@@ -30,7 +30,7 @@ describe('hostile input in the session directory', () => {
     const { record, lines } = await runHostile('bad-line');
     expect(record).toMatchObject({ complete: true, exit: { code: 0 } });
     expect(counters(record)).toEqual({ dropped_lines: 1, dropped_long_lines: 0, dropped_files: 0, dropped_processes: 0, unread_bytes: 0 });
-    expect(lines).toEqual([`qwen-otel: run ${record.run_id}: skipped in the agents' input: 1 invalid line (counted in the record)`]);
+    expect(lines).toEqual([`qwen-otel: run ${record.run_id}: skipped in the agents' input: 1 invalid line; counted in the record`]);
   });
 
   it('a figure of the wrong type ("big") or out of range (1e300) is refused, never taken as a peak', async () => {
@@ -48,7 +48,7 @@ describe('hostile input in the session directory', () => {
   it('a line far over 64 KiB without a newline is read past and counted once', async () => {
     const { record, lines } = await runHostile('huge-line', 32);
     expect(record).toMatchObject({ complete: true, dropped_long_lines: 1, dropped_lines: 0, unread_bytes: 0 });
-    expect(lines).toEqual([`qwen-otel: run ${record.run_id}: skipped in the agents' input: 1 line over 64 KiB (counted in the record)`]);
+    expect(lines).toEqual([`qwen-otel: run ${record.run_id}: skipped in the agents' input: 1 line too long to hold (over 64 KiB, or past the 1 MiB of unfinished lines a session holds); counted in the record`]);
   });
 
   it('5,000 files: 1,024 followed (the real agent\'s among them), the rest counted, no more than 1,024 processes', async () => {
@@ -56,6 +56,6 @@ describe('hostile input in the session directory', () => {
     expect(record.dropped_files).toBe(5000 + 1 - 1024);
     expect(record.processes.length + record.processes_not_listed).toBeLessThanOrEqual(1024);
     expect(record.root).toMatchObject({ instrumented: true });
-    expect(lines).toEqual([`qwen-otel: run ${record.run_id}: skipped in the agents' input: 3,977 channel files past 1,024 (counted in the record)`]);
+    expect(lines).toEqual([`qwen-otel: run ${record.run_id}: skipped in the agents' input: 3,977 channel files past 1,024; counted in the record`]);
   });
 });

@@ -24,7 +24,7 @@ beforeAll(async () => {
   root = mkdtempSync(path.join(os.tmpdir(), 'qo-mcp-'));
   servers = await mcpServerConfigs(['memory', 'filesystem'], root, path.join(root, 'memory.jsonl'));
   server = await startModelServer();
-}, 300_000);
+}, 600_000);
 afterAll(async () => {
   await server?.close();
 });
@@ -42,7 +42,7 @@ describe('Qwen Code 0.15.10 with two MCP servers from npm', () => {
     const run = await runCommand(BIN, ['run', '--', qwen, ...inv.args], {
       env: { ...inv.env, QWEN_OTEL_RECORD_FILE: recordFile, OTEL_TRACES_EXPORTER: 'none', QWEN_OTEL_PROMETHEUS_PORT: '0', QWEN_OTEL_EXIT_TIMEOUT_MS: '120000' },
       cwd,
-      timeoutMs: 240_000,
+      timeoutMs: 480_000,
     });
     expect(run.code, run.stderr).toBe(0);
     const [record] = readRecords(recordFile);
@@ -60,5 +60,5 @@ describe('Qwen Code 0.15.10 with two MCP servers from npm', () => {
     const counts = server.requests.slice(served).map((r) => r.toolCount);
     expect(counts.length).toBeGreaterThan(0);
     expect(record.tools_offered).toEqual({ first: counts[0], last: counts[counts.length - 1], max: Math.max(...counts) });
-  }, 300_000);
+  }, 600_000);
 });

@@ -33,7 +33,7 @@ async function run(cli: CliName, outputBytes: number): Promise<{ record: Record<
   const result = await runCommand(BIN, ['run', '--', bin, ...inv.args], {
     env: { ...inv.env, QWEN_OTEL_RECORD_FILE: recordFile, OTEL_TRACES_EXPORTER: 'none', QWEN_OTEL_PROMETHEUS_PORT: '0', QWEN_OTEL_EXIT_TIMEOUT_MS: '120000' },
     cwd,
-    timeoutMs: 240_000,
+    timeoutMs: 480_000,
   });
   expect(result.code, result.stderr).toBe(0);
   const [record] = readRecords(recordFile);
@@ -51,7 +51,7 @@ describe('truncation counters from traffic', () => {
   beforeAll(async () => {
     await installCli(CLI_TARGETS.qwen.spec);
     await installCli(CLI_TARGETS.claude.spec);
-  }, 300_000);
+  }, 600_000);
 
   it('Qwen Code 0.15.10: a 300 KB output sent cut and saved counts once, with its size as sent', async () => {
     const { record, server } = await run('qwen', 300_000);
@@ -60,7 +60,7 @@ describe('truncation counters from traffic', () => {
     expect(record.truncations).toBe(1);
     // Qwen does not state the original size.
     expect(record.truncated_outputs).toEqual({ saved: 1, sent_bytes: sent, stated: 0, stated_original_bytes: 0 });
-  }, 300_000);
+  }, 600_000);
 
   it('Claude Code 2.1.112: a 5 MiB output sent as a preview and saved counts once, with the size Claude states', async () => {
     const { record, server } = await run('claude', 5 * MiB);
@@ -68,12 +68,12 @@ describe('truncation counters from traffic', () => {
     expect(sent).toBeLessThan(4096);
     expect(record.truncations).toBe(1);
     expect(record.truncated_outputs).toEqual({ saved: 1, sent_bytes: sent, stated: 1, stated_original_bytes: 5 * MiB });
-  }, 300_000);
+  }, 600_000);
 
   it('a small output counts nothing', async () => {
     const { record, server } = await run('qwen', 2_000);
     expect(resultBytesServed(server)).toBeGreaterThan(2_000);
     expect(record.truncations).toBe(0);
     expect(record.truncated_outputs).toEqual({ saved: 0, sent_bytes: 0, stated: 0, stated_original_bytes: 0 });
-  }, 300_000);
+  }, 600_000);
 });

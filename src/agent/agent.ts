@@ -6,7 +6,8 @@ import type { AgentMessage, EndReason, HeapProfileMessage, HelloMessage, SampleM
 import { ChannelWriter } from '../channel/writer';
 import { type Config, parseConfig } from '../config';
 import { type EndDetails, installExitHooks } from './exit-hooks';
-import { writeHeapSnapshotFile } from './heap-snapshot';
+import { type SnapshotReason, takeHeapSnapshot } from './heap-snapshot';
+import { noteRelaunch } from './relaunch';
 import { detectPackage } from './identity';
 import { Sampler } from './sampler';
 import type { V8Heap } from '../probes/v8-heap';
@@ -41,11 +42,13 @@ export function startAgent(): Agent | null {
   const existing = slot()[AGENT_KEY];
   if (existing !== undefined) return existing;
   slot()[AGENT_KEY] = null;
+  const inheritedMark = process.env[AGENT_MARK_ENV];
   if (process.env[ENV.observer] === '1' || inWorkerThread()) return null;
   const { config } = parseConfig(process.env);
   if (!config.enabled) return null;
   const session = joinOrCreateSession(collectorScript());
   if (!session) return null;
+  if (config.heapSnapshot.atExit) noteRelaunch(session.dir, inheritedMark);
   const agent = createAgent(config, session);
   slot()[AGENT_KEY] = agent;
   return agent;
@@ -76,8 +79,9 @@ function createAgent(config: Config, session: SessionHandle): Agent {
   const writer = new ChannelWriter(session.dir, process.pid);
   const cost = new OwnCost();
   const snapshotDir = config.recordFile ? path.dirname(config.recordFile) : session.dir;
-  const takeSnapshot = (reason: string): void => {
-    const written = writeHeapSnapshotFile(snapshotDir, session.id, reason);
+  const takeSnapshot = (reason: SnapshotReason): void => {
+    const plan = { dir: snapshotDir, sessionId: session.id, sessionDir: session.dir, reason, withinMs: config.heapSnapshot.withinS * 1000 };
+    const written = takeHeapSnapshot(plan);
     if (written) writer.send({ k: 'snapshot', t: Date.now(), reason, bytes: written.bytes });
   };
   const sampler = new Sampler(

@@ -13,6 +13,12 @@ import { SegmentList } from './segments';
 /** The longest line taken: an agent's largest message (a final one with every heap space) is ~3 KB. */
 export const MAX_LINE_BYTES = 64 * 1024;
 /**
+ * Unfinished lines kept across polls, all files of a session together: a line being written as
+ * a poll reads is a few KB, but 1,024 files each ending in 60 KiB would otherwise hold 60 MiB.
+ * Past it, the line that would overflow is read past and counted as too long.
+ */
+export const MAX_PARTIAL_BYTES = 1024 * 1024;
+/**
  * Per poll and session: a live agent writes a few lines a second; the rest waits for the next
  * poll. 200,000 valid lines in one file took the collector's peak RSS to 134 MiB at 10,000 lines
  * a poll, to 101 MiB at 2,000 (measured, same build): a poll's messages outlive a scavenge.
@@ -70,6 +76,8 @@ export class ChannelReader {
   private readonly retirable = new Set<string>();
   /** The last poll stopped at a bound: more is waiting. */
   behind = false;
+  /** Bytes of unfinished lines held, over every file. */
+  private partialBytes = 0;
 
   /** `keepUntilCheckpoint`: segments read to their end are deleted by retireRead(), not at once. */
   constructor(
@@ -87,7 +95,9 @@ export class ChannelReader {
   /** Continues where a checkpoint's reader stopped. */
   resume(positions: ChannelPosition[]): void {
     for (const [file, offset, partial, skipping] of positions) {
-      this.segments.set(file, { offset, partial: Buffer.from(partial, 'base64'), skipping: skipping === true });
+      const state: SegmentState = { offset, partial: Buffer.alloc(0), skipping: skipping === true };
+      this.setPartial(state, Buffer.from(partial, 'base64'));
+      this.segments.set(file, state);
       this.files.follow(file);
     }
   }
@@ -140,6 +150,7 @@ export class ChannelReader {
   close(): void {
     this.files.closeAll();
     this.segments.clear();
+    this.partialBytes = 0;
   }
 
   /** Reads the file from where it stopped; false when a bound stopped it before the end. */
@@ -179,18 +190,24 @@ export class ChannelReader {
         budget.parseBytes -= line.length;
         this.take(line, out);
       }
-      state.partial = Buffer.alloc(0);
+      this.setPartial(state, Buffer.alloc(0));
       pos = newline + 1;
     }
     if (state.skipping || pos === chunk.length) return chunk.length;
-    if (state.partial.length + chunk.length - pos > MAX_LINE_BYTES) {
+    const rest = chunk.length - pos;
+    if (state.partial.length + rest > MAX_LINE_BYTES || this.partialBytes + rest > MAX_PARTIAL_BYTES) {
       this.drops.longLines += 1;
       state.skipping = true;
-      state.partial = Buffer.alloc(0);
+      this.setPartial(state, Buffer.alloc(0));
     } else {
-      state.partial = Buffer.concat([state.partial, chunk.subarray(pos)]);
+      this.setPartial(state, Buffer.concat([state.partial, chunk.subarray(pos)]));
     }
     return chunk.length;
+  }
+
+  private setPartial(state: SegmentState, bytes: Buffer): void {
+    this.partialBytes += bytes.length - state.partial.length;
+    state.partial = bytes;
   }
 
   private take(line: Buffer, out: AgentMessage[]): void {
@@ -208,6 +225,8 @@ export class ChannelReader {
     } catch {
       // Already gone.
     }
+    const state = this.segments.get(file);
+    if (state) this.setPartial(state, Buffer.alloc(0));
     this.segments.delete(file);
   }
 }

@@ -1,7 +1,7 @@
 // The one-line summary on stderr (QWEN_OTEL_SUMMARY=1). Each figure says whose it is and when:
 // role peaks are each role's own, the largest heap is one process's own peak, and the
 // diagnosis sums every process at the sample where the tree peaked.
-import { MAX_LINE_BYTES } from '../channel/reader';
+import { MAX_LINE_BYTES, MAX_PARTIAL_BYTES } from '../channel/reader';
 import { MAX_FILES } from '../channel/segments';
 import type { RunRecord } from '../contracts/run-record';
 import { MAX_PROCESSES_FROM_LINES } from '../session/line-processes';
@@ -40,17 +40,19 @@ function largestHeap(processes: ProcessFigures[] | undefined): string | null {
   return largest ? `largest V8 heap ${roundedMiB(largest.heap_used_peak_bytes ?? 0)} MiB in use (${largest.role}, its own peak)` : null;
 }
 
+const LONG = `over ${MAX_LINE_BYTES / 1024} KiB, or past the ${MAX_PARTIAL_BYTES / 1024 / 1024} MiB of unfinished lines a session holds`;
+
 /** One line naming the agents' input the collector skipped or could not get to, or null when there was none. */
 export function droppedInputLine(record: RunRecord): string | null {
   const parts = [
     [record.dropped_lines, 'invalid line', 'invalid lines'],
-    [record.dropped_long_lines, `line over ${MAX_LINE_BYTES / 1024} KiB`, `lines over ${MAX_LINE_BYTES / 1024} KiB`],
+    [record.dropped_long_lines, `line too long to hold (${LONG})`, `lines too long to hold (${LONG})`],
     [record.dropped_files, `channel file past ${thousands(MAX_FILES)}`, `channel files past ${thousands(MAX_FILES)}`],
     [record.dropped_processes, `process past ${thousands(MAX_PROCESSES_FROM_LINES)}`, `processes past ${thousands(MAX_PROCESSES_FROM_LINES)}`],
     [record.unread_bytes, 'byte unread', 'bytes unread'],
   ] as const;
   const said = parts.filter(([n]) => (n ?? 0) > 0).map(([n, one, many]) => `${thousands(n as number)} ${n === 1 ? one : many}`);
-  return said.length > 0 ? `qwen-otel: run ${record.run_id}: skipped in the agents' input: ${said.join(', ')} (counted in the record)` : null;
+  return said.length > 0 ? `qwen-otel: run ${record.run_id}: skipped in the agents' input: ${said.join(', ')}; counted in the record` : null;
 }
 
 /** 3977 as "3,977", without toLocaleString: its first call loads ICU's data: the collector's peak RSS went from 61.6 to 67.8 MiB (measured). */

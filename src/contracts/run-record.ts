@@ -35,7 +35,7 @@ const Tree = Type.Object({
   uss_at_pss_peak_bytes: Type.Optional(Nullable(Num('the private pages (USS) summed in the same read'))),
   rss_at_pss_peak_bytes: Type.Optional(Nullable(Num('the RSS summed in the same read: the ratio to pss_peak_bytes is what sharing saves'))),
   pss_reads: Type.Optional(Num('tree-wide smaps_rollup reads')),
-  pss_read_ms: Type.Optional(Num('what those reads cost the collector, in ms')),
+  pss_read_ms: Type.Optional(Num('the CPU time those reads cost the collector, in ms')),
 });
 
 const Root = Type.Object({
@@ -183,7 +183,7 @@ export const RunRecordSchema = Type.Object({
   unparsed_requests: Num(),
   http_requests_by_host: Type.Optional(NumbersByName('other requests by host; absent in older records')),
   dropped_lines: Type.Optional(Num("agents' lines skipped: not JSON, not a known message, or a figure of the wrong type or out of range; absent in older records")),
-  dropped_long_lines: Type.Optional(Num("agents' lines longer than 64 KiB, read past without being kept")),
+  dropped_long_lines: Type.Optional(Num("agents' lines read past without being kept: longer than 64 KiB, or their unfinished part past the 1 MiB a session holds")),
   dropped_files: Type.Optional(Num('channel files not read: the session followed 1,024 already')),
   dropped_processes: Type.Optional(Num('processes whose lines were dropped: 1,024 were made known by their lines alone already')),
   unread_bytes: Type.Optional(Num("bytes of the agents' files still unread at the end (a writer faster than the per-poll bounds)")),

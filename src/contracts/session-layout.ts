@@ -61,6 +61,11 @@ export const SESSION = {
   checkpoint: 'checkpoint.json',
   /** Where this session's metrics are served, for scripts and the bench. */
   metricsUrl: 'metrics.url',
+  /**
+   * `relaunched.<parent pid>`, holding the pid of the process that is that parent's program run
+   * again (Qwen Code's relaunch); written only when exit snapshots are asked for.
+   */
+  relaunchedPrefix: 'relaunched.',
 } as const;
 
 /** Keys of session.env that describe the session rather than configure it. */

@@ -4,12 +4,13 @@
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-export const HOSTILE_CASES = ['clean', 'bad-line', 'wrong-type', 'out-of-range', 'huge-line', 'files', 'flood'] as const;
+export const HOSTILE_CASES = ['clean', 'bad-line', 'wrong-type', 'out-of-range', 'huge-line', 'files', 'partials', 'flood'] as const;
 export type HostileCase = (typeof HOSTILE_CASES)[number];
 
 /**
  * `node hostile.js CASE [SIZE]`: SIZE is MB for huge-line (default 300), files for files (default
- * 5,000), lines for flood (default 200,000). Writes under pids from 4,100,001 (under Linux's
+ * 5,000) and partials (default 1,000: each ends in 60 KiB without a newline), lines for flood
+ * (default 200,000). Writes under pids from 4,100,001 (under Linux's
  * largest pid_max, 2^22, so valid in a line, yet far above any pid a machine hands out in practice),
  * then lives 1.5 s more so the collector reads while the run is live.
  */
@@ -33,6 +34,7 @@ if (which === 'huge-line') {
   fs.closeSync(fd);
 }
 if (which === 'files') for (let i = 0; i < (size || 5000); i++) fs.writeFileSync(fake(4100001 + i), hello(4100001 + i));
+if (which === 'partials') for (let i = 0; i < (size || 1000); i++) fs.writeFileSync(fake(4100001 + i), hello(4100001 + i) + 'a'.repeat(60 * 1024));
 if (which === 'flood') fs.writeFileSync(fake(4100001), hello(4100001) + sample(1e7).repeat(size || 200000));
 setTimeout(() => {}, 1500);
 `;

@@ -59,6 +59,7 @@ export const BUCKETS = BUCKET_NAMES;
 const FIGURES: Figure[] = [
   fromRecord('tree_rss_peak', 'peak tree RSS', 'bytes', (r) => r.tree.rss_peak_bytes),
   fromRecord('tree_rss_peak_sampled', 'largest sampled tree RSS', 'bytes', (r) => r.tree.rss_peak_sampled_bytes),
+  fromRecord('tree_pss_peak', 'largest tree PSS read (shared pages split)', 'bytes', (r) => r.tree.pss_peak_bytes ?? undefined),
   fromRecord('root_rss_peak', 'root process peak RSS (VmHWM)', 'bytes', (r) => r.root?.rss_peak_bytes),
   fromRecord('hwm_max', 'largest process peak RSS', 'bytes', (r) => r.tree.hwm_max_bytes),
   fromRecord('processes_peak', 'processes alive at once', 'count', (r) => r.tree.processes_peak),
