@@ -10,9 +10,10 @@ const VERSION = '0.1.0';
 const HELP = `qwen-otel ${VERSION}: where an AI coding CLI's memory goes
 
 usage:
-  qwen-otel run [--cli NAME] [--branch NAME] [--workload NAME] [--summary] -- COMMAND [ARGS...]
+  qwen-otel run [--cli NAME] [--branch NAME] [--workload NAME] [--summary] [--proxy] -- COMMAND [ARGS...]
       run COMMAND instrumented: live metrics on http://127.0.0.1:9464/metrics, a trace over
-      OTLP/HTTP, and a run record (a JSON line) in ~/.qwen-otel/runs.jsonl at exit
+      OTLP/HTTP, and a run record (a JSON line) in ~/.qwen-otel/runs.jsonl at exit; --proxy puts
+      a loopback proxy in front of the model API (a CLI whose HTTP is native: Codex, Go, Python)
   qwen-otel env
       print the shell exports that preload qwen-otel into every Node (and Bun) process;
       then QWEN_OTEL=1 turns it on:  eval "$(qwen-otel env)"; QWEN_OTEL=1 qwen ...
@@ -21,6 +22,9 @@ usage:
   qwen-otel bench [--target cli@branch[=COMMAND]]... [--workload NAME|FILE]... [--repeats 3] [--quick]
       [--until-confident] [--help]
       the five-workload matrix across CLIs and branches, offline; results in bench-results/results.jsonl
+  qwen-otel attribute [--target qwen@0.15.10] [--items memory,filesystem] [--workload NAME] | --from RESULTS.jsonl
+      runs with each configuration item (MCP servers) alone, all and none, and splits tree peak,
+      tool-schema bytes, input tokens and wall time by item
   qwen-otel report RESULTS.jsonl [--out DIR] [--baseline TARGET]
       write report.md and report.html (charts, one self-contained file) from bench results
   qwen-otel compare RESULTS.jsonl --baseline TARGET --candidate TARGET | BASE.jsonl CANDIDATE.jsonl
@@ -100,6 +104,9 @@ async function main(argv: string[]): Promise<number> {
     case 'bench':
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       return (require('./bench/bench-command') as typeof import('./bench/bench-command')).benchCommand(rest);
+    case 'attribute':
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return (require('./bench/attribute/command') as typeof import('./bench/attribute/command')).attributeCommand(rest);
     case 'report':
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       return (require('./bench/report/cli') as typeof import('./bench/report/cli')).reportCommand(rest);

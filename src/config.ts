@@ -44,6 +44,8 @@ export interface Config {
   collectorLingerMs: number;
   deliveryDeadlineMs: number;
   timelinePoints: number;
+  /** Set by `qwen-otel run --proxy`: the loopback proxy's origin, whose model calls the proxy reports (not the in-process tap). */
+  proxyOrigin: string | null;
   role: ProcessRole | null;
 }
 
@@ -105,6 +107,7 @@ export function parseConfig(env: Env = process.env): ParsedConfig {
     prometheus: { enabled: promPort !== null, host: promHost, port: promPort ?? 0 },
     traces: { enabled: tracesExporter === 'otlp', endpoint: traceEndpoint },
     pushgatewayUrl: r.read('QWEN_OTEL_PUSHGATEWAY_URL', null as string | null, 'an http(s) URL', parseUrl),
+    proxyOrigin: r.read('QWEN_OTEL_PROXY_ORIGIN', null as string | null, 'an http(s) URL', (v) => parseUrl(v) && new URL(v).origin),
     // 500 ms: each wake-up of an idle process costs ~0.2-0.6 ms of CPU on our VMs (measured),
     // and peaks do not depend on it (the kernel's high-water marks catch them).
     sampleIntervalMs: r.read('QWEN_OTEL_SAMPLE_INTERVAL_MS', DEFAULT_SAMPLE_INTERVAL_MS, 'a whole number of milliseconds, 10-60000',

@@ -104,7 +104,7 @@ function createAgent(config: Config, session: SessionHandle): Agent {
     const counted = traffic.takeHosts();
     if (counted) writer.send({ k: 'http', t: message.t, hosts: counted });
   };
-  const traffic = installLazyTraffic({ send, memory: spanMemory, cost });
+  const traffic = installLazyTraffic({ send, memory: spanMemory, cost, skipOrigin: config.proxyOrigin });
   // The first sample waits for the first tick: at preload time the CLI has not started yet, and
   // what the preload does not do is not on the CLI's start-up path (the tree sampler has its RSS).
   sampler.start(config.sampleIntervalMs, send);

@@ -7,7 +7,7 @@ import { formatSummary } from './matrix/summary';
 import { DEFAULT_TARGETS, parseOptions, USAGE, type MatrixOptions } from './matrix/options';
 import { runMatrix } from './matrix/runner';
 import { defaultCliCacheDir } from './targets/install';
-import { resolveTarget, type ResolvedTarget } from './targets/presets';
+import { resolveTarget, withConfiguration, type ResolvedTarget } from './targets/presets';
 import { BUILTIN_WORKLOADS } from './workloads';
 import { CLI_TARGETS } from './targets/registry';
 
@@ -21,7 +21,8 @@ function listing(): string {
 async function resolveAll(options: MatrixOptions, say: (line: string) => void): Promise<ResolvedTarget[]> {
   const resolved: ResolvedTarget[] = [];
   for (const spec of options.targets) {
-    resolved.push(await resolveTarget(spec, (npmSpec) => say(`qwen-otel bench: ${spec.label}: ${npmSpec} (from ${defaultCliCacheDir()}; installed from npm when missing)`)));
+    const target = await resolveTarget(spec, (npmSpec) => say(`qwen-otel bench: ${spec.label}: ${npmSpec} (from ${defaultCliCacheDir()}; installed from npm when missing)`));
+    resolved.push(target, ...options.configs.map((config) => withConfiguration(target, config)));
   }
   return resolved;
 }

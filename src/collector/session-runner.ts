@@ -69,6 +69,7 @@ export class SessionRunner {
   private timer: NodeJS.Timeout | null = null;
   private followUp: NodeJS.Timeout | null = null;
   private knownCliPid: number | null = null;
+  private proxyKnown = false;
   private lastSpanExport = Date.now();
   private finishAt: number | null = null;
   private ending = false;
@@ -187,6 +188,15 @@ export class SessionRunner {
   }
 
   /** Written by `qwen-otel run` as soon as it started the CLI. */
+  /** Written by the wrapper before the CLI started (`--proxy`); read until known. */
+  private noteProxy(): void {
+    if (this.proxyKnown) return;
+    const pid = readPidFile(path.join(this.info.dir, SESSION.proxyPid));
+    if (pid === null) return;
+    this.proxyKnown = true;
+    this.session.setProxy(pid);
+  }
+
   private cliPid(): number | null {
     this.knownCliPid ??= readPidFile(path.join(this.info.dir, SESSION.cliPid));
     return this.knownCliPid;
@@ -236,6 +246,7 @@ export class SessionRunner {
 
   /** `drain`: poll again while a bound stopped the last poll (at most MAX_DRAIN_POLLS times). */
   private poll(drain = false): void {
+    this.noteProxy();
     for (let polls = 0; polls < (drain ? MAX_DRAIN_POLLS : 1); polls += 1) {
       const now = Date.now();
       for (const { pid, messages } of this.reader.poll()) this.session.apply(pid, messages, now);

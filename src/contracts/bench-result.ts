@@ -13,6 +13,8 @@ const BenchIdentity = Type.Object({
   cli: Type.String(),
   branch: Type.String(),
   workload: Type.String(),
+  config: Type.Optional(Type.String({ description: "`bench --config`: the configuration this run had (its items in the CLI's settings); absent: none" })),
+  config_items: Type.Optional(Type.Array(Type.String(), { description: 'the configuration items (MCP servers by preset name)' })),
   repeat: Num('0 for a warm-up run (kept in the file, left out of every summary), then 1..N'),
   matrix_id: Type.String({ description: 'the matrix invocation this run belongs to' }),
   host: Host,

@@ -187,6 +187,11 @@ export const RunRecordSchema = Type.Object({
   dropped_files: Type.Optional(Num('channel files not read: the session followed 1,024 already')),
   dropped_processes: Type.Optional(Num('processes whose lines were dropped: 1,024 were made known by their lines alone already')),
   unread_bytes: Type.Optional(Num("bytes of the agents' files still unread at the end (a writer faster than the per-poll bounds)")),
+  traffic: Type.Optional(Type.Object({
+    observed: Type.Boolean({ description: 'false: no model request was seen and no proxy ran, so the accounting zeros mean "not observed" (a CLI whose HTTP is beyond the in-process tap: run it with --proxy), not "none"' }),
+    in_process_requests: Num(),
+    proxy_requests: Nullable(Num('model requests the loopback proxy forwarded; null: no proxy ran')),
+  }, { description: 'who saw the model traffic the accounting fields come from; absent in older records' })),
   diagnosis: Diagnosis,
   timeline: Timeline,
   observer: Observer,

@@ -44,6 +44,11 @@ export const SESSION = {
   exitPrefix: 'exit.',
   /** The CLI's pid, written by the wrapper once it started it. */
   cliPid: 'cli.pid',
+  /**
+   * The loopback proxy's pid (`qwen-otel run --proxy`), written by the wrapper before the CLI
+   * starts: its process is not the CLI's, and its model traffic lines are the CLI's.
+   */
+  proxyPid: 'proxy.pid',
   /** A FIFO the wrapper reads: the collector writes `done` once the record is written. */
   doneFifo: 'done.fifo',
   /** Written (empty) once the record is written: the wrapper checks it before waiting. */

@@ -33,6 +33,11 @@ export interface AccountingTotals {
   unparsedRequests: number;
   /** Requests to anything but a model API, by host name (the first 32). */
   httpByHost: Record<string, number>;
+  /**
+   * Who saw the model requests: the agents' in-process tap, the loopback proxy (null: no proxy
+   * ran). Without a proxy, 0 in-process requests may mean "none" or "out of the tap's reach".
+   */
+  requestsSeenBy: { inProcess: number; proxy: number | null };
 }
 
 export function emptyTotals(): AccountingTotals {
@@ -41,6 +46,7 @@ export function emptyTotals(): AccountingTotals {
     toolCalls: 0, toolCallsByName: {}, toolResults: { count: 0, totalBytes: 0, largestBytes: 0, truncated: 0 },
     retained: { count: 0, totalBytes: 0, largestBytes: 0 }, historyItems: 0, toolsOffered: { first: null, last: 0, max: 0 }, savedOutputRecoveries: 0,
     truncations: 0, truncated: { saved: 0, sentBytes: 0, stated: 0, statedBytes: 0 }, truncationKeys: [], compressions: 0, subagents: 0, model: null, unparsedRequests: 0, httpByHost: {},
+    requestsSeenBy: { inProcess: 0, proxy: null },
   };
 }
 

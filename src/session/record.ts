@@ -95,6 +95,11 @@ export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd
     dropped_files: session.drops.files,
     dropped_processes: session.drops.processes,
     unread_bytes: session.drops.unreadBytes,
+    traffic: {
+      observed: t.requestsSeenBy.proxy !== null || t.requestsSeenBy.inProcess > 0,
+      in_process_requests: t.requestsSeenBy.inProcess,
+      proxy_requests: t.requestsSeenBy.proxy,
+    },
     diagnosis: diagnosisFigures(diagnoseSession(session), session),
     timeline: timelineFigures(session),
     observer: {

@@ -74,6 +74,7 @@ export class Session implements SessionView {
   private readonly closedByPid = new Map<number, ProcessEntry>();
   private outsideSpans = 0;
   private readonly fromLines: LineProcesses;
+  private proxyPid: number | null = null;
   private listener: SessionListener | null = null;
   private readonly lifecycle: Lifecycle;
   /** When each model request went out (by process and request id), until its response. */
@@ -119,7 +120,15 @@ export class Session implements SessionView {
     return sample;
   }
 
+  /** The loopback proxy's process: not the CLI's, its model traffic lines are the CLI's (see onProxy). */
+  setProxy(pid: number): void {
+    this.options.observerPids.add(pid);
+    this.proxyPid = pid;
+    this.totals.requestsSeenBy.proxy ??= 0;
+  }
+
   apply(pid: number, messages: AgentMessage[], now: number): void {
+    if (pid === this.proxyPid) return this.onProxy(messages, now);
     if (messages[0]?.k === 'hook') {
       for (const m of messages) if (m.k === 'hook') this.onHook(m);
       return;
@@ -243,6 +252,17 @@ export class Session implements SessionView {
     }
   }
 
+  /** The proxy's lines are the CLI's model calls, seen from outside: they go to the CLI's process. */
+  private onProxy(messages: AgentMessage[], now: number): void {
+    const cliPid = this.options.cliPid?.() ?? null;
+    const entry = cliPid === null ? null : this.tree.entryFor(cliPid, now);
+    for (const m of messages) {
+      if (!entry || (m.k !== 'model_request' && m.k !== 'model_response')) this.drops.lines += 1;
+      else if (m.k === 'model_request') this.onModelRequest(entry, m, 'proxy');
+      else this.onModelResponse(entry, m);
+    }
+  }
+
   /** A hook process's line belongs to the CLI process that ran the hook: its nearest instrumented ancestor. */
   private onHook(m: HookMessage): void {
     let pid = this.tree.live.has(m.ppid) || this.closedByPid.has(m.ppid) || !m.gppid ? m.ppid : m.gppid;
@@ -257,7 +277,9 @@ export class Session implements SessionView {
     }
   }
 
-  private onModelRequest(entry: ProcessEntry, m: ModelRequestMessage): void {
+  private onModelRequest(entry: ProcessEntry, m: ModelRequestMessage, seenBy: 'inProcess' | 'proxy' = 'inProcess'): void {
+    const seen = this.totals.requestsSeenBy;
+    seen[seenBy] = (seen[seenBy] ?? 0) + 1;
     const accounting = requestAccounting(m);
     if (accounting) this.account(entry, accounting);
     else this.totals.unparsedRequests += 1;

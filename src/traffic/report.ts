@@ -6,6 +6,8 @@ import type { ModelCallMessage, RequestFigures, ResponseObserver, SpanMemory, Wi
 export interface TapOptions {
   send(message: ModelCallMessage): void;
   memory(): SpanMemory;
+  /** Calls to this origin (the loopback proxy) are the proxy's to report: left untouched here. */
+  skipOrigin?: string | null;
   /** Counts the agent's own CPU: `cpu` runs work of a millisecond or more on a CPU clock. */
   cost?: TrafficCost;
 }

@@ -49,6 +49,7 @@ export function tapFetch(original: Fetch, options: TapOptions, hosts: HostCounte
   const tapped = async function fetch(input: Parameters<Fetch>[0], init?: Parameters<Fetch>[1]): Promise<Response> {
     const target = describe(input, init);
     if (!target) return original(input, init);
+    if (options.skipOrigin && target.url.origin === options.skipOrigin) return original(input, init);
     const format = detectFormat(target.url, target.method);
     if (!format) {
       hosts.add(target.url.host);

@@ -65,7 +65,7 @@ export function observeUndiciChannels(options: TapOptions): ((message: unknown) 
   };
   const onCreate = on('create', ({ request }, known) => {
     if (known) return;
-    const call = newCall(request, () => finish(request, call as Call, null));
+    const call = newCall(request, () => finish(request, call as Call, null), options.skipOrigin ?? null);
     if (call) calls.set(request, call);
   });
   // A body given whole was gathered at create (undici < 7 announces no chunks); undici 7 then
@@ -89,10 +89,11 @@ export function observeUndiciChannels(options: TapOptions): ((message: unknown) 
   return onCreate;
 }
 
-function newCall(request: UndiciRequest, unread: () => void): Call | null {
+function newCall(request: UndiciRequest, unread: () => void, skipOrigin: string | null): Call | null {
   if (typeof request.origin !== 'string' && !(request.origin instanceof URL)) return null;
   if (typeof request.path !== 'string') return null;
   const url = new URL(request.path, String(request.origin));
+  if (skipOrigin && url.origin === skipOrigin) return null;
   const format = detectFormat(url, typeof request.method === 'string' ? request.method : 'GET');
   if (!format || isTapped(callKey(url))) return null;
   const call: Call = { id: nextCallId(), t: Date.now(), format, url, chunks: [], size: 0, reported: false, observer: null, status: null, firstChunkAt: null, untrack: () => undefined };

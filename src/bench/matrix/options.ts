@@ -3,7 +3,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MARGIN, marginFor } from '../results/margin';
 import type { Margin } from '../results/verdict';
-import { parseTarget, type TargetSpec } from '../targets/target-spec';
+import { type Configuration, isConfigurable, parseConfiguration } from '../targets/configuration';
+import { isPresetCli, parseTarget, type TargetSpec } from '../targets/target-spec';
 import { DEFAULT_WORKLOAD_NAMES, QUICK_WORKLOAD_NAMES, resolveWorkloads, type Workload } from '../workloads';
 
 export const DEFAULT_TARGETS = ['qwen@0.15.10', 'qwen@0.24.4', 'claude@2.1.112', 'codex@0.169.0'];
@@ -20,6 +21,8 @@ export interface MatrixOptions {
   instrumented: boolean;
   /** `--heap-profile`: QWEN_OTEL_HEAP_PROFILE=1 in every instrumented run. */
   heapProfile: boolean;
+  /** `--config`: each target also runs with each of these (as `target+NAME`), besides without. */
+  configs: Configuration[];
   /** null: no /metrics endpoint. */
   metricsPort: number | null;
   /** `--until-confident`: more rounds while a cell's verdict against the baseline is inconclusive. */
@@ -28,7 +31,7 @@ export interface MatrixOptions {
 
 export const USAGE = `usage: qwen-otel bench [--target cli@branch[=COMMAND]]... [--workload NAME|FILE.json]...
                        [--repeats 3] [--warmup 1] [--timeout 300s] [--baseline TARGET] [--out DIR]
-                       [--quick] [--plain] [--heap-profile] [--metrics-port 9465|off] [--list]
+                       [--quick] [--plain] [--heap-profile] [--metrics-port 9465|off] [--list] [--config NAME=ITEM,ITEM]...
                        [--until-confident [--max-repeats 10] [--margin 5%,20MiB]]
   targets (default ${DEFAULT_TARGETS.join(' ')}):
     qwen@0.24.4                          a published version, installed from npm on first use
@@ -38,6 +41,9 @@ export const USAGE = `usage: qwen-otel bench [--target cli@branch[=COMMAND]]... 
   --quick   ${QUICK_WORKLOAD_NAMES.join(' and ')}, 1 repeat, no warm-up (unless given)
   --plain   run targets without qwen-otel (tree and server figures only)
   --heap-profile   V8's sampling heap profiler in each process: the heap by package at its peak
+  --config  each target runs as given and also as target+NAME with these configuration items
+            (MCP servers from npm: memory, filesystem) in its own settings; \`qwen-otel attribute\`
+            splits the difference by item
   --until-confident   after the repeats, more rounds for each cell whose peak tree RSS against the
             baseline is still inconclusive (the verdict of qwen-otel compare), up to --max-repeats`;
 
@@ -77,6 +83,7 @@ export function parseOptions(argv: string[], cwd = process.cwd()): MatrixOptions
       'heap-profile': { type: 'boolean', default: false },
       'metrics-port': { type: 'string', default: process.env.QWEN_OTEL_BENCH_METRICS_PORT ?? '9465' },
       list: { type: 'boolean', default: false },
+      config: { type: 'string', multiple: true, default: [] },
       'until-confident': { type: 'boolean', default: false },
       'max-repeats': { type: 'string' },
       margin: { type: 'string' },
@@ -96,6 +103,12 @@ export function parseOptions(argv: string[], cwd = process.cwd()): MatrixOptions
   const twice = labels.find((l, i) => labels.indexOf(l) !== i);
   if (twice) throw new Error(`target ${twice} is given twice`);
   if (baseline !== undefined && !labels.includes(baseline)) throw new Error(`--baseline ${baseline} is not one of the targets (${labels.join(', ')})`);
+  const configs = values.config.map(parseConfiguration);
+  const names = configs.map((c) => c.name);
+  const again = names.find((n, i) => names.indexOf(n) !== i);
+  if (again) throw new Error(`--config ${again} is given twice`);
+  const unconfigurable = configs.length > 0 ? specs.find((s) => !isPresetCli(s.cli) || !isConfigurable(s.cli)) : undefined;
+  if (unconfigurable) throw new Error(`--config applies to the preset CLIs only; ${unconfigurable.label} is not one`);
   const rounds = repeats ?? (quick ? 1 : 3);
   const maxRepeats = values['max-repeats'] === undefined ? undefined : count('--max-repeats', values['max-repeats'], 1);
   const confident = { on: values['until-confident'], maxRepeats, margin: values.margin };
@@ -109,6 +122,7 @@ export function parseOptions(argv: string[], cwd = process.cwd()): MatrixOptions
     outDir: path.resolve(cwd, values.out),
     instrumented: !values.plain,
     heapProfile: values['heap-profile'],
+    configs,
     metricsPort,
     untilConfident: untilConfident(confident, baseline ?? labels[0], rounds),
   };

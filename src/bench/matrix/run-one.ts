@@ -9,6 +9,11 @@ import { signalOfExitCode } from '../../session/record';
 import { runCommand, type CommandResult } from '../run-command';
 import type { ResolvedTarget } from '../targets/presets';
 import { harnessStateDir, TEMP_PREFIX } from '../targets/session';
+import { freePort } from '../backends';
+import { viaProxy } from '../targets/proxy';
+import { applyConfiguration } from '../targets/configuration';
+import { CLI_TARGETS } from '../targets/registry';
+import { isPresetCli } from '../targets/target-spec';
 import { isExcluded, QWEN_OTEL_PROCESSES, treeWatchWorker, type WatchResult } from '../tree-watch';
 import { workloadScripts, type Workload } from '../workloads';
 import { RunRecordSchema, type RunRecord } from '../../contracts/run-record';
@@ -19,7 +24,7 @@ import { scriptShortfall, serverFigures } from './server-figures';
 export const SAMPLER_INTERVAL_MS = 20;
 const BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'qwen-otel');
 /** Telemetry settings of the bench's own environment handed to every instrumented run. */
-const PASSED_THROUGH = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_TRACES_EXPORTER', 'QWEN_OTEL_PUSHGATEWAY_URL', 'QWEN_OTEL_SAMPLE_INTERVAL_MS', 'QWEN_OTEL_EXIT_TIMEOUT_MS', 'QWEN_OTEL_HEAP_PROFILE'];
+const PASSED_THROUGH = ['QWEN_OTEL_PROXY', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_TRACES_EXPORTER', 'QWEN_OTEL_PUSHGATEWAY_URL', 'QWEN_OTEL_SAMPLE_INTERVAL_MS', 'QWEN_OTEL_EXIT_TIMEOUT_MS', 'QWEN_OTEL_HEAP_PROFILE'];
 
 const runRecord = validator(RunRecordSchema);
 
@@ -51,7 +56,9 @@ export async function runOne(plan: RunPlan): Promise<BenchResult> {
   const server = await startModelServer({ scripts: workloadScripts(plan.workload, work) });
   try {
     plan.workload.prepare(work);
-    const invocation = plan.target.invocation({ baseUrl: server.url, prompt: plan.workload.prompt, home });
+    const invoked = (await invocationOf(plan))({ baseUrl: server.url, prompt: plan.workload.prompt, home });
+    const { configuration } = plan.target;
+    const invocation = configuration ? await applyConfiguration(plan.target.preset, invoked, home, work, configuration) : invoked;
     const [command, ...args] = launchCommand(plan, invocation.args);
     const watch = plan.sampler === false ? null : treeWatchWorker(SAMPLER_INTERVAL_MS, QWEN_OTEL_PROCESSES, 'children');
     await watch?.ready;
@@ -105,6 +112,12 @@ export function failedResult(plan: RunPlan, reason: string): BenchResult {
     server: serverFigures([]),
     record: null,
   };
+}
+
+/** A CLI whose model calls no in-process tap reaches is measured through the loopback proxy. */
+async function invocationOf(plan: RunPlan): Promise<ResolvedTarget['invocation']> {
+  const preset = isPresetCli(plan.target.preset) ? CLI_TARGETS[plan.target.preset] : null;
+  return plan.instrumented && preset?.nativeHttp ? viaProxy(plan.target.invocation, await freePort()) : plan.target.invocation;
 }
 
 function launchCommand(plan: RunPlan, args: string[]): string[] {
@@ -192,6 +205,7 @@ function identity(plan: RunPlan): BenchIdentity {
     cli: plan.target.cli,
     branch: plan.target.branch,
     workload: plan.workload.name,
+    ...(plan.target.configuration ? { config: plan.target.configuration.name, config_items: plan.target.configuration.items } : {}),
     repeat: plan.repeat,
     matrix_id: plan.matrixId,
     host: { node: process.version, platform: process.platform, cpus: os.cpus().length, total_memory_bytes: os.totalmem() },

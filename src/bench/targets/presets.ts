@@ -2,6 +2,7 @@
 // that turn off updates and usage reporting, the base URL, flags) installed from npm or given as a
 // command, or any other command with the generic preset.
 import { baseEnv, trimBaseUrl, type Invocation, type InvocationOptions } from './env';
+import type { Configuration } from './configuration';
 import { installCli, parsePackageSpec } from './install';
 import { CLI_TARGETS } from './registry';
 import { isPresetCli, type TargetSpec } from './target-spec';
@@ -14,6 +15,13 @@ export interface ResolvedTarget extends TargetSpec {
   invocation: (opts: InvocationOptions) => Invocation;
   /** The npm spec installed, or null for a command. */
   npmSpec: string | null;
+  /** Configuration items added to the CLI's settings for each run (`--config`), if any. */
+  configuration?: Configuration;
+}
+
+/** The same target with a configuration: labelled `cli@branch+NAME`, its record's branch too. */
+export function withConfiguration(target: ResolvedTarget, configuration: Configuration): ResolvedTarget {
+  return { ...target, label: `${target.label}+${configuration.name}`, branch: `${target.branch}+${configuration.name}`, configuration };
 }
 
 /**

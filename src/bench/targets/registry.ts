@@ -18,6 +18,11 @@ export interface CliTarget {
   /** The wire format of its model requests, and the request line they use (measured). */
   format: WireFormat;
   endpoint: string;
+  /**
+   * Its model calls leave from a native binary no in-process tap reaches (Codex's Rust): an
+   * instrumented bench run routes them through qwen-otel's loopback proxy.
+   */
+  nativeHttp?: true;
 }
 
 export const QWEN_SPEC = '@qwen-code/qwen-code@0.15.10';
@@ -54,6 +59,7 @@ export const CLI_TARGETS: Record<CliName, CliTarget> = {
     invocation: codexInvocation,
     format: 'openai-responses',
     endpoint: 'POST /v1/responses',
+    nativeHttp: true,
   },
 };
 

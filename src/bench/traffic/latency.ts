@@ -8,7 +8,7 @@ import { pairedDifferences, spread } from '../results/stats';
 import { fmt, spreadText, table } from '../overhead/report';
 import { HostCounter, installFetchTap } from '../../traffic/tap';
 
-const CHUNKS = 2000;
+export const CHUNKS = 2000;
 const ROUNDS = 60;
 /** Rounds run first and left out: the JIT warms both paths up. */
 const WARMUP_ROUNDS = 5;
@@ -52,7 +52,7 @@ export async function measureTapLatency(progress: (line: string) => void): Promi
   return { data: { plain, tapped }, markdown };
 }
 
-async function readStream(fetchFn: typeof fetch, url: string): Promise<{ perChunkUs: number; firstByteMs: number }> {
+export async function readStream(fetchFn: typeof fetch, url: string): Promise<{ perChunkUs: number; firstByteMs: number; totalMs: number }> {
   const began = process.hrtime.bigint();
   const response = await fetchFn(url, { method: 'POST', body: '{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}' });
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
@@ -63,11 +63,11 @@ async function readStream(fetchFn: typeof fetch, url: string): Promise<{ perChun
     if (done) break;
   }
   const ended = process.hrtime.bigint();
-  return { perChunkUs: Number(ended - (first as bigint)) / 1000 / CHUNKS, firstByteMs: Number((first as bigint) - began) / 1e6 };
+  return { perChunkUs: Number(ended - (first as bigint)) / 1000 / CHUNKS, firstByteMs: Number((first as bigint) - began) / 1e6, totalMs: Number(ended - began) / 1e6 };
 }
 
 /** Writes CHUNKS small SSE events as fast as the socket takes them, each its own write. */
-function streamingServer(): Promise<Server> {
+export function streamingServer(): Promise<Server> {
   const chunk = (i: number): string => `data: {"choices":[{"index":0,"delta":{"content":"token ${i} "}}]}\n\n`;
   const server = createServer((req, res) => {
     req.resume();

@@ -8,6 +8,7 @@ import { flagValue, MiB, progressLine, saveReport } from '../overhead/report';
 import { measureObserve } from './observe';
 import { measureParse } from './parse';
 import { measureTapLatency } from './latency';
+import { measureProxyLatency } from './proxy-latency';
 
 export interface Section {
   data: unknown;
@@ -28,6 +29,7 @@ export const PARTS: Record<string, (options: Options, progress: Progress) => Pro
   parse: (options, progress) => measureParse({ runs: options.runs, toolResultBytes: options.mib * MiB }, progress),
   observe: (options, progress) => measureObserve({ events: 2000, runs: options.runs }, progress),
   latency: (_options, progress) => measureTapLatency(progress),
+  proxy: (_options, progress) => measureProxyLatency(progress),
 };
 
 function parseOptions(argv: string[]): Options {
