@@ -7,7 +7,10 @@ import { isAlive, isInstrumented, type ProcessEntry } from '../session/process-t
 import type { Session, SessionListener } from '../session/session';
 import { observeByRole } from './aggregate';
 import {
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROVIDER_NAME,
   ATTR_GEN_AI_REQUEST_MODEL,
+  GEN_AI_OPERATION_NAME_VALUE_CHAT,
   ATTR_GEN_AI_TOKEN_TYPE,
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_V8JS_GC_TYPE,
@@ -62,8 +65,8 @@ export function registerContextMetrics(meter: Meter, session: Session): SessionL
       } else if (message.kind === 'response' || message.kind === 'tokens') {
         const input = message.kind === 'response' ? num(v, 'inputTokens') : num(v, 'input');
         const output = message.kind === 'response' ? num(v, 'outputTokens') : num(v, 'output');
-        tokens.record(input, { [ATTR_GEN_AI_TOKEN_TYPE]: 'input' });
-        tokens.record(output, { [ATTR_GEN_AI_TOKEN_TYPE]: 'output' });
+        tokens.record(input, { ...modelAttributes(v), [ATTR_GEN_AI_TOKEN_TYPE]: 'input' });
+        tokens.record(output, { ...modelAttributes(v), [ATTR_GEN_AI_TOKEN_TYPE]: 'output' });
         if ('durationMs' in v) duration.record(num(v, 'durationMs') / 1000, modelAttributes(v));
         if ('firstChunkMs' in v) firstChunk.record(num(v, 'firstChunkMs') / 1000, modelAttributes(v));
       }
@@ -71,8 +74,17 @@ export function registerContextMetrics(meter: Meter, session: Session): SessionL
   };
 }
 
+/**
+ * The attributes the GenAI conventions require on token usage and operation duration. Tokens the
+ * typed API reports name no provider: `_OTHER`, the conventions' value for one not known.
+ */
 function modelAttributes(v: AccountingMessage['values']): OtelAttributes {
-  return typeof v.model === 'string' ? { [ATTR_GEN_AI_REQUEST_MODEL]: v.model } : {};
+  const attributes: OtelAttributes = {
+    [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_CHAT,
+    [ATTR_GEN_AI_PROVIDER_NAME]: typeof v.provider === 'string' ? v.provider : '_OTHER',
+  };
+  if (typeof v.model === 'string') attributes[ATTR_GEN_AI_REQUEST_MODEL] = v.model;
+  return attributes;
 }
 
 function registerTotals(meter: Meter, session: Session): void {
@@ -98,7 +110,7 @@ function registerTotals(meter: Meter, session: Session): void {
   const gauge = (name: string, unit: string, description: string, read: () => number): void => {
     meter.createObservableGauge(name, { unit, description }).addCallback((r) => r.observe(read()));
   };
-  gauge('qwen_otel.tool_results.retained.count', '{result}', 'Tool results the CLI retains in its history', () => retained().count);
+  gauge('qwen_otel.tool_results.retained', '{result}', 'Tool results the CLI retains in its history', () => retained().count);
   gauge('qwen_otel.tool_results.retained.size', 'By', 'Total size of retained tool results', () => retained().totalBytes);
   gauge('qwen_otel.tool_results.retained.largest', 'By', 'Largest retained tool result', () => retained().largestBytes);
   gauge('qwen_otel.history.items', '{message}', 'Messages in the latest model request', () => t.historyItems);

@@ -239,7 +239,7 @@ export class Session {
 
   private onModelResponse(entry: ProcessEntry, m: ModelResponseMessage): void {
     const request = this.lifecycle.onResponse(entry, m);
-    if (request) this.account(entry, responseAccounting(m, request.t, request.figures?.model ?? null));
+    if (request) this.account(entry, responseAccounting(m, request.t, request.figures?.model ?? null, request.format));
   }
 
   private account(entry: ProcessEntry, message: AccountingMessage): void {

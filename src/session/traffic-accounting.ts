@@ -1,7 +1,11 @@
 // Model traffic, as the accounting the typed API reports by hand: a request's composition, a
 // response's tokens and tool calls. One path then fills totals, histograms and the record.
 import type { AccountingMessage, ModelRequestMessage, ModelResponseMessage } from '../channel/protocol';
+import type { WireFormat } from '../traffic/types';
 import type { AccountingTotals } from './accounting';
+
+/** `gen_ai.provider.name` by wire format (semantic conventions' well-known values). */
+export const PROVIDERS: Record<WireFormat, string> = { 'openai-chat': 'openai', 'openai-responses': 'openai', anthropic: 'anthropic', gemini: 'gcp.gemini' };
 
 export function requestAccounting(m: ModelRequestMessage): AccountingMessage | null {
   const f = m.figures;
@@ -18,9 +22,9 @@ export function requestAccounting(m: ModelRequestMessage): AccountingMessage | n
   };
 }
 
-export function responseAccounting(m: ModelResponseMessage, sentAt: number, model: string | null): AccountingMessage {
+export function responseAccounting(m: ModelResponseMessage, sentAt: number, model: string | null, format: WireFormat): AccountingMessage {
   const f = m.figures;
-  const values: AccountingMessage['values'] = { durationMs: Math.max(0, m.t - sentAt) };
+  const values: AccountingMessage['values'] = { durationMs: Math.max(0, m.t - sentAt), provider: PROVIDERS[format] };
   if (m.firstChunkAt !== null) values.firstChunkMs = Math.max(0, m.firstChunkAt - sentAt);
   if (model) values.model = model;
   if (f) {

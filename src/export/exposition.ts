@@ -1,0 +1,112 @@
+// The Prometheus text format (0.0.4), written from collected OpenTelemetry metrics: one family per
+// name even when several sessions report it (a repeated `# TYPE` line fails `promtool check
+// metrics`), and names made the way the OpenTelemetry-to-Prometheus compatibility spec says:
+// dots to underscores, the unit as a suffix (`By` → `_bytes`, `s` → `_seconds`, a gauge of `1`
+// → `_ratio`), counters ending in `_total`. Apart from any transport: the shared endpoint and the
+// Pushgateway body both use it.
+import { DataPointType, type Histogram, type MetricData, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
+
+/** One session's figures and the labels every one of its series carries. */
+export interface ExpositionSource {
+  scopeMetrics: ScopeMetrics[];
+  labels: Record<string, string>;
+  /** `target_info`'s labels (the whole resource); none: no `target_info` series for this source. */
+  targetInfo?: Record<string, string>;
+}
+
+const UNIT_SUFFIXES: Record<string, string> = { By: 'bytes', s: 'seconds', ms: 'milliseconds', '%': 'percent' };
+
+/** The Prometheus name of an OpenTelemetry metric (without the histogram's `_bucket` / `_sum` / `_count`). */
+export function prometheusName(metric: Pick<MetricData, 'descriptor' | 'dataPointType'> & { isMonotonic?: boolean }): string {
+  let name = sanitize(metric.descriptor.name);
+  const { unit } = metric.descriptor;
+  const suffix = unit === '1' ? (metric.dataPointType === DataPointType.GAUGE ? 'ratio' : '') : UNIT_SUFFIXES[unit] ?? '';
+  if (suffix && !name.endsWith(`_${suffix}`)) name += `_${suffix}`;
+  if (metric.dataPointType === DataPointType.SUM && metric.isMonotonic && !name.endsWith('_total')) name += '_total';
+  return name;
+}
+
+interface Family {
+  name: string;
+  help: string;
+  type: string;
+  lines: string[];
+}
+
+export function serializeExposition(sources: ExpositionSource[]): string {
+  const families = new Map<string, Family>();
+  const targets: string[] = [];
+  for (const source of sources) {
+    if (source.targetInfo) targets.push(sample('target_info', { ...source.targetInfo, ...source.labels }, 1));
+    for (const scope of source.scopeMetrics) {
+      for (const metric of scope.metrics) addMetric(families, metric, source.labels);
+    }
+  }
+  let out = targets.length > 0 ? `# HELP target_info Target metadata\n# TYPE target_info gauge\n${targets.join('')}` : '';
+  for (const family of families.values()) {
+    if (family.lines.length === 0) continue;
+    out += `# HELP ${family.name} ${escapeHelp(family.help)}\n# TYPE ${family.name} ${family.type}\n${family.lines.join('')}`;
+  }
+  return out;
+}
+
+function addMetric(families: Map<string, Family>, metric: MetricData, labels: Record<string, string>): void {
+  const name = prometheusName(metric);
+  const type = metric.dataPointType === DataPointType.HISTOGRAM ? 'histogram'
+    : metric.dataPointType === DataPointType.SUM && metric.isMonotonic ? 'counter' : 'gauge';
+  let family = families.get(name);
+  if (!family) {
+    family = { name, help: metric.descriptor.description || metric.descriptor.name, type, lines: [] };
+    families.set(name, family);
+  } else if (family.type !== type) {
+    return; // Two instruments of different kinds under one name: the first one's kind is kept.
+  }
+  for (const point of metric.dataPoints) {
+    const all = { ...stringLabels(point.attributes), ...labels };
+    if (metric.dataPointType === DataPointType.HISTOGRAM) family.lines.push(histogramLines(name, all, point.value as Histogram));
+    else family.lines.push(sample(name, all, point.value as number));
+  }
+}
+
+function histogramLines(name: string, labels: Record<string, string>, h: Histogram): string {
+  let out = '';
+  let cumulative = 0;
+  h.buckets.boundaries.forEach((bound, i) => {
+    cumulative += h.buckets.counts[i] ?? 0;
+    out += sample(`${name}_bucket`, { ...labels, le: formatValue(bound) }, cumulative);
+  });
+  out += sample(`${name}_bucket`, { ...labels, le: '+Inf' }, h.count);
+  out += sample(`${name}_sum`, labels, h.sum ?? 0);
+  out += sample(`${name}_count`, labels, h.count);
+  return out;
+}
+
+function sample(name: string, labels: Record<string, string>, value: number): string {
+  const pairs = Object.entries(labels).map(([k, v]) => `${sanitize(k)}="${escapeLabel(v)}"`);
+  return `${name}${pairs.length > 0 ? `{${pairs.join(',')}}` : ''} ${formatValue(value)}\n`;
+}
+
+function stringLabels(attributes: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(attributes)) if (v !== undefined) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  return out;
+}
+
+function sanitize(name: string): string {
+  const clean = name.replace(/[^a-zA-Z0-9_]/g, '_').replace(/_{2,}/g, '_');
+  return /^[0-9]/.test(clean) ? `_${clean}` : clean;
+}
+
+function formatValue(value: number): string {
+  if (value === Infinity) return '+Inf';
+  if (value === -Infinity) return '-Inf';
+  return String(value);
+}
+
+function escapeHelp(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
+
+function escapeLabel(text: string): string {
+  return escapeHelp(text).replace(/"/g, '\\"');
+}
