@@ -108,7 +108,7 @@ describe('faults', () => {
         const fs = require('node:fs');
         // Both sessions must be alive at once: each waits until the other has its endpoint too.
         const bothUp = async () => { for (let i = 0; i < 200 && fs.readdirSync(${JSON.stringify('DIR')}).filter((f) => f.startsWith('up-')).length < 2; i++) await new Promise((r) => setTimeout(r, 50)); };
-        metricsUrl().then(async (u) => { const t = await (await fetch(u)).text(); fs.writeFileSync(${JSON.stringify('DIR')} + '/up-' + process.pid, ''); await bothUp(); console.log(u, t.includes('process_memory_usage')); });`.replaceAll('"DIR"', JSON.stringify(box.dir)));
+        metricsUrl().then(async (u) => { const t = await (await fetch(u)).text(); fs.writeFileSync(${JSON.stringify('DIR')} + '/up-' + process.pid, ''); await bothUp(); console.log(u, t.includes('process_memory_usage_bytes')); });`.replaceAll('"DIR"', JSON.stringify(box.dir)));
       const [a, b] = await Promise.all([runWrapped([process.execPath, script], box.env), runWrapped([process.execPath, script], box.env)]);
       for (const run of [a, b]) {
         const [url, served] = run.stdout.trim().split(' ');

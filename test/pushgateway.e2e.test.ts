@@ -38,9 +38,9 @@ describe('the Pushgateway', () => {
     await until(() => find(series, 'push_time_seconds', labels).length > 0, 30_000, async () => {
       series = parsePrometheus(await (await fetch(`${url}/metrics`)).text());
     });
-    const [peak] = find(series, 'qwen_otel_tree_memory_peak', labels);
+    const [peak] = find(series, 'qwen_otel_tree_memory_peak_bytes', labels);
     expect(peak.value).toBeGreaterThan(40 * 1024 * 1024);
-    expect(find(series, 'qwen_otel_process_memory_peak', { ...labels, role: 'cli' })[0].value).toBeGreaterThan(40 * 1024 * 1024);
+    expect(find(series, 'qwen_otel_process_memory_peak_bytes', { ...labels, role: 'cli' })[0].value).toBeGreaterThan(40 * 1024 * 1024);
     expect(find(series, 'push_time_seconds', labels)).toHaveLength(1);
   });
 });

@@ -16,14 +16,20 @@ export interface ExpositionSource {
 
 const UNIT_SUFFIXES: Record<string, string> = { By: 'bytes', s: 'seconds', ms: 'milliseconds', '%': 'percent' };
 
-/** The Prometheus name of an OpenTelemetry metric (without the histogram's `_bucket` / `_sum` / `_count`). */
-export function prometheusName(metric: Pick<MetricData, 'descriptor' | 'dataPointType'> & { isMonotonic?: boolean }): string {
-  let name = sanitize(metric.descriptor.name);
-  const { unit } = metric.descriptor;
-  const suffix = unit === '1' ? (metric.dataPointType === DataPointType.GAUGE ? 'ratio' : '') : UNIT_SUFFIXES[unit] ?? '';
+export type PrometheusType = 'gauge' | 'counter' | 'histogram';
+
+/** The Prometheus name of an OpenTelemetry instrument (without the histogram's `_bucket` / `_sum` / `_count`). */
+export function prometheusName(otelName: string, unit: string, type: PrometheusType): string {
+  let name = sanitize(otelName);
+  const suffix = unit === '1' ? (type === 'gauge' ? 'ratio' : '') : UNIT_SUFFIXES[unit] ?? '';
   if (suffix && !name.endsWith(`_${suffix}`)) name += `_${suffix}`;
-  if (metric.dataPointType === DataPointType.SUM && metric.isMonotonic && !name.endsWith('_total')) name += '_total';
+  if (type === 'counter' && !name.endsWith('_total')) name += '_total';
   return name;
+}
+
+function typeOf(metric: MetricData): PrometheusType {
+  if (metric.dataPointType === DataPointType.HISTOGRAM) return 'histogram';
+  return metric.dataPointType === DataPointType.SUM && metric.isMonotonic ? 'counter' : 'gauge';
 }
 
 interface Family {
@@ -51,9 +57,8 @@ export function serializeExposition(sources: ExpositionSource[]): string {
 }
 
 function addMetric(families: Map<string, Family>, metric: MetricData, labels: Record<string, string>): void {
-  const name = prometheusName(metric);
-  const type = metric.dataPointType === DataPointType.HISTOGRAM ? 'histogram'
-    : metric.dataPointType === DataPointType.SUM && metric.isMonotonic ? 'counter' : 'gauge';
+  const type = typeOf(metric);
+  const name = prometheusName(metric.descriptor.name, metric.descriptor.unit, type);
   let family = families.get(name);
   if (!family) {
     family = { name, help: metric.descriptor.description || metric.descriptor.name, type, lines: [] };
