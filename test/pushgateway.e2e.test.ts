@@ -1,8 +1,10 @@
 // Runs that end before a scrape are still delivered: to a real Prometheus Pushgateway
 // (Debian's prometheus-pushgateway; .ci/run installs it).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { find, parsePrometheus, runWrapped, sandbox, until, writeScript } from './helpers/e2e';
 
@@ -14,7 +16,10 @@ beforeAll(async () => {
   if (!BINARY) throw new Error('prometheus-pushgateway is not installed (apt-get install -y prometheus-pushgateway)');
   const port = await freePort();
   url = `http://127.0.0.1:${port}`;
-  gateway = spawn(BINARY, [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+  // A persistence file of its own: Debian's package keeps pushes across starts, and an earlier
+  // run's group (same labels) would answer before this run's push arrives.
+  const persistence = path.join(mkdtempSync(path.join(os.tmpdir(), 'qo-test-pgw-')), 'pushgateway.data');
+  gateway = spawn(BINARY, [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${persistence}`], { stdio: 'ignore' });
   for (let i = 0; i < 100; i += 1) {
     if (await fetch(`${url}/-/ready`).then((r) => r.ok, () => false)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
