@@ -76,7 +76,7 @@ describe("the collector's Prometheus endpoint", () => {
     expect(readRecords(box.recordFile)).toHaveLength(2);
 
     if (!NO_PROMTOOL) expect(await promtoolCheck(read('scrape-a'))).toEqual({ code: 0, output: '' });
-  });
+  }, 180_000);
 
   it.skipIf(NO_PROMTOOL)("the bench's live metrics pass promtool check metrics", async () => {
     const fixture = readFileSync(path.join(REPO, 'test', 'fixtures', 'bench', 'qwen-claude-two-tool.jsonl'), 'utf8');

@@ -1,14 +1,14 @@
-// The Prometheus text format (0.0.4), written from collected OpenTelemetry metrics: one family per
+// The Prometheus text format (0.0.4), written from the collector's instruments (lean-meter.ts): one family per
 // name even when several sessions report it (a repeated `# TYPE` line fails `promtool check
 // metrics`), and names made the way the OpenTelemetry-to-Prometheus compatibility spec says:
 // dots to underscores, the unit as a suffix (`By` → `_bytes`, `s` → `_seconds`, a gauge of `1`
 // → `_ratio`), counters ending in `_total`. Apart from any transport: the shared endpoint and the
 // Pushgateway body both use it.
-import { DataPointType, type Histogram, type MetricData, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
+import type { HistogramValue, MetricFamily } from './lean-meter';
 
 /** One session's figures and the labels every one of its series carries. */
 export interface ExpositionSource {
-  scopeMetrics: ScopeMetrics[];
+  families: MetricFamily[];
   labels: Record<string, string>;
   /** `target_info`'s labels (the whole resource); none: no `target_info` series for this source. */
   targetInfo?: Record<string, string>;
@@ -27,10 +27,6 @@ export function prometheusName(otelName: string, unit: string, type: PrometheusT
   return name;
 }
 
-function typeOf(metric: MetricData): PrometheusType {
-  if (metric.dataPointType === DataPointType.HISTOGRAM) return 'histogram';
-  return metric.dataPointType === DataPointType.SUM && metric.isMonotonic ? 'counter' : 'gauge';
-}
 
 interface Family {
   name: string;
@@ -44,9 +40,7 @@ export function serializeExposition(sources: ExpositionSource[]): string {
   const targets: string[] = [];
   for (const source of sources) {
     if (source.targetInfo) targets.push(sample('target_info', { ...source.targetInfo, ...source.labels }, 1));
-    for (const scope of source.scopeMetrics) {
-      for (const metric of scope.metrics) addMetric(families, metric, source.labels);
-    }
+    for (const metric of source.families) addMetric(families, metric, source.labels);
   }
   let out = targets.length > 0 ? `# HELP target_info Target metadata\n# TYPE target_info gauge\n${targets.join('')}` : '';
   for (const family of families.values()) {
@@ -56,32 +50,32 @@ export function serializeExposition(sources: ExpositionSource[]): string {
   return out;
 }
 
-function addMetric(families: Map<string, Family>, metric: MetricData, labels: Record<string, string>): void {
-  const type = typeOf(metric);
-  const name = prometheusName(metric.descriptor.name, metric.descriptor.unit, type);
+function addMetric(families: Map<string, Family>, metric: MetricFamily, labels: Record<string, string>): void {
+  const { type } = metric;
+  const name = prometheusName(metric.name, metric.unit, type);
   let family = families.get(name);
   if (!family) {
-    family = { name, help: metric.descriptor.description || metric.descriptor.name, type, lines: [] };
+    family = { name, help: metric.description || metric.name, type, lines: [] };
     families.set(name, family);
   } else if (family.type !== type) {
     return; // Two instruments of different kinds under one name: the first one's kind is kept.
   }
-  for (const point of metric.dataPoints) {
+  for (const point of metric.points) {
     const all = { ...stringLabels(point.attributes), ...labels };
-    if (metric.dataPointType === DataPointType.HISTOGRAM) family.lines.push(histogramLines(name, all, point.value as Histogram));
-    else family.lines.push(sample(name, all, point.value as number));
+    if (typeof point.value === 'number') family.lines.push(sample(name, all, point.value));
+    else family.lines.push(histogramLines(name, all, point.value));
   }
 }
 
-function histogramLines(name: string, labels: Record<string, string>, h: Histogram): string {
+function histogramLines(name: string, labels: Record<string, string>, h: HistogramValue): string {
   let out = '';
   let cumulative = 0;
-  h.buckets.boundaries.forEach((bound, i) => {
-    cumulative += h.buckets.counts[i] ?? 0;
+  h.boundaries.forEach((bound, i) => {
+    cumulative += h.counts[i] ?? 0;
     out += sample(`${name}_bucket`, { ...labels, le: formatValue(bound) }, cumulative);
   });
   out += sample(`${name}_bucket`, { ...labels, le: '+Inf' }, h.count);
-  out += sample(`${name}_sum`, labels, h.sum ?? 0);
+  out += sample(`${name}_sum`, labels, h.sum);
   out += sample(`${name}_count`, labels, h.count);
   return out;
 }

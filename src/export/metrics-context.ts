@@ -1,6 +1,6 @@
 // Context instruments: what the model requests carried, tokens, tool results, turns; plus the
 // runtime's GC and event loop. Histograms record as messages arrive; counters read the totals.
-import type { Attributes as OtelAttributes, Histogram, Meter } from '@opentelemetry/api';
+import type { Attributes as OtelAttributes, Histogram, LeanMeter as Meter } from './lean-meter';
 import type { AccountingMessage, SampleMessage } from '../channel/protocol';
 import { num } from '../session/accounting';
 import { isAlive, isInstrumented, type ProcessEntry } from '../session/process-table';

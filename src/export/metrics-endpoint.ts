@@ -4,8 +4,8 @@
 // live at once (at most the collector's 64) however many runs pass. A session's series go when it
 // leaves; the endpoint closes (and its file_sd target goes) when its last session leaves.
 import * as path from 'node:path';
-import type { ScopeMetrics } from '@opentelemetry/sdk-metrics';
 import { type ExpositionSource, serializeExposition } from './exposition';
+import type { MetricFamily } from './lean-meter';
 import { writeFileSdTarget } from './file-sd';
 import { type MetricsServer, startMetricsServer, urlHost } from './metrics-server';
 
@@ -18,7 +18,7 @@ export interface EndpointRequest {
 }
 
 /** A session's figures, fresh (the source refreshes before collecting). */
-export type CollectSession = () => Promise<{ scopeMetrics: ScopeMetrics[]; labels: Record<string, string>; targetInfo: Record<string, string> }>;
+export type CollectSession = () => { families: MetricFamily[]; labels: Record<string, string>; targetInfo: Record<string, string> };
 
 export interface Membership {
   url: string;
@@ -60,12 +60,12 @@ class SharedEndpoint {
     void this.server.close();
   }
 
-  async exposition(): Promise<string> {
+  exposition(): string {
     const sources: ExpositionSource[] = [];
     for (const [session, collect] of this.members) {
       try {
-        const figures = await collect();
-        sources.push({ scopeMetrics: figures.scopeMetrics, labels: { ...figures.labels, session }, targetInfo: figures.targetInfo });
+        const figures = collect();
+        sources.push({ families: figures.families, labels: { ...figures.labels, session }, targetInfo: figures.targetInfo });
       } catch {
         // One session's failure leaves the others served; its figures are missing from this scrape only.
       }
@@ -113,16 +113,8 @@ async function startEndpoint(request: EndpointRequest, notice: (line: string) =>
       res.end('starting\n');
       return;
     }
-    endpoint.exposition().then(
-      (text) => {
-        res.setHeader('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
-        res.end(text);
-      },
-      (error: Error) => {
-        res.statusCode = 500;
-        res.end(`qwen-otel: ${error.message}\n`);
-      },
-    );
+    res.setHeader('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
+    res.end(endpoint.exposition());
   }, notice, request.avoid);
   if (!server) return null;
   endpoint = new SharedEndpoint(server);

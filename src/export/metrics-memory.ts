@@ -1,6 +1,6 @@
 // Memory instruments: every process by role, the process tree, and V8 inside instrumented
 // processes. All observable: they read the session's state when a reader collects.
-import type { Meter } from '@opentelemetry/api';
+import type { LeanMeter as Meter } from './lean-meter';
 import { PROCESS_ROLES } from '../config';
 import { isAlive, isInstrumented, type ProcessEntry } from '../session/process-table';
 import { processPeaks } from '../session/record';

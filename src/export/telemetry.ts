@@ -1,13 +1,13 @@
-// The OpenTelemetry side of one session in the collector: a MeterProvider read on demand (by the
+// The export side of one session in the collector: its instruments, read on demand (by the
 // collector's shared Prometheus endpoint, and for the final push), and the trace exporter. Loaded
 // only in the collector, never in the CLI's processes.
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import { MeterProvider, MetricReader, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
 import type { Config } from '../config';
 import type { RunIdentity } from '../session/identity';
 import type { Session, SessionListener } from '../session/session';
 import type { SpanRecord } from '../session/spans';
 import { serializeExposition } from './exposition';
+import { LeanMeter, type MetricFamily } from './lean-meter';
 import { registerContextMetrics } from './metrics-context';
 import { joinEndpoint, type Membership } from './metrics-endpoint';
 import { registerMemoryMetrics } from './metrics-memory';
@@ -39,43 +39,30 @@ export interface Telemetry {
   close(): Promise<void>;
 }
 
-/** Collects when asked (a scrape, the push), and only then: no timer, no server of its own. */
-class PullReader extends MetricReader {
-  protected onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  protected onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
 export async function startTelemetry(options: TelemetryOptions): Promise<Telemetry> {
   const { session, identity, config } = options;
   const resource = buildResource(identity, config);
-  const reader = new PullReader();
-  const provider = new MeterProvider({ resource, readers: [reader] });
-  const meter = provider.getMeter('qwen-otel', '0.1.0');
+  const meter = new LeanMeter();
   registerMemoryMetrics(meter, session);
   registerObserverMetrics(meter, session);
   const listener = registerContextMetrics(meter, session);
   const labels = { cli: identity.cli, branch: identity.branch, workload: identity.workload };
   const targetInfo = stringAttributes(resource);
-  const collect = async (): Promise<ScopeMetrics[]> => {
+  const collect = (): MetricFamily[] => {
     options.refresh();
-    return (await reader.collect()).resourceMetrics.scopeMetrics;
+    return meter.collect();
   };
   const { prometheus } = config;
   const membership: Membership | null = prometheus.enabled
     ? await joinEndpoint({ host: prometheus.host, port: prometheus.port, avoid: prometheus.avoid, fileSdDir: config.fileSdDir },
-      async () => ({ scopeMetrics: await collect(), labels, targetInfo }), options.notice)
+      () => ({ families: collect(), labels, targetInfo }), options.notice)
     : null;
   const traces = config.traces.enabled ? new TraceExport(config.traces, resource, session.traceId) : null;
   const toConsole = (spans: SpanRecord[]): void => {
     if (config.traces.console) for (const span of spans) options.log(`qwen-otel: span ${JSON.stringify({ traceId: session.traceId, ...span })}`);
   };
   let sending = false;
-  warmExitPath(reader, labels, targetInfo);
+  warmExitPath(meter, labels, targetInfo);
   void traces?.check(150);
 
   return {
@@ -104,16 +91,11 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
         const spans = [...traces.takeQueued(), ...last];
         if (spans.length > 0) items.push(tracesItem(config.traces, session.traceId, resource, spans));
       }
-      if (config.pushgatewayUrl) {
-        const scopeMetrics = (await reader.collect()).resourceMetrics.scopeMetrics;
-        items.push(pushItem(config.pushgatewayUrl, labels, serializeExposition([{ scopeMetrics, labels, targetInfo }])));
-      }
-      void provider.shutdown().catch(() => undefined);
+      if (config.pushgatewayUrl) items.push(pushItem(config.pushgatewayUrl, labels, serializeExposition([{ families: meter.collect(), labels, targetInfo }])));
       return { runId: session.options.id, items };
     },
     async close(): Promise<void> {
       membership?.leave();
-      await provider.shutdown().catch(() => undefined);
     },
   };
 }
@@ -123,9 +105,9 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
  * compiling it or for the ESM loader that the OTLP exporter's `import('http')` starts on first
  * use (together ~60 ms on our machines, measured).
  */
-function warmExitPath(reader: MetricReader, labels: Record<string, string>, targetInfo: Record<string, string>): void {
+function warmExitPath(meter: LeanMeter, labels: Record<string, string>, targetInfo: Record<string, string>): void {
   void import('node:http').catch(() => undefined);
-  void reader.collect().then(({ resourceMetrics }) => serializeExposition([{ scopeMetrics: resourceMetrics.scopeMetrics, labels, targetInfo }]), () => undefined);
+  serializeExposition([{ families: meter.collect(), labels, targetInfo }]);
 }
 
 function buildResource(identity: RunIdentity, config: Config): Resource {
