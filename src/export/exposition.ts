@@ -39,8 +39,11 @@ export function serializeExposition(sources: ExpositionSource[]): string {
   const families = new Map<string, Family>();
   const targets: string[] = [];
   for (const source of sources) {
-    if (source.targetInfo) targets.push(sample('target_info', { ...source.targetInfo, ...source.labels }, 1));
-    for (const metric of source.families) addMetric(families, metric, source.labels);
+    // The source's labels are written once per source and appended to each of its samples: a
+    // scrape then allocates one string per sample (the collector serves every session on it).
+    const own = labelText(source.labels);
+    if (source.targetInfo) targets.push(sample('target_info', joinLabels(labelText(source.targetInfo, source.labels), own), 1));
+    for (const metric of source.families) addMetric(families, metric, own, source.labels);
   }
   let out = targets.length > 0 ? `# HELP target_info Target metadata\n# TYPE target_info gauge\n${targets.join('')}` : '';
   for (const family of families.values()) {
@@ -50,7 +53,7 @@ export function serializeExposition(sources: ExpositionSource[]): string {
   return out;
 }
 
-function addMetric(families: Map<string, Family>, metric: MetricFamily, labels: Record<string, string>): void {
+function addMetric(families: Map<string, Family>, metric: MetricFamily, own: string, ownLabels: Record<string, string>): void {
   const { type } = metric;
   const name = prometheusName(metric.name, metric.unit, type);
   let family = families.get(name);
@@ -61,34 +64,42 @@ function addMetric(families: Map<string, Family>, metric: MetricFamily, labels: 
     return; // Two instruments of different kinds under one name: the first one's kind is kept.
   }
   for (const point of metric.points) {
-    const all = { ...stringLabels(point.attributes), ...labels };
-    if (typeof point.value === 'number') family.lines.push(sample(name, all, point.value));
-    else family.lines.push(histogramLines(name, all, point.value));
+    const labels = joinLabels(labelText(point.attributes, ownLabels), own);
+    if (typeof point.value === 'number') family.lines.push(sample(name, labels, point.value));
+    else family.lines.push(histogramLines(name, labels, point.value));
   }
 }
 
-function histogramLines(name: string, labels: Record<string, string>, h: HistogramValue): string {
+function histogramLines(name: string, labels: string, h: HistogramValue): string {
   let out = '';
   let cumulative = 0;
   h.boundaries.forEach((bound, i) => {
     cumulative += h.counts[i] ?? 0;
-    out += sample(`${name}_bucket`, { ...labels, le: formatValue(bound) }, cumulative);
+    out += sample(`${name}_bucket`, joinLabels(labels, `le="${formatValue(bound)}"`), cumulative);
   });
-  out += sample(`${name}_bucket`, { ...labels, le: '+Inf' }, h.count);
+  out += sample(`${name}_bucket`, joinLabels(labels, 'le="+Inf"'), h.count);
   out += sample(`${name}_sum`, labels, h.sum);
   out += sample(`${name}_count`, labels, h.count);
   return out;
 }
 
-function sample(name: string, labels: Record<string, string>, value: number): string {
-  const pairs = Object.entries(labels).map(([k, v]) => `${sanitize(k)}="${escapeLabel(v)}"`);
-  return `${name}${pairs.length > 0 ? `{${pairs.join(',')}}` : ''} ${formatValue(value)}\n`;
+function sample(name: string, labels: string, value: number): string {
+  return `${name}${labels ? `{${labels}}` : ''} ${formatValue(value)}\n`;
 }
 
-function stringLabels(attributes: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(attributes)) if (v !== undefined) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
+/** `k="v",...` of the attributes, leaving out keys the source's own labels set. */
+function labelText(attributes: Record<string, unknown>, skip: Record<string, string> = {}): string {
+  let out = '';
+  for (const key in attributes) {
+    const v = attributes[key];
+    if (v === undefined || key in skip) continue;
+    out += `${out ? ',' : ''}${sanitize(key)}="${escapeLabel(typeof v === 'string' ? v : JSON.stringify(v))}"`;
+  }
   return out;
+}
+
+function joinLabels(a: string, b: string): string {
+  return a && b ? `${a},${b}` : a || b;
 }
 
 function sanitize(name: string): string {

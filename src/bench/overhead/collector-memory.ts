@@ -43,7 +43,7 @@ async function measure(bin: string, sessions: number, scrapes: number): Promise<
   writeFileSync(holder, `const fs = require('fs'); const t = setInterval(() => { if (fs.existsSync(${JSON.stringify(release)})) { clearInterval(t); } }, 100);`);
   const env = {
     PATH: process.env.PATH, HOME: dir, QWEN_OTEL_STATE_DIR: state, QWEN_OTEL_RECORD_FILE: path.join(dir, 'runs.jsonl'),
-    OTEL_TRACES_EXPORTER: 'none', QWEN_OTEL_PROMETHEUS_PORT: '0', QWEN_OTEL_COLLECTOR_LINGER_MS: '1000', QWEN_OTEL_EXIT_TIMEOUT_MS: '120000',
+    OTEL_TRACES_EXPORTER: 'none', QWEN_OTEL_PROMETHEUS_PORT: '0', QWEN_OTEL_COLLECTOR_NODE_ARGS: process.env.QWEN_OTEL_COLLECTOR_NODE_ARGS ?? '', QWEN_OTEL_COLLECTOR_LINGER_MS: '1000', QWEN_OTEL_EXIT_TIMEOUT_MS: '120000',
   };
   const runs = Array.from({ length: sessions }, () => runCommand(bin, ['run', '--', process.execPath, holder], { env, timeoutMs: 600_000 }));
   const sessionsDir = path.join(state, 'sessions');
