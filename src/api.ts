@@ -2,7 +2,7 @@
 // carried, tool results, recoveries, compressions, subagents, tokens. Every call is a no-op
 // unless QWEN_OTEL=1; with it on and no preload, the first call starts the agent.
 // Values are sizes, counts, durations and short names: strings that look like content are dropped.
-import type { AccountingKind, Attributes } from './channel/protocol';
+import type { AccountingKind, AccountingMessage, AccountingMessageOf, AccountingValues, Attributes, RequestValues, TokenValues } from './channel/protocol';
 
 export type { Attributes };
 
@@ -11,18 +11,8 @@ export interface Phase {
   end(attributes?: Attributes): void;
 }
 
-export interface RequestFigures {
-  totalBytes?: number;
-  systemBytes?: number;
-  toolSchemaBytes?: number;
-  toolSchemaCount?: number;
-  historyBytes?: number;
-  messageCount?: number;
-  toolResultCount?: number;
-  toolResultBytes?: number;
-  toolResultLargest?: number;
-  model?: string;
-}
+/** What a model request carried: sizes in UTF-8 bytes, counts, and the model's id. */
+export type RequestFigures = RequestValues;
 
 export interface ToolResultFigures {
   bytes: number;
@@ -37,11 +27,7 @@ export interface CompressionFigures {
   afterMessages?: number;
 }
 
-export interface TokenFigures {
-  input?: number;
-  output?: number;
-  cached?: number;
-}
+export type TokenFigures = TokenValues;
 
 type AgentModule = typeof import('./agent/agent');
 type Agent = NonNullable<ReturnType<AgentModule['startAgent']>>;
@@ -132,11 +118,11 @@ export function phase<T>(name: string, fn: () => T, attributes?: Attributes): T 
 }
 
 export function recordRequest(figures: RequestFigures): void {
-  account('request', figures as Attributes);
+  account('request', figures);
 }
 
 export function recordToolResult(figures: ToolResultFigures): void {
-  account('tool_result', figures as unknown as Attributes);
+  account('tool_result', figures);
 }
 
 export function recordSavedOutputRecovery(figures: { bytes?: number } = {}): void {
@@ -148,11 +134,11 @@ export function recordTruncation(figures: { bytes?: number } = {}): void {
 }
 
 export function recordCompression(figures: CompressionFigures): void {
-  account('compression', figures as unknown as Attributes);
+  account('compression', figures);
 }
 
 export function recordTokens(figures: TokenFigures): void {
-  account('tokens', figures as Attributes);
+  account('tokens', figures);
 }
 
 /** A subagent's lifetime as an `invoke_agent {name}` span; end it when the subagent finishes. */
@@ -168,9 +154,14 @@ export function startSubagent(name: string): Phase {
   };
 }
 
-function account(kind: AccountingKind, values: Attributes): void {
+function account<K extends AccountingKind>(kind: K, values: AccountingValues[K]): void {
   const a = agent();
-  if (a) quietly(() => a.send({ k: 'account', kind, t: Date.now(), values: clean(values) }));
+  if (!a) return;
+  quietly(() => {
+    // clean() only drops fields, and every field of AccountingValues is optional: still one of its kind.
+    const message: AccountingMessageOf<K> = { k: 'account', kind, t: Date.now(), values: clean(values) as AccountingValues[K] };
+    a.send(message as AccountingMessage);
+  });
 }
 
 /** Telemetry never throws into the CLI (reading memory can fail, e.g. out of file descriptors). */
@@ -192,9 +183,9 @@ function safeName(name: string): string {
 }
 
 /** Numbers, booleans and identifier-like strings pass; anything else is dropped. */
-function clean(values: Attributes | undefined): Attributes {
+function clean(values: object | undefined): Attributes {
   const out: Attributes = {};
-  for (const [key, value] of Object.entries(values ?? {})) {
+  for (const [key, value] of Object.entries(values ?? {}) as Array<[string, unknown]>) {
     if (!IDENTIFIER.test(key) || SECRET_LIKE.test(key)) continue;
     if (typeof value === 'number' && Number.isFinite(value)) out[key] = value;
     else if (typeof value === 'boolean') out[key] = value;

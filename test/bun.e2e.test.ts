@@ -23,4 +23,16 @@ describe('a Bun program under qwen-otel run', () => {
     expect(record.v8.external_peak_bytes).toBeGreaterThan(30 * 1024 * 1024);
     expect(record.cli).toBe('bun');
   });
+
+  it('with QWEN_OTEL_HEAP_PROFILE=1: no V8 inspector, one reason in the record, the rest intact', async () => {
+    const box = sandbox('bun-heap', { PATH: `${path.dirname(bun)}:${globalThis.process.env.PATH}`, QWEN_OTEL_HEAP_PROFILE: '1' });
+    const script = writeScript(box.dir, 'bun.js', "setTimeout(() => console.log('done'), 500);");
+    const result = await runWrapped([bun, script], box.env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('done\n');
+    const [record] = readRecords(box.recordFile);
+    const cli = record.processes.find((p: { role: string }) => p.role === 'cli');
+    expect(cli).toMatchObject({ instrumented: true, runtime: 'bun 1.3.5', end_reason: 'exit' });
+    expect(cli.heap_profile).toMatchObject({ captures: 0, skipped: 'no V8 inspector (Bun)' });
+  });
 });

@@ -1,12 +1,12 @@
 import { appendFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { AccountingMessage } from '../src/channel/protocol';
-import { parseMessage } from '../src/channel/protocol';
+import { parseMessage } from '../src/channel/schema';
 import { ChannelReader } from '../src/channel/reader';
 import { ChannelWriter, segmentPath } from '../src/channel/writer';
 import { tempDir } from './helpers/e2e';
 
-const message = (n: number): AccountingMessage => ({ k: 'account', kind: 'tokens', t: n, values: { input: n, name: 'é-unicode' } });
+const message = (n: number): AccountingMessage => ({ k: 'account', kind: 'request', t: n, values: { totalBytes: n, model: 'é-unicode' } });
 
 describe('the channel between agents and the collector', () => {
   it('delivers every line once, in order, per process', () => {
@@ -51,7 +51,7 @@ describe('the channel between agents and the collector', () => {
     const reader = new ChannelReader(dir);
     appendFileSync(segmentPath(dir, 9, 0), `not json\n{"k":"nope"}\n${JSON.stringify(message(1))}\n`);
     expect(reader.poll()).toEqual([{ pid: 9, messages: [message(1)] }]);
-    expect(reader.malformed).toBe(2);
+    expect(reader.drops.lines).toBe(2);
     expect(parseMessage('[]')).toBeNull();
   });
 

@@ -32,6 +32,7 @@ describe('configuration', () => {
       OTEL_SERVICE_NAME: 'qwen-code',
       OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=ci,team=a%2Cb',
       QWEN_OTEL_HEAP_SNAPSHOT: 'exit,signal,above:800',
+      QWEN_OTEL_HEAP_PROFILE: '1',
       QWEN_OTEL_EXIT_TIMEOUT_MS: '200',
       QWEN_OTEL_ROLE: 'mcp_server',
     });
@@ -49,6 +50,7 @@ describe('configuration', () => {
       serviceName: 'qwen-code',
       resourceAttributes: { 'deployment.environment': 'ci', team: 'a,b' },
       heapSnapshot: { atExit: true, onSignal: true, aboveMiB: 800 },
+      heapProfile: true,
       exitTimeoutMs: 200,
       role: 'mcp_server',
     });
@@ -105,6 +107,7 @@ describe('configuration', () => {
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'localhost:4318', 'OTEL_EXPORTER_OTLP_ENDPOINT="localhost:4318" is not valid (expected an http(s) URL); using http://localhost:4318'],
     ['QWEN_OTEL_PUSHGATEWAY_URL', 'ftp://x', 'QWEN_OTEL_PUSHGATEWAY_URL="ftp://x" is not valid (expected an http(s) URL); using off'],
     ['QWEN_OTEL_BRANCH', 'has space', 'QWEN_OTEL_BRANCH="has space" is not valid'],
+    ['QWEN_OTEL_HEAP_PROFILE', 'maybe', 'QWEN_OTEL_HEAP_PROFILE="maybe" is not valid'],
     ['QWEN_OTEL_HEAP_SNAPSHOT', 'always', 'QWEN_OTEL_HEAP_SNAPSHOT="always" is not valid'],
     ['QWEN_OTEL_EXIT_TIMEOUT_MS', '900000', 'QWEN_OTEL_EXIT_TIMEOUT_MS="900000" is not valid (expected a whole number of milliseconds, 0-600000); using 500'],
     ['OTEL_RESOURCE_ATTRIBUTES', 'novalue', 'OTEL_RESOURCE_ATTRIBUTES="novalue" is not valid'],

@@ -39,6 +39,10 @@ describe('where the memory went', () => {
     expect(diagnose({ buckets: withBuckets({ heapUsed: 600 * MiB, heapFree: 60 * MiB, native: 150 * MiB }), heapLimitRatio: null }))
       .toMatchObject({ class: 'heap', reason: 'the V8 heaps hold 660 MiB (81 %) of the 810 MiB sampled at the tree\'s peak, 600 MiB of it in use' });
     expect(diagnose({ buckets: withBuckets({ native: 30 * MiB }), heapLimitRatio: null }).class).toBe('low');
+    // Qwen Code 0.15.10 with server-memory and server-filesystem: their 140 MiB is named, not left in "native".
+    expect(diagnose({ buckets: withBuckets({ heapUsed: 615 * MiB, heapFree: 58 * MiB, native: 131 * MiB, mcpServer: 140 * MiB }), heapLimitRatio: null }))
+      .toMatchObject({ class: 'heap', reason: expect.stringMatching(/; MCP servers hold 140 MiB \(15 %\)$/) });
+    expect(diagnose({ buckets: withBuckets({ heapUsed: 615 * MiB, mcpServer: 20 * MiB }), heapLimitRatio: null }).reason).not.toContain('MCP');
     // A run shorter than one tree sample: the peak comes from the high-water marks, never "0 MiB".
     expect(diagnose({ buckets: withBuckets({}), heapLimitRatio: null, treePeak: 42 * MiB }).reason).toBe('the tree peaked at 42 MiB (from high-water marks: no tree sample saw the run)');
   });

@@ -18,9 +18,11 @@ describe('docs/metrics.md', () => {
         otel.recordTokens({ input: 1, output: 1 });
         otel.recordTruncation({});
       });
-      // Garbage after the first sample (the GC observer starts with it).
+      // A heap past 16 MiB from the start: the agent reads V8's detail and watches GC from its
+      // first sample on (a smaller process has no heap-space or GC series). Then garbage.
+      const kept = Array.from({ length: 400000 }, (_, i) => ({ i, s: 'kept ' + i }));
       setInterval(() => { const junk = []; for (let i = 0; i < 100000; i++) junk.push({ i }); }, 100);
-      metricsUrl().then(async (u) => { await sleep(1500); console.log(await (await fetch(u)).text()); child.kill(); process.exit(0); });`);
+      metricsUrl().then(async (u) => { await sleep(1500); console.log(await (await fetch(u)).text()); child.kill(); process.exit(kept.length > 0 ? 0 : 1); });`);
     const result = await runWrapped([process.execPath, script], box.env);
     const served = new Set(
       result.stdout.split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]).filter((n) => n !== 'target_info'),
@@ -30,7 +32,8 @@ describe('docs/metrics.md', () => {
       .map((m) => prometheusName(m[1], m[2].trim(), m[3] as PrometheusType)));
     // The response-side instruments fill from model traffic (the traffic tap); a run without
     // model calls does not serve them yet.
-    const trafficOnly = new Set(['gen_ai_client_operation_duration_seconds', 'gen_ai_client_operation_time_to_first_chunk_seconds', 'qwen_otel_http_requests_total']);
+    // qwen_otel.v8.heap.by_package needs QWEN_OTEL_HEAP_PROFILE=1 (the heap-profile tests serve it).
+    const trafficOnly = new Set(['gen_ai_client_operation_duration_seconds', 'gen_ai_client_operation_time_to_first_chunk_seconds', 'qwen_otel_http_requests_total', 'qwen_otel_v8_heap_by_package_bytes']);
     // (The script's own fetch of /metrics counts as a non-model request once a sample has passed.)
     expect([...served].filter((n) => !trafficOnly.has(n)).sort()).toEqual([...documented].filter((n) => !trafficOnly.has(n)).sort());
     expect([...served].filter((n) => !documented.has(n))).toEqual([]);

@@ -125,10 +125,11 @@ describe('faults', () => {
 
   it('writes a valid record when SIGTERM stops the CLI mid-run, and keeps the exit code', async () => {
     const box = sandbox('sigterm');
-    const script = writeScript(box.dir, 'long.js', "console.log('started'); setInterval(() => {}, 1000);");
+    const started = path.join(box.dir, 'started');
+    const script = writeScript(box.dir, 'long.js', `console.log('started'); require('fs').writeFileSync(${JSON.stringify(started)}, ''); setInterval(() => {}, 1000);`);
     let wrapper = 0;
-    const run = runCommand(BIN, ['run', '--', process.execPath, script], { env: box.env, timeoutMs: 20_000, onSpawn: (pid) => (wrapper = pid) });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const run = runCommand(BIN, ['run', '--', process.execPath, script], { env: box.env, timeoutMs: 60_000, onSpawn: (pid) => (wrapper = pid) });
+    await until(() => existsSync(started), 30_000);
     process.kill(wrapper, 'SIGTERM');
     const result = await run;
     expect(result.stdout).toBe('started\n');
@@ -139,10 +140,11 @@ describe('faults', () => {
 
   it("leaves a CLI's own SIGTERM handling alone (its cleanup runs, its exit code stands)", async () => {
     const box = sandbox('own-handler');
-    const script = writeScript(box.dir, 'handler.js', "process.on('SIGTERM', () => { console.log('cleanup'); process.exit(130); }); console.log('started'); setInterval(() => {}, 1000);");
+    const started = path.join(box.dir, 'started');
+    const script = writeScript(box.dir, 'handler.js', `process.on('SIGTERM', () => { console.log('cleanup'); process.exit(130); }); console.log('started'); require('fs').writeFileSync(${JSON.stringify(started)}, ''); setInterval(() => {}, 1000);`);
     let pid = 0;
-    const run = runCommand(process.execPath, [script], { env: { ...box.env, QWEN_OTEL: '1', NODE_OPTIONS: `--require ${REGISTER}` }, timeoutMs: 20_000, onSpawn: (p) => (pid = p) });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const run = runCommand(process.execPath, [script], { env: { ...box.env, QWEN_OTEL: '1', NODE_OPTIONS: `--require ${REGISTER}` }, timeoutMs: 60_000, onSpawn: (p) => (pid = p) });
+    await until(() => existsSync(started), 30_000);
     process.kill(pid, 'SIGTERM');
     const result = await run;
     expect(result.stdout).toBe('started\ncleanup\n');

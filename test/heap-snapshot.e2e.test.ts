@@ -1,9 +1,9 @@
 // Heap snapshots: only when asked for, private to the user, announced with a warning.
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCommand } from '../src/bench/run-command';
-import { BIN, readRecords, runWrapped, sandbox, writeScript } from './helpers/e2e';
+import { BIN, readRecords, runWrapped, sandbox, until, writeScript } from './helpers/e2e';
 
 const snapshots = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot'));
 const WARNING = /^qwen-otel: heap snapshot \((\w+)\) written to .* keep it private$/m;
@@ -37,11 +37,12 @@ describe('heap snapshots', () => {
 
   it('on SIGUSR2: one now, and the CLI goes on', async () => {
     const box = sandbox('snapshot-signal', { QWEN_OTEL_HEAP_SNAPSHOT: 'signal' });
-    const script = writeScript(box.dir, 'wait.js', "console.log(process.pid); setTimeout(() => console.log('still here'), 1500);");
-    let child = 0;
-    const run = runCommand(BIN, ['run', '--', process.execPath, script], { env: box.env, timeoutMs: 20_000, onSpawn: (pid) => (child = pid) });
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    const cliPid = Number(readdirSync('/proc').find((p) => /^\d+$/.test(p) && statSync(`/proc/${p}`).isDirectory() && parentOf(p) === child && !isCollector(p)));
+    // The pid file is written by the script, after the preload installed the agent's handler.
+    const pidFile = path.join(box.dir, 'cli.pid');
+    const script = writeScript(box.dir, 'wait.js', `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); console.log(process.pid); setTimeout(() => console.log('still here'), 3000);`);
+    const run = runCommand(BIN, ['run', '--', process.execPath, script], { env: box.env, timeoutMs: 60_000 });
+    await until(() => existsSync(pidFile), 30_000);
+    const cliPid = Number(readFileSync(pidFile, 'utf8'));
     process.kill(cliPid, 'SIGUSR2');
     const result = await run;
     expect(result.stdout.trim().split('\n')[1]).toBe('still here');
@@ -49,20 +50,3 @@ describe('heap snapshots', () => {
     expect(WARNING.exec(result.stderr)?.[1]).toBe('signal');
   });
 });
-
-function parentOf(pid: string): number {
-  try {
-    const stat = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8') as string;
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return -1;
-  }
-}
-
-function isCollector(pid: string): boolean {
-  try {
-    return (require('node:fs').readFileSync(`/proc/${pid}/cmdline`, 'utf8') as string).includes('collector/main.js');
-  } catch {
-    return true;
-  }
-}

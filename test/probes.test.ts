@@ -100,6 +100,23 @@ describe('roles', () => {
     expect(role({ argv: ['chrome', '--headless'], parentRole: 'mcp_server' })).toBe('mcp_server');
   });
 
+  it('recognises an MCP server installed from npm by its package, wherever its script lives', () => {
+    // Qwen Code 0.15.10 with `command: <prefix>/node_modules/.bin/mcp-server-memory`: the kernel
+    // runs the shebang's node on the resolved script, whose file name says nothing.
+    const memory = '/c/_mcp/node_modules/@modelcontextprotocol/server-memory/dist/index.js';
+    expect(role({ argv: ['node', memory] })).toBe('mcp_server');
+    expect(role({ argv: ['/usr/local/bin/node', '/c/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js', '/work'] })).toBe('mcp_server');
+    // npx, once it has set its process title.
+    expect(role({ argv: ['npm', 'exec', '@modelcontextprotocol/server-memory'] })).toBe('mcp_server');
+    // A server outside node_modules, known from its package.json.
+    expect(role({ argv: ['node', '/srv/tools/dist/index.js'], scriptPackage: { name: 'acme-tools', dependsOnMcpSdk: true } })).toBe('mcp_server');
+    expect(role({ argv: ['node', '/srv/helper.js'], scriptPackage: { name: 'acme-helper', dependsOnMcpSdk: false } })).toBe('other');
+    // Coding CLIs are MCP clients and depend on the SDK too.
+    const qwen = { name: '@qwen-code/qwen-code', dependsOnMcpSdk: true };
+    expect(role({ argv: ['node', '/y/lib/node_modules/@qwen-code/qwen-code/cli.js'], parentRole: 'tool', cliPackageDir: null, scriptPackage: qwen })).toBe('subagent');
+    expect(role({ argv: ['node', '/x/node_modules/left-pad/index.js'] })).toBe('other');
+  });
+
   it('does not take a tool that mentions mcp in its arguments for an MCP server', () => {
     expect(role({ argv: ['rg', 'mcp'] })).toBe('tool');
     expect(role({ argv: ['cat', 'packages/core/src/mcp/client.ts'] })).toBe('tool');

@@ -2,11 +2,11 @@
 // (Debian's prometheus-pushgateway; .ci/run installs it).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { find, parsePrometheus, runWrapped, sandbox, until, writeScript } from './helpers/e2e';
+import { freePort, listensOn } from './helpers/ports';
 
 const BINARY = ['/usr/bin/prometheus-pushgateway', '/usr/local/bin/pushgateway'].find(existsSync);
 let gateway: ChildProcess;
@@ -14,17 +14,21 @@ let url = '';
 
 beforeAll(async () => {
   if (!BINARY) throw new Error('prometheus-pushgateway is not installed (apt-get install -y prometheus-pushgateway)');
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  // A persistence file of its own: Debian's package keeps pushes across starts, and an earlier
-  // run's group (same labels) would answer before this run's push arrives.
+  // A persistence file of its own: Debian's package keeps pushes across starts (in
+  // /var/lib/prometheus), and an earlier run's group (same labels) would answer before this run's push.
   const persistence = path.join(mkdtempSync(path.join(os.tmpdir(), 'qo-test-pgw-')), 'pushgateway.data');
-  gateway = spawn(BINARY, [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${persistence}`], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i += 1) {
-    if (await fetch(`${url}/-/ready`).then((r) => r.ok, () => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    gateway = spawn(BINARY, [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${persistence}`], { stdio: 'ignore' });
+    let ready = false;
+    const refresh = async () => {
+      ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+    };
+    if (await until(() => ready && listensOn(gateway.pid ?? 0, port), 10_000, refresh)) return;
+    gateway.kill();
   }
-  throw new Error('the Pushgateway did not start');
+  throw new Error('the Pushgateway did not start on a port of its own');
 });
 afterAll(() => {
   gateway?.kill();
@@ -44,18 +48,10 @@ describe('the Pushgateway', () => {
       series = parsePrometheus(await (await fetch(`${url}/metrics`)).text());
     });
     const [peak] = find(series, 'qwen_otel_tree_memory_peak_bytes', labels);
+    const pushed = series.filter((s) => s.labels.workload === 'push-e2e').map((s) => `${s.name}=${s.value}`);
+    expect(peak, `the push holds no tree peak; it holds: ${[...new Set(pushed)].join(', ')}`).toBeDefined();
     expect(peak.value).toBeGreaterThan(40 * 1024 * 1024);
     expect(find(series, 'qwen_otel_process_memory_peak_bytes', { ...labels, role: 'cli' })[0].value).toBeGreaterThan(40 * 1024 * 1024);
     expect(find(series, 'push_time_seconds', labels)).toHaveLength(1);
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -65,6 +65,7 @@ function expectedFigures(format: WireFormat, json: Json, measure: Measure, body:
     toolResultCount: 0,
     toolResultBytes: 0,
     toolResultLargest: 0,
+    truncated: [],
   };
   const isSystem = (item: Json): boolean => ['system', 'developer'].includes(item.role) && (format !== 'openai-responses' || (item.type ?? 'message') === 'message');
   const split = (items: Json[]): void => {

@@ -8,7 +8,7 @@
 //   at once, as without qwen-otel; the collector still has its figures and the wrapper its status.
 // - uncaughtExceptionMonitor observes a crash without handling it.
 import type { EndReason } from '../channel/protocol';
-import { errorName } from '../traffic/report';
+import { errorName } from '../traffic/error-name';
 
 export interface EndDetails {
   exitCode: number | null;

@@ -8,12 +8,14 @@ export function emptyPeaks(): ProcessPeaks {
 export function raisePeaks(peaks: ProcessPeaks, sample: SampleMessage): void {
   peaks.rss = Math.max(peaks.rss, sample.mem.rss);
   peaks.heapUsed = Math.max(peaks.heapUsed, sample.mem.heapUsed);
-  peaks.oldUsed = Math.max(peaks.oldUsed, sample.heap.oldUsed);
+  const heap = sample.heap;
+  peaks.oldUsed = Math.max(peaks.oldUsed, heap?.oldUsed ?? 0);
   peaks.heapTotal = Math.max(peaks.heapTotal, sample.mem.heapTotal);
   peaks.external = Math.max(peaks.external, sample.mem.external);
   peaks.arrayBuffers = Math.max(peaks.arrayBuffers, sample.mem.arrayBuffers);
-  peaks.malloced = Math.max(peaks.malloced, sample.heap.malloced);
-  for (const space of sample.heap.spaces) {
+  if (!heap) return;
+  peaks.malloced = Math.max(peaks.malloced, heap.malloced);
+  for (const space of heap.spaces) {
     peaks.spaces[space.name] = Math.max(peaks.spaces[space.name] ?? 0, space.used);
   }
 }

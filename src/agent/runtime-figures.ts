@@ -16,15 +16,29 @@ const LOOP_WINDOW_MS = 1000;
 const perfHooks = (): typeof import('node:perf_hooks') => require('node:perf_hooks') as typeof import('node:perf_hooks');
 
 export class RuntimeFigures {
-  private utilization: EventLoopUtilization | null = tryUtilization();
+  private utilization: EventLoopUtilization | null = null;
   private loop: LoopFigures | null = null;
   private delays: number[] = [];
   private windowStart = Date.now();
   private gcs: Array<[string, number]> = [];
-  private readonly observer = this.observeGc();
+  private observer: InstanceType<typeof import('node:perf_hooks').PerformanceObserver> | null = null;
 
   /** `afterMajorGc` runs after each full collection: near the heap limit they come back to back. */
   constructor(private readonly afterMajorGc: () => void = () => undefined) {}
+
+  /**
+   * Starts GC figures and event-loop utilization: they need node:perf_hooks (+0.5 MiB of VmHWM
+   * in a small process, measured), so the sampler asks for them with V8's heap detail.
+   */
+  watch(): void {
+    if (this.observer || this.utilization) return;
+    this.utilization = tryUtilization();
+    this.observer = this.observeGc();
+  }
+
+  get watching(): boolean {
+    return this.observer !== null || this.utilization !== null;
+  }
 
   /** How late the sampling timer fired, in ms: the event loop was busy that long. */
   noteTimerDelay(ms: number): void {

@@ -3,7 +3,10 @@
 import type { ProcessRole } from '../config';
 import type { ProcessMemory } from '../probes/process-memory';
 import type { V8Heap } from '../probes/v8-heap';
-import type { RequestFigures, ResponseFigures, WireFormat } from '../traffic/types';
+import type { ModelRequestMessage, ModelResponseMessage, SpanMemory } from '../traffic/types';
+
+// What the traffic tap reports is defined with it, below the channel that carries it.
+export type { ModelRequestMessage, ModelResponseMessage, SpanMemory } from '../traffic/types';
 
 export interface PackageIdentity {
   name: string;
@@ -25,6 +28,8 @@ export interface HelloMessage {
   cli: PackageIdentity | null;
   /** Microseconds from the preload's first line to this message (loading and starting the agent). */
   startUs: number | null;
+  /** CPU microseconds of the process over the same span (process.cpuUsage; absent from older agents). */
+  startCpuUs?: number | null;
 }
 
 export interface LoopFigures {
@@ -40,18 +45,18 @@ export interface SampleMessage {
   k: 'sample';
   t: number;
   mem: ProcessMemory;
-  heap: V8Heap;
+  /**
+   * V8's heap detail (limit, spaces, malloced), or null while the process is small: node:v8 is
+   * loaded only once its heap in use passes 16 MiB or the process has loaded node:v8 itself.
+   */
+  heap: V8Heap | null;
   loop: LoopFigures | null;
   /** Garbage collections since the last sample: [kind, duration in ms]. */
   gc: Array<[string, number]>;
-  /** Microseconds this process has spent in qwen-otel's own sampling so far. */
+  /** CPU microseconds this process has spent in qwen-otel's own sampling so far (main thread). */
   costUs: number;
-}
-
-/** Memory at a span boundary, read in the process that opened the span. */
-export interface SpanMemory {
-  rss: number;
-  heapUsed: number;
+  /** CPU microseconds spent reading model traffic so far (absent from older agents). */
+  trafficUs?: number;
 }
 
 export type AttributeValue = string | number | boolean;
@@ -75,22 +80,76 @@ export interface SpanEndMessage {
   attrs: Attributes;
 }
 
-export type AccountingKind =
-  | 'request'
-  | 'response'
-  | 'tool_result'
-  | 'saved_output_recovery'
-  | 'truncation'
-  | 'compression'
-  | 'tokens'
-  | 'subagent_start'
-  | 'subagent_end';
+/** What a model request carried, as the typed API reports it by hand (each figure optional). */
+export interface RequestValues {
+  totalBytes?: number;
+  systemBytes?: number;
+  toolSchemaBytes?: number;
+  toolSchemaCount?: number;
+  historyBytes?: number;
+  messageCount?: number;
+  toolResultCount?: number;
+  toolResultBytes?: number;
+  toolResultLargest?: number;
+  model?: string;
+}
 
-export interface AccountingMessage {
+export interface ToolResultValues {
+  bytes?: number;
+  truncated?: boolean;
+  tool?: string;
+}
+
+export interface SizeValues {
+  bytes?: number;
+}
+
+/** A tool result the CLI cut: the bytes it sent, whether it saved the rest, the size it stated. */
+export interface TruncationValues {
+  bytes?: number;
+  saved?: boolean;
+  statedBytes?: number;
+}
+
+export interface CompressionValues {
+  beforeBytes?: number;
+  afterBytes?: number;
+  beforeMessages?: number;
+  afterMessages?: number;
+}
+
+export interface TokenValues {
+  input?: number;
+  output?: number;
+  cached?: number;
+}
+
+export interface SubagentValues {
+  name?: string;
+}
+
+/** The figures each kind of accounting message carries. */
+export interface AccountingValues {
+  request: RequestValues;
+  tool_result: ToolResultValues;
+  saved_output_recovery: SizeValues;
+  truncation: TruncationValues;
+  compression: CompressionValues;
+  tokens: TokenValues;
+  subagent_start: SubagentValues;
+  subagent_end: SubagentValues;
+}
+
+export type AccountingKind = keyof AccountingValues;
+
+/** What the CLI's own source reports through the typed API: one member per kind, its figures typed. */
+export type AccountingMessage = { [K in AccountingKind]: AccountingMessageOf<K> }[AccountingKind];
+
+export interface AccountingMessageOf<K extends AccountingKind> {
   k: 'account';
-  kind: AccountingKind;
+  kind: K;
   t: number;
-  values: Attributes;
+  values: AccountingValues[K];
 }
 
 /** The old generation passed 80 % of its limit (sent once per process). */
@@ -106,6 +165,31 @@ export interface SnapshotMessage {
   t: number;
   reason: string;
   bytes: number;
+}
+
+/**
+ * The sampling heap profiler (QWEN_OTEL_HEAP_PROFILE): a capture at one of the process's heap
+ * high points, summed by package and by module (largest entries, the rest as `(other)`: each
+ * adds up to `sampled`), or why there is none. Names only, never an absolute path or heap content.
+ */
+export interface HeapProfileMessage {
+  k: 'heap_profile';
+  t: number;
+  status: 'captured' | 'skipped' | 'failed';
+  /** For skipped or failed: a fixed phrase (e.g. "inspector already attached"). */
+  reason: string | null;
+  /** Which capture of this process (1-based); 0 when none was taken. */
+  capture: number;
+  /** V8 heap in use when the capture was triggered, and after it (its forced GC). */
+  heapUsed: number;
+  heapUsedAfter: number;
+  /** Live bytes the profile accounts for. */
+  sampled: number;
+  byPackage: Record<string, number>;
+  byModule: Record<string, number>;
+  /** getSamplingProfile's pause (V8 collects garbage first), and the attribution's. */
+  pauseMs: number;
+  attributeMs: number;
 }
 
 export type EndReason = 'exit' | 'signal' | 'exception';
@@ -139,33 +223,6 @@ export interface ProcessPeaks {
   malloced: number;
   /** Largest used size seen per heap space. */
   spaces: Record<string, number>;
-}
-
-/** A model request the CLI sent (seen by the fetch tap), with what its body carried. */
-export interface ModelRequestMessage {
-  k: 'model_request';
-  /** Pairs the request with its response, within this process. */
-  id: number;
-  /** When the CLI called fetch. */
-  t: number;
-  format: WireFormat;
-  /** null when the body could not be read or understood (counted as unparsed). */
-  figures: RequestFigures | null;
-  mem: SpanMemory;
-}
-
-/** Its response, once the CLI has read it to the end (or given up on it). */
-export interface ModelResponseMessage {
-  k: 'model_response';
-  id: number;
-  t: number;
-  /** When the first body chunk arrived (null: no body, or an error first). */
-  firstChunkAt: number | null;
-  status: number | null;
-  figures: ResponseFigures | null;
-  /** The error's class name when the request failed or the stream broke; never its message. */
-  error: string | null;
-  mem: SpanMemory;
 }
 
 /** Requests to anything that is not a model API, counted by host since the last sample. */
@@ -203,18 +260,5 @@ export type AgentMessage =
   | ModelRequestMessage
   | ModelResponseMessage
   | HttpCountMessage
-  | HookMessage;
-
-const KINDS = new Set(['hello', 'sample', 'start', 'end', 'account', 'pressure', 'snapshot', 'final', 'model_request', 'model_response', 'http', 'hook']);
-
-/** Parses one line; anything that is not a message we know becomes null (and is counted by the caller). */
-export function parseMessage(line: string): AgentMessage | null {
-  try {
-    const value: unknown = JSON.parse(line);
-    if (typeof value !== 'object' || value === null) return null;
-    const kind = (value as { k?: unknown }).k;
-    return typeof kind === 'string' && KINDS.has(kind) ? (value as AgentMessage) : null;
-  } catch {
-    return null;
-  }
-}
+  | HookMessage
+  | HeapProfileMessage;

@@ -1,6 +1,6 @@
 // The instrumented process's end of the channel: synchronous appends to a file of its own in the
 // session directory. Synchronous because the last line is written from an `exit` handler, where
-// nothing asynchronous completes (FACTS §2b); a file of its own so lines never interleave.
+// nothing asynchronous completes (an async write queued there never reaches the disk); a file of its own so lines never interleave.
 // Segments roll over at a size limit, so a long session never fills the disk.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import * as path from 'node:path';

@@ -2,7 +2,6 @@
 // serves its metrics while it runs, and when the run is over writes the record first, then tells
 // the wrapper, then hands the final figures to the delivery queue. Whatever fails here, the CLI
 // does not notice, and the other sessions of the shared collector go on.
-import { renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { PackageIdentity } from '../channel/protocol';
 import { ChannelReader } from '../channel/reader';
@@ -11,11 +10,13 @@ import { SESSION, type SessionMode } from '../contracts/session-layout';
 import type { Telemetry } from '../export/telemetry';
 import { commandPackage, resolveIdentity, type RunIdentity } from '../session/identity';
 import { createLinuxProcReader } from '../session/proc-reader';
+import type { RunRecord } from '../contracts/run-record';
 import { buildRecord, type ObserverFigures, type RunEnd } from '../session/record';
 import { Session } from '../session/session';
 import type { FinalDelivery } from '../export/final-delivery';
 import { processExists, readExit, readPidFile } from './end-watch';
-import { summaryLine } from './summary';
+import { writeWhole } from './session-dir';
+import { droppedInputLine, summaryLine } from './summary';
 import type { SessionNotices } from './notices';
 import { writeRecordSafely } from './record-writer';
 import { BackendWatch } from './backend-watch';
@@ -55,6 +56,8 @@ const SPAN_EXPORT_EVERY_MS = 5000;
 const CHECKPOINT_EVERY_MS = 2000;
 /** At the end, how long the backends' reachability checks may still take (see BackendWatch.settled). */
 const BACKEND_CHECK_WAIT_MS = 200;
+/** At the end, polls of the agents' lines left (each bounded): what is still unread then is counted. */
+const MAX_DRAIN_POLLS = 100;
 
 export class SessionRunner {
   readonly config: Config;
@@ -81,7 +84,6 @@ export class SessionRunner {
     const { config, problems } = parseConfig(info.env);
     this.config = config;
     for (const line of problems) hooks.notices.say(line);
-    this.reader = new ChannelReader(info.dir, true);
     const collectorPid = hooks.observer().pid;
     this.session = new Session(
       {
@@ -97,6 +99,7 @@ export class SessionRunner {
       },
       createLinuxProcReader(),
     );
+    this.reader = new ChannelReader(info.dir, true, this.session.drops);
   }
 
   /**
@@ -152,11 +155,14 @@ export class SessionRunner {
     this.ending = true;
     this.finishAt = Date.now();
     this.clearTimers();
-    this.poll();
+    this.poll(true);
+    this.reader.countUnread();
     const now = Date.now();
     this.session.finish(now);
     const record = this.writeRecord({ at: now, exitCode: readExit(this.info.dir)?.code ?? null, signal: null, complete: true });
     if (this.config.summary && record) this.hooks.notices.say(summaryLine(record, this.config.recordFile));
+    const dropped = record && droppedInputLine(record);
+    if (dropped) this.hooks.notices.say(dropped);
     await this.backends?.settled(BACKEND_CHECK_WAIT_MS);
     for (const line of this.backends?.lines() ?? []) this.hooks.notices.say(line);
     this.reader.close();
@@ -228,9 +234,13 @@ export class SessionRunner {
     return mode === 'sidecar' && !this.session.tree.live.has(rootPid) && this.session.processes().some((p) => p.pid === rootPid);
   }
 
-  private poll(): void {
-    const now = Date.now();
-    for (const { pid, messages } of this.reader.poll()) this.session.apply(pid, messages, now);
+  /** `drain`: poll again while a bound stopped the last poll (at most MAX_DRAIN_POLLS times). */
+  private poll(drain = false): void {
+    for (let polls = 0; polls < (drain ? MAX_DRAIN_POLLS : 1); polls += 1) {
+      const now = Date.now();
+      for (const { pid, messages } of this.reader.poll()) this.session.apply(pid, messages, now);
+      if (!this.reader.behind) return;
+    }
   }
 
   /** Started once (its loading waits for the CLI's identity); every caller shares the same start. */
@@ -285,7 +295,7 @@ export class SessionRunner {
     };
   }
 
-  private writeRecord(end: RunEnd): Record<string, unknown> | null {
+  private writeRecord(end: RunEnd): RunRecord | null {
     try {
       const identity = this.identity ?? this.resolveIdentity();
       const record = buildRecord(this.session, identity, end, this.observerFigures());
@@ -295,14 +305,5 @@ export class SessionRunner {
       this.hooks.notices.say(`qwen-otel: run record not built: ${(error as Error).message}`);
       return null;
     }
-  }
-}
-
-function writeWhole(file: string, text: string): void {
-  try {
-    writeFileSync(`${file}.tmp`, text);
-    renameSync(`${file}.tmp`, file);
-  } catch {
-    // A full disk: the URL is also in the collector's notices.
   }
 }

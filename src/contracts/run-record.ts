@@ -31,6 +31,11 @@ const Tree = Type.Object({
   processes_peak: Num('processes alive at once'),
   processes_seen: Num(),
   rss_peak_by_role_bytes: NumbersByName('per role, the largest sampled sum of RSS'),
+  pss_peak_bytes: Type.Optional(Nullable(Num('the largest sum of PSS read from smaps_rollup (shared pages split among their processes); read sparsely, so a lower bound; null when never read'))),
+  uss_at_pss_peak_bytes: Type.Optional(Nullable(Num('the private pages (USS) summed in the same read'))),
+  rss_at_pss_peak_bytes: Type.Optional(Nullable(Num('the RSS summed in the same read: the ratio to pss_peak_bytes is what sharing saves'))),
+  pss_reads: Type.Optional(Num('tree-wide smaps_rollup reads')),
+  pss_read_ms: Type.Optional(Num('what those reads cost the collector, in ms')),
 });
 
 const Root = Type.Object({
@@ -50,6 +55,21 @@ const V8 = Type.Object({
   heap_space_used_peak_bytes: NumbersByName(),
 }, { description: 'peaks over the instrumented processes' });
 
+const HeapProfile = Type.Object({
+  captures: Num('captures taken at the heap high points'),
+  failures: Num(),
+  skipped: Nullable(Type.String({ description: 'why the profiler did not run or stopped capturing (e.g. inspector already attached)' })),
+  pause_ms_median: Nullable(Num('a capture pauses the process: V8 collects garbage, then reports')),
+  pause_ms_max: Nullable(Num()),
+  attribute_ms_max: Num('summing one capture by origin'),
+  at_ms: Nullable(Num('when the kept capture was taken, from the run start')),
+  heap_used_bytes: Nullable(Num('V8 heap in use when the kept capture (the highest) was triggered')),
+  heap_used_after_bytes: Nullable(Num('V8 heap in use right after it (its forced GC)')),
+  sampled_bytes: Nullable(Num('live bytes the profile accounts for; each by_* adds up to it')),
+  by_package_bytes: NumbersByName('the largest 20 packages ("node:<module>" for Node\'s own, "(outside the CLI)", "(unattributed)"), the rest as "(other)"'),
+  by_module_bytes: NumbersByName('the largest 20 modules, paths relative to the CLI\'s installation, the rest as "(other)"'),
+}, { description: 'QWEN_OTEL_HEAP_PROFILE: what filled the V8 heap at its highest capture' });
+
 const ProcessFigures = Type.Object({
   pid: Num(),
   role: Type.String(),
@@ -64,6 +84,7 @@ const ProcessFigures = Type.Object({
   exit_code: Nullable(Num()),
   end_reason: Nullable(Type.String()),
   heap_pressure: Type.Boolean(),
+  heap_profile: Type.Optional(HeapProfile),
 });
 
 const Tokens = Type.Object({ input: Num(), output: Num(), cached: Num() });
@@ -103,8 +124,11 @@ const Observer = Type.Object({
   run_ended_at_ms: Nullable(Num()),
   collector_hwm_bytes: Num("the shared collector's kernel high-water mark over its whole life"),
   collector_cpu_ms: Num("this run's share of the collector's CPU (split among the runs live together)"),
-  agent_start_ms: Num(),
-  agent_sampling_cpu_ms: Num(),
+  agent_start_ms: Num('wall time from the preload to the agent started, summed over the instrumented processes'),
+  agent_sampling_cpu_ms: Num("CPU time the agents spent sampling (each process's main thread, /proc/thread-self/schedstat), summed"),
+  agent_start_cpu_ms: Type.Optional(Num('CPU time of the instrumented processes while their agents loaded and started (process.cpuUsage), summed; absent in older records')),
+  agent_traffic_cpu_ms: Type.Optional(Num('CPU time the agents spent reading model traffic, summed; absent in older records')),
+  agent_cpu_ms: Type.Optional(Num("the agents' own CPU in all: starting + sampling + traffic; absent in older records")),
   agent_samples: Num(),
   spans: Num(),
   spans_dropped: Num(),
@@ -141,14 +165,28 @@ export const RunRecordSchema = Type.Object({
   tool_results: ToolResults,
   retained_tool_results: RetainedToolResults,
   history_items: Num(),
+  tools_offered: Type.Optional(Type.Object({ first: Nullable(Num()), last: Num(), max: Num() }, {
+    description: 'tool definitions offered to the model: in the first request (null: no request seen), the last, the most in one; absent in older records',
+  })),
   peak_request_bytes: Num(),
   peak_request: Type.Optional(PeakRequest),
   subagents: Num(),
-  truncations: Num(),
+  truncations: Num('tool outputs sent to the model in a cut form: from traffic (each CLI\'s notice) and the typed API'),
+  truncated_outputs: Type.Optional(Type.Object({
+    saved: Num('of the truncations, outputs the CLI said it kept whole in a file'),
+    sent_bytes: Num('their size as sent to the model'),
+    stated: Num('truncations whose original size the CLI stated'),
+    stated_original_bytes: Num('those original sizes, as the CLI rounded them'),
+  }, { description: 'absent in older records' })),
   saved_output_recoveries: Num(),
   compressions: Num(),
   unparsed_requests: Num(),
   http_requests_by_host: Type.Optional(NumbersByName('other requests by host; absent in older records')),
+  dropped_lines: Type.Optional(Num("agents' lines skipped: not JSON, not a known message, or a figure of the wrong type or out of range; absent in older records")),
+  dropped_long_lines: Type.Optional(Num("agents' lines longer than 64 KiB, read past without being kept")),
+  dropped_files: Type.Optional(Num('channel files not read: the session followed 1,024 already')),
+  dropped_processes: Type.Optional(Num('processes whose lines were dropped: 1,024 were made known by their lines alone already')),
+  unread_bytes: Type.Optional(Num("bytes of the agents' files still unread at the end (a writer faster than the per-poll bounds)")),
   diagnosis: Diagnosis,
   timeline: Timeline,
   observer: Observer,
@@ -156,6 +194,7 @@ export const RunRecordSchema = Type.Object({
 
 export type RunRecord = Static<typeof RunRecordSchema>;
 export type ProcessFigures = Static<typeof ProcessFigures>;
+export type HeapProfileFigures = Static<typeof HeapProfile>;
 export type V8Figures = Static<typeof V8>;
 export type ExitFigures = Static<typeof Exit>;
 export type DiagnosisFigures = Static<typeof Diagnosis>;

@@ -1,10 +1,11 @@
 // Context instruments: what the model requests carried, tokens, tool results, turns; plus the
 // runtime's GC and event loop. Histograms record as messages arrive; counters read the totals.
 import type { Attributes as OtelAttributes, Histogram, LeanMeter as Meter } from './lean-meter';
-import type { AccountingMessage, SampleMessage } from '../channel/protocol';
-import { num } from '../session/accounting';
-import { isAlive, isInstrumented, type ProcessEntry } from '../session/process-table';
-import type { Session, SessionListener } from '../session/session';
+import type { RequestValues } from '../channel/protocol';
+import type { AccountEvent } from '../session/accounting';
+import type { ProcessEntry } from '../session/process-table';
+import type { SessionListener } from '../session/session';
+import type { SessionView } from '../session/view';
 import { observeByRole } from './aggregate';
 import {
   ATTR_GEN_AI_OPERATION_NAME,
@@ -29,9 +30,9 @@ const BYTE_BUCKETS = [1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 167772
 const COUNT_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
 const SECOND_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const TOKEN_BUCKETS = [64, 256, 1024, 4096, 16384, 65536, 262144, 1048576];
-const REQUEST_PARTS = [['total', 'totalBytes'], ['system', 'systemBytes'], ['tools', 'toolSchemaBytes'], ['history', 'historyBytes']] as const;
+const REQUEST_PARTS = [['total', 'totalBytes'], ['system', 'systemBytes'], ['tools', 'toolSchemaBytes'], ['history', 'historyBytes']] as const satisfies ReadonlyArray<readonly [string, keyof RequestValues]>;
 
-export function registerContextMetrics(meter: Meter, session: Session): SessionListener {
+export function registerContextMetrics(meter: Meter, session: SessionView): SessionListener {
   const histogram = (name: string, unit: string, description: string, buckets: number[]): Histogram =>
     meter.createHistogram(name, { unit, description, advice: { explicitBucketBoundaries: buckets } });
   const gcDuration = histogram(METRIC_V8JS_GC_DURATION, 's', 'Garbage collection durations', SECOND_BUCKETS);
@@ -41,53 +42,68 @@ export function registerContextMetrics(meter: Meter, session: Session): SessionL
   const tokens = histogram(METRIC_GEN_AI_CLIENT_TOKEN_USAGE, '{token}', 'Tokens per model call', TOKEN_BUCKETS);
   const duration = histogram(METRIC_GEN_AI_CLIENT_OPERATION_DURATION, 's', 'Model call duration', SECOND_BUCKETS);
   const firstChunk = histogram(METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK, 's', 'Model call: time from the request to the first chunk of the response', SECOND_BUCKETS);
-  let lastRequest: AccountingMessage['values'] | null = null;
+  let lastRequest: Readonly<RequestValues> | null = null;
 
   meter.createObservableGauge('qwen_otel.request.last.size', { unit: 'By', description: 'Size of the latest model request, by part' })
     .addCallback((r) => {
-      if (lastRequest) for (const [part, key] of REQUEST_PARTS) r.observe(num(lastRequest, key), { part });
+      if (lastRequest) for (const [part, key] of REQUEST_PARTS) r.observe(lastRequest[key] ?? 0, { part });
     });
   registerTotals(meter, session);
   registerLoop(meter, session);
 
   return {
-    onSample(entry: ProcessEntry, sample: SampleMessage): void {
-      for (const [kind, ms] of sample.gc) gcDuration.record(ms / 1000, { role: entry.role, [ATTR_V8JS_GC_TYPE]: kind });
+    onGc(entry: ProcessEntry, gc: ReadonlyArray<readonly [string, number]>): void {
+      for (const [kind, ms] of gc) gcDuration.record(ms / 1000, { role: entry.role, [ATTR_V8JS_GC_TYPE]: kind });
     },
-    onAccount(_entry: ProcessEntry, message: AccountingMessage): void {
-      const v = message.values;
-      if (message.kind === 'request') {
-        lastRequest = v;
-        for (const [part, key] of REQUEST_PARTS) if (key in v) requestSize.record(num(v, key), { part });
-        requestMessages.record(num(v, 'messageCount'));
-      } else if (message.kind === 'tool_result') {
-        toolResultSize.record(num(v, 'bytes'), { truncated: v.truncated === true });
-      } else if (message.kind === 'response' || message.kind === 'tokens') {
-        const input = message.kind === 'response' ? num(v, 'inputTokens') : num(v, 'input');
-        const output = message.kind === 'response' ? num(v, 'outputTokens') : num(v, 'output');
-        tokens.record(input, { ...modelAttributes(v), [ATTR_GEN_AI_TOKEN_TYPE]: 'input' });
-        tokens.record(output, { ...modelAttributes(v), [ATTR_GEN_AI_TOKEN_TYPE]: 'output' });
-        if ('durationMs' in v) duration.record(num(v, 'durationMs') / 1000, modelAttributes(v));
-        if ('firstChunkMs' in v) firstChunk.record(num(v, 'firstChunkMs') / 1000, modelAttributes(v));
+    onAccount(_entry: ProcessEntry, event: Readonly<AccountEvent>): void {
+      switch (event.kind) {
+        case 'request': {
+          const v = event.values;
+          lastRequest = v;
+          for (const [part, key] of REQUEST_PARTS) {
+            const bytes = v[key];
+            if (bytes !== undefined) requestSize.record(bytes, { part });
+          }
+          requestMessages.record(v.messageCount ?? 0);
+          break;
+        }
+        case 'tool_result':
+          toolResultSize.record(event.values.bytes ?? 0, { truncated: event.values.truncated === true });
+          break;
+        case 'tokens':
+          recordTokens(event.values.input ?? 0, event.values.output ?? 0, modelAttributes(null, null));
+          break;
+        case 'response': {
+          const v = event.values;
+          const attributes = modelAttributes(v.provider, v.model);
+          recordTokens(v.figures?.inputTokens ?? 0, v.figures?.outputTokens ?? 0, attributes);
+          duration.record(v.durationMs / 1000, attributes);
+          if (v.firstChunkMs !== null) firstChunk.record(v.firstChunkMs / 1000, attributes);
+          break;
+        }
+        default:
+          break;
       }
     },
   };
+
+  function recordTokens(input: number, output: number, attributes: OtelAttributes): void {
+    tokens.record(input, { ...attributes, [ATTR_GEN_AI_TOKEN_TYPE]: 'input' });
+    tokens.record(output, { ...attributes, [ATTR_GEN_AI_TOKEN_TYPE]: 'output' });
+  }
 }
 
 /**
  * The attributes the GenAI conventions require on token usage and operation duration. Tokens the
  * typed API reports name no provider: `_OTHER`, the conventions' value for one not known.
  */
-function modelAttributes(v: AccountingMessage['values']): OtelAttributes {
-  const attributes: OtelAttributes = {
-    [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_CHAT,
-    [ATTR_GEN_AI_PROVIDER_NAME]: typeof v.provider === 'string' ? v.provider : '_OTHER',
-  };
-  if (typeof v.model === 'string') attributes[ATTR_GEN_AI_REQUEST_MODEL] = v.model;
+function modelAttributes(provider: string | null, model: string | null): OtelAttributes {
+  const attributes: OtelAttributes = { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_CHAT, [ATTR_GEN_AI_PROVIDER_NAME]: provider ?? '_OTHER' };
+  if (model) attributes[ATTR_GEN_AI_REQUEST_MODEL] = model;
   return attributes;
 }
 
-function registerTotals(meter: Meter, session: Session): void {
+function registerTotals(meter: Meter, session: SessionView): void {
   const t = session.totals;
   const counter = (name: string, unit: string, description: string, read: () => number): void => {
     meter.createObservableCounter(name, { unit, description }).addCallback((r) => r.observe(read()));
@@ -106,7 +122,7 @@ function registerTotals(meter: Meter, session: Session): void {
     .addCallback((r) => {
       for (const [name, count] of Object.entries(t.toolCallsByName)) r.observe(count, { [ATTR_GEN_AI_TOOL_NAME]: name });
     });
-  const retained = (): { count: number; totalBytes: number; largestBytes: number } => (t.retained.count > 0 ? t.retained : t.toolResults);
+  const retained = (): { readonly count: number; readonly totalBytes: number; readonly largestBytes: number } => (t.retained.count > 0 ? t.retained : t.toolResults);
   const gauge = (name: string, unit: string, description: string, read: () => number): void => {
     meter.createObservableGauge(name, { unit, description }).addCallback((r) => r.observe(read()));
   };
@@ -123,8 +139,8 @@ function registerTotals(meter: Meter, session: Session): void {
   gauge('qwen_otel.run.duration', 's', 'Time since the run started (at the final push: the run\'s duration)', () => ((session.ended ?? Date.now()) - session.start) / 1000);
 }
 
-function registerLoop(meter: Meter, session: Session): void {
-  const agents = (): ProcessEntry[] => [...session.tree.live.values()].filter((e) => isAlive(e) && isInstrumented(e));
+function registerLoop(meter: Meter, session: SessionView): void {
+  const agents = (): Array<Readonly<ProcessEntry>> => session.liveAgents();
   const loopGauge = (name: string, unit: string, description: string, pick: (e: ProcessEntry) => number | undefined): void => {
     meter.createObservableGauge(name, { unit, description }).addCallback((r) => observeByRole(r, agents(), pick, 'max'));
   };

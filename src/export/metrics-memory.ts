@@ -41,6 +41,12 @@ export function registerMemoryMetrics(meter: Meter, session: Session): void {
     r.observe(Math.max(session.peakBound, ...everyone().map((e) => e.hwm))));
   gauge(meter, 'qwen_otel.tree.memory.peak.sampled', 'Largest sum of RSS across the tree seen in one sample', (r) =>
     r.observe(session.peak.sampled));
+  gauge(meter, 'qwen_otel.tree.memory.pss.peak', "Largest sum of PSS across the tree read from smaps_rollup (shared pages split among their processes); read sparsely", (r) => {
+    if (session.pss.figures.peak > 0) r.observe(session.pss.figures.peak);
+  });
+  gauge(meter, 'qwen_otel.tree.memory.uss', 'Sum of the private pages (USS) across the tree in the read of the PSS peak', (r) => {
+    if (session.pss.figures.peak > 0) r.observe(session.pss.figures.ussAtPeak);
+  });
   gauge(meter, 'qwen_otel.tree.memory.role_peak', 'Largest sampled RSS sum of the processes with this role', (r) => {
     for (const role of PROCESS_ROLES) if (session.rolePeaks[role] > 0) r.observe(session.rolePeaks[role], { role });
   });
@@ -54,12 +60,12 @@ export function registerMemoryMetrics(meter: Meter, session: Session): void {
     gauge(meter, name, description, (r) => observeByRole(r, agents(), pick, combine));
   v8Total('qwen_otel.v8.heap.used', 'V8 heap in use', (e) => e.latest?.mem.heapUsed);
   v8Total('qwen_otel.v8.heap.reserved', 'V8 heap reserved (heapTotal)', (e) => e.latest?.mem.heapTotal);
-  v8Total('qwen_otel.v8.heap.size_limit', 'V8 heap size limit (out of memory past it)', (e) => e.latest?.heap.limit, 'max');
+  v8Total('qwen_otel.v8.heap.size_limit', 'V8 heap size limit (out of memory past it)', (e) => e.latest?.heap?.limit, 'max');
   v8Total('qwen_otel.v8.external', 'Memory of C++ objects bound to JavaScript objects (V8 external)', (e) => e.latest?.mem.external);
   v8Total('qwen_otel.v8.array_buffers', 'Memory of ArrayBuffers and SharedArrayBuffers (Buffers included)', (e) => e.latest?.mem.arrayBuffers);
-  v8Total('qwen_otel.v8.malloced', 'Memory V8 allocated with malloc', (e) => e.latest?.heap.malloced);
-  v8Total('qwen_otel.v8.old_generation.used', 'V8 old generation in use (what a heap out-of-memory crash is about)', (e) => e.latest?.heap.oldUsed, 'max');
-  v8Total('qwen_otel.v8.old_generation.limit', 'V8 old generation size limit (--max-old-space-size)', (e) => e.latest?.heap.oldLimit, 'max');
+  v8Total('qwen_otel.v8.malloced', 'Memory V8 allocated with malloc', (e) => e.latest?.heap?.malloced);
+  v8Total('qwen_otel.v8.old_generation.used', 'V8 old generation in use (what a heap out-of-memory crash is about)', (e) => e.latest?.heap?.oldUsed, 'max');
+  v8Total('qwen_otel.v8.old_generation.limit', 'V8 old generation size limit (--max-old-space-size)', (e) => e.latest?.heap?.oldLimit, 'max');
   const peakOf = (name: string, description: string, pick: (p: ReturnType<typeof processPeaks>) => number): void =>
     gauge(meter, name, description, (r) => observeByRole(r, everyone().filter(isInstrumented), (e) => pick(processPeaks(e)), 'max'));
   peakOf('qwen_otel.v8.external.peak', 'Largest V8 external memory sampled in one process with this role', (p) => p.external);
@@ -72,7 +78,7 @@ function registerHeapSpaces(meter: Meter, agents: () => ProcessEntry[]): void {
     gauge(meter, name, description, (r) => {
       const sums = new Map<string, { role: string; space: string; value: number }>();
       for (const entry of agents()) {
-        for (const space of entry.latest?.heap.spaces ?? []) {
+        for (const space of entry.latest?.heap?.spaces ?? []) {
           const key = `${entry.role}\u0000${space.name}`;
           const prev = sums.get(key);
           if (prev) prev.value += pick(space);

@@ -14,11 +14,12 @@ export function registerObserverMetrics(meter: Meter, session: Session): void {
       (globalThis as { gc?: () => void }).gc?.();
       r.observe(process.memoryUsage().heapUsed, component);
     });
-  meter.createObservableCounter('qwen_otel.observer.cpu.time', { unit: 's', description: 'CPU time qwen-otel spent: the collector, and sampling inside instrumented processes' })
+  meter.createObservableCounter('qwen_otel.observer.cpu.time', { unit: 's', description: "CPU time qwen-otel spent: the collector process, and the agents inside instrumented processes (starting, sampling, reading model traffic; on a CPU clock)" })
     .addCallback((r) => {
       const cpu = process.cpuUsage();
       r.observe((cpu.user + cpu.system) / 1e6, component);
-      const agentUs = session.processes().filter(isInstrumented).reduce((sum, e) => sum + (e.latest?.costUs ?? 0), 0);
+      const agentUs = session.processes().filter(isInstrumented)
+        .reduce((sum, e) => sum + (e.hello?.startCpuUs ?? 0) + (e.latest?.costUs ?? 0) + (e.latest?.trafficUs ?? 0), 0);
       r.observe(agentUs / 1e6, { component: 'agent' });
     });
 }

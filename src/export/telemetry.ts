@@ -10,6 +10,7 @@ import { serializeExposition } from './exposition';
 import { LeanMeter, type MetricFamily } from './lean-meter';
 import { registerContextMetrics } from './metrics-context';
 import { joinEndpoint, type Membership } from './metrics-endpoint';
+import { registerHeapProfileMetrics } from './metrics-heap-profile';
 import { registerMemoryMetrics } from './metrics-memory';
 import { registerObserverMetrics } from './metrics-observer';
 import { type DeliveryItem, type FinalDelivery, pushItem, stringAttributes, tracesItem } from './final-delivery';
@@ -44,6 +45,7 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   const resource = buildResource(identity, config);
   const meter = new LeanMeter();
   registerMemoryMetrics(meter, session);
+  registerHeapProfileMetrics(meter, session);
   registerObserverMetrics(meter, session);
   const listener = registerContextMetrics(meter, session);
   const labels = { cli: identity.cli, branch: identity.branch, workload: identity.workload };

@@ -2,7 +2,7 @@
 // fact from what processes reported, so it hands finished spans (with the ids and times it chose)
 // straight to the OTLP exporter.
 // Before each send it checks that something listens: exporter 0.223 retries a refused connection
-// for ~8 s (FACTS §2), which would blow the exit bound of 500 ms.
+// for ~8 s (measured), which would blow the exit bound of 500 ms.
 import { SpanKind, SpanStatusCode, type HrTime } from '@opentelemetry/api';
 import type { ExportResult } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';

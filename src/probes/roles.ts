@@ -10,12 +10,23 @@ export interface RoleInput {
   isRoot: boolean;
   /** The directory of the package the root CLI runs from, when known. */
   cliPackageDir: string | null;
+  /**
+   * The package holding the script a launcher runs (`node /x/dist/index.js`): its name, and
+   * whether it depends on the MCP SDK. Read from its package.json by the caller; absent when unknown.
+   */
+  scriptPackage?: ScriptPackage | null;
+}
+
+export interface ScriptPackage {
+  name: string;
+  dependsOnMcpSdk: boolean;
 }
 
 const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'fish', 'busybox', 'ash']);
 /** Programs that run another one named in their arguments (a script, a package, an image). */
-const LAUNCHERS = /^(node|nodejs|bun|deno|npx|pnpm|yarn|uv|uvx|pipx|docker|podman|python[0-9.]*)$/;
-const WITH_SUBCOMMAND = /^(pnpm|yarn|uv|pipx|docker|podman)$/;
+const LAUNCHERS = /^(node|nodejs|bun|deno|npx|npm|pnpm|yarn|uv|uvx|pipx|docker|podman|python[0-9.]*)$/;
+// npx shows as `npm exec X` once it has set its process title.
+const WITH_SUBCOMMAND = /^(npm|pnpm|yarn|uv|pipx|docker|podman)$/;
 const CODING_CLI = /(^|\/)(qwen|claude|gemini|codex)(\.exe|\.js)?$|@qwen-code\/qwen-code|@anthropic-ai\/claude-code|@google\/gemini-cli|@openai\/codex/;
 const MCP = /(^|[/@_.-])mcp([/@_.-]|$)|modelcontextprotocol/i;
 
@@ -31,6 +42,7 @@ export function classifyRole(input: RoleInput): ProcessRole {
   if (parentRole === 'cli' && sameCodingCli(argv[0] ?? '', input.cliPackageDir)) return 'cli_worker';
   if (programNames(argv, input.name).some((name) => MCP.test(name))) return 'mcp_server';
   if (CODING_CLI.test(argv[0] ?? '') || CODING_CLI.test(script)) return 'subagent';
+  if (isMcpPackage(input.scriptPackage)) return 'mcp_server';
   if (SHELLS.has(program) || parentRole === 'tool') return 'tool';
   if (fromCliTree && !isNode(program)) return 'tool';
   return 'other';
@@ -45,7 +57,28 @@ function programNames(argv: string[], name: string): string[] {
   if (!LAUNCHERS.test(program)) return [program];
   // `uv run X`, `docker run X`, `pnpm dlx X` name X after a subcommand; `node X`, `npx X` at once.
   const operands = argv.slice(1).filter((arg) => !arg.startsWith('-')).slice(0, WITH_SUBCOMMAND.test(program) ? 2 : 1);
-  return [program, ...operands.map((arg) => (arg.includes('/') && !arg.startsWith('@') ? lastSegments(arg) : arg))];
+  const named = (arg: string): string[] => (arg.includes('/') && !arg.startsWith('@') ? [lastSegments(arg), ...installedPackage(arg)] : [arg]);
+  return [program, ...operands.flatMap(named)];
+}
+
+/**
+ * A server installed from npm runs as `node /…/node_modules/@modelcontextprotocol/server-memory/dist/index.js`:
+ * the package directory names it, not the file (`dist/index.js`).
+ */
+function installedPackage(p: string): string[] {
+  const at = p.lastIndexOf('/node_modules/');
+  if (at === -1) return [];
+  const [first, second] = p.slice(at + '/node_modules/'.length).split('/');
+  if (!first) return [];
+  return [first.startsWith('@') && second ? `${first}/${second}` : first];
+}
+
+/**
+ * A script from a package that is an MCP server by name, or built on the MCP SDK. Coding CLIs
+ * depend on the SDK too (as MCP clients): they are subagents, told apart before this.
+ */
+function isMcpPackage(pkg: ScriptPackage | null | undefined): boolean {
+  return !!pkg && !CODING_CLI.test(pkg.name) && (pkg.dependsOnMcpSdk || MCP.test(pkg.name));
 }
 
 /**

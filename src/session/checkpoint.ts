@@ -2,9 +2,11 @@
 // replaced by a newer one) costs the run nothing but the seconds since the last checkpoint: the
 // next collector restores this, then reads the agents' lines written after it. Plain data only;
 // a private file (0600) in the session's directory, removed with it.
+import type { ChannelPosition, InputDrops } from '../channel/reader';
 import type { AccountingTotals } from './accounting';
 import type { Buckets } from './diagnosis';
 import type { ProcessEntry } from './process-table';
+import type { PssFigures } from './pss';
 import type { TimelinePoint } from './timeline';
 
 export const CHECKPOINT_SCHEMA = 'qwen-otel.checkpoint/1';
@@ -19,14 +21,20 @@ export interface SessionCheckpoint {
   peakBound: number;
   rolePeaks: Record<string, number>;
   snapshots: number;
-  malformed: number;
+  /** Absent in checkpoints of older collectors, which kept `malformed` (lines) only. */
+  drops?: InputDrops;
+  malformed?: number;
+  /** Processes made known by their lines alone so far. */
+  fromLines?: number;
   totals: AccountingTotals;
   live: ProcessEntry[];
   closed: ProcessEntry[];
   timeline: TimelinePoint[];
   walk: { cliPackageDir: string | null; threadForkers: number[] };
-  /** How far each channel file was read: [file, offset, bytes after its last newline (base64)]. */
-  channel: Array<[string, number, string]>;
+  /** How far each channel file was read. */
+  channel: ChannelPosition[];
+  /** The tree's PSS so far; absent from older collectors' checkpoints. */
+  pss?: PssFigures;
   /** Collectors that took over this session before (a chain of restarts). */
   restarts: number;
 }

@@ -71,7 +71,22 @@ export interface DiagnosisInput {
   treePeak?: number;
 }
 
-export function diagnose({ buckets: b, heapLimitRatio, treePeak = 0 }: DiagnosisInput): Diagnosis {
+export function diagnose(input: DiagnosisInput): Diagnosis {
+  const diagnosis = classify(input);
+  const note = mcpNote(diagnosis);
+  return note ? { ...diagnosis, reason: `${diagnosis.reason}; ${note}` } : diagnosis;
+}
+
+/** MCP servers are named whenever they hold a visible share, whatever the class. */
+const MCP_NOTE_SHARE = 0.05;
+
+function mcpNote({ class: kind, buckets: b, reason }: Diagnosis): string | null {
+  const total = bucketTotal(b);
+  if (total <= 0 || b.mcpServer < MCP_NOTE_SHARE * total || reason.includes('mcp_server')) return null;
+  return kind === 'low' ? null : `MCP servers hold ${mib(b.mcpServer)} MiB (${Math.round((100 * b.mcpServer) / total)} %)`;
+}
+
+function classify({ buckets: b, heapLimitRatio, treePeak = 0 }: DiagnosisInput): Diagnosis {
   const total = bucketTotal(b);
   const children = b.mcpServer + b.tool + b.subagent + b.other;
   const heap = b.heapUsed + b.heapFree;

@@ -1,11 +1,12 @@
 // The collector's view of /proc, behind an interface so the tree logic is tested on fixtures.
-import { readlinkSync, realpathSync } from 'node:fs';
+import { readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { readCmdline } from '../probes/cmdline';
 import { childrenFilesSupported, parseChildren, readChildren } from '../probes/proc-children';
 import { OpenProcessFiles } from '../probes/proc-file';
 import { scanParents } from '../probes/proc-scan';
 import { type ProcStat, readProcStat } from '../probes/proc-stat';
 import { parseProcStatus, type ProcStatus } from '../probes/proc-status';
+import { parseSmapsRollup, type SmapsRollup } from '../probes/smaps-rollup';
 
 export interface ProcReader {
   /** Children forked by the main thread only, or by every thread. null when the process is gone. */
@@ -17,6 +18,8 @@ export interface ProcReader {
   /** The process's executable and working directory (null when unreadable). */
   exe(pid: number): string | null;
   cwd(pid: number): string | null;
+  /** Shared pages split among their mappers (costly: see session/pss.ts); absent where unsupported. */
+  smapsRollup?(pid: number): SmapsRollup | null;
   /** Releases what was kept open for a process that ended. */
   forget(pid: number): void;
   /** false where children files are missing: the tree then comes from a scan of every process. */
@@ -54,11 +57,24 @@ export function createLinuxProcReader(): ProcReader {
       }
     },
     exe: (pid) => readLink(`/proc/${pid}/exe`),
+    smapsRollup: (pid) => {
+      const text = readText(`/proc/${pid}/smaps_rollup`);
+      return text === null ? null : parseSmapsRollup(text);
+    },
     cwd: (pid) => readLink(`/proc/${pid}/cwd`),
     forget,
     childrenSupported: childrenFilesSupported(),
     parents: scanParents,
   };
+}
+
+/** Read rarely, so opened each time (a kept descriptor per process would serve one read in twenty samples). */
+function readText(file: string): string | null {
+  try {
+    return readFileSync(file, 'latin1');
+  } catch {
+    return null;
+  }
 }
 
 function readLink(file: string): string | null {

@@ -1,8 +1,10 @@
 // What a process is for (its role), told from its command line, which is read here and
 // forgotten: only the role and a hash (to notice an exec) are kept.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import type { ProcessRole } from '../config';
 import { findPackageDir } from '../agent/identity';
-import { classifyRole } from '../probes/roles';
+import { classifyRole, type ScriptPackage } from '../probes/roles';
 import type { ProcReader } from './proc-reader';
 
 interface Identity {
@@ -39,7 +41,31 @@ export function identify(reader: ProcReader, raw: string[], name: string, contex
 export function roleOfCommandLine(raw: string[], name: string, context: IdentityContext, realpath: (file: string) => string): { role: ProcessRole; packageDir: string | null } {
   const argv = raw.map((arg, i) => (i < 4 && arg.includes('/') ? realpath(arg) : arg));
   const packageDir = context.isRoot ? rootPackageDir(argv) : context.cliPackageDir;
-  return { role: classifyRole({ argv, name, isRoot: context.isRoot, parentRole: context.parentRole, cliPackageDir: packageDir }), packageDir };
+  const scriptPackage = context.isRoot ? null : scriptPackageOf(argv);
+  return { role: classifyRole({ argv, name, isRoot: context.isRoot, parentRole: context.parentRole, cliPackageDir: packageDir, scriptPackage }), packageDir };
+}
+
+const SCRIPT_RUNTIMES = /^(node|nodejs|bun|deno)$/;
+const MCP_SDK = '@modelcontextprotocol/sdk';
+
+/**
+ * The package a JavaScript runtime's script comes from: its name and whether it depends on the
+ * MCP SDK (a server installed anywhere, not only under a name saying "mcp"). Read once, when
+ * the process is first seen; only these two facts leave here.
+ */
+function scriptPackageOf(argv: string[]): ScriptPackage | null {
+  if (!SCRIPT_RUNTIMES.test(path.basename(argv[0] ?? ''))) return null;
+  const script = argv.slice(1, 4).find((arg) => arg.startsWith('/'));
+  const dir = script ? findPackageDir(script) : null;
+  if (!dir) return null;
+  try {
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown; dependencies?: unknown };
+    if (typeof manifest.name !== 'string') return null;
+    const deps = manifest.dependencies && typeof manifest.dependencies === 'object' ? manifest.dependencies : {};
+    return { name: manifest.name, dependsOnMcpSdk: MCP_SDK in deps };
+  } catch {
+    return null;
+  }
 }
 
 function rootPackageDir(argv: string[]): string | null {

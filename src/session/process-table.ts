@@ -2,6 +2,7 @@
 import type { FinalMessage, HelloMessage, ProcessPeaks, SampleMessage } from '../channel/protocol';
 import { raisePeaks } from '../agent/peaks';
 import type { ProcessRole } from '../config';
+import type { HeapProfileState } from './heap-profile';
 
 export interface ProcessEntry {
   pid: number;
@@ -44,6 +45,8 @@ export interface ProcessEntry {
   pendingNote: (EndNote & { t: number }) | null;
   pressure: boolean;
   spanId: string;
+  /** QWEN_OTEL_HEAP_PROFILE: the capture nearest the heap peak and the captures' costs. */
+  heapProfile?: HeapProfileState | null;
 }
 
 export function isAlive(entry: ProcessEntry): boolean {

@@ -5,6 +5,7 @@ import type { ProcessPeaks } from '../channel/protocol';
 import type { DiagnosisFigures, ExitFigures, ProcessFigures, RunRecord, TimelineFigures, V8Figures } from '../contracts/run-record';
 import { RUN_RECORD_SCHEMA } from '../contracts/schema-ids';
 import { bucketTotal, diagnose, type Diagnosis } from './diagnosis';
+import { heapProfileFigures } from './heap-profile';
 import type { RunIdentity } from './identity';
 import { isInstrumented, type ProcessEntry } from './process-table';
 import type { Session } from './session';
@@ -65,6 +66,7 @@ export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd
       processes_peak: Math.max(0, ...session.timeline.snapshot().map((p) => p.processes)),
       processes_seen: processes.length,
       rss_peak_by_role_bytes: session.rolePeaks,
+      ...pssFigures(session),
     },
     root: root ? { rss_peak_bytes: root.hwm, instrumented: isInstrumented(root) } : null,
     v8: instrumented.length > 0 ? v8Figures(instrumented) : null,
@@ -78,14 +80,21 @@ export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd
     tool_results: { count: t.toolResults.count, total_bytes: t.toolResults.totalBytes, largest_bytes: t.toolResults.largestBytes, truncated: t.toolResults.truncated },
     retained_tool_results: { count: t.retained.count, total_bytes: t.retained.totalBytes, largest_bytes: t.retained.largestBytes },
     history_items: t.historyItems,
+    tools_offered: { first: t.toolsOffered.first, last: t.toolsOffered.last, max: t.toolsOffered.max },
     peak_request_bytes: t.peakRequestBytes,
     peak_request: { system_bytes: t.peakRequest.systemBytes, tool_schema_bytes: t.peakRequest.toolSchemaBytes, history_bytes: t.peakRequest.historyBytes, messages: t.peakRequest.messageCount },
     subagents: t.subagents,
     truncations: t.truncations,
+    truncated_outputs: { saved: t.truncated.saved, sent_bytes: t.truncated.sentBytes, stated: t.truncated.stated, stated_original_bytes: t.truncated.statedBytes },
     saved_output_recoveries: t.savedOutputRecoveries,
     compressions: t.compressions,
     unparsed_requests: t.unparsedRequests,
     http_requests_by_host: t.httpByHost,
+    dropped_lines: session.drops.lines,
+    dropped_long_lines: session.drops.longLines,
+    dropped_files: session.drops.files,
+    dropped_processes: session.drops.processes,
+    unread_bytes: session.drops.unreadBytes,
     diagnosis: diagnosisFigures(diagnoseSession(session), session),
     timeline: timelineFigures(session),
     observer: {
@@ -97,7 +106,7 @@ export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd
       collector_cpu_ms: observer.collectorCpuMs,
       collector_sessions_peak: observer.collectorSessionsPeak,
       agent_start_ms: round1(instrumented.reduce((sum, p) => sum + (p.hello?.startUs ?? 0), 0) / 1000),
-      agent_sampling_cpu_ms: round1(instrumented.reduce((sum, p) => sum + (p.latest?.costUs ?? 0), 0) / 1000),
+      ...agentCpu(instrumented),
       agent_samples: instrumented.reduce((sum, p) => sum + (p.final?.samples ?? 0), 0),
       spans: session.spans.count,
       spans_dropped: session.spans.dropped,
@@ -108,9 +117,31 @@ export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd
   };
 }
 
+/** The agents' own CPU, summed over the instrumented processes: starting, sampling, reading traffic. */
+function agentCpu(instrumented: ProcessEntry[]): Pick<RunRecord['observer'], 'agent_start_cpu_ms' | 'agent_sampling_cpu_ms' | 'agent_traffic_cpu_ms' | 'agent_cpu_ms'> {
+  const sum = (pick: (p: ProcessEntry) => number | null | undefined): number => instrumented.reduce((total, p) => total + (pick(p) ?? 0), 0) / 1000;
+  const start = sum((p) => p.hello?.startCpuUs);
+  const sampling = sum((p) => p.latest?.costUs);
+  const traffic = sum((p) => p.latest?.trafficUs);
+  return { agent_start_cpu_ms: round1(start), agent_sampling_cpu_ms: round1(sampling), agent_traffic_cpu_ms: round1(traffic), agent_cpu_ms: round1(start + sampling + traffic) };
+}
+
 /** The best lower bound on the tree's peak: sampled sums, and every process's high-water mark. */
 export function treePeakBytes(session: Session): number {
   return Math.max(session.peakBound, 0, ...session.processes().map((p) => p.hwm));
+}
+
+/** Null figures when smaps_rollup was never read (no such file, or no tree sample). */
+function pssFigures(session: Session): Pick<RunRecord['tree'], 'pss_peak_bytes' | 'uss_at_pss_peak_bytes' | 'rss_at_pss_peak_bytes' | 'pss_reads' | 'pss_read_ms'> {
+  const f = session.pss.figures;
+  const read = f.peak > 0;
+  return {
+    pss_peak_bytes: read ? f.peak : null,
+    uss_at_pss_peak_bytes: read ? f.ussAtPeak : null,
+    rss_at_pss_peak_bytes: read ? f.rssAtPeak : null,
+    pss_reads: f.reads,
+    pss_read_ms: round1(f.costMs),
+  };
 }
 
 function round1(value: number): number {
@@ -120,7 +151,7 @@ function round1(value: number): number {
 export function diagnoseSession(session: Session): Diagnosis {
   let heapLimitRatio: { ratio: number; role: string } | null = null;
   for (const p of session.processes()) {
-    const limit = p.latest?.heap.oldLimit ?? 0;
+    const limit = p.latest?.heap?.oldLimit ?? 0;
     if (limit <= 0) continue;
     const ratio = processPeaks(p).oldUsed / limit;
     if (!heapLimitRatio || ratio > heapLimitRatio.ratio) heapLimitRatio = { ratio, role: p.role };
@@ -177,9 +208,9 @@ function v8Figures(instrumented: ProcessEntry[]): V8Figures {
     external_peak_bytes: max((p) => p.external),
     array_buffers_peak_bytes: max((p) => p.arrayBuffers),
     malloced_peak_bytes: max((p) => p.malloced),
-    heap_size_limit_bytes: Math.max(0, ...instrumented.map((p) => p.latest?.heap.limit ?? 0)),
+    heap_size_limit_bytes: Math.max(0, ...instrumented.map((p) => p.latest?.heap?.limit ?? 0)),
     old_generation_used_peak_bytes: max((p) => p.oldUsed),
-    old_generation_limit_bytes: Math.max(0, ...instrumented.map((p) => p.latest?.heap.oldLimit ?? 0)),
+    old_generation_limit_bytes: Math.max(0, ...instrumented.map((p) => p.latest?.heap?.oldLimit ?? 0)),
     heap_space_used_peak_bytes: spaces,
   };
 }
@@ -200,6 +231,7 @@ function processFigures(p: ProcessEntry, start: number): ProcessFigures {
     exit_code: p.final?.exitCode ?? null,
     end_reason: p.endNote?.reason ?? (p.final ? 'exit' : null),
     heap_pressure: p.pressure,
+    ...(p.heapProfile ? { heap_profile: heapProfileFigures(p.heapProfile, start) } : {}),
   };
 }
 

@@ -1,18 +1,23 @@
 // The collector's state for one run: every process, the tree's samples and peaks, the bounded
 // timeline, spans and accounting. Fed by the tree sampler and the agents' messages.
 import { randomBytes } from 'node:crypto';
-import type { AccountingMessage, AgentMessage, HookMessage, ModelRequestMessage, ModelResponseMessage, SampleMessage } from '../channel/protocol';
+import { type InputDrops, noDrops } from '../channel/reader';
+import type { AgentMessage, HookMessage, ModelRequestMessage, ModelResponseMessage } from '../channel/protocol';
 import { PROCESS_ROLES, type ProcessRole } from '../config';
-import { type AccountingTotals, applyAccounting, emptyTotals } from './accounting';
+import { type AccountEvent, type AccountingTotals, applyAccounting, emptyTotals } from './accounting';
 import { CHECKPOINT_SCHEMA, type SessionCheckpoint } from './checkpoint';
 import { breakdown, type Buckets, emptyBuckets } from './diagnosis';
+import { applyHeapProfile } from './heap-profile';
 import { Lifecycle } from './lifecycle';
-import { addHosts, requestAccounting, responseAccounting } from './traffic-accounting';
+import { LineProcesses } from './line-processes';
+import { addHosts, requestAccounting, responseAccounting, truncationAccounting } from './traffic-accounting';
 import type { ProcReader } from './proc-reader';
-import { applyFinal, applySample, isInstrumented, type ProcessEntry } from './process-table';
+import { applyFinal, applySample, isAlive, isInstrumented, type ProcessEntry } from './process-table';
 import { closeProcessSpan } from './process-spans';
 import { type MemoryPoint, SpanBook, type SpanRecord } from './spans';
 import { Timeline, type TimelinePoint } from './timeline';
+import type { SessionView } from './view';
+import { PssTracker } from './pss';
 import { type TreeSample, TreeSampler } from './tree-sampler';
 
 export interface SessionOptions {
@@ -31,8 +36,9 @@ export interface SessionOptions {
 
 /** What the metrics side wants to hear as messages arrive. */
 export interface SessionListener {
-  onSample(entry: ProcessEntry, sample: SampleMessage): void;
-  onAccount(entry: ProcessEntry, message: AccountingMessage): void;
+  /** Garbage collections a sample reported: [kind, duration in ms]. */
+  onGc(entry: ProcessEntry, gc: ReadonlyArray<readonly [string, number]>): void;
+  onAccount(entry: ProcessEntry, event: Readonly<AccountEvent>): void;
 }
 
 /** Events kept for the metrics side until it listens (a burst at start-up, bounded). */
@@ -41,12 +47,13 @@ const MAX_EARLY_EVENTS = 10_000;
 /** Spans for processes we only saw from outside are capped (a build can spawn thousands). */
 const MAX_OUTSIDE_PROCESS_SPANS = 1000;
 
-export class Session {
+export class Session implements SessionView {
   traceId = randomBytes(16).toString('hex');
   readonly tree: TreeSampler;
   readonly timeline: Timeline;
   readonly spans: SpanBook;
   readonly totals: AccountingTotals = emptyTotals();
+  readonly pss: PssTracker;
   latest: TreeSample | null = null;
   /** ms since the epoch: the collector's start, or the first process's if that was earlier. */
   start: number;
@@ -57,8 +64,8 @@ export class Session {
   peakBound = 0;
   readonly rolePeaks = Object.fromEntries(PROCESS_ROLES.map((r) => [r, 0])) as Record<ProcessRole, number>;
   snapshots = 0;
-  /** Messages that could not be applied. */
-  malformed = 0;
+  /** Input the collector could not use: invalid or overlong lines, files and processes past their bounds. */
+  readonly drops: InputDrops = noDrops();
   /** Collectors that took this session over from a checkpoint (0: one collector saw it all). */
   restarts = 0;
   /** When the checkpoint this session was restored from was taken, or null. */
@@ -66,6 +73,7 @@ export class Session {
   private readonly closed: ProcessEntry[] = [];
   private readonly closedByPid = new Map<number, ProcessEntry>();
   private outsideSpans = 0;
+  private readonly fromLines: LineProcesses;
   private listener: SessionListener | null = null;
   private readonly lifecycle: Lifecycle;
   /** When each model request went out (by process and request id), until its response. */
@@ -77,8 +85,10 @@ export class Session {
     reader: ProcReader,
   ) {
     this.start = options.start;
+    this.fromLines = new LineProcesses(this.drops);
     const newSpanId = (): string => randomBytes(8).toString('hex');
     this.tree = new TreeSampler({ ...options, newSpanId }, reader);
+    this.pss = new PssTracker(reader.smapsRollup?.bind(reader));
     this.timeline = new Timeline(options.timelinePoints);
     this.spans = new SpanBook(newSpanId, options.start, options.spanAttributes);
     this.lifecycle = new Lifecycle(this.spans, {
@@ -103,6 +113,7 @@ export class Session {
       this.peak = { sampled: sample.total, at: now, buckets: breakdown(sample.alive), processes: sample.count };
     }
     for (const role of PROCESS_ROLES) this.rolePeaks[role] = Math.max(this.rolePeaks[role], sample.byRole[role].rss);
+    this.pss.observe(now, sample);
     const heapUsed = sample.alive.reduce((sum, e) => sum + (e.latest?.mem.heapUsed ?? 0), 0);
     this.timeline.add({ t: now, treeRss: sample.total, rootRss: sample.rootRss, heapUsed, processes: sample.count });
     return sample;
@@ -115,30 +126,35 @@ export class Session {
     }
     // A process already closed (it ended before its last lines were read) takes them still.
     const closed = messages[0]?.k === 'hello' ? undefined : this.closedByPid.get(pid);
-    const entry = this.tree.live.get(pid) ?? closed ?? this.tree.entryFor(pid, now);
+    const entry = this.tree.live.get(pid) ?? closed ?? (this.fromLines.admit(pid) ? this.tree.entryFor(pid, now) : null);
+    if (!entry) return;
     for (const message of messages) {
       try {
         this.applyOne(entry, message);
       } catch {
-        // A line of another shape (an older agent, say) is skipped, never fatal.
-        this.malformed += 1;
+        // Never fatal: a message that passed the schema and still cannot be applied is counted.
+        this.drops.lines += 1;
       }
     }
   }
 
   /** The session's figures as plain data (the reader's positions are added by the caller). */
   toCheckpoint(channel: SessionCheckpoint['channel']): SessionCheckpoint {
-    const { traceId, start, peak, peakBound, rolePeaks, snapshots, malformed, totals, restarts } = this;
+    const { traceId, start, peak, peakBound, rolePeaks, snapshots, drops, totals, restarts } = this;
     const live = [...this.tree.live.values()];
-    return { schema: CHECKPOINT_SCHEMA, at: Date.now(), traceId, start, peak, peakBound, rolePeaks, snapshots, malformed, totals, restarts,
+    return { schema: CHECKPOINT_SCHEMA, at: Date.now(), traceId, start, peak, peakBound, rolePeaks, snapshots, drops, fromLines: this.fromLines.count, totals, restarts, pss: this.pss.figures,
       live, closed: this.closed, timeline: this.timeline.snapshot(), walk: this.tree.walkState(), channel };
   }
 
   /** Takes over a session a previous collector checkpointed (before any sample or message). */
   restore(c: SessionCheckpoint): void {
-    Object.assign(this, { traceId: c.traceId, start: c.start, peak: c.peak, peakBound: c.peakBound, snapshots: c.snapshots, malformed: c.malformed });
+    Object.assign(this, { traceId: c.traceId, start: c.start, peak: c.peak, peakBound: c.peakBound, snapshots: c.snapshots });
+    this.fromLines.count = c.fromLines ?? 0;
+    // A checkpoint of an older collector counted only the lines it could not use.
+    Object.assign(this.drops, c.drops ?? { lines: c.malformed ?? 0 });
     Object.assign(this.rolePeaks, c.rolePeaks);
     Object.assign(this.totals, c.totals);
+    if (c.pss) Object.assign(this.pss.figures, c.pss);
     this.restarts = c.restarts + 1;
     this.restoredFrom = c.at;
     this.spans.session.start = c.start;
@@ -148,6 +164,10 @@ export class Session {
     }
     for (const point of c.timeline) this.timeline.add(point);
     this.tree.restoreWalk(c.walk, c.live);
+  }
+
+  liveAgents(): ProcessEntry[] {
+    return [...this.tree.live.values()].filter((e) => isAlive(e) && isInstrumented(e));
   }
 
   /** Every process seen, alive or ended. */
@@ -178,7 +198,11 @@ export class Session {
         break;
       case 'sample':
         applySample(entry, message);
-        this.tell((l) => l.onSample(entry, message));
+        // Only the GC pairs are told: a burst kept for a listener not there yet holds no whole samples.
+        if (message.gc.length > 0) {
+          const { gc } = message;
+          this.tell((l) => l.onGc(entry, gc));
+        }
         break;
       case 'start':
         this.spans.start(entry.pid, message, entry.spanId);
@@ -195,6 +219,9 @@ export class Session {
         break;
       case 'snapshot':
         this.snapshots += 1;
+        break;
+      case 'heap_profile':
+        entry.heapProfile = applyHeapProfile(entry.heapProfile, message);
         break;
       case 'model_request':
         this.onModelRequest(entry, message);
@@ -234,6 +261,7 @@ export class Session {
     const accounting = requestAccounting(m);
     if (accounting) this.account(entry, accounting);
     else this.totals.unparsedRequests += 1;
+    for (const truncation of truncationAccounting(this.totals, m)) this.account(entry, truncation);
     this.lifecycle.onRequest(entry, m);
   }
 
@@ -242,9 +270,9 @@ export class Session {
     if (request) this.account(entry, responseAccounting(m, request.t, request.figures?.model ?? null, request.format));
   }
 
-  private account(entry: ProcessEntry, message: AccountingMessage): void {
-    applyAccounting(this.totals, message);
-    this.tell((l) => l.onAccount(entry, message));
+  private account(entry: ProcessEntry, event: AccountEvent): void {
+    applyAccounting(this.totals, event);
+    this.tell((l) => l.onAccount(entry, event));
   }
 
   /** The end of the tool processes a CLI process started between a response and the next request. */

@@ -1,8 +1,8 @@
 // Model traffic, as the accounting the typed API reports by hand: a request's composition, a
 // response's tokens and tool calls. One path then fills totals, histograms and the record.
-import type { AccountingMessage, ModelRequestMessage, ModelResponseMessage } from '../channel/protocol';
+import type { AccountingMessage, ModelRequestMessage, ModelResponseMessage, RequestValues, TruncationValues } from '../channel/protocol';
 import type { WireFormat } from '../traffic/types';
-import type { AccountingTotals } from './accounting';
+import type { AccountingTotals, ResponseAccount } from './accounting';
 
 /** `gen_ai.provider.name` by wire format (semantic conventions' well-known values). */
 export const PROVIDERS: Record<WireFormat, string> = { 'openai-chat': 'openai', 'openai-responses': 'openai', anthropic: 'anthropic', gemini: 'gcp.gemini' };
@@ -10,31 +10,55 @@ export const PROVIDERS: Record<WireFormat, string> = { 'openai-chat': 'openai', 
 export function requestAccounting(m: ModelRequestMessage): AccountingMessage | null {
   const f = m.figures;
   if (!f) return null;
+  const values: RequestValues = {
+    totalBytes: f.totalBytes, systemBytes: f.systemBytes, toolSchemaBytes: f.toolSchemaBytes, toolSchemaCount: f.toolSchemaCount,
+    historyBytes: f.historyBytes, messageCount: f.messageCount, toolResultCount: f.toolResultCount,
+    toolResultBytes: f.toolResultBytes, toolResultLargest: f.toolResultLargest,
+  };
+  if (f.model) values.model = f.model;
+  return { k: 'account', kind: 'request', t: m.t, values };
+}
+
+export function responseAccounting(m: ModelResponseMessage, sentAt: number, model: string | null, format: WireFormat): ResponseAccount {
+  const f = m.figures;
   return {
     k: 'account',
-    kind: 'request',
+    kind: 'response',
     t: m.t,
     values: {
-      totalBytes: f.totalBytes, systemBytes: f.systemBytes, toolSchemaBytes: f.toolSchemaBytes, toolSchemaCount: f.toolSchemaCount,
-      historyBytes: f.historyBytes, messageCount: f.messageCount, toolResultCount: f.toolResultCount,
-      toolResultBytes: f.toolResultBytes, toolResultLargest: f.toolResultLargest, ...(f.model ? { model: f.model } : {}),
+      durationMs: Math.max(0, m.t - sentAt),
+      firstChunkMs: m.firstChunkAt === null ? null : Math.max(0, m.firstChunkAt - sentAt),
+      model: model || null,
+      provider: PROVIDERS[format],
+      figures: f && { toolNames: f.toolNames, bytes: f.bytes, inputTokens: f.inputTokens, outputTokens: f.outputTokens, cachedTokens: f.cachedTokens, finishReason: f.finishReason },
     },
   };
 }
 
-export function responseAccounting(m: ModelResponseMessage, sentAt: number, model: string | null, format: WireFormat): AccountingMessage {
-  const f = m.figures;
-  const values: AccountingMessage['values'] = { durationMs: Math.max(0, m.t - sentAt), provider: PROVIDERS[format] };
-  if (m.firstChunkAt !== null) values.firstChunkMs = Math.max(0, m.firstChunkAt - sentAt);
-  if (model) values.model = model;
-  if (f) {
-    Object.assign(values, { toolCalls: f.toolCalls, toolNames: f.toolNames.join(','), bytes: f.bytes });
-    if (f.inputTokens !== null) values.inputTokens = f.inputTokens;
-    if (f.outputTokens !== null) values.outputTokens = f.outputTokens;
-    if (f.cachedTokens !== null) values.cachedTokens = f.cachedTokens;
-    if (f.finishReason) values.finishReason = f.finishReason;
+/** Keys of cut tool results kept to tell a new one from one carried again; the oldest are forgotten past this. */
+const MAX_TRUNCATION_KEYS = 1024;
+
+/**
+ * The cut tool results a request carries for the first time (the CLI's notice found at their
+ * head by the parser), as truncation accounting. Entries of another shape are skipped.
+ */
+export function truncationAccounting(totals: AccountingTotals, m: ModelRequestMessage): AccountingMessage[] {
+  const listed = m.figures?.truncated;
+  if (!Array.isArray(listed)) return [];
+  const out: AccountingMessage[] = [];
+  for (const cut of listed) {
+    if (!cut || typeof cut.key !== 'number' || totals.truncationKeys.includes(cut.key)) continue;
+    totals.truncationKeys.push(cut.key);
+    if (totals.truncationKeys.length > MAX_TRUNCATION_KEYS) totals.truncationKeys.shift();
+    const values: TruncationValues = { bytes: finite(cut.sentBytes), saved: cut.saved === true };
+    if (typeof cut.statedBytes === 'number') values.statedBytes = finite(cut.statedBytes);
+    out.push({ k: 'account', kind: 'truncation', t: m.t, values });
   }
-  return { k: 'account', kind: 'response', t: m.t, values };
+  return out;
+}
+
+function finite(n: unknown): number {
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : 0;
 }
 
 /** Hosts become a label (no port: ports of local servers change run to run), the first 32 only. */

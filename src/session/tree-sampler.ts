@@ -42,7 +42,7 @@ const AGENT_ONLY = -1;
 
 /**
  * A new process is checked for an exec during its first samples: seen between fork and exec it
- * is a copy of its parent (same command line, the parent's RSS counted twice, FACTS §2c).
+ * is a copy of its parent (same command line, the parent's RSS counted twice: seen on Qwen Code's relaunch).
  */
 const EXEC_WATCH_SAMPLES = 3;
 /** How long a process without an agent counts as young (see hasNewcomers). */

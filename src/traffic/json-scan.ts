@@ -141,6 +141,16 @@ export class JsonScanner {
     return JSON.parse(this.text.slice(start, this.pos)) as string;
   }
 
+  /**
+   * The first `chars` characters (at most) of the value `walk` moves over, as they stand in the
+   * text (escapes kept). A short-lived copy: never keep it (see readString).
+   */
+  headOf(chars: number, walk: () => void): string {
+    const start = (this.peek(), this.pos);
+    walk();
+    return this.text.slice(start, Math.min(this.pos, start + chars));
+  }
+
   /** True for a literal `true`; any other value is skipped and gives false. */
   readTrue(): boolean {
     if (this.peek() === 0x74 && this.text.startsWith('true', this.pos)) {

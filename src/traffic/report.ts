@@ -1,12 +1,19 @@
 // What both ways of seeing a model call (the fetch tap, undici's diagnostics channels) report,
 // and the calls still open at exit.
-import type { AgentMessage, SpanMemory } from '../channel/protocol';
 import { parserFor } from './parsers';
-import type { ResponseObserver, WireFormat } from './types';
+import type { ModelCallMessage, RequestFigures, ResponseObserver, SpanMemory, WireFormat } from './types';
 
 export interface TapOptions {
-  send(message: AgentMessage): void;
+  send(message: ModelCallMessage): void;
   memory(): SpanMemory;
+  /** Counts the agent's own CPU: `cpu` runs work of a millisecond or more on a CPU clock. */
+  cost?: TrafficCost;
+}
+
+export interface TrafficCost {
+  cpu<T>(work: () => T): T;
+  /** Microseconds of work too short for a CPU clock read (~5 µs) to be worth it, timed by the wall clock. */
+  addClockUs(us: number): void;
 }
 
 let nextId = 1;
@@ -54,11 +61,21 @@ export function callKey(url: URL): string {
 }
 
 /** The request's figures, read from its body (null: not read, or not text). */
-export function requestMessage(id: number, t: number, format: WireFormat, body: string | null, url: URL, options: TapOptions): AgentMessage {
-  return { k: 'model_request', id, t, format, figures: body === null ? null : parserFor(format).parseRequest(body, url), mem: options.memory() };
+export function requestMessage(id: number, t: number, format: WireFormat, body: string | null, url: URL, options: TapOptions): ModelCallMessage {
+  const parse = (): RequestFigures | null => (body === null ? null : parserFor(format).parseRequest(body, url));
+  const figures = options.cost ? options.cost.cpu(parse) : parse();
+  return { k: 'model_request', id, t, format, figures, mem: options.memory() };
 }
 
-export function responseMessage(id: number, firstChunkAt: number | null, status: number | null, figures: ReturnType<ResponseObserver['end']> | null, error: string | null, options: TapOptions): AgentMessage {
+/** Feeds a response chunk to its observer, timing it for the agent's own cost. */
+export function pushChunk(observer: ResponseObserver, chunk: Uint8Array, options: TapOptions): void {
+  if (!options.cost) return observer.push(chunk);
+  const began = process.hrtime.bigint();
+  observer.push(chunk);
+  options.cost.addClockUs(Number(process.hrtime.bigint() - began) / 1000);
+}
+
+export function responseMessage(id: number, firstChunkAt: number | null, status: number | null, figures: ReturnType<ResponseObserver['end']> | null, error: string | null, options: TapOptions): ModelCallMessage {
   return { k: 'model_response', id, t: Date.now(), firstChunkAt, status, figures, error, mem: options.memory() };
 }
 
@@ -71,9 +88,7 @@ export function endSafely(observer: ResponseObserver | null): ReturnType<Respons
   }
 }
 
-export function errorName(error: unknown): string {
-  return error instanceof Error ? error.constructor.name : typeof error;
-}
+export { errorName } from './error-name';
 
 /** Telemetry never throws into the CLI. */
 export function safely(fn: () => void): void {

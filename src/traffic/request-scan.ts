@@ -4,7 +4,11 @@
  */
 import { OPEN_BRACKET, QUOTE } from './json-chars';
 import { JsonScanner, ScanError } from './json-scan';
+import { HEAD_CHARS, truncationOf } from './truncation';
 import type { RequestFigures, WireFormat } from './types';
+
+/** Cut tool results listed per request: the newest, the ones not yet counted by the collector. */
+export const MAX_TRUNCATED_LISTED = 64;
 
 /** Reads one top-level member's value (pos is before it); false leaves it to be skipped. */
 type TopLevelReader = (key: string, scanner: JsonScanner, figures: RequestFigures) => boolean;
@@ -23,6 +27,7 @@ function emptyRequestFigures(format: WireFormat): RequestFigures {
     toolResultCount: 0,
     toolResultBytes: 0,
     toolResultLargest: 0,
+    truncated: [],
   };
 }
 
@@ -109,10 +114,23 @@ export function textBytes(scanner: JsonScanner): number {
   return total;
 }
 
-export function addToolResult(figures: RequestFigures, bytes: number): void {
+/** `head`: the raw start of the result's value (headOf), to find a CLI's truncation notice. */
+export function addToolResult(figures: RequestFigures, bytes: number, head: string | null = null): void {
   figures.toolResultCount += 1;
   figures.toolResultBytes += bytes;
   if (bytes > figures.toolResultLargest) figures.toolResultLargest = bytes;
+  const cut = head === null ? null : truncationOf(head, bytes);
+  if (!cut) return;
+  const listed = (figures.truncated ??= []);
+  listed.push(cut);
+  if (listed.length > MAX_TRUNCATED_LISTED) listed.shift();
+}
+
+/** A tool result's text bytes (textBytes), and the raw head of its value for addToolResult. */
+export function toolResultText(scanner: JsonScanner): { bytes: number; head: string } {
+  let bytes = 0;
+  const head = scanner.headOf(HEAD_CHARS, () => (bytes = textBytes(scanner)));
+  return { bytes, head };
 }
 
 /** The `tools` array: its JSON bytes as sent, and its tools (one per element unless `toolsIn` reads the element and says). */

@@ -4,7 +4,7 @@
 // (the CLI gets a new Response over the same bytes). Other requests are counted by host.
 import { detectFormat } from './detect';
 import { parserFor } from './parsers';
-import { callKey, endSafely, errorName, markTapped, nextCallId, requestMessage, responseMessage, safely, trackUnfinished, type TapOptions } from './report';
+import { callKey, endSafely, errorName, markTapped, nextCallId, pushChunk, requestMessage, responseMessage, safely, trackUnfinished, type TapOptions } from './report';
 import type { WireFormat } from './types';
 
 export { flushResponses, type TapOptions } from './report';
@@ -36,9 +36,16 @@ export class HostCounter {
 /** Hosts become a label: past this many distinct ones the rest count as "other". */
 const MAX_HOSTS = 32;
 
+/** Replaces globalThis.fetch by the tap (once per process); false when there is no fetch or it is tapped already. */
 export function installFetchTap(options: TapOptions, hosts: HostCounter): boolean {
   const original = globalThis.fetch as (Fetch & { [TAPPED]?: true }) | undefined;
   if (typeof original !== 'function' || original[TAPPED]) return false;
+  globalThis.fetch = tapFetch(original, options, hosts);
+  return true;
+}
+
+/** `original` with every model call observed and other calls counted by host. */
+export function tapFetch(original: Fetch, options: TapOptions, hosts: HostCounter): Fetch {
   const tapped = async function fetch(input: Parameters<Fetch>[0], init?: Parameters<Fetch>[1]): Promise<Response> {
     const target = describe(input, init);
     if (!target) return original(input, init);
@@ -50,8 +57,16 @@ export function installFetchTap(options: TapOptions, hosts: HostCounter): boolea
     return observeModelCall(original, input, init, format, target.url, nextCallId(), options);
   } as Fetch & { [TAPPED]?: true };
   tapped[TAPPED] = true;
-  globalThis.fetch = tapped;
-  return true;
+  return tapped;
+}
+
+/** Marks a fetch that already observes (so no second tap wraps it). */
+export function markFetchTapped(fetchFn: Fetch): void {
+  (fetchFn as Fetch & { [TAPPED]?: true })[TAPPED] = true;
+}
+
+export function isFetchTapped(fetchFn: unknown): boolean {
+  return typeof fetchFn === 'function' && (fetchFn as { [TAPPED]?: true })[TAPPED] === true;
 }
 
 function describe(input: Parameters<Fetch>[0], init?: Parameters<Fetch>[1]): { url: URL; method: string } | null {
@@ -130,7 +145,7 @@ function observeResponse(response: Response, format: WireFormat, id: number, opt
       firstChunkAt ??= Date.now();
       const bytes = chunk.value as Uint8Array;
       controller.enqueue(bytes);
-      observer.push(bytes);
+      pushChunk(observer, bytes, options);
     },
     cancel(reason) {
       finish('Cancelled');

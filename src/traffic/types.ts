@@ -30,6 +30,20 @@ export interface RequestFigures {
   toolResultCount: number;
   toolResultBytes: number;
   toolResultLargest: number;
+  /** Tool results the CLI sent cut (its notice at their head), the newest MAX_TRUNCATED_LISTED; absent from older agents. */
+  truncated?: TruncatedResult[];
+}
+
+/** A tool result sent in a cut form. Every later request carries it again: `key` tells it apart. */
+export interface TruncatedResult {
+  /** A hash of its head (which names the file the CLI saved), never the text. */
+  key: number;
+  /** UTF-8 bytes as sent. */
+  sentBytes: number;
+  /** The CLI said it kept the whole output in a file. */
+  saved: boolean;
+  /** The original size the CLI stated (rounded as it wrote it), or null. */
+  statedBytes: number | null;
 }
 
 /** What one response said. Token figures are null when the response did not report them. */
@@ -66,3 +80,39 @@ export interface WireParser {
   /** `contentType` tells a stream (text/event-stream) from one JSON body. */
   observeResponse(contentType: string | null): ResponseObserver;
 }
+
+/** Memory at a span boundary, read in the process that opened the span. */
+export interface SpanMemory {
+  rss: number;
+  heapUsed: number;
+}
+
+/** A model request the CLI sent (seen by the fetch tap), with what its body carried. */
+export interface ModelRequestMessage {
+  k: 'model_request';
+  /** Pairs the request with its response, within this process. */
+  id: number;
+  /** When the CLI called fetch. */
+  t: number;
+  format: WireFormat;
+  /** null when the body could not be read or understood (counted as unparsed). */
+  figures: RequestFigures | null;
+  mem: SpanMemory;
+}
+
+/** Its response, once the CLI has read it to the end (or given up on it). */
+export interface ModelResponseMessage {
+  k: 'model_response';
+  id: number;
+  t: number;
+  /** When the first body chunk arrived (null: no body, or an error first). */
+  firstChunkAt: number | null;
+  status: number | null;
+  figures: ResponseFigures | null;
+  /** The error's class name when the request failed or the stream broke; never its message. */
+  error: string | null;
+  mem: SpanMemory;
+}
+
+/** What the tap writes to the channel. */
+export type ModelCallMessage = ModelRequestMessage | ModelResponseMessage;

@@ -5,7 +5,7 @@
 import * as channels from 'node:diagnostics_channel';
 import { detectFormat } from './detect';
 import { parserFor } from './parsers';
-import { callKey, endSafely, errorName, isTapped, nextCallId, requestMessage, responseMessage, safely, trackUnfinished, type TapOptions } from './report';
+import { callKey, endSafely, errorName, isTapped, nextCallId, pushChunk, requestMessage, responseMessage, safely, trackUnfinished, type TapOptions } from './report';
 import type { ResponseObserver, WireFormat } from './types';
 
 /** A request body larger than this is counted as unparsed rather than gathered. */
@@ -32,19 +32,29 @@ interface Call {
   untrack: () => void;
 }
 
-export function observeUndiciChannels(options: TapOptions): boolean {
-  if (typeof channels.subscribe !== 'function') return false;
+/**
+ * Subscribes to undici's channels; returns the handler of `undici:request:create`, for a message
+ * published before these subscriptions existed (the one that made the agent load this code), or
+ * null when the runtime has no diagnostics channels.
+ */
+export function observeUndiciChannels(options: TapOptions): ((message: unknown) => void) | null {
+  if (typeof channels.subscribe !== 'function') return null;
   const calls = new WeakMap<object, Call>();
-  const on = (name: string, handle: (message: { request: UndiciRequest } & Record<string, unknown>, call: Call | undefined) => void): void =>
-    // Every undici call of the process comes through here: no closure per message.
-    channels.subscribe(`undici:request:${name}`, (message) => {
-      try {
-        const m = message as { request: UndiciRequest } & Record<string, unknown>;
-        if (m?.request && typeof m.request === 'object') handle(m, calls.get(m.request));
-      } catch {
-        // Telemetry never throws into the CLI.
-      }
-    });
+  type Handler = (message: { request: UndiciRequest } & Record<string, unknown>, call: Call | undefined) => void;
+  // Every undici call of the process comes through here: no closure per message.
+  const guarded = (handle: Handler) => (message: unknown): void => {
+    try {
+      const m = message as { request: UndiciRequest } & Record<string, unknown>;
+      if (m?.request && typeof m.request === 'object') handle(m, calls.get(m.request));
+    } catch {
+      // Telemetry never throws into the CLI.
+    }
+  };
+  const on = (name: string, handle: Handler): ((message: unknown) => void) => {
+    const listener = guarded(handle);
+    channels.subscribe(`undici:request:${name}`, listener);
+    return listener;
+  };
   const finish = (request: object, call: Call, error: string | null): void => {
     calls.delete(request);
     call.untrack();
@@ -53,7 +63,8 @@ export function observeUndiciChannels(options: TapOptions): boolean {
     const figures = call.firstChunkAt === null ? null : endSafely(call.observer);
     options.send(responseMessage(call.id, call.firstChunkAt, call.status, figures, error, options));
   };
-  on('create', ({ request }) => {
+  const onCreate = on('create', ({ request }, known) => {
+    if (known) return;
     const call = newCall(request, () => finish(request, call as Call, null));
     if (call) calls.set(request, call);
   });
@@ -71,11 +82,11 @@ export function observeUndiciChannels(options: TapOptions): boolean {
   on('bodyChunkReceived', ({ chunk }, call) => {
     if (!call?.observer || !(chunk instanceof Uint8Array)) return;
     call.firstChunkAt ??= Date.now();
-    call.observer.push(chunk);
+    pushChunk(call.observer, chunk, options);
   });
   on('trailers', ({ request }, call) => call && finish(request, call, null));
   on('error', ({ request, error }, call) => call && finish(request, call, errorName(error)));
-  return true;
+  return onCreate;
 }
 
 function newCall(request: UndiciRequest, unread: () => void): Call | null {

@@ -5,9 +5,9 @@
 // minutes), so a regression fires within seconds.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { REPO, tempDir } from './e2e';
+import { freePort, listensOn } from './ports';
 
 export const BINARIES = {
   prometheus: '/usr/bin/prometheus',
@@ -31,15 +31,10 @@ export interface Stack {
   stop(): void;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './ports';
+
+/** A server answered on its port but does not hold it: another program took the port first. */
+class PortTaken extends Error {}
 
 /** Replaces each `from` exactly as often as expected: a config that drifted fails here. */
 function adapt(text: string, file: string, replacements: Array<[string | RegExp, string, number]>): string {
@@ -82,15 +77,28 @@ function start(binary: string, args: string[], dir: string, name: string): Child
   return child;
 }
 
-async function waitReady(url: string, name: string, dir: string): Promise<void> {
+async function waitReady(url: string, name: string, dir: string, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 150; i += 1) {
-    if (await fetch(`${url}/-/ready`).then((r) => r.ok, () => false)) return;
+    if (await fetch(`${url}/-/ready`).then((r) => r.ok, () => false)) {
+      if (listensOn(child.pid ?? 0, Number(new URL(url).port))) return;
+      if (child.exitCode !== null || i > 20) throw new PortTaken(`${name}: ${url} answers, but from another program`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`${name} did not become ready; its log: ${readFileSync(path.join(dir, `${name}.log`), 'utf8').slice(-800)}`);
 }
 
 export async function startStack(): Promise<Stack> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startStackOnce();
+    } catch (error) {
+      if (!(error instanceof PortTaken) || attempt === 3) throw error;
+    }
+  }
+}
+
+async function startStackOnce(): Promise<Stack> {
   const dir = tempDir('stack');
   const ports = { prometheus: await freePort(), pushgateway: await freePort(), alertmanager: await freePort(), bench: await freePort() };
   const fileSdDir = path.join(dir, 'targets');
@@ -105,7 +113,8 @@ export async function startStack(): Promise<Stack> {
   ];
   const stop = (): void => children.forEach((child) => child.kill());
   try {
-    await Promise.all([waitReady(urls.pushgatewayUrl, 'pushgateway', dir), waitReady(urls.alertmanagerUrl, 'alertmanager', dir), waitReady(urls.prometheusUrl, 'prometheus', dir)]);
+    const [pushgateway, alertmanager, prometheus] = children;
+    await Promise.all([waitReady(urls.pushgatewayUrl, 'pushgateway', dir, pushgateway), waitReady(urls.alertmanagerUrl, 'alertmanager', dir, alertmanager), waitReady(urls.prometheusUrl, 'prometheus', dir, prometheus)]);
   } catch (error) {
     stop();
     throw error;

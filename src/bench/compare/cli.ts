@@ -11,7 +11,7 @@ import { select } from './select';
 import { DEFAULT_MARGIN, parseConfidence, parseCriteria } from './verdict';
 
 export const COMPARE_USAGE =
-  'usage: qwen-otel compare RESULTS.jsonl --baseline TARGET --candidate TARGET | BASE.jsonl CANDIDATE.jsonl  [--margin 5%,20MiB] [--confidence 95%] [--figure NAME[=MARGIN]]... [--allow-missing] [--json | --markdown]';
+  'usage: qwen-otel compare RESULTS.jsonl --baseline TARGET --candidate TARGET | BASE.jsonl CANDIDATE.jsonl  [--margin 5%,20MiB] [--confidence 95%] [--figure NAME[=MARGIN]]... [--allow-missing] [--by package|module] [--json | --markdown]';
 
 /** The exit codes, also documented in docs/compare.md. */
 export const EXIT = { ok: 0, regression: 1, badInput: 2, inconclusive: 3 } as const;
@@ -32,6 +32,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
         json: { type: 'boolean', default: false },
         markdown: { type: 'boolean', default: false },
         'allow-missing': { type: 'boolean', default: false },
+        by: { type: 'string', default: 'package' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -44,7 +45,8 @@ export async function compareCommand(argv: string[]): Promise<number> {
     const criteria = parseCriteria(values.figure ?? [], values.margin ?? values.threshold ?? DEFAULT_MARGIN);
     const confidence = parseConfidence(values.confidence);
     const selection = select({ files: positionals, baseline: values.baseline, candidate: values.candidate });
-    const comparison = compareSelection(selection, criteria, confidence);
+    if (values.by !== 'package' && values.by !== 'module') throw new InputError(`--by "${values.by}": package or module`);
+    const comparison = compareSelection(selection, criteria, confidence, values.by);
     const missing = values['allow-missing'] ? null : missingData(comparison, selection);
     if (missing) throw new InputError(missing);
     if (values.json) process.stdout.write(`${JSON.stringify(toJson(comparison), null, 2)}\n`);

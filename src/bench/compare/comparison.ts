@@ -1,7 +1,8 @@
 // The comparison as plain data (what --json prints): per workload the verdict, the decomposition
 // of the gap, the context that moved and the words.
-import { contextMoves, explain, type ContextMove } from '../results/explain';
+import { contextMoves as context, explain, type ContextMove } from '../results/explain';
 import { decompose, DECOMPOSITION_RULE, type Decomposition } from '../results/decompose';
+import { type HeapDifference, heapDifference, type HeapGrouping, heapWords } from '../results/heap-profile';
 import { DEFAULT_CONFIDENCE } from '../results/verdict';
 import type { Pair, Selection } from './select';
 import { judgeWorkload, type Criterion, type WorkloadVerdict } from './verdict';
@@ -12,6 +13,9 @@ export interface WorkloadComparison {
   verdict: WorkloadVerdict;
   decomposition: Decomposition | null;
   context: ContextMove[];
+  /** With heap profiles on both sides (QWEN_OTEL_HEAP_PROFILE): the V8 heap by package or module. */
+  heap: HeapDifference | null;
+  heapBy: HeapGrouping;
   words: string[];
 }
 
@@ -28,8 +32,8 @@ export interface Comparison {
   confidence: number;
 }
 
-export function compareSelection(selection: Selection, criteria: Criterion[], confidence = DEFAULT_CONFIDENCE): Comparison {
-  const workloads = selection.pairs.map((pair) => compareWorkload(pair, criteria, confidence));
+export function compareSelection(selection: Selection, criteria: Criterion[], confidence = DEFAULT_CONFIDENCE, heapBy: HeapGrouping = 'package'): Comparison {
+  const workloads = selection.pairs.map((pair) => compareWorkload(pair, criteria, confidence, heapBy));
   const regression = workloads.some((w) => w.verdict.regression);
   return {
     baseline: selection.baseline,
@@ -43,9 +47,10 @@ export function compareSelection(selection: Selection, criteria: Criterion[], co
   };
 }
 
-function compareWorkload(pair: Pair, criteria: Criterion[], confidence: number): WorkloadComparison {
+function compareWorkload(pair: Pair, criteria: Criterion[], confidence: number, heapBy: HeapGrouping): WorkloadComparison {
   const decomposition = decompose(pair.baseline.runs, pair.candidate.runs);
-  const context = contextMoves(pair);
+  const heap = heapDifference(pair.baseline.runs, pair.candidate.runs, heapBy);
+  const words = decomposition ? explain(decomposition, context(pair)) : ['No run record on one side: the gap cannot be decomposed (run the targets under qwen-otel run).'];
   return {
     workload: pair.workload,
     runs: {
@@ -56,8 +61,10 @@ function compareWorkload(pair: Pair, criteria: Criterion[], confidence: number):
     },
     verdict: judgeWorkload(pair.workload, criteria, pair.baseline, pair.candidate, confidence),
     decomposition,
-    context,
-    words: decomposition ? explain(decomposition, context) : ['No run record on one side: the gap cannot be decomposed (run the targets under qwen-otel run).'],
+    context: context(pair),
+    heap,
+    heapBy,
+    words: heap ? [...words, heapWords(heap, heapBy)] : words,
   };
 }
 

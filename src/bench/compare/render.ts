@@ -69,6 +69,29 @@ function partsTable(parts: Part[], labels: Record<string, string>, d: Decomposit
   return table([title, 'baseline', 'candidate', 'change'], rows);
 }
 
+/** The third view: V8 heap by package (or module), each side's run nearest its median sampled heap. */
+function heapTable(w: WorkloadComparison, table: Table): string | null {
+  const h = w.heap;
+  if (!h) return null;
+  const shown = h.parts.slice(0, HEAP_ROWS);
+  const rest = h.parts.slice(HEAP_ROWS);
+  const rows = shown.map((p) => [p.name, formatBytes(p.baseline), formatBytes(p.candidate), formatDelta(p.delta, 'bytes')]);
+  if (rest.length > 0) {
+    const sum = (pick: (p: (typeof rest)[number]) => number): number => rest.reduce((a, p) => a + pick(p), 0);
+    rows.push([`${rest.length} more`, formatBytes(sum((p) => p.baseline)), formatBytes(sum((p) => p.candidate)), formatDelta(sum((p) => p.delta), 'bytes')]);
+  }
+  rows.push(['total = sampled live heap', formatBytes(h.baseline.chosen.sampled), formatBytes(h.candidate.chosen.sampled), formatDelta(h.gap, 'bytes')]);
+  return table([`V8 heap by ${w.heapBy}`, 'baseline', 'candidate', 'change'], rows);
+}
+
+const HEAP_ROWS = 12;
+
+function heapIntro(w: WorkloadComparison): string {
+  const h = w.heap!;
+  const side = (c: typeof h.baseline): string => `run #${c.chosen.repeat} (${c.chosen.role}, ${formatBytes(c.chosen.profile.heap_used_bytes ?? 0)} in use at the capture)`;
+  return `What fills the V8 heap (QWEN_OTEL_HEAP_PROFILE): baseline ${side(h.baseline)}, candidate ${side(h.candidate)}, each nearest its side's median sampled heap; the rows add up to the sampled totals' difference. Captured after V8's own GC, at a different moment than the tree peak: this explains the heap_used part, it does not split it exactly.`;
+}
+
 function runsLine(w: WorkloadComparison): string {
   const failed = (n: number): string => (n > 0 ? `, ${n} failed` : '');
   const runs = (n: number, side: string): string => `${n} ${side} run${n === 1 ? '' : 's'}`;
@@ -89,6 +112,8 @@ export function renderText(c: Comparison): string {
       out.push('', `  ${decompositionIntro(d)}`, indent(partsTable(d.byKind, KIND_LABELS, d, textTable, 'by kind')), '');
       out.push(indent(partsTable(d.byRole, ROLE_LABELS, d, textTable, 'by process role')));
     }
+    const heap = heapTable(w, textTable);
+    if (heap) out.push('', `  ${heapIntro(w)}`, indent(heap));
     out.push('', ...w.words.map((line) => `  ${line}`), '');
   }
   if (c.unmatched.length > 0) out.push(`Not compared (only one side ran them): ${c.unmatched.join(', ')}`);
@@ -106,6 +131,8 @@ export function renderMarkdown(c: Comparison): string {
     if (d) {
       out.push(decompositionIntro(d), '', partsTable(d.byKind, KIND_LABELS, d, md, 'by kind'), '', partsTable(d.byRole, ROLE_LABELS, d, md, 'by process role'), '');
     }
+    const heap = heapTable(w, md);
+    if (heap) out.push(heapIntro(w), '', heap, '');
     out.push(...w.words.map((line) => `- ${line}`), '');
   }
   if (c.unmatched.length > 0) out.push(`Not compared (only one side ran them): ${c.unmatched.join(', ')}`, '');

@@ -18,6 +18,8 @@ export interface MatrixOptions {
   baseline: string;
   outDir: string;
   instrumented: boolean;
+  /** `--heap-profile`: QWEN_OTEL_HEAP_PROFILE=1 in every instrumented run. */
+  heapProfile: boolean;
   /** null: no /metrics endpoint. */
   metricsPort: number | null;
   /** `--until-confident`: more rounds while a cell's verdict against the baseline is inconclusive. */
@@ -26,7 +28,7 @@ export interface MatrixOptions {
 
 export const USAGE = `usage: qwen-otel bench [--target cli@branch[=COMMAND]]... [--workload NAME|FILE.json]...
                        [--repeats 3] [--warmup 1] [--timeout 300s] [--baseline TARGET] [--out DIR]
-                       [--quick] [--plain] [--metrics-port 9465|off] [--list]
+                       [--quick] [--plain] [--heap-profile] [--metrics-port 9465|off] [--list]
                        [--until-confident [--max-repeats 10] [--margin 5%,20MiB]]
   targets (default ${DEFAULT_TARGETS.join(' ')}):
     qwen@0.24.4                          a published version, installed from npm on first use
@@ -35,6 +37,7 @@ export const USAGE = `usage: qwen-otel bench [--target cli@branch[=COMMAND]]... 
   workloads (default ${DEFAULT_WORKLOAD_NAMES.join(' ')}), or a JSON file (docs/bench.md)
   --quick   ${QUICK_WORKLOAD_NAMES.join(' and ')}, 1 repeat, no warm-up (unless given)
   --plain   run targets without qwen-otel (tree and server figures only)
+  --heap-profile   V8's sampling heap profiler in each process: the heap by package at its peak
   --until-confident   after the repeats, more rounds for each cell whose peak tree RSS against the
             baseline is still inconclusive (the verdict of qwen-otel compare), up to --max-repeats`;
 
@@ -71,6 +74,7 @@ export function parseOptions(argv: string[], cwd = process.cwd()): MatrixOptions
       out: { type: 'string', default: 'bench-results' },
       quick: { type: 'boolean', default: false },
       plain: { type: 'boolean', default: false },
+      'heap-profile': { type: 'boolean', default: false },
       'metrics-port': { type: 'string', default: process.env.QWEN_OTEL_BENCH_METRICS_PORT ?? '9465' },
       list: { type: 'boolean', default: false },
       'until-confident': { type: 'boolean', default: false },
@@ -81,6 +85,7 @@ export function parseOptions(argv: string[], cwd = process.cwd()): MatrixOptions
   });
   if (values.help) return 'help';
   if (values.list) return 'list';
+  if (values.plain && values['heap-profile']) throw new Error('--heap-profile needs qwen-otel in the runs: not with --plain');
   const { target: targets, workload: workloads, quick, baseline } = values;
   const repeats = values.repeats === undefined ? undefined : count('--repeats', values.repeats, 1);
   const warmup = values.warmup === undefined ? undefined : count('--warmup', values.warmup, 0);
@@ -103,6 +108,7 @@ export function parseOptions(argv: string[], cwd = process.cwd()): MatrixOptions
     baseline: baseline ?? labels[0],
     outDir: path.resolve(cwd, values.out),
     instrumented: !values.plain,
+    heapProfile: values['heap-profile'],
     metricsPort,
     untilConfident: untilConfident(confident, baseline ?? labels[0], rounds),
   };

@@ -19,7 +19,7 @@ import { scriptShortfall, serverFigures } from './server-figures';
 export const SAMPLER_INTERVAL_MS = 20;
 const BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'qwen-otel');
 /** Telemetry settings of the bench's own environment handed to every instrumented run. */
-const PASSED_THROUGH = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_TRACES_EXPORTER', 'QWEN_OTEL_PUSHGATEWAY_URL', 'QWEN_OTEL_SAMPLE_INTERVAL_MS', 'QWEN_OTEL_EXIT_TIMEOUT_MS'];
+const PASSED_THROUGH = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_TRACES_EXPORTER', 'QWEN_OTEL_PUSHGATEWAY_URL', 'QWEN_OTEL_SAMPLE_INTERVAL_MS', 'QWEN_OTEL_EXIT_TIMEOUT_MS', 'QWEN_OTEL_HEAP_PROFILE'];
 
 const runRecord = validator(RunRecordSchema);
 
@@ -34,6 +34,8 @@ export interface RunPlan {
   timeoutMs: number;
   /** false: run the target bare (tree and server figures only, no record, trace or push). */
   instrumented: boolean;
+  /** QWEN_OTEL_HEAP_PROFILE=1 in the run (with instrumented). */
+  heapProfile?: boolean;
   /** false: no external sampler (the harness-overhead benchmark's baseline). */
   sampler?: boolean;
   /** Told when the target starts and when it has ended (the harness-overhead benchmark's window). */
@@ -125,6 +127,7 @@ function telemetryEnv(plan: RunPlan, recordFile: string): Record<string, string>
     QWEN_OTEL_RECORD_FILE: recordFile,
     // The bench serves its own /metrics; each run's endpoint takes any free port.
     QWEN_OTEL_PROMETHEUS_PORT: '0',
+    ...(plan.heapProfile ? { QWEN_OTEL_HEAP_PROFILE: '1' } : {}),
     OTEL_RESOURCE_ATTRIBUTES: Object.entries(attributes).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join(','),
   };
 }

@@ -21,6 +21,8 @@ export interface MatrixRun {
   warmup: number;
   timeoutMs: number;
   instrumented: boolean;
+  /** QWEN_OTEL_HEAP_PROFILE=1 in every instrumented run. */
+  heapProfile?: boolean;
   outDir: string;
   metricsPort: number | null;
   /** With `--until-confident`: more rounds for undecided cells, up to `maxRepeats` in all. */
@@ -33,7 +35,7 @@ export function newMatrixId(): string {
 
 export function planRuns(m: MatrixRun, matrixId: string): RunPlan[] {
   const plan = (target: ResolvedTarget, workload: Workload, repeat: number): RunPlan => ({
-    target, workload, repeat, matrixId, timeoutMs: m.timeoutMs, instrumented: m.instrumented,
+    target, workload, repeat, matrixId, timeoutMs: m.timeoutMs, instrumented: m.instrumented, heapProfile: m.heapProfile,
   });
   const runs: RunPlan[] = [];
   for (let w = 0; w < m.warmup; w += 1) for (const target of m.targets) runs.push(plan(target, m.workloads[0], 0));
@@ -45,7 +47,7 @@ export function planRuns(m: MatrixRun, matrixId: string): RunPlan[] {
 function roundPlans(m: MatrixRun, cells: Array<{ workload: Workload; targets: ResolvedTarget[] }>, round: number, matrixId: string): RunPlan[] {
   return cells.flatMap(({ workload, targets }) =>
     targets.map((_, i) => targets[(i + round - 1) % targets.length]).map((target) => ({
-      target, workload, repeat: round, matrixId, timeoutMs: m.timeoutMs, instrumented: m.instrumented,
+      target, workload, repeat: round, matrixId, timeoutMs: m.timeoutMs, instrumented: m.instrumented, heapProfile: m.heapProfile,
     })),
   );
 }

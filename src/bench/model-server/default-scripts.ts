@@ -2,7 +2,7 @@
  * Each CLI's default script: two calls of its own shell tool, with the arguments its own
  * schema asks for (read from the tool schemas each CLI sends), then a final answer.
  */
-import { DEFAULT_FINAL_TEXT, type Script } from './script';
+import { DEFAULT_FINAL_TEXT, type Script, type ScriptStep } from './script';
 import type { WireFormat } from './wire';
 
 const ECHOES = ['echo qwen-otel-one', 'echo qwen-otel-two'];
@@ -34,3 +34,20 @@ export const DEFAULT_SCRIPTS: Record<WireFormat, Script> = {
   'openai-responses': DEFAULT_CODEX_SCRIPT,
   gemini: DEFAULT_GEMINI_SCRIPT,
 };
+
+const SHELL_CALLS: Record<WireFormat, (command: string) => ScriptStep> = {
+  'openai-chat': (command) => ({ toolCall: { name: 'run_shell_command', arguments: { command } } }),
+  anthropic: (command) => ({ toolCall: { name: 'Bash', arguments: { command, description: 'Print a large output' } } }),
+  'openai-responses': (cmd) => ({ toolCall: { name: 'exec_command', arguments: { cmd } } }),
+  gemini: (command) => ({ toolCall: { name: 'run_shell_command', arguments: { command } } }),
+};
+
+/**
+ * One shell call printing `bytes` bytes of 63-byte lines, then a final answer: large enough and
+ * each CLI cuts the result it sends and saves the whole (Qwen Code 0.15.10 above ~25 KB, Claude
+ * Code 2.1.112 above ~30 KB).
+ */
+export function largeOutputScript(format: WireFormat, bytes: number): Script {
+  const command = `yes 'qwen-otel line of output 0123456789 abcdefghijklmnopqrstuvwxyz' | head -c ${Math.max(0, Math.floor(bytes))}`;
+  return [SHELL_CALLS[format](command), { text: DEFAULT_FINAL_TEXT }];
+}

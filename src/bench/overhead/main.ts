@@ -1,14 +1,19 @@
-// `npm run bench:overhead`: what qwen-otel costs the CLI it watches.
-//   --only qwen,off,tree,cpu,soak   which parts (default: qwen,off,tree,cpu)
-//   --rounds N                      Qwen rounds after a warm-up (default 10)
+// `npm run bench:overhead`: what qwen-otel costs the CLI it watches, and the machine.
+//   --only qwen,machine,small,request,cpu,off,tree,soak
+//                                   which parts (default: all but soak)
+//   --rounds N                      alternated rounds after a warm-up, every part (default 10)
 //   --variants plain,qwen-otel,...  Qwen variants (default plain,qwen-otel,naive)
 //   --soak-minutes N                soak length (default 15)
 //   --out DIR                       where the JSON and Markdown reports go (default bench-results)
+import * as os from 'node:os';
+import { measureBigRequest } from './big-request';
 import { measureCpuShare } from './cpu-share';
 import { flagValue, progressLine, saveReport } from './report';
 import { measureOffStart } from './off-start';
 import { qwenReport } from './qwen-report';
+import { runQwenMachine } from './qwen-machine';
 import { runQwenRounds } from './qwen-rounds';
+import { measureSmallTree } from './small-tree';
 import { runSoak } from './soak';
 import { measureTreeSample } from './tree-cost';
 import { VARIANTS, type VariantName } from './variants';
@@ -29,7 +34,7 @@ function parseOptions(argv: string[]): Options {
   const rounds = Number(value('--rounds', '10'));
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds takes a whole number >= 1; got ${value('--rounds', '')}`);
   return {
-    only: value('--only', 'qwen,off,tree,cpu').split(','),
+    only: value('--only', 'small,request,cpu,machine,qwen,off,tree').split(','),
     rounds,
     variants,
     soakMinutes: Number(value('--soak-minutes', '15')),
@@ -40,7 +45,7 @@ function parseOptions(argv: string[]): Options {
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const progress = progressLine;
-  const sections: string[] = [`# qwen-otel observer effect (${new Date().toISOString()}, node ${process.version})`];
+  const sections: string[] = [`# qwen-otel observer effect (${new Date().toISOString()}, node ${process.version}, load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ${os.cpus().length} CPUs)`];
   const results: Record<string, unknown> = {};
   if (options.only.includes('off')) {
     const off = await measureOffStart(progress);
@@ -52,10 +57,17 @@ async function main(): Promise<void> {
     results.tree = tree.data;
     sections.push(tree.markdown);
   }
-  if (options.only.includes('cpu')) {
-    const cpu = await measureCpuShare(progress);
-    results.cpu = cpu.data;
-    sections.push(cpu.markdown);
+  const parts: Array<[string, () => Promise<{ data: unknown; markdown: string }>]> = [
+    ['small', () => measureSmallTree(options.rounds, progress)],
+    ['request', () => measureBigRequest(options.rounds, progress)],
+    ['cpu', () => measureCpuShare(options.rounds, progress)],
+    ['machine', () => runQwenMachine(options.rounds, progress)],
+  ];
+  for (const [name, measure] of parts) {
+    if (!options.only.includes(name)) continue;
+    const part = await measure();
+    results[name] = part.data;
+    sections.push(part.markdown);
   }
   if (options.only.includes('qwen')) {
     const runs = await runQwenRounds(options.variants, options.rounds, progress);

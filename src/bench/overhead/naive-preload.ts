@@ -1,4 +1,4 @@
-// The baseline of FACTS §2b, for comparison only: the "obvious" plugin that loads OpenTelemetry
+// The naive design, measured for comparison only: the "obvious" plugin that loads OpenTelemetry
 // into every process (MeterProvider + PrometheusExporter + 20 observable gauges, a tracer with a
 // batch processor and the OTLP/HTTP exporter, shutdown raced against 300 ms at exit).
 // Loaded with NODE_OPTIONS="--import <this file>" when QWEN_OTEL_NAIVE=1.

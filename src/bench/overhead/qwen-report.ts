@@ -39,7 +39,7 @@ export function qwenReport(runs: QwenRun[], variants: VariantName[]): string {
     table(['variant', 'wall ms', 'relaunch parent VmHWM MiB', 'worker VmHWM MiB', 'tree peak MiB (20 ms scan)', 'final figures delivered', 'same result & exit'], [base, ...rows]),
     '',
     'Targets: <= 4 MiB VmHWM per instrumented process (the relaunch parent, whose peak is stable), <= 40 ms wall, 100 % delivered.',
-    'The worker\'s peak moves by tens of MB with GC timing alone (FACTS §2b): read it as context, not as the plugin\'s cost.',
+    'The worker\'s peak moves by tens of MB either way with GC timing alone: read it as context, not as the plugin\'s cost.',
   ].join('\n');
 }
 

@@ -3,6 +3,7 @@
 // its min … max, read by the small script in html.ts.
 import { KIND_LABELS, ROLE_LABELS } from '../results/explain';
 import { BUCKETS, REQUEST_PARTS, ROLES } from '../results/figures';
+import { topOf } from '../results/heap-profile';
 import { median, type ReportCell, type ReportData } from './model';
 
 export interface ChartSpec {
@@ -165,6 +166,26 @@ export function timelines(data: ReportData): ChartSpec[] {
   });
 }
 
+/** Runs made with QWEN_OTEL_HEAP_PROFILE: one stacked bar per cell, the packages that fill its largest profiled heap. */
+export function heapByPackage(data: ReportData): ChartSpec[] {
+  const cells = data.cells.filter((c) => c.heap);
+  if (cells.length === 0) return [];
+  const totals = new Map<string, number>();
+  for (const c of cells) for (const [name, bytes] of topOf(c.heap!, 'package', 100)) totals.set(name, (totals.get(name) ?? 0) + bytes);
+  const named = [...totals.entries()].sort((a, b) => b[1] - a[1]).slice(0, HEAP_PACKAGES_DRAWN).map(([name]) => name);
+  const entries = (c: ReportCell): Record<string, number> => c.heap!.chosen.profile.by_package_bytes;
+  const datasets = named.map((name) => ({ label: name, data: cells.map((c) => scaled(entries(c)[name] ?? 0, MiB)) }));
+  datasets.push({ label: 'the rest', data: cells.map((c) => scaled(c.heap!.chosen.sampled - named.reduce((sum, name) => sum + (entries(c)[name] ?? 0), 0), MiB)) });
+  return [{
+    id: 'heap-packages',
+    title: 'What fills the V8 heap, by package',
+    note: "QWEN_OTEL_HEAP_PROFILE: the live heap at the highest capture of each cell's largest profiled process (the run nearest the median); each bar adds up to its sampled total.",
+    config: bar(cells.map(cellLabel), drawn(datasets), 'MiB', true),
+  }];
+}
+
+const HEAP_PACKAGES_DRAWN = 9;
+
 export function allCharts(data: ReportData): ChartSpec[] {
-  return [peakByWorkload(data), rssHeapExternal(data), bucketsAtPeak(data), memoryByRole(data), requestComposition(data), retainedToolResults(data), ...timelines(data)];
+  return [peakByWorkload(data), rssHeapExternal(data), bucketsAtPeak(data), ...heapByPackage(data), memoryByRole(data), requestComposition(data), retainedToolResults(data), ...timelines(data)];
 }

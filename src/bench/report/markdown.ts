@@ -5,6 +5,7 @@ import { KIND_LABELS } from '../results/explain';
 import type { CellStats } from '../results/cells';
 import { BUCKETS, ROLES, findFigure, type Unit } from '../results/figures';
 import { formatBytes, formatRatio, formatRatioRange, formatValue, markdownTable } from '../results/format';
+import { topOf } from '../results/heap-profile';
 import { median, type ReportCell, type ReportData } from './model';
 
 const MiB = 1024 * 1024;
@@ -89,6 +90,26 @@ function buckets(data: ReportData): string[] {
   ];
 }
 
+/** Runs made with QWEN_OTEL_HEAP_PROFILE: the largest packages of each cell's largest profiled process. */
+function heapProfiles(data: ReportData): string[] {
+  const cells = data.cells.filter((c) => c.heap);
+  if (cells.length === 0) return [];
+  const rows = cells.map((c) => {
+    const h = c.heap!;
+    const top = topOf(h, 'package', 6).map(([name, bytes]) => `${name} ${formatBytes(bytes)}`).join(', ');
+    const pause = h.pauseMedianMs === null ? '—' : `${h.pauseMedianMs.toFixed(0)} ms (max ${(h.pauseMaxMs ?? 0).toFixed(0)})`;
+    return [c.workload, `\`${c.target}\``, h.chosen.role, formatBytes(h.chosen.sampled), `${(h.attributedShare * 100).toFixed(0)} %`, pause, top];
+  });
+  return [
+    '## What fills the V8 heap',
+    '',
+    "QWEN_OTEL_HEAP_PROFILE: V8's sampling heap profiler, captured at each process's heap high points; per cell, the run nearest the median sampled heap and its process with the largest capture. Attributed = not `(unattributed)`; a capture's pause includes the garbage collection V8 runs before it reports.",
+    '',
+    markdownTable(['Workload', 'Target', 'Process', 'Sampled live heap', 'Attributed', 'Capture pause, median (max)', 'Largest packages'], rows, [false, false, false, true, true, true, false]),
+    '',
+  ];
+}
+
 const SIGNALS = ['duration', 'turns', 'tokens_input', 'tokens_output', 'tool_calls', 'peak_request_bytes', 'history_items', 'retained_tool_results', 'retained_tool_result_bytes', 'largest_tool_result', 'subagents', 'truncations', 'saved_output_recoveries'];
 
 function signals(data: ReportData): string[] {
@@ -119,6 +140,7 @@ export function renderMarkdownReport(data: ReportData): string {
     ...environment(data),
     ...matrix(data),
     ...buckets(data),
+    ...heapProfiles(data),
     ...signals(data),
     ...caveats(data),
   ].join('\n');

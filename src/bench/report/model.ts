@@ -5,6 +5,7 @@ import { decompose, nearestToMedian, runMemory } from '../results/decompose';
 import { contextMoves, explain } from '../results/explain';
 import { buildCells, findCell, ratio, statsOf, type Cell, type CellStats } from '../results/cells';
 import { BUCKETS, DEFAULT_FIGURE, findFigure, REQUEST_PARTS, ROLES, type Figure } from '../results/figures';
+import { cellHeap, type CellHeap, heapDifference, heapWords } from '../results/heap-profile';
 import { measured, targetsOf, workloadsOf } from '../results/load';
 
 /** Figures in the tables and charts. */
@@ -28,6 +29,8 @@ export interface ReportCell {
   ratioToBaseline: number | null;
   /** The run nearest the median peak: its timeline [t_ms, tree_rss, root_rss, heap_used, processes]. */
   timeline: number[][];
+  /** Runs made with QWEN_OTEL_HEAP_PROFILE: what filled the V8 heap (null without). */
+  heap: CellHeap | null;
 }
 
 export interface ReportData {
@@ -39,6 +42,12 @@ export interface ReportData {
   cells: ReportCell[];
   /** Each other target against the baseline, per workload: where the difference in peak tree RSS is. */
   differences: Array<{ workload: string; target: string; words: string[] }>;
+}
+
+/** A candidate's words end with the heap by package when both sides were profiled. */
+function heapLine(baseline: Cell, candidate: Cell): string[] {
+  const d = heapDifference(baseline.runs, candidate.runs, 'package');
+  return d ? [heapWords(d, 'package')] : [];
 }
 
 export function buildReport(results: BenchResult[], baseline?: string): ReportData {
@@ -73,7 +82,7 @@ function differences(cells: Cell[], base: string): ReportData['differences'] {
   for (const candidate of cells.filter((c) => c.target !== base)) {
     const baseline = findCell(cells, candidate.workload, base);
     const d = baseline ? decompose(baseline.runs, candidate.runs) : null;
-    if (baseline && d) out.push({ workload: candidate.workload, target: candidate.target, words: explain(d, contextMoves({ baseline, candidate })) });
+    if (baseline && d) out.push({ workload: candidate.workload, target: candidate.target, words: [...explain(d, contextMoves({ baseline, candidate })), ...heapLine(baseline, candidate)] });
   }
   return out;
 }
@@ -93,6 +102,7 @@ function reportCell(cell: Cell): ReportCell {
     stats,
     ratioToBaseline: null,
     timeline: medianRunTimeline(cell.runs, stats[DEFAULT_FIGURE]),
+    heap: cellHeap(cell.runs),
   };
 }
 

@@ -2,7 +2,7 @@
 import { baseEnv, trimBaseUrl, type Invocation, type InvocationOptions } from './env';
 
 export const CLAUDE_SPEC = '@anthropic-ai/claude-code@2.1.112';
-/** The first line of Bun binaries (FACTS §4): NODE_OPTIONS is ignored, BUN_OPTIONS preloads. */
+/** The first line of Bun binaries (2.1.197 and later ship a 245 MB Bun executable): NODE_OPTIONS is ignored, BUN_OPTIONS preloads. */
 export const CLAUDE_BUN_SPEC = '@anthropic-ai/claude-code@2.1.197';
 export const CLAUDE_MODEL = 'claude-sonnet-4-5';
 export const CLAUDE_SMALL_MODEL = 'claude-haiku-4-5';
@@ -14,7 +14,7 @@ export interface ClaudeInvocationOptions extends InvocationOptions {
 }
 
 /**
- * Claude Code needs no settings file: everything is set through the environment (FACTS §4).
+ * Claude Code needs no settings file: everything is set through the environment.
  * `CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC` also stops the haiku title request, so a run sends
  * `HEAD /` and the main turns only.
  */

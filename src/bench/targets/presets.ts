@@ -1,4 +1,4 @@
-// What a parsed target runs: a preset CLI (its invocation applies FACTS §4: temporary HOME, settings
+// What a parsed target runs: a preset CLI (its invocation keeps it offline: temporary HOME, settings
 // that turn off updates and usage reporting, the base URL, flags) installed from npm or given as a
 // command, or any other command with the generic preset.
 import { baseEnv, trimBaseUrl, type Invocation, type InvocationOptions } from './env';

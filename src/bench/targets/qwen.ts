@@ -8,7 +8,7 @@ export interface QwenInvocationOptions extends InvocationOptions {
 
 const QWEN_MODEL_NAME = 'mock-model';
 
-/** Settings that keep a run offline and quiet (FACTS §4). */
+/** Settings that keep a run offline and quiet (no update check, no usage statistics, no IDE probe: each would reach the network). */
 const QWEN_SETTINGS = {
   general: { enableAutoUpdate: false },
   privacy: { usageStatisticsEnabled: false },

@@ -81,6 +81,7 @@ function figuresOf(format: WireFormat, body: string, a: Assembly): RequestFigure
     toolResultCount: a.toolResults.length,
     toolResultBytes: a.toolResults.reduce((sum, bytes) => sum + bytes, 0),
     toolResultLargest: Math.max(0, ...a.toolResults),
+    truncated: [],
   };
 }
 

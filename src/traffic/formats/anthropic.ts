@@ -4,21 +4,21 @@
  */
 import type { JsonScanner } from '../json-scan';
 import { observeWith, type ValueConsumer } from '../observer';
-import { addToolResult, forEachElement, forEachMember, readConversation, readToolsArray, scanRequestBody, textBytes } from '../request-scan';
+import { addToolResult, forEachElement, forEachMember, readConversation, readToolsArray, scanRequestBody, toolResultText } from '../request-scan';
 import { addToolCall, asArray, isObject, numberOr, setFinishReason } from '../response-values';
 import type { RequestFigures, ResponseFigures, WireParser } from '../types';
 
 /** Tool results of one message's `content` array (a string content carries none). */
 function readToolResults(scanner: JsonScanner, figures: RequestFigures): void {
   forEachElement(scanner, () => {
-    const block = { type: null as string | null, contentBytes: 0 };
+    const block = { type: null as string | null, contentBytes: 0, head: null as string | null };
     forEachMember(scanner, (key) => {
       if (key === 'type') block.type = scanner.readString();
-      else if (key === 'content') block.contentBytes = textBytes(scanner);
+      else if (key === 'content') ({ bytes: block.contentBytes, head: block.head } = toolResultText(scanner));
       else return false;
       return true;
     });
-    if (block.type === 'tool_result') addToolResult(figures, block.contentBytes);
+    if (block.type === 'tool_result') addToolResult(figures, block.contentBytes, block.head);
   });
 }
 

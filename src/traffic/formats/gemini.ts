@@ -9,6 +9,7 @@ import { GEMINI_MODEL_CALL } from '../detect';
 import { observeWith, type ValueConsumer } from '../observer';
 import { addToolResult, forEachElement, forEachMember, readConversation, readToolsArray, scanRequestBody } from '../request-scan';
 import { addToolCall, asArray, isObject, numberOr, setFinishReason } from '../response-values';
+import { HEAD_CHARS } from '../truncation';
 import type { RequestFigures, ResponseFigures, WireParser } from '../types';
 
 
@@ -27,12 +28,13 @@ function geminiTarget(url: URL | undefined): { model: string | null; stream: boo
 
 function readFunctionResponse(scanner: JsonScanner, figures: RequestFigures): void {
   let bytes = 0;
+  let head: string | null = null;
   forEachMember(scanner, (key) => {
     if (key !== 'response') return false;
-    bytes = scanner.valueBytes();
+    head = scanner.headOf(HEAD_CHARS, () => (bytes = scanner.valueBytes()));
     return true;
   });
-  addToolResult(figures, bytes);
+  addToolResult(figures, bytes, head);
 }
 
 function readParts(scanner: JsonScanner, figures: RequestFigures): void {

@@ -3,7 +3,7 @@
  * providers). System prompt: `system`/`developer` messages; tool results: `role: "tool"` messages.
  */
 import type { JsonScanner } from '../json-scan';
-import { addToolResult, forEachMember, readConversation, readToolsArray, scanRequestBody, textBytes } from '../request-scan';
+import { addToolResult, forEachMember, readConversation, readToolsArray, scanRequestBody, toolResultText } from '../request-scan';
 import { observeWith, type ValueConsumer } from '../observer';
 import { addToolCall, asArray, isObject, numberOr, setFinishReason } from '../response-values';
 import type { RequestFigures, ResponseFigures, WireParser } from '../types';
@@ -13,13 +13,14 @@ const SYSTEM_ROLES = new Set(['system', 'developer']);
 interface ChatMessage {
   role: string | null;
   contentBytes: number;
+  head: string | null;
 }
 
 function readMessage(scanner: JsonScanner): ChatMessage {
-  const message: ChatMessage = { role: null, contentBytes: 0 };
+  const message: ChatMessage = { role: null, contentBytes: 0, head: null };
   forEachMember(scanner, (key) => {
     if (key === 'role') message.role = scanner.readString();
-    else if (key === 'content') message.contentBytes = textBytes(scanner);
+    else if (key === 'content') ({ bytes: message.contentBytes, head: message.head } = toolResultText(scanner));
     else return false;
     return true;
   });
@@ -28,8 +29,8 @@ function readMessage(scanner: JsonScanner): ChatMessage {
 
 function readMessages(scanner: JsonScanner, figures: RequestFigures): void {
   readConversation(scanner, figures, () => {
-    const { role, contentBytes } = readMessage(scanner);
-    if (role === 'tool') addToolResult(figures, contentBytes);
+    const { role, contentBytes, head } = readMessage(scanner);
+    if (role === 'tool') addToolResult(figures, contentBytes, head);
     return role !== null && SYSTEM_ROLES.has(role);
   });
 }

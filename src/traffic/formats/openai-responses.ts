@@ -5,7 +5,7 @@
 import { QUOTE } from '../json-chars';
 import type { JsonScanner } from '../json-scan';
 import { observeWith, type ValueConsumer } from '../observer';
-import { addToolResult, forEachMember, readConversation, readToolsArray, scanRequestBody, textBytes } from '../request-scan';
+import { addToolResult, forEachMember, readConversation, readToolsArray, scanRequestBody, toolResultText } from '../request-scan';
 import { addToolCall, asArray, isObject, numberOr, setFinishReason } from '../response-values';
 import type { RequestFigures, ResponseFigures, WireParser } from '../types';
 
@@ -16,14 +16,15 @@ interface InputItem {
   type: string | null;
   role: string | null;
   outputBytes: number;
+  head: string | null;
 }
 
 function readItem(scanner: JsonScanner): InputItem {
-  const item: InputItem = { type: null, role: null, outputBytes: 0 };
+  const item: InputItem = { type: null, role: null, outputBytes: 0, head: null };
   forEachMember(scanner, (key) => {
     if (key === 'type') item.type = scanner.readString();
     else if (key === 'role') item.role = scanner.readString();
-    else if (key === 'output') item.outputBytes = textBytes(scanner);
+    else if (key === 'output') ({ bytes: item.outputBytes, head: item.head } = toolResultText(scanner));
     else return false;
     return true;
   });
@@ -43,7 +44,7 @@ function readInput(scanner: JsonScanner, figures: RequestFigures): void {
   }
   readConversation(scanner, figures, () => {
     const item = readItem(scanner);
-    if (item.type?.endsWith('_call_output')) addToolResult(figures, item.outputBytes);
+    if (item.type?.endsWith('_call_output')) addToolResult(figures, item.outputBytes, item.head);
     return isSystemItem(item);
   });
 }
