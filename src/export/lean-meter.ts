@@ -1,11 +1,11 @@
 // The few instruments the collector uses (observable gauges and counters, explicit-bucket
 // histograms), shaped like the OpenTelemetry metrics API, kept as plain data and read when a
-// scrape or the push asks. Why not the SDK's MeterProvider: one per session, collected on every
-// scrape, took the shared collector from 57 MiB to 104 MiB VmHWM after 2,000 scrapes with one
-// live session and to 148 MiB with five (each scrape collects every session; measured with
-// `npm run bench:collector`, load average ~20); its collection allocates a metric-data tree per
-// scrape that V8 keeps growing the heap for. What a scrape needs is only each instrument's
-// current points.
+// scrape or the push asks. Not the SDK's MeterProvider (one per session, collected on every
+// scrape): paired, 2 rounds, `npm run bench:collector` at load average 20-32, the collector's VmHWM
+// with the SDK was 58 MiB with one live session (63 MiB with five) and 106-109 MiB (142-146 MiB)
+// after 2,000 scrapes; with these instruments 56 MiB (58 MiB) and 95-96 MiB (136 MiB). What remains
+// of the growth is garbage V8 grows its heap for when scraped back to back (with a full GC per
+// scrape the same run ends at 61.5 MiB).
 
 export type Attributes = Record<string, string | number | boolean>;
 export type InstrumentType = 'gauge' | 'counter' | 'histogram';
