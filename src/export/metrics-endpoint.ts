@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { type ExpositionSource, serializeExposition } from './exposition';
 import type { MetricFamily } from './lean-meter';
 import { writeFileSdTarget } from './file-sd';
-import { type MetricsServer, startMetricsServer, urlHost } from './metrics-server';
+import { type MetricsServer, movedLine, startMetricsServer, urlHost } from './metrics-server';
 
 export interface EndpointRequest {
   host: string;
@@ -79,6 +79,7 @@ const endpoints = new Map<string, Promise<SharedEndpoint | null>>();
 export async function joinEndpoint(request: EndpointRequest, collect: CollectSession, notice: (line: string) => void): Promise<Membership | null> {
   const key = `${request.host}\u0000${request.port}`;
   let started = endpoints.get(key);
+  const joining = started !== undefined;
   if (!started) {
     started = startEndpoint(request, notice);
     endpoints.set(key, started);
@@ -89,6 +90,8 @@ export async function joinEndpoint(request: EndpointRequest, collect: CollectSes
     return null;
   }
   if (request.fileSdDir) endpoint.addFileSdTarget(request.fileSdDir, notice);
+  // The session that started the endpoint was told where it went; each that joins it is told too.
+  if (joining && request.port !== 0 && endpoint.server.port !== request.port) notice(movedLine(request.host, request.port, endpoint.server.port, request.avoid));
   const session = endpoint.join(collect);
   let left = false;
   return {

@@ -34,8 +34,7 @@ export async function startMetricsServer(
     const error = await listen(server, host, candidate);
     if (!error) {
       const bound = (server.address() as { port: number }).port;
-      const why = avoid.includes(port) ? "is left to the CLI's own Prometheus exporter" : 'is busy';
-      if (port !== 0 && bound !== port) notice(`qwen-otel: port ${port} ${why}; metrics are at http://${urlHost(host)}:${bound}/metrics`);
+      if (port !== 0 && bound !== port) notice(movedLine(host, port, bound, avoid));
       return { host, port: bound, close: () => new Promise((resolve) => server.close(() => resolve())) };
     }
     if (error.code !== 'EADDRINUSE') {
@@ -55,6 +54,12 @@ function listen(server: Server, host: string, port: number): Promise<NodeJS.Errn
       resolve(null);
     });
   });
+}
+
+/** The line that says the endpoint is not on the port asked for, and why. */
+export function movedLine(host: string, asked: number, bound: number, avoid: readonly number[]): string {
+  const why = avoid.includes(asked) ? "is left to the CLI's own Prometheus exporter" : 'is busy';
+  return `qwen-otel: port ${asked} ${why}; metrics are at http://${urlHost(host)}:${bound}/metrics`;
 }
 
 export function urlHost(host: string): string {
