@@ -22,8 +22,11 @@ const MAX_SNAPSHOT_WITHIN_S = 3600;
 
 export interface Config {
   enabled: boolean;
-  prometheus: { enabled: boolean; host: string; port: number };
-  traces: { enabled: boolean; endpoint: string };
+  /** OTEL_SDK_DISABLED=true: no endpoint, push or traces (the run record is still written). */
+  sdkDisabled: boolean;
+  /** `avoid`: the port the CLI's own Prometheus exporter takes, never bound by qwen-otel. */
+  prometheus: { enabled: boolean; host: string; port: number; avoid: number[] };
+  traces: TracesConfig;
   pushgatewayUrl: string | null;
   sampleIntervalMs: number;
   recordFile: string | null;
@@ -49,6 +52,21 @@ export interface Config {
   role: ProcessRole | null;
 }
 
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+
+export interface TracesConfig {
+  /** OTLP export on (OTEL_TRACES_EXPORTER has `otlp`). */
+  enabled: boolean;
+  /** Spans also written as JSON lines to the collector's log (`console`). */
+  console: boolean;
+  endpoint: string;
+  protocol: OtlpProtocol;
+  /** Sent with every export (may hold credentials: never printed). */
+  headers: Record<string, string>;
+  compression: 'gzip' | 'none';
+  timeoutMs: number;
+}
+
 export interface ParsedConfig {
   config: Config;
   /** One line per bad variable, ready to print. */
@@ -60,6 +78,13 @@ type Env = Record<string, string | undefined>;
 const LABEL_VALUE = /^[A-Za-z0-9._@/+:=-]{1,80}$/;
 const HOST = /^[A-Za-z0-9.:_-]{1,253}$|^\[[0-9A-Fa-f:.]+\]$/;
 const DEFAULT_OTLP_BASE = 'http://localhost:4318';
+/**
+ * Not 9464, the OpenTelemetry Prometheus exporter's default: Claude Code 2.1.112 with its own
+ * exporter on serves there (on every interface), and a port qwen-otel took first silenced it.
+ */
+export const DEFAULT_PROMETHEUS_PORT = 19464;
+/** Where a CLI's own OpenTelemetry Prometheus exporter listens unless OTEL_EXPORTER_PROMETHEUS_PORT says otherwise. */
+export const OTEL_PROMETHEUS_DEFAULT_PORT = 9464;
 export const DEFAULT_SAMPLE_INTERVAL_MS = 500;
 
 export function defaultRecordFile(env: Env): string {
@@ -94,19 +119,25 @@ class Reader {
 export function parseConfig(env: Env = process.env): ParsedConfig {
   const r = new Reader(env);
   const enabled = r.read('QWEN_OTEL', false, '1 to turn on, or 0', parseSwitch);
-  const promHost = r.readFirst(['QWEN_OTEL_PROMETHEUS_HOST', 'OTEL_EXPORTER_PROMETHEUS_HOST'], '127.0.0.1',
-    'a host name or IP address', (v) => (HOST.test(v) ? v : undefined));
-  const promPort = r.readFirst(['QWEN_OTEL_PROMETHEUS_PORT', 'OTEL_EXPORTER_PROMETHEUS_PORT'], 9464 as number | null,
+  const sdkDisabled = r.read('OTEL_SDK_DISABLED', false, 'true or false', parseSwitch);
+  const promHost = r.read('QWEN_OTEL_PROMETHEUS_HOST', '127.0.0.1', 'a host name or IP address', (v) => (HOST.test(v) ? v : undefined));
+  const promPort = r.read('QWEN_OTEL_PROMETHEUS_PORT', DEFAULT_PROMETHEUS_PORT as number | null,
     'a port 0-65535 (0 = any free port) or "off"', (v) => (isOff(v) ? null : parseIntIn(v, 0, 65535)));
-  const tracesExporter = r.read('OTEL_TRACES_EXPORTER', 'otlp', '"otlp" or "none"',
-    (v) => (v === 'otlp' || v === 'none' ? v : undefined));
-  const traceEndpoint = r.read('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', null as string | null, 'an http(s) URL', parseUrl)
-    ?? joinUrl(r.read('OTEL_EXPORTER_OTLP_ENDPOINT', DEFAULT_OTLP_BASE, 'an http(s) URL', parseUrl), 'v1/traces');
+  // Read only to stay off it: this variable configures the CLI's own exporter, not ours.
+  const cliPort = parseIntIn((env.OTEL_EXPORTER_PROMETHEUS_PORT ?? '').trim(), 1, 65535) ?? OTEL_PROMETHEUS_DEFAULT_PORT;
+  const metricsExporters = r.read('OTEL_METRICS_EXPORTER', ['prometheus'], 'a comma list of "prometheus", "none"', parseExporterList);
+  const traces = readTraces(r, env);
+  if (sdkDisabled) r.problems.push('qwen-otel: OTEL_SDK_DISABLED=true: no metrics endpoint, push or traces (the run record is still written)');
+  for (const name of metricsExporters.filter((e) => e !== 'prometheus' && e !== 'none')) {
+    r.problems.push(`qwen-otel: OTEL_METRICS_EXPORTER=${name} is not supported: qwen-otel serves metrics to Prometheus (pull, and the Pushgateway) only`);
+  }
+  const served = !sdkDisabled && promPort !== null && !(metricsExporters.includes('none') && !metricsExporters.includes('prometheus'));
   const config: Config = {
     enabled,
-    prometheus: { enabled: promPort !== null, host: promHost, port: promPort ?? 0 },
-    traces: { enabled: tracesExporter === 'otlp', endpoint: traceEndpoint },
-    pushgatewayUrl: r.read('QWEN_OTEL_PUSHGATEWAY_URL', null as string | null, 'an http(s) URL', parseUrl),
+    sdkDisabled,
+    prometheus: { enabled: served, host: promHost, port: promPort ?? 0, avoid: [cliPort] },
+    traces: sdkDisabled ? { ...traces, enabled: false, console: false } : traces,
+    pushgatewayUrl: sdkDisabled ? null : r.read('QWEN_OTEL_PUSHGATEWAY_URL', null as string | null, 'an http(s) URL', parseUrl),
     proxyOrigin: r.read('QWEN_OTEL_PROXY_ORIGIN', null as string | null, 'an http(s) URL', (v) => parseUrl(v) && new URL(v).origin),
     // 500 ms: each wake-up of an idle process costs ~0.2-0.6 ms of CPU on our VMs (measured),
     // and peaks do not depend on it (the kernel's high-water marks catch them).
@@ -138,6 +169,68 @@ export function parseConfig(env: Env = process.env): ParsedConfig {
       (v) => (PROCESS_ROLES as readonly string[]).includes(v) ? (v as ProcessRole) : undefined),
   };
   return { config, problems: r.problems };
+}
+
+/**
+ * The OTLP trace exporter's variables, as the OpenTelemetry spec names them (signal-specific
+ * before general). The shared collector reads them from each session's settings, not its own
+ * environment: two sessions may send to two places.
+ */
+function readTraces(r: Reader, env: Env): TracesConfig {
+  const exporters = r.read('OTEL_TRACES_EXPORTER', ['otlp'], 'a comma list of "otlp", "console", "none"', (v) => {
+    const list = parseExporterList(v);
+    return list?.every((e) => ['otlp', 'console', 'none'].includes(e)) ? list : undefined;
+  });
+  const endpoint = r.read('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', null as string | null, 'an http(s) URL', parseUrl)
+    ?? joinUrl(r.read('OTEL_EXPORTER_OTLP_ENDPOINT', DEFAULT_OTLP_BASE, 'an http(s) URL', parseUrl), 'v1/traces');
+  const protocolVar = signalFirst(env, 'PROTOCOL');
+  const protocol = r.read(protocolVar, 'http/protobuf' as OtlpProtocol | 'grpc', '"http/protobuf", "http/json" or "grpc"',
+    (v) => (v === 'http/protobuf' || v === 'http/json' || v === 'grpc' ? v : undefined));
+  let enabled = exporters.includes('otlp');
+  if (protocol === 'grpc' && enabled) {
+    r.problems.push(`qwen-otel: ${protocolVar}=grpc is not supported (qwen-otel sends OTLP over HTTP): traces are off; use http/protobuf and the receiver's HTTP port (4318)`);
+    enabled = false;
+  }
+  const headersVar = signalFirst(env, 'HEADERS');
+  const general = headersVar === 'OTEL_EXPORTER_OTLP_TRACES_HEADERS' ? parseHeaders(env.OTEL_EXPORTER_OTLP_HEADERS ?? '') ?? {} : {};
+  const headers = { ...general, ...readHeaders(r, headersVar, env[headersVar] ?? '') };
+  return {
+    enabled,
+    console: exporters.includes('console'),
+    endpoint,
+    protocol: protocol === 'grpc' ? 'http/protobuf' : protocol,
+    headers,
+    compression: r.read(signalFirst(env, 'COMPRESSION'), 'none' as 'gzip' | 'none', '"gzip" or "none"',
+      (v) => (v === 'gzip' || v === 'none' ? v : undefined)),
+    timeoutMs: r.read(signalFirst(env, 'TIMEOUT'), 10_000, 'a whole number of milliseconds, 1-600000', (v) => parseIntIn(v, 1, 600_000)),
+  };
+}
+
+/** OTEL_EXPORTER_OTLP_TRACES_<what> when set, else OTEL_EXPORTER_OTLP_<what>. */
+function signalFirst(env: Env, what: string): string {
+  const specific = `OTEL_EXPORTER_OTLP_TRACES_${what}`;
+  return (env[specific] ?? '').trim() !== '' ? specific : `OTEL_EXPORTER_OTLP_${what}`;
+}
+
+/** Headers carry credentials: a bad value is named, never printed. */
+function readHeaders(r: Reader, name: string, raw: string): Record<string, string> {
+  if (raw.trim() === '') return {};
+  const headers = parseHeaders(raw);
+  if (headers) return headers;
+  r.problems.push(`qwen-otel: ${name} is not valid (expected key=value pairs separated by commas, values URL-encoded); sending no headers from it`);
+  return {};
+}
+
+function parseHeaders(raw: string): Record<string, string> | undefined {
+  if (raw.trim() === '') return {};
+  const parsed = parseResourceAttributes(raw);
+  if (!parsed) return undefined;
+  return Object.keys(parsed).every((k) => /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k)) ? parsed : undefined;
+}
+
+function parseExporterList(v: string): string[] | undefined {
+  const list = v.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean);
+  return list.length > 0 && list.every((e) => /^[a-z_/]+$/.test(e)) ? list : undefined;
 }
 
 export function parseSwitch(v: string): boolean | undefined {

@@ -26,10 +26,10 @@ describe('accounting from the typed API to the exporters', () => {
     expect(result.code).toBe(0);
     const series = parsePrometheus(result.stdout);
     const one = (name: string, labels: Record<string, string> = {}): number => find(series, name, labels)[0]?.value ?? Number.NaN;
-    expect(one('qwen_otel_request_size_sum', { part: 'total' })).toBe(1200);
-    expect(one('qwen_otel_request_size_sum', { part: 'system' })).toBe(500);
+    expect(one('qwen_otel_request_size_bytes_sum', { part: 'total' })).toBe(1200);
+    expect(one('qwen_otel_request_size_bytes_sum', { part: 'system' })).toBe(500);
     expect(one('qwen_otel_request_messages_sum')).toBe(3);
-    expect(one('qwen_otel_tool_result_size_sum', { truncated: 'true' })).toBe(4096);
+    expect(one('qwen_otel_tool_result_size_bytes_sum', { truncated: 'true' })).toBe(4096);
     expect(one('gen_ai_client_token_usage_sum', { gen_ai_token_type: 'input' })).toBe(100);
     expect(one('gen_ai_client_token_usage_sum', { gen_ai_token_type: 'output' })).toBe(20);
     const [record] = readRecords(box.recordFile);

@@ -98,7 +98,7 @@ describe('qwen-otel bench --quick on real qwen@0.15.10 and claude@2.1.112', () =
 
   it('served /metrics while the matrix ran', () => {
     expect(scraped).toContain('qwen_otel_bench_runs_planned 4');
-    expect(scraped).toMatch(/qwen_otel_bench_tree_memory_peak\{cli="qwen",branch="0\.15\.10",workload="pr-review"\} \d+/);
+    expect(scraped).toMatch(/qwen_otel_bench_tree_memory_peak_bytes\{cli="qwen",branch="0\.15\.10",workload="pr-review"\} \d+/);
   });
 
   it('pushed every finished run and sent a trace per run', async () => {

@@ -30,14 +30,17 @@ describe('qwen-otel', () => {
   it('config shows what the settings resolve to, and exits 1 naming a bad one', async () => {
     const good = await runCommand(BIN, ['config'], { env: { ...env, QWEN_OTEL_WORKLOAD: 'w1' } });
     expect(good.code).toBe(0);
-    expect(JSON.parse(good.stdout)).toMatchObject({ workload: 'w1', prometheus: { port: 9464 } });
+    expect(JSON.parse(good.stdout)).toMatchObject({ workload: 'w1', prometheus: { port: 19464, avoid: [9464] } });
     const bad = await runCommand(BIN, ['config'], { env: { ...env, QWEN_OTEL_PROMETHEUS_PORT: 'ninety' } });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('QWEN_OTEL_PROMETHEUS_PORT="ninety" is not valid');
   });
 
   it('config never prints credentials: a URL\'s user and password are masked', async () => {
-    const secret = { ...env, QWEN_OTEL_PUSHGATEWAY_URL: 'https://ci-bot:s3cr3t-t0ken@push.example:9091/prefix', OTEL_EXPORTER_OTLP_ENDPOINT: 'https://tok3n@otlp.example' };
+    const secret = {
+      ...env, QWEN_OTEL_PUSHGATEWAY_URL: 'https://ci-bot:s3cr3t-t0ken@push.example:9091/prefix', OTEL_EXPORTER_OTLP_ENDPOINT: 'https://tok3n@otlp.example',
+      OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20s3cr3t',
+    };
     const result = await runCommand(BIN, ['config'], { env: secret });
     expect(result.code).toBe(0);
     expect(result.stdout).not.toMatch(/s3cr3t|tok3n|ci-bot/);

@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config';
 
 describe('configuration', () => {
-  it('has safe defaults: off, loopback Prometheus on 9464, traces to localhost:4318, no push', () => {
+  it('has safe defaults: off, loopback Prometheus on 19464 (never 9464), OTLP/protobuf traces to localhost:4318, no push', () => {
     const { config, problems } = parseConfig({ HOME: '/home/u' });
     expect(problems).toEqual([]);
     expect(config.enabled).toBe(false);
-    expect(config.prometheus).toEqual({ enabled: true, host: '127.0.0.1', port: 9464 });
-    expect(config.traces).toEqual({ enabled: true, endpoint: 'http://localhost:4318/v1/traces' });
+    expect(config.prometheus).toEqual({ enabled: true, host: '127.0.0.1', port: 19464, avoid: [9464] });
+    expect(config.traces).toEqual({
+      enabled: true, console: false, endpoint: 'http://localhost:4318/v1/traces', protocol: 'http/protobuf', headers: {}, compression: 'none', timeoutMs: 10_000,
+    });
     expect(config.pushgatewayUrl).toBeNull();
     expect(config.sampleIntervalMs).toBe(500);
     expect(config.recordFile).toBe('/home/u/.qwen-otel/runs.jsonl');
@@ -65,14 +67,42 @@ describe('configuration', () => {
     expect(parseConfig({ OTEL_TRACES_EXPORTER: 'none' }).config.traces.enabled).toBe(false);
   });
 
-  it('honours the standard OpenTelemetry Prometheus variables when ours are unset', () => {
-    const { config } = parseConfig({ OTEL_EXPORTER_PROMETHEUS_PORT: '9555' });
-    expect(config.prometheus.port).toBe(9555);
+  it("leaves the CLI's own Prometheus exporter its port: OTEL_EXPORTER_PROMETHEUS_PORT/_HOST are the CLI's, never ours", () => {
+    const { config } = parseConfig({ OTEL_EXPORTER_PROMETHEUS_PORT: '9555', OTEL_EXPORTER_PROMETHEUS_HOST: '0.0.0.0' });
+    expect(config.prometheus).toEqual({ enabled: true, host: '127.0.0.1', port: 19464, avoid: [9555] });
+  });
+
+  it('honours the OpenTelemetry SDK variables, each unsupported value in one line', () => {
+    const off = parseConfig({ OTEL_SDK_DISABLED: 'true', QWEN_OTEL_PUSHGATEWAY_URL: 'http://p:9091' });
+    expect([off.config.prometheus.enabled, off.config.traces.enabled, off.config.pushgatewayUrl]).toEqual([false, false, null]);
+    expect(off.problems).toEqual(['qwen-otel: OTEL_SDK_DISABLED=true: no metrics endpoint, push or traces (the run record is still written)']);
+    expect(parseConfig({ OTEL_METRICS_EXPORTER: 'none' }).config.prometheus.enabled).toBe(false);
+    expect(parseConfig({ OTEL_METRICS_EXPORTER: 'none,prometheus' }).config.prometheus.enabled).toBe(true);
+    const otlp = parseConfig({ OTEL_METRICS_EXPORTER: 'otlp' });
+    expect(otlp.config.prometheus.enabled).toBe(true);
+    expect(otlp.problems).toEqual(['qwen-otel: OTEL_METRICS_EXPORTER=otlp is not supported: qwen-otel serves metrics to Prometheus (pull, and the Pushgateway) only']);
+    const grpc = parseConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' });
+    expect(grpc.config.traces.enabled).toBe(false);
+    expect(grpc.problems).toHaveLength(1);
+    expect(grpc.problems[0]).toMatch(/^qwen-otel: OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported .*traces are off/);
+    expect(parseConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' }).config.traces).toMatchObject({ enabled: true, protocol: 'http/json' });
+    expect(parseConfig({ OTEL_TRACES_EXPORTER: 'console' }).config.traces).toMatchObject({ enabled: false, console: true });
+    expect(parseConfig({ OTEL_TRACES_EXPORTER: 'otlp,console' }).config.traces).toMatchObject({ enabled: true, console: true });
+    const bad = parseConfig({ OTEL_TRACES_EXPORTER: 'zipkin' });
+    expect([bad.config.traces.enabled, bad.problems.length]).toEqual([true, 1]);
+    const traces = parseConfig({
+      OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20s3cret,x-a=1', OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-a=2',
+      OTEL_EXPORTER_OTLP_TIMEOUT: '3000', OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'gzip',
+    }).config.traces;
+    expect(traces).toMatchObject({ headers: { authorization: 'Bearer s3cret', 'x-a': '2' }, timeoutMs: 3000, compression: 'gzip' });
+    const secret = parseConfig({ OTEL_EXPORTER_OTLP_HEADERS: 'token s3cret' });
+    expect(secret.problems).toHaveLength(1);
+    expect(secret.problems[0]).not.toContain('s3cret');
   });
 
   it.each([
     ['QWEN_OTEL', 'maybe', 'QWEN_OTEL="maybe" is not valid (expected 1 to turn on, or 0); using false'],
-    ['QWEN_OTEL_PROMETHEUS_PORT', '70000', 'QWEN_OTEL_PROMETHEUS_PORT="70000" is not valid (expected a port 0-65535 (0 = any free port) or "off"); using 9464'],
+    ['QWEN_OTEL_PROMETHEUS_PORT', '70000', 'QWEN_OTEL_PROMETHEUS_PORT="70000" is not valid (expected a port 0-65535 (0 = any free port) or "off"); using 19464'],
     ['QWEN_OTEL_SAMPLE_INTERVAL_MS', '5ms', 'QWEN_OTEL_SAMPLE_INTERVAL_MS="5ms" is not valid (expected a whole number of milliseconds, 10-60000); using 500'],
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'localhost:4318', 'OTEL_EXPORTER_OTLP_ENDPOINT="localhost:4318" is not valid (expected an http(s) URL); using http://localhost:4318'],
     ['QWEN_OTEL_PUSHGATEWAY_URL', 'ftp://x', 'QWEN_OTEL_PUSHGATEWAY_URL="ftp://x" is not valid (expected an http(s) URL); using off'],

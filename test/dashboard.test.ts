@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DASHBOARD_FILE, renderDashboard } from '../src/dashboard/main';
+import { prometheusName, type PrometheusType } from '../src/export/exposition';
 import { REPO } from './helpers/e2e';
 
 interface Target { refId: string; expr?: string; datasource?: { type: string; uid: string }; [field: string]: unknown }
@@ -32,8 +33,9 @@ function namesIn(expr: string): string[] {
     .filter((n) => !keywords.has(n) && !/^(cli|branch|workload|role|part|bucket|run|instance|v8js_heap_space_name|v8js_gc_type)$/.test(n));
 }
 
-/** Documented unit of each metric (Prometheus spelling), e.g. qwen_otel_tree_memory_peak → By. */
-const documentedUnits = new Map([...docs.matchAll(/^\| `([a-z0-9_.]+)` \| ([^|]+?) \|/gm)].map((m) => [m[1].replace(/\./g, '_'), m[2].trim()]));
+/** Documented unit of each metric (Prometheus spelling), e.g. qwen_otel_tree_memory_peak_bytes → By. */
+const documentedUnits = new Map([...docs.matchAll(/^\| `([a-z0-9_.]+)` \| ([^|]+?) \| (gauge|counter|histogram) \|/gm)]
+  .map((m) => [prometheusName(m[1], m[2].trim(), m[3] as PrometheusType).replace(/_total$/, ''), m[2].trim()]));
 /** Each recording rule and the expression it records. */
 const recorded = new Map([...recordingYml.matchAll(/record: (\S+)\n\s+expr: \|?\s*([\s\S]*?)(?=\n\s+(?:-|#)|\n*$)/g)].map((m) => [m[1], m[2]]));
 

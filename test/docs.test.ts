@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { prometheusName, type PrometheusType } from '../src/export/exposition';
 import { API, REPO, runWrapped, sandbox, WAIT_FOR_METRICS_URL, writeScript } from './helpers/e2e';
 
 describe('docs/metrics.md', () => {
@@ -24,15 +25,15 @@ describe('docs/metrics.md', () => {
       metricsUrl().then(async (u) => { await sleep(1500); console.log(await (await fetch(u)).text()); child.kill(); process.exit(kept.length > 0 ? 0 : 1); });`);
     const result = await runWrapped([process.execPath, script], box.env);
     const served = new Set(
-      result.stdout.split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' '))
-        .map(([, , name, type]) => (type === 'counter' ? name.replace(/_total$/, '') : name)).filter((n) => n !== 'target_info'),
+      result.stdout.split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]).filter((n) => n !== 'target_info'),
     );
     const doc = readFileSync(path.join(REPO, 'docs', 'metrics.md'), 'utf8');
-    const documented = new Set([...doc.matchAll(/^\| `([a-z0-9_.]+)` \| [^|]+ \| (gauge|counter|histogram) \|/gm)].map((m) => m[1].replace(/\./g, '_')));
+    const documented = new Set([...doc.matchAll(/^\| `([a-z0-9_.]+)` \| ([^|]+) \| (gauge|counter|histogram) \|/gm)]
+      .map((m) => prometheusName(m[1], m[2].trim(), m[3] as PrometheusType)));
     // The response-side instruments fill from model traffic (the traffic tap); a run without
     // model calls does not serve them yet.
     // qwen_otel.v8.heap.by_package needs QWEN_OTEL_HEAP_PROFILE=1 (the heap-profile tests serve it).
-    const trafficOnly = new Set(['gen_ai_client_operation_duration', 'gen_ai_client_operation_time_to_first_chunk', 'qwen_otel_http_requests', 'qwen_otel_v8_heap_by_package']);
+    const trafficOnly = new Set(['gen_ai_client_operation_duration_seconds', 'gen_ai_client_operation_time_to_first_chunk_seconds', 'qwen_otel_http_requests_total', 'qwen_otel_v8_heap_by_package_bytes']);
     // (The script's own fetch of /metrics counts as a non-model request once a sample has passed.)
     expect([...served].filter((n) => !trafficOnly.has(n)).sort()).toEqual([...documented].filter((n) => !trafficOnly.has(n)).sort());
     expect([...served].filter((n) => !documented.has(n))).toEqual([]);

@@ -49,13 +49,13 @@ describe('heap profile (QWEN_OTEL_HEAP_PROFILE=1)', () => {
       metricsUrl().then(async (u) => {
         for (let i = 0; i < 100; i += 1) {
           const body = await (await fetch(u)).text();
-          if (body.includes('qwen_otel_v8_heap_by_package')) { console.log(body); return; }
+          if (body.includes('qwen_otel_v8_heap_by_package_bytes')) { console.log(body); return; }
           await sleep(200);
         }
       });`)], { QWEN_OTEL_PROMETHEUS_PORT: '0' });
     expect(profile.by_package_bytes['(outside the CLI)']).toBeGreaterThan(0.8 * profile.sampled_bytes);
     expect(text).not.toContain(box.dir);
-    const served = find(parsePrometheus(result.stdout), 'qwen_otel_v8_heap_by_package', { role: 'cli', package: '(outside the CLI)' });
+    const served = find(parsePrometheus(result.stdout), 'qwen_otel_v8_heap_by_package_bytes', { role: 'cli', package: '(outside the CLI)' });
     expect(served).toHaveLength(1);
     expect(served[0].value).toBeGreaterThan(0);
   }, 180_000);

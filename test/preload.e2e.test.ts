@@ -36,18 +36,18 @@ describe('a Node script under qwen-otel run', () => {
     const out = JSON.parse(result.stdout);
     const series = parsePrometheus(out.text);
 
-    const [rss] = find(series, 'process_memory_usage', { role: 'cli' });
+    const [rss] = find(series, 'process_memory_usage_bytes', { role: 'cli' });
     const atTheSameMoment = (out.before + out.after) / 2;
     expect(Math.abs(rss.value - atTheSameMoment) / atTheSameMoment).toBeLessThan(0.05);
     expect(rss.labels).toMatchObject({ cli: 'node', branch: 'feature/x', workload: 'e2e-live' });
 
-    const spaces = find(series, 'v8js_memory_heap_used', { role: 'cli' }).map((s) => s.labels.v8js_heap_space_name);
+    const spaces = find(series, 'v8js_memory_heap_used_bytes', { role: 'cli' }).map((s) => s.labels.v8js_heap_space_name);
     expect(spaces.sort()).toEqual([...out.spaces].sort());
 
-    const [tool] = find(series, 'process_memory_usage', { role: 'tool' });
+    const [tool] = find(series, 'process_memory_usage_bytes', { role: 'tool' });
     expect(tool.value).toBeGreaterThan(50 * MiB);
-    expect(find(series, 'qwen_otel_process_count', { role: 'tool' })[0].value).toBe(1);
-    const [tree] = find(series, 'qwen_otel_tree_memory_usage');
+    expect(find(series, 'qwen_otel_processes', { role: 'tool' })[0].value).toBe(1);
+    const [tree] = find(series, 'qwen_otel_tree_memory_usage_bytes');
     expect(tree.value).toBeGreaterThanOrEqual(rss.value + tool.value - MiB);
 
     const [record] = readRecords(box.recordFile);

@@ -1,7 +1,9 @@
 // Runs that end before a scrape are still delivered: to a real Prometheus Pushgateway
 // (Debian's prometheus-pushgateway; .ci/run installs it).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { find, parsePrometheus, runWrapped, sandbox, until, writeScript } from './helpers/e2e';
 import { freePort, listensOn } from './helpers/ports';
@@ -12,10 +14,13 @@ let url = '';
 
 beforeAll(async () => {
   if (!BINARY) throw new Error('prometheus-pushgateway is not installed (apt-get install -y prometheus-pushgateway)');
+  // A persistence file of its own: Debian's package keeps pushes across starts (in
+  // /var/lib/prometheus), and an earlier run's group (same labels) would answer before this run's push.
+  const persistence = path.join(mkdtempSync(path.join(os.tmpdir(), 'qo-test-pgw-')), 'pushgateway.data');
   for (let attempt = 0; attempt < 5; attempt += 1) {
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    gateway = spawn(BINARY, [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+    gateway = spawn(BINARY, [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${persistence}`], { stdio: 'ignore' });
     let ready = false;
     const refresh = async () => {
       ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
@@ -42,11 +47,11 @@ describe('the Pushgateway', () => {
     await until(() => find(series, 'push_time_seconds', labels).length > 0, 30_000, async () => {
       series = parsePrometheus(await (await fetch(`${url}/metrics`)).text());
     });
-    const [peak] = find(series, 'qwen_otel_tree_memory_peak', labels);
+    const [peak] = find(series, 'qwen_otel_tree_memory_peak_bytes', labels);
     const pushed = series.filter((s) => s.labels.workload === 'push-e2e').map((s) => `${s.name}=${s.value}`);
     expect(peak, `the push holds no tree peak; it holds: ${[...new Set(pushed)].join(', ')}`).toBeDefined();
     expect(peak.value).toBeGreaterThan(40 * 1024 * 1024);
-    expect(find(series, 'qwen_otel_process_memory_peak', { ...labels, role: 'cli' })[0].value).toBeGreaterThan(40 * 1024 * 1024);
+    expect(find(series, 'qwen_otel_process_memory_peak_bytes', { ...labels, role: 'cli' })[0].value).toBeGreaterThan(40 * 1024 * 1024);
     expect(find(series, 'push_time_seconds', labels)).toHaveLength(1);
   });
 });

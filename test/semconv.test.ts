@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import * as incubating from '@opentelemetry/semantic-conventions/incubating';
 import { describe, expect, it } from 'vitest';
 import * as ours from '../src/export/semconv';
+import { REPO } from './helpers/e2e';
 
 describe('semantic-convention names copied into src/export/semconv.ts', () => {
   it('match @opentelemetry/semantic-conventions exactly', () => {
@@ -14,5 +17,20 @@ describe('semantic-convention names copied into src/export/semconv.ts', () => {
       expect(expected, name).toBeDefined();
       expect(value, name).toBe(expected);
     }
+  });
+
+  it('name nothing the package replaced (v8js.memory.heap.limit became v8js.memory.heap.space.size in 1.45)', () => {
+    const declarations = ['experimental_metrics', 'experimental_attributes', 'stable_metrics', 'stable_attributes']
+      .map((file) => readFileSync(path.join(REPO, 'node_modules', '@opentelemetry', 'semantic-conventions', 'dist', `${file}.d.cts`), 'utf8'))
+      .join('\n');
+    const deprecated = Object.keys(ours).filter((name) => {
+      const at = declarations.search(new RegExp(`declare const ${name}:`));
+      if (at < 0) return false;
+      const doc = declarations.slice(declarations.lastIndexOf('/**', at), at);
+      // The gen_ai.* names are marked "Moved to the GenAI semantic conventions repository": the same
+      // names, kept there. A deprecation that names a replacement is what this test is about.
+      return /@deprecated (?!Moved to)/.test(doc);
+    });
+    expect(deprecated).toEqual([]);
   });
 });

@@ -72,7 +72,7 @@ describe.skipIf(SKIP)('the stack (Prometheus, Pushgateway, Alertmanager: real bi
       return result.length >= QUICK_WORKLOADS.length ? result : null;
     });
     expect(firing.map((s) => `${s.metric.cli}@${s.metric.branch} ${s.metric.workload} vs ${s.metric.baseline}`).sort()).toEqual(QUICK_WORKLOADS.map((w) => `demo@candidate ${w} vs main`));
-    const ratios = await promQuery(stack.prometheusUrl, 'cli_branch_workload:qwen_otel_tree_memory_peak:ratio_to_baseline{branch="candidate"}');
+    const ratios = await promQuery(stack.prometheusUrl, 'cli_branch_workload:qwen_otel_tree_memory_peak_bytes:ratio_to_baseline{branch="candidate"}');
     expect(ratios.map((s) => s.metric.workload).sort()).toEqual(QUICK_WORKLOADS);
     const received = await waitFor('the alerts in Alertmanager', 20_000, async () => {
       const alerts = (await (await fetch(`${stack.alertmanagerUrl}/api/v2/alerts`)).json()) as Array<{ labels: Record<string, string>; annotations: Record<string, string> }>;
@@ -89,7 +89,7 @@ describe.skipIf(SKIP)('the stack (Prometheus, Pushgateway, Alertmanager: real bi
   it('answers every panel query of the dashboard with at least one series', async () => {
     // The live session must have been scraped a few times for rate() and the timelines.
     await waitFor('the live session scraped', 20_000, async () =>
-      ((await promQuery(stack.prometheusUrl, 'count_over_time(qwen_otel_tree_memory_usage{job="qwen-otel-live"}[1m]) >= 5')).length > 0 ? true : null));
+      ((await promQuery(stack.prometheusUrl, 'count_over_time(qwen_otel_tree_memory_usage_bytes{job="qwen-otel-live"}[1m]) >= 5')).length > 0 ? true : null));
     const queries = dashboardQueries();
     expect(queries.length).toBeGreaterThan(25);
     const range = { start: started, end: Math.floor(Date.now() / 1000) };

@@ -1,7 +1,10 @@
-// A test OTLP/HTTP receiver gets one trace: session -> process -> phases, memory on every span.
+// A test OTLP/HTTP receiver gets one trace: session -> process -> phases, memory on every span;
+// each session's protocol, headers and compression are its own.
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTelemetrySink, type TelemetrySink } from '../src/bench/sink';
-import { API, readRecords, runWrapped, sandbox, writeScript } from './helpers/e2e';
+import { API, readRecords, runWrapped, sandbox, until, writeScript } from './helpers/e2e';
 
 let sink: TelemetrySink;
 beforeAll(async () => {
@@ -56,5 +59,46 @@ describe('traces', () => {
     expect(session?.attributes['qwen_otel.session.id']).toBe(record.run_id);
     expect(record.subagents).toBe(1);
     expect(record.requests).toBe(1);
+  });
+});
+
+describe("traces follow each session's OTLP settings in the shared collector", () => {
+  const SCRIPT = `const otel = require(${JSON.stringify(API)}); otel.phase('work', () => new Promise((r) => setTimeout(r, 50)));`;
+
+  it('protobuf by default, http/json and gzip when asked, each with its own headers and never another session\'s', async () => {
+    const box = sandbox('traces-settings', { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, QWEN_OTEL_COLLECTOR_LINGER_MS: '20000' });
+    const script = writeScript(box.dir, 'work.js', SCRIPT);
+    const first = await runWrapped([process.execPath, script], { ...box.env, OTEL_EXPORTER_OTLP_HEADERS: 'x-session=a' });
+    const second = await runWrapped([process.execPath, script], {
+      ...box.env, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-other=b', OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
+    });
+    expect([first.code, first.stderr, second.code, second.stderr]).toEqual([0, '', 0, '']);
+    const [a, b] = readRecords(box.recordFile);
+    // One collector served both: the second session's settings had to win over the environment it was started with.
+    expect(b.observer.collector_pid).toBe(a.observer.collector_pid);
+    expect((await sink.trace(a.trace_id)).length).toBeGreaterThan(0);
+    expect((await sink.trace(b.trace_id)).length).toBeGreaterThan(0);
+    const fromA = sink.traceRequests.filter((r) => r.headers['x-session'] === 'a');
+    const fromB = sink.traceRequests.filter((r) => r.headers['x-other'] === 'b');
+    expect(fromA.length).toBeGreaterThan(0);
+    expect(fromB.length).toBeGreaterThan(0);
+    for (const r of fromA) expect([r.contentType, r.headers['content-encoding'], r.headers['x-other']]).toEqual(['application/x-protobuf', undefined, undefined]);
+    for (const r of fromB) expect([r.contentType, r.headers['content-encoding'], r.headers['x-session']]).toEqual(['application/json', 'gzip', undefined]);
+  });
+
+  it('OTEL_TRACES_EXPORTER=console writes the spans to the collector\'s log and sends none; grpc is one line and no traffic', async () => {
+    const before = sink.traceRequests.length;
+    const box = sandbox('traces-console', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url });
+    const script = writeScript(box.dir, 'work.js', SCRIPT);
+    const consoled = await runWrapped([process.execPath, script], { ...box.env, OTEL_TRACES_EXPORTER: 'console' });
+    expect([consoled.code, consoled.stderr]).toEqual([0, '']);
+    const [record] = readRecords(box.recordFile);
+    const log = path.join(box.dir, '.qwen-otel', 'run', 'collector.log');
+    expect(await until(() => existsSync(log) && readFileSync(log, 'utf8').includes(`"traceId":"${record.trace_id}"`), 10_000)).toBe(true);
+    const grpc = await runWrapped([process.execPath, script], { ...box.env, OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' });
+    expect(grpc.code).toBe(0);
+    expect(grpc.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^qwen-otel: OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported/)]);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(sink.traceRequests.length).toBe(before);
   });
 });

@@ -1,8 +1,11 @@
 // A local stand-in for the backends, used by tests and benchmarks to see what was delivered:
-// OTLP/HTTP JSON traces (POST /v1/traces), OTLP metrics (POST /v1/metrics, counted) and
-// Pushgateway pushes (PUT /metrics/job/...). It keeps what arrives as plain data.
-import { createServer, type IncomingMessage } from 'node:http';
+// OTLP/HTTP traces in protobuf or JSON (POST /v1/traces, gzip or not), OTLP metrics (POST
+// /v1/metrics, counted) and Pushgateway pushes (PUT /metrics/job/...). It keeps what arrives as
+// plain data, and how each trace batch came (its content type and headers).
+import { createServer, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { traceRequestToJson } from './otlp-proto';
 
 export interface ReceivedSpan {
   traceId: string;
@@ -28,6 +31,8 @@ export interface TelemetrySink {
   spans: ReceivedSpan[];
   pushes: ReceivedPush[];
   metricExports: number;
+  /** How each trace batch arrived. */
+  traceRequests: Array<{ contentType: string; headers: IncomingHttpHeaders }>;
   /**
    * A trace's spans once its `session` span (the last one to end, sent in the final batch) has
    * arrived; what arrived so far after the timeout. Final figures are delivered after the run's
@@ -59,6 +64,7 @@ export async function startTelemetrySink(): Promise<TelemetrySink> {
     spans: [],
     pushes: [],
     metricExports: 0,
+    traceRequests: [],
     trace: async (traceId, timeoutMs = DELIVERY_WAIT_MS) => {
       const ofTrace = (): ReceivedSpan[] => sink.spans.filter((span) => span.traceId === traceId);
       await until(() => ofTrace().some((span) => span.name === 'session'), timeoutMs);
@@ -69,9 +75,12 @@ export async function startTelemetrySink(): Promise<TelemetrySink> {
   };
   const server = createServer((req, res) => {
     void readBody(req).then((body) => {
-      if (req.method === 'POST' && req.url === '/v1/traces') sink.spans.push(...parseTraces(body));
-      else if (req.method === 'POST' && req.url === '/v1/metrics') sink.metricExports += 1;
-      else if ((req.method === 'PUT' || req.method === 'POST') && req.url?.startsWith('/metrics/job/')) sink.pushes.push({ path: req.url, body });
+      if (req.method === 'POST' && req.url === '/v1/traces') {
+        const contentType = req.headers['content-type'] ?? '';
+        sink.traceRequests.push({ contentType, headers: req.headers });
+        sink.spans.push(...parseTraces(contentType, body));
+      } else if (req.method === 'POST' && req.url === '/v1/metrics') sink.metricExports += 1;
+      else if ((req.method === 'PUT' || req.method === 'POST') && req.url?.startsWith('/metrics/job/')) sink.pushes.push({ path: req.url, body: body.toString('utf8') });
       else res.statusCode = 404;
       res.setHeader('Content-Type', 'application/json');
       res.end('{}');
@@ -86,18 +95,25 @@ export async function startTelemetrySink(): Promise<TelemetrySink> {
   return sink;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      try {
+        resolve(req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body);
+      } catch {
+        resolve(Buffer.alloc(0));
+      }
+    });
   });
 }
 
-function parseTraces(body: string): ReceivedSpan[] {
+function parseTraces(contentType: string, body: Buffer): ReceivedSpan[] {
   let json: { resourceSpans?: Array<{ resource?: { attributes?: OtlpAttribute[] }; scopeSpans?: Array<{ spans?: Array<Record<string, unknown>> }> }> };
   try {
-    json = JSON.parse(body);
+    json = contentType.includes('protobuf') ? traceRequestToJson(body) as typeof json : JSON.parse(body.toString('utf8'));
   } catch {
     return [];
   }

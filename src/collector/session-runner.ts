@@ -274,6 +274,7 @@ export class SessionRunner {
           if (!this.ending) this.tick();
         },
         notice: (line) => this.hooks.notices.say(line),
+        log: (line) => this.hooks.notices.log(line),
       });
       if (this.telemetry.metricsUrl) writeWhole(path.join(this.info.dir, SESSION.metricsUrl), this.telemetry.metricsUrl);
       this.session.listen(this.telemetry.listener);

@@ -118,7 +118,7 @@ function liveSession(): Section {
       { expr: q.liveLoopDelay, legend: '{{cli}} @ {{branch}} · {{role}} delay p99' },
       { expr: q.liveLoopUtilization, legend: '{{cli}} @ {{branch}} · {{role}} utilization', unit: 'percentunit' },
     ], unit: 's', width: 8 }),
-    timeline({ title: "qwen-otel's own RSS (live)", question: 'The observer effect: what the collector beside each session costs.', queries: [{ expr: q.liveObserver, legend: q.LIVE_LABEL }], width: 24, height: 6 }),
+    timeline({ title: "qwen-otel's own RSS (live)", question: 'The observer effect: what the shared collector serving the live sessions costs.', queries: [{ expr: q.liveObserver, legend: 'collector · {{instance}}' }], width: 24, height: 6 }),
   ] };
 }
 
@@ -144,10 +144,10 @@ export function buildDashboard(): Dashboard {
     // First: the other variables and every panel read through these two.
     .withVariable(new DatasourceVariableBuilder('prometheus').label('Prometheus').type('prometheus'))
     .withVariable(new DatasourceVariableBuilder('jaeger').label('Jaeger').type('jaeger'))
-    .withVariable(labelVariable('cli', 'CLI', 'label_values(qwen_otel_tree_memory_peak, cli)', true))
-    .withVariable(labelVariable('branch', 'Branch', 'label_values(qwen_otel_tree_memory_peak{cli=~"$cli"}, branch)', true))
-    .withVariable(labelVariable('workload', 'Workload', 'label_values(qwen_otel_tree_memory_peak{cli=~"$cli"}, workload)', true))
-    .withVariable(labelVariable('baseline', 'Baseline', 'label_values(qwen_otel_tree_memory_peak{job="qwen-otel", cli=~"$cli"}, branch)', false))
+    .withVariable(labelVariable('cli', 'CLI', 'label_values(qwen_otel_tree_memory_peak_bytes, cli)', true))
+    .withVariable(labelVariable('branch', 'Branch', 'label_values(qwen_otel_tree_memory_peak_bytes{cli=~"$cli"}, branch)', true))
+    .withVariable(labelVariable('workload', 'Workload', 'label_values(qwen_otel_tree_memory_peak_bytes{cli=~"$cli"}, workload)', true))
+    .withVariable(labelVariable('baseline', 'Baseline', 'label_values(qwen_otel_tree_memory_peak_bytes{job="qwen-otel", cli=~"$cli"}, branch)', false))
     .withVariable(new TextBoxVariableBuilder('trace').label('Trace ID').description('The run drawn in "One run, phase by phase": a trace ID from the tables, or a run record\'s trace_id.'));
   for (const section of [overview(), whereMemoryGoes(), context(), liveSession(), ...traces()]) {
     const row = new RowBuilder(section.title).collapsed(section.collapsed);

@@ -1,5 +1,5 @@
 // Per-role figures for the metrics: several processes can share a role (two MCP servers).
-import type { ObservableResult } from '@opentelemetry/api';
+import type { ObservableResult } from './lean-meter';
 import type { ProcessEntry } from '../session/process-table';
 
 export type Combine = 'sum' | 'max';

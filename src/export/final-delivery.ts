@@ -4,12 +4,16 @@
 import type { Resource } from '@opentelemetry/resources';
 import type { Config } from '../config';
 import type { SpanRecord } from '../session/spans';
+import type { TraceTarget } from './traces';
 import { pushToGateway } from './pushgateway';
 import { redactUrl } from '../redact';
 
 export type SpoolEntry =
   | { schema: 'qwen-otel.spool/1'; kind: 'push'; url: string; grouping: Record<string, string>; body: string }
-  | { schema: 'qwen-otel.spool/1'; kind: 'traces'; endpoint: string; traceId: string; resource: Record<string, string>; spans: SpanRecord[] };
+  | { schema: 'qwen-otel.spool/1'; kind: 'traces'; endpoint: string; traceId: string; resource: Record<string, string>; spans: SpanRecord[]; target?: Omit<TraceTarget, 'endpoint'> };
+
+/** A spool entry written before the protocol and headers were kept: JSON, no headers, as then. */
+const SPOOLED_BEFORE: Omit<TraceTarget, 'endpoint'> = { protocol: 'http/json', headers: {}, compression: 'none', timeoutMs: 10_000 };
 
 export interface DeliveryItem {
   /** What the user is told about: "final figures" (the push) or "traces". */
@@ -57,7 +61,8 @@ export function pushItem(url: string, grouping: Record<string, string>, body: st
   };
 }
 
-export function tracesItem(endpoint: string, traceId: string, resource: Resource, spans: SpanRecord[]): DeliveryItem {
+export function tracesItem(target: TraceTarget, traceId: string, resource: Resource, spans: SpanRecord[]): DeliveryItem {
+  const { endpoint, ...how } = target;
   return {
     ...TRACES,
     target: redactUrl(endpoint),
@@ -65,9 +70,11 @@ export function tracesItem(endpoint: string, traceId: string, resource: Resource
       // Loaded only when a trace batch is actually sent: the OTLP exporter costs ~10 MiB.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { sendSpans } = require('./traces') as typeof import('./traces');
-      await sendSpans(endpoint, traceId, resource, spans, timeoutMs);
+      await sendSpans(target, traceId, resource, spans, timeoutMs);
     },
-    spoolForm: () => ({ schema: 'qwen-otel.spool/1', kind: 'traces', endpoint, traceId, resource: stringAttributes(resource), spans }),
+    // The spool is in the private (0700) state directory: the headers (credentials) are kept there
+    // so that `qwen-otel flush` can still deliver.
+    spoolForm: () => ({ schema: 'qwen-otel.spool/1', kind: 'traces', endpoint, traceId, resource: stringAttributes(resource), spans, target: how }),
   };
 }
 
@@ -76,10 +83,10 @@ export function itemFromSpool(entry: SpoolEntry): DeliveryItem {
   if (entry.kind === 'push') return pushItem(entry.url, entry.grouping, entry.body);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
-  return tracesItem(entry.endpoint, entry.traceId, resourceFromAttributes(entry.resource), entry.spans);
+  return tracesItem({ endpoint: entry.endpoint, ...(entry.target ?? SPOOLED_BEFORE) }, entry.traceId, resourceFromAttributes(entry.resource), entry.spans);
 }
 
-function stringAttributes(resource: Resource): Record<string, string> {
+export function stringAttributes(resource: Resource): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(resource.attributes)) if (value !== undefined) out[key] = String(value);
   return out;

@@ -1,6 +1,6 @@
 // Context instruments: what the model requests carried, tokens, tool results, turns; plus the
 // runtime's GC and event loop. Histograms record as messages arrive; counters read the totals.
-import type { Attributes as OtelAttributes, Histogram, Meter } from '@opentelemetry/api';
+import type { Attributes as OtelAttributes, Histogram, LeanMeter as Meter } from './lean-meter';
 import type { RequestValues } from '../channel/protocol';
 import type { AccountEvent } from '../session/accounting';
 import type { ProcessEntry } from '../session/process-table';
@@ -8,7 +8,10 @@ import type { SessionListener } from '../session/session';
 import type { SessionView } from '../session/view';
 import { observeByRole } from './aggregate';
 import {
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROVIDER_NAME,
   ATTR_GEN_AI_REQUEST_MODEL,
+  GEN_AI_OPERATION_NAME_VALUE_CHAT,
   ATTR_GEN_AI_TOKEN_TYPE,
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_V8JS_GC_TYPE,
@@ -68,12 +71,12 @@ export function registerContextMetrics(meter: Meter, session: SessionView): Sess
           toolResultSize.record(event.values.bytes ?? 0, { truncated: event.values.truncated === true });
           break;
         case 'tokens':
-          recordTokens(event.values.input ?? 0, event.values.output ?? 0);
+          recordTokens(event.values.input ?? 0, event.values.output ?? 0, modelAttributes(null, null));
           break;
         case 'response': {
           const v = event.values;
-          recordTokens(v.figures?.inputTokens ?? 0, v.figures?.outputTokens ?? 0);
-          const attributes: OtelAttributes = v.model ? { [ATTR_GEN_AI_REQUEST_MODEL]: v.model } : {};
+          const attributes = modelAttributes(v.provider, v.model);
+          recordTokens(v.figures?.inputTokens ?? 0, v.figures?.outputTokens ?? 0, attributes);
           duration.record(v.durationMs / 1000, attributes);
           if (v.firstChunkMs !== null) firstChunk.record(v.firstChunkMs / 1000, attributes);
           break;
@@ -84,10 +87,20 @@ export function registerContextMetrics(meter: Meter, session: SessionView): Sess
     },
   };
 
-  function recordTokens(input: number, output: number): void {
-    tokens.record(input, { [ATTR_GEN_AI_TOKEN_TYPE]: 'input' });
-    tokens.record(output, { [ATTR_GEN_AI_TOKEN_TYPE]: 'output' });
+  function recordTokens(input: number, output: number, attributes: OtelAttributes): void {
+    tokens.record(input, { ...attributes, [ATTR_GEN_AI_TOKEN_TYPE]: 'input' });
+    tokens.record(output, { ...attributes, [ATTR_GEN_AI_TOKEN_TYPE]: 'output' });
   }
+}
+
+/**
+ * The attributes the GenAI conventions require on token usage and operation duration. Tokens the
+ * typed API reports name no provider: `_OTHER`, the conventions' value for one not known.
+ */
+function modelAttributes(provider: string | null, model: string | null): OtelAttributes {
+  const attributes: OtelAttributes = { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_CHAT, [ATTR_GEN_AI_PROVIDER_NAME]: provider ?? '_OTHER' };
+  if (model) attributes[ATTR_GEN_AI_REQUEST_MODEL] = model;
+  return attributes;
 }
 
 function registerTotals(meter: Meter, session: SessionView): void {
@@ -113,7 +126,7 @@ function registerTotals(meter: Meter, session: SessionView): void {
   const gauge = (name: string, unit: string, description: string, read: () => number): void => {
     meter.createObservableGauge(name, { unit, description }).addCallback((r) => r.observe(read()));
   };
-  gauge('qwen_otel.tool_results.retained.count', '{result}', 'Tool results the CLI retains in its history', () => retained().count);
+  gauge('qwen_otel.tool_results.retained', '{result}', 'Tool results the CLI retains in its history', () => retained().count);
   gauge('qwen_otel.tool_results.retained.size', 'By', 'Total size of retained tool results', () => retained().totalBytes);
   gauge('qwen_otel.tool_results.retained.largest', 'By', 'Largest retained tool result', () => retained().largestBytes);
   gauge('qwen_otel.history.items', '{message}', 'Messages in the latest model request', () => t.historyItems);

@@ -1,6 +1,6 @@
 // QWEN_OTEL_HEAP_PROFILE's metric: the live V8 heap by package at each process's highest
 // capture, for its largest few packages only, so the series stay few whatever the CLI loads.
-import type { Meter } from '@opentelemetry/api';
+import type { LeanMeter as Meter } from './lean-meter';
 import type { Session } from '../session/session';
 
 /** Packages per process, and series in all (by role and package). */

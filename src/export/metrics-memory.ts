@@ -1,6 +1,6 @@
 // Memory instruments: every process by role, the process tree, and V8 inside instrumented
 // processes. All observable: they read the session's state when a reader collects.
-import type { Meter } from '@opentelemetry/api';
+import type { LeanMeter as Meter } from './lean-meter';
 import { PROCESS_ROLES } from '../config';
 import { isAlive, isInstrumented, type ProcessEntry } from '../session/process-table';
 import { processPeaks } from '../session/record';
@@ -9,7 +9,7 @@ import { observeByRole } from './aggregate';
 import {
   ATTR_V8JS_HEAP_SPACE_NAME,
   METRIC_PROCESS_MEMORY_USAGE,
-  METRIC_V8JS_MEMORY_HEAP_LIMIT,
+  METRIC_V8JS_MEMORY_HEAP_SPACE_SIZE,
   METRIC_V8JS_MEMORY_HEAP_SPACE_AVAILABLE_SIZE,
   METRIC_V8JS_MEMORY_HEAP_SPACE_PHYSICAL_SIZE,
   METRIC_V8JS_MEMORY_HEAP_USED,
@@ -32,7 +32,7 @@ export function registerMemoryMetrics(meter: Meter, session: Session): void {
     observeByRole(r, alive(), (e) => e.rss));
   gauge(meter, 'qwen_otel.process.memory.peak', "Largest kernel RSS high-water mark (VmHWM) of a process with this role", (r) =>
     observeByRole(r, everyone(), (e) => e.hwm, 'max'));
-  meter.createObservableGauge('qwen_otel.process.count', { unit: '{process}', description: 'Processes with this role alive now' })
+  meter.createObservableGauge('qwen_otel.processes', { unit: '{process}', description: 'Processes with this role alive now' })
     .addCallback((r) => observeByRole(r, alive(), () => 1));
 
   gauge(meter, 'qwen_otel.tree.memory.usage', "Sum of the RSS of every process in the CLI's tree, now", (r) =>
@@ -51,7 +51,7 @@ export function registerMemoryMetrics(meter: Meter, session: Session): void {
     for (const role of PROCESS_ROLES) if (session.rolePeaks[role] > 0) r.observe(session.rolePeaks[role], { role });
   });
 
-  gauge(meter, 'qwen_otel.tree.memory.peak.bucket', 'Where the memory was at the sampled tree peak: V8 heap, external, native, child processes by role', (r) => {
+  gauge(meter, 'qwen_otel.tree.memory.peak.breakdown', 'Where the memory was at the sampled tree peak: V8 heap, external, native, child processes by role', (r) => {
     for (const [bucket, bytes] of Object.entries(session.peak.buckets)) r.observe(bytes, { bucket: BUCKET_LABELS[bucket] ?? bucket });
   });
 
@@ -59,7 +59,7 @@ export function registerMemoryMetrics(meter: Meter, session: Session): void {
   const v8Total = (name: string, description: string, pick: (e: ProcessEntry) => number | undefined, combine: 'sum' | 'max' = 'sum'): void =>
     gauge(meter, name, description, (r) => observeByRole(r, agents(), pick, combine));
   v8Total('qwen_otel.v8.heap.used', 'V8 heap in use', (e) => e.latest?.mem.heapUsed);
-  v8Total('qwen_otel.v8.heap.total', 'V8 heap reserved', (e) => e.latest?.mem.heapTotal);
+  v8Total('qwen_otel.v8.heap.reserved', 'V8 heap reserved (heapTotal)', (e) => e.latest?.mem.heapTotal);
   v8Total('qwen_otel.v8.heap.size_limit', 'V8 heap size limit (out of memory past it)', (e) => e.latest?.heap?.limit, 'max');
   v8Total('qwen_otel.v8.external', 'Memory of C++ objects bound to JavaScript objects (V8 external)', (e) => e.latest?.mem.external);
   v8Total('qwen_otel.v8.array_buffers', 'Memory of ArrayBuffers and SharedArrayBuffers (Buffers included)', (e) => e.latest?.mem.arrayBuffers);
@@ -88,7 +88,7 @@ function registerHeapSpaces(meter: Meter, agents: () => ProcessEntry[]): void {
       for (const { role, space, value } of sums.values()) r.observe(value, { role, [ATTR_V8JS_HEAP_SPACE_NAME]: space });
     });
   perSpace(METRIC_V8JS_MEMORY_HEAP_USED, 'V8 heap space in use', (s) => s.used);
-  perSpace(METRIC_V8JS_MEMORY_HEAP_LIMIT, 'V8 heap space size (pre-allocated)', (s) => s.size);
+  perSpace(METRIC_V8JS_MEMORY_HEAP_SPACE_SIZE, 'V8 heap space size (pre-allocated)', (s) => s.size);
   perSpace(METRIC_V8JS_MEMORY_HEAP_SPACE_AVAILABLE_SIZE, 'V8 heap space still available', (s) => s.available);
   perSpace(METRIC_V8JS_MEMORY_HEAP_SPACE_PHYSICAL_SIZE, 'V8 heap space committed physical memory', (s) => s.physical);
 }

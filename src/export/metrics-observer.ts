@@ -1,5 +1,5 @@
 // The observer effect, published: what qwen-otel itself costs, in the collector and the agents.
-import type { Meter } from '@opentelemetry/api';
+import type { LeanMeter as Meter } from './lean-meter';
 import { isInstrumented } from '../session/process-table';
 import type { Session } from '../session/session';
 

@@ -1,5 +1,6 @@
-// The Prometheus pull endpoint. Loopback by default. When the port is taken (another CLI runs
-// under qwen-otel) the next free one is used and named in one line: every session stays scrapeable.
+// A Prometheus pull endpoint. Loopback by default. When the port is taken the next free one is
+// used and named in one line. Ports in `avoid` are never bound: a CLI's own Prometheus exporter
+// (Claude Code's serves on *:9464) would otherwise find its port taken and silently serve nothing.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 export interface MetricsServer {
@@ -16,6 +17,7 @@ export async function startMetricsServer(
   port: number,
   serveMetrics: (req: IncomingMessage, res: ServerResponse) => void,
   notice: (line: string) => void,
+  avoid: readonly number[] = [],
 ): Promise<MetricsServer | null> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -27,12 +29,12 @@ export async function startMetricsServer(
     }
   });
   server.unref();
-  const candidates = port === 0 ? [0] : [...Array.from({ length: NEIGHBOURS + 1 }, (_, i) => port + i).filter((p) => p <= 65535), 0];
+  const candidates = port === 0 ? [0] : [...Array.from({ length: NEIGHBOURS + 1 }, (_, i) => port + i).filter((p) => p <= 65535 && !avoid.includes(p)), 0];
   for (const candidate of candidates) {
     const error = await listen(server, host, candidate);
     if (!error) {
       const bound = (server.address() as { port: number }).port;
-      if (port !== 0 && bound !== port) notice(`qwen-otel: port ${port} is busy; metrics are at http://${urlHost(host)}:${bound}/metrics`);
+      if (port !== 0 && bound !== port) notice(movedLine(host, port, bound, avoid));
       return { host, port: bound, close: () => new Promise((resolve) => server.close(() => resolve())) };
     }
     if (error.code !== 'EADDRINUSE') {
@@ -52,6 +54,12 @@ function listen(server: Server, host: string, port: number): Promise<NodeJS.Errn
       resolve(null);
     });
   });
+}
+
+/** The line that says the endpoint is not on the port asked for, and why. */
+export function movedLine(host: string, asked: number, bound: number, avoid: readonly number[]): string {
+  const why = avoid.includes(asked) ? "is left to the CLI's own Prometheus exporter" : 'is busy';
+  return `qwen-otel: port ${asked} ${why}; metrics are at http://${urlHost(host)}:${bound}/metrics`;
 }
 
 export function urlHost(host: string): string {

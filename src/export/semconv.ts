@@ -10,10 +10,13 @@ export const ATTR_V8JS_GC_TYPE = 'v8js.gc.type';
 export const ATTR_GEN_AI_TOKEN_TYPE = 'gen_ai.token.type';
 export const ATTR_GEN_AI_TOOL_NAME = 'gen_ai.tool.name';
 export const ATTR_GEN_AI_REQUEST_MODEL = 'gen_ai.request.model';
+export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';
+export const ATTR_GEN_AI_PROVIDER_NAME = 'gen_ai.provider.name';
+export const GEN_AI_OPERATION_NAME_VALUE_CHAT = 'chat';
 
 export const METRIC_PROCESS_MEMORY_USAGE = 'process.memory.usage';
 export const METRIC_V8JS_MEMORY_HEAP_USED = 'v8js.memory.heap.used';
-export const METRIC_V8JS_MEMORY_HEAP_LIMIT = 'v8js.memory.heap.limit';
+export const METRIC_V8JS_MEMORY_HEAP_SPACE_SIZE = 'v8js.memory.heap.space.size';
 export const METRIC_V8JS_MEMORY_HEAP_SPACE_AVAILABLE_SIZE = 'v8js.memory.heap.space.available_size';
 export const METRIC_V8JS_MEMORY_HEAP_SPACE_PHYSICAL_SIZE = 'v8js.memory.heap.space.physical_size';
 export const METRIC_V8JS_GC_DURATION = 'v8js.gc.duration';

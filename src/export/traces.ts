@@ -1,12 +1,13 @@
-// Spans to OTLP/HTTP. The collector builds spans after the fact from what processes reported, so
-// it hands finished spans (with the ids and times it chose) straight to the OTLP exporter.
+// Spans to OTLP/HTTP (protobuf, the spec's default, or JSON). The collector builds spans after the
+// fact from what processes reported, so it hands finished spans (with the ids and times it chose)
+// straight to the OTLP exporter.
 // Before each send it checks that something listens: exporter 0.223 retries a refused connection
 // for ~8 s (measured), which would blow the exit bound of 500 ms.
 import { SpanKind, SpanStatusCode, type HrTime } from '@opentelemetry/api';
 import type { ExportResult } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import type { Resource } from '@opentelemetry/resources';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { TracesConfig } from '../config';
 import { connectCheck, timeoutError } from './reachability';
 import type { SpanRecord } from '../session/spans';
 
@@ -18,18 +19,45 @@ export type TraceDelivery = 'sent' | 'nothing' | 'unreachable' | 'failed' | 'tim
 /** A successful reachability check is trusted this long: the exit path then skips one round trip. */
 const REACHABLE_FOR_MS = 30_000;
 
+/** Where and how one session's spans go. */
+export type TraceTarget = Pick<TracesConfig, 'endpoint' | 'protocol' | 'headers' | 'compression' | 'timeoutMs'>;
+
+/**
+ * The exporter made for the protocol. The OTLP exporters also read OTEL_EXPORTER_OTLP_* from the
+ * process's environment, which in the shared collector is whichever session started it: they are
+ * hidden while the exporter is made, so one session's headers never go with another's spans.
+ */
+export function createTraceExporter(target: TraceTarget, timeoutMs: number): SpanExporter {
+  const hidden = Object.entries(process.env).filter(([k]) => k.startsWith('OTEL_EXPORTER_OTLP_'));
+  for (const [k] of hidden) delete process.env[k];
+  try {
+    const options = { url: target.endpoint, headers: { ...target.headers }, timeoutMillis: timeoutMs, compression: target.compression as never };
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    if (target.protocol === 'http/json') {
+      return new (require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter(options);
+    }
+    return new (require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter(options);
+    /* eslint-enable @typescript-eslint/no-require-imports */
+  } finally {
+    for (const [k, v] of hidden) process.env[k] = v;
+  }
+}
+
 export class TraceExport {
-  private readonly exporter: OTLPTraceExporter;
+  private readonly exporter: SpanExporter;
   private queue: SpanRecord[] = [];
   private reachableAt = 0;
   dropped = 0;
 
+  private readonly endpoint: string;
+
   constructor(
-    private readonly endpoint: string,
+    target: TraceTarget,
     private readonly resource: Resource,
     private readonly traceId: string,
   ) {
-    this.exporter = new OTLPTraceExporter({ url: endpoint, timeoutMillis: 2000 });
+    this.endpoint = target.endpoint;
+    this.exporter = createTraceExporter(target, Math.min(2000, target.timeoutMs));
   }
 
   enqueue(records: SpanRecord[]): void {
@@ -83,20 +111,22 @@ export function reachable(endpoint: string, timeoutMs: number): Promise<boolean>
   return connectCheck(endpoint, timeoutMs).then(() => true, () => false);
 }
 
-const exporters = new Map<string, OTLPTraceExporter>();
+const exporters = new Map<string, SpanExporter>();
 
 /**
  * One batch of finished spans, within a time budget: rejects with the reason when nothing
  * listens, the exporter fails, or the budget runs out (the caller retries or keeps it).
  */
-export async function sendSpans(endpoint: string, traceId: string, resource: Resource, records: SpanRecord[], timeoutMs: number): Promise<void> {
+export async function sendSpans(target: TraceTarget, traceId: string, resource: Resource, records: SpanRecord[], budgetMs: number): Promise<void> {
   if (records.length === 0) return;
+  const timeoutMs = Math.min(budgetMs, target.timeoutMs);
   const deadline = Date.now() + timeoutMs;
-  await connectCheck(endpoint, Math.min(timeoutMs, 1000));
-  let exporter = exporters.get(endpoint);
+  await connectCheck(target.endpoint, Math.min(timeoutMs, 1000));
+  const key = JSON.stringify([target.endpoint, target.protocol, target.headers, target.compression, target.timeoutMs]);
+  let exporter = exporters.get(key);
   if (!exporter) {
-    exporter = new OTLPTraceExporter({ url: endpoint, timeoutMillis: Math.max(1000, timeoutMs) });
-    exporters.set(endpoint, exporter);
+    exporter = createTraceExporter(target, Math.max(1000, target.timeoutMs));
+    exporters.set(key, exporter);
   }
   const spans = records.map((r) => toReadableSpan(r, traceId, resource));
   const sent = exporter;

@@ -56,6 +56,8 @@ export interface ResponseValues {
   /** null: no body chunk arrived. */
   firstChunkMs: number | null;
   model: string | null;
+  /** `gen_ai.provider.name`, from the request's wire format. */
+  provider: string;
   /** null: the response could not be observed (an error first); its figures are then unknown. */
   figures: { toolNames: string[]; bytes: number; inputTokens: number | null; outputTokens: number | null; cachedTokens: number | null; finishReason: string | null } | null;
 }

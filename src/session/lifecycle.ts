@@ -5,6 +5,7 @@ import type { Attributes, ModelRequestMessage, ModelResponseMessage, SpanMemory 
 import type { RequestFigures, WireFormat } from '../traffic/types';
 import type { ProcessEntry } from './process-table';
 import type { SpanBook } from './spans';
+import { PROVIDERS } from './traffic-accounting';
 
 export interface OpenRequest {
   t: number;
@@ -38,7 +39,6 @@ interface LastResponse {
   toolNames: string[];
 }
 
-const PROVIDERS: Record<WireFormat, string> = { 'openai-chat': 'openai', 'openai-responses': 'openai', anthropic: 'anthropic', gemini: 'gcp.gemini' };
 
 export interface LifecycleHooks {
   /** When the tools asked for by a response were done: the end of the tool processes this CLI process started in between, if any. */

@@ -289,7 +289,7 @@ export class Session implements SessionView {
 
   private onModelResponse(entry: ProcessEntry, m: ModelResponseMessage): void {
     const request = this.lifecycle.onResponse(entry, m);
-    if (request) this.account(entry, responseAccounting(m, request.t, request.figures?.model ?? null));
+    if (request) this.account(entry, responseAccounting(m, request.t, request.figures?.model ?? null, request.format));
   }
 
   private account(entry: ProcessEntry, event: AccountEvent): void {

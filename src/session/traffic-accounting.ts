@@ -1,7 +1,11 @@
 // Model traffic, as the accounting the typed API reports by hand: a request's composition, a
 // response's tokens and tool calls. One path then fills totals, histograms and the record.
 import type { AccountingMessage, ModelRequestMessage, ModelResponseMessage, RequestValues, TruncationValues } from '../channel/protocol';
+import type { WireFormat } from '../traffic/types';
 import type { AccountingTotals, ResponseAccount } from './accounting';
+
+/** `gen_ai.provider.name` by wire format (semantic conventions' well-known values). */
+export const PROVIDERS: Record<WireFormat, string> = { 'openai-chat': 'openai', 'openai-responses': 'openai', anthropic: 'anthropic', gemini: 'gcp.gemini' };
 
 export function requestAccounting(m: ModelRequestMessage): AccountingMessage | null {
   const f = m.figures;
@@ -15,7 +19,7 @@ export function requestAccounting(m: ModelRequestMessage): AccountingMessage | n
   return { k: 'account', kind: 'request', t: m.t, values };
 }
 
-export function responseAccounting(m: ModelResponseMessage, sentAt: number, model: string | null): ResponseAccount {
+export function responseAccounting(m: ModelResponseMessage, sentAt: number, model: string | null, format: WireFormat): ResponseAccount {
   const f = m.figures;
   return {
     k: 'account',
@@ -25,6 +29,7 @@ export function responseAccounting(m: ModelResponseMessage, sentAt: number, mode
       durationMs: Math.max(0, m.t - sentAt),
       firstChunkMs: m.firstChunkAt === null ? null : Math.max(0, m.firstChunkAt - sentAt),
       model: model || null,
+      provider: PROVIDERS[format],
       figures: f && { toolNames: f.toolNames, bytes: f.bytes, inputTokens: f.inputTokens, outputTokens: f.outputTokens, cachedTokens: f.cachedTokens, finishReason: f.finishReason },
     },
   };

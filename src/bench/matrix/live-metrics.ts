@@ -15,10 +15,10 @@ interface Family {
 const RUN_FAMILIES: Family[] = [
   { name: 'qwen_otel_bench_run_wall_seconds', help: 'Wall time of the latest finished run of the cell.', value: (r) => r.wall_ms / 1000 },
   { name: 'qwen_otel_bench_run_ok', help: '1 when the latest run of the cell succeeded, 0 when it failed.', value: (r) => (r.status === 'ok' ? 1 : 0) },
-  { name: 'qwen_otel_bench_tree_memory_peak', help: 'Process-tree RSS peak of the latest run, from the bench sampler (bytes).', value: (r) => r.external.tree_rss_peak_bytes },
-  { name: 'qwen_otel_bench_process_memory_peak', help: 'Largest VmHWM of one process in the latest run (bytes).', value: (r) => r.external.hwm_max_bytes },
+  { name: 'qwen_otel_bench_tree_memory_peak_bytes', help: 'Process-tree RSS peak of the latest run, from the bench sampler (bytes).', value: (r) => r.external.tree_rss_peak_bytes },
+  { name: 'qwen_otel_bench_process_memory_peak_bytes', help: 'Largest VmHWM of one process in the latest run (bytes).', value: (r) => r.external.hwm_max_bytes },
   { name: 'qwen_otel_bench_model_requests', help: 'Model requests the scripted server answered in the latest run.', value: (r) => r.server.requests },
-  { name: 'qwen_otel_bench_request_size_peak', help: 'Largest model request body of the latest run (bytes).', value: (r) => r.server.request_bytes_peak },
+  { name: 'qwen_otel_bench_request_size_peak_bytes', help: 'Largest model request body of the latest run (bytes).', value: (r) => r.server.request_bytes_peak },
 ];
 
 export interface MatrixProgress {

@@ -18,7 +18,7 @@ function heapAfterGc(): number {
   return process.memoryUsage().heapUsed;
 }
 
-/** The collector's qwen_otel_observer_heap_used, through node:http (loaded before the first measure). */
+/** The collector's qwen_otel_observer_heap_used_bytes, through node:http (loaded before the first measure). */
 function collectorHeap(): Promise<number | null> {
   return new Promise((resolve) => {
     let url: string;
@@ -32,7 +32,7 @@ function collectorHeap(): Promise<number | null> {
       let text = '';
       res.on('data', (chunk: Buffer) => (text += chunk.toString()));
       res.on('end', () => {
-        const line = text.split('\n').find((l) => l.startsWith('qwen_otel_observer_heap_used{'));
+        const line = text.split('\n').find((l) => l.startsWith('qwen_otel_observer_heap_used_bytes{'));
         resolve(line ? Number(line.split(' ').pop()) : null);
       });
     }).on('error', () => resolve(null));
