@@ -1,6 +1,6 @@
 // The traffic tap is loaded when the process first makes an HTTP request, not with the agent:
 // most processes of a CLI's tree (MCP servers, tools) never call a model, and the tap's code
-// (22 KB bundled) cost them memory and start-up CPU for nothing. Until then the agent holds a
+// (23 KB bundled) cost them memory and start-up CPU for nothing. Until then the agent holds a
 // one-line fetch wrapper and one subscription to undici's `request:create` channel; the first
 // call through either loads dist/traffic.bundle.js synchronously, and that call is observed.
 import * as path from 'node:path';

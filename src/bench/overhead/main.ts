@@ -2,9 +2,11 @@
 //   --only qwen,machine,small,request,cpu,off,tree,soak
 //                                   which parts (default: all but soak)
 //   --rounds N                      alternated rounds after a warm-up, every part (default 10)
+//   --machine-warmup N              warm-up rounds of the whole-machine part (default 1)
 //   --variants plain,qwen-otel,...  Qwen variants (default plain,qwen-otel,naive)
 //   --soak-minutes N                soak length (default 15)
 //   --out DIR                       where the JSON and Markdown reports go (default bench-results)
+import { mkdirSync } from 'node:fs';
 import * as os from 'node:os';
 import { measureBigRequest } from './big-request';
 import { measureCpuShare } from './cpu-share';
@@ -23,6 +25,7 @@ interface Options {
   rounds: number;
   variants: VariantName[];
   soakMinutes: number;
+  machineWarmup: number;
   out: string;
 }
 
@@ -38,12 +41,14 @@ function parseOptions(argv: string[]): Options {
     rounds,
     variants,
     soakMinutes: Number(value('--soak-minutes', '15')),
+    machineWarmup: Number(value('--machine-warmup', '1')),
     out: value('--out', 'bench-results'),
   };
 }
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  mkdirSync(options.out, { recursive: true });
   const progress = progressLine;
   const sections: string[] = [`# qwen-otel observer effect (${new Date().toISOString()}, node ${process.version}, load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ${os.cpus().length} CPUs)`];
   const results: Record<string, unknown> = {};
@@ -61,7 +66,7 @@ async function main(): Promise<void> {
     ['small', () => measureSmallTree(options.rounds, progress)],
     ['request', () => measureBigRequest(options.rounds, progress)],
     ['cpu', () => measureCpuShare(options.rounds, progress)],
-    ['machine', () => runQwenMachine(options.rounds, progress)],
+    ['machine', () => runQwenMachine(options.rounds, options.machineWarmup, `${options.out}/machine-runs-${Date.now()}.jsonl`, progress)],
   ];
   for (const [name, measure] of parts) {
     if (!options.only.includes(name)) continue;

@@ -3,7 +3,7 @@
 // every process of the runs, plus, for qwen-otel, the shared collector (not a descendant of any
 // run). PSS counts a page shared by n processes as 1/n: node's own text, mapped by each CLI
 // process and the collector alike, is counted once, as the machine pays it.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startModelServer } from '../model-server/server';
@@ -29,19 +29,26 @@ export interface MachineRun {
   peak: MachinePeak;
 }
 
-export async function runQwenMachine(rounds: number, progress: (line: string) => void): Promise<{ data: MachineRun[]; markdown: string }> {
+/**
+ * `warmup`: rounds run first and left out (1 warms the page cache; 0 when Qwen ran just before).
+ * Each counted run is also appended to `runsFile` as it ends, so a run cut short keeps its rounds
+ * (`node dist/bench/overhead/qwen-machine.js FILE` reports them).
+ */
+export async function runQwenMachine(rounds: number, warmup: number, runsFile: string, progress: (line: string) => void): Promise<{ data: MachineRun[]; markdown: string }> {
   const cli = await installCli(QWEN_SPEC);
   const server = await startModelServer();
   const sink = await startTelemetrySink();
   const runs: MachineRun[] = [];
   try {
-    for (let round = 0; round <= rounds; round += 1) {
+    for (let round = 1 - warmup; round <= rounds; round += 1) {
       const variants: Variant[] = round % 2 === 0 ? ['plain', 'qwen-otel'] : ['qwen-otel', 'plain'];
       for (const sessions of CONCURRENCY) {
         for (const variant of variants) {
-          progress(`whole machine: round ${round === 0 ? 'warm-up' : `${round}/${rounds}`}, ${sessions} x ${variant}`);
+          progress(`whole machine: round ${round <= 0 ? 'warm-up' : `${round}/${rounds}`}, ${sessions} x ${variant}`);
           const run = await runSessions(round, variant, sessions, cli.binPath('qwen'), server.url, sink);
-          if (round > 0) runs.push(run);
+          if (round <= 0) continue;
+          runs.push(run);
+          appendFileSync(runsFile, `${JSON.stringify(run)}\n`);
         }
       }
     }
@@ -80,7 +87,15 @@ async function runSessions(round: number, variant: Variant, sessions: number, qw
   return { round, variant, sessions, ok: results.filter((r) => r.code === 0).length, peak };
 }
 
-function machineMarkdown(runs: MachineRun[], rounds: number): string {
+/** Rounds in which every variant and concurrency ran (a file cut short ends mid-round). */
+function completeRounds(runs: MachineRun[]): MachineRun[] {
+  const full = (round: number): boolean => runs.filter((r) => r.round === round).length === 2 * CONCURRENCY.length;
+  return runs.filter((r) => full(r.round));
+}
+
+export function machineMarkdown(all: MachineRun[], rounds: number): string {
+  const runs = completeRounds(all);
+  rounds = Math.min(rounds, new Set(runs.map((r) => r.round)).size);
   const added = new Map<number, { rss: number; pss: number }>();
   const rows = CONCURRENCY.flatMap((sessions) => {
     const of = (v: Variant): MachineRun[] => runs.filter((r) => r.variant === v && r.sessions === sessions).sort((a, b) => a.round - b.round);
@@ -108,4 +123,9 @@ function machineMarkdown(runs: MachineRun[], rounds: number): string {
     each,
     'Sums of one 50 ms scan each (the largest seen). PSS counts shared pages once across the processes that map them. Targets: <= +8 MiB for the first session, <= +2 MiB for each further one.',
   ].join('\n');
+}
+
+if (require.main === module) {
+  const runs = readFileSync(process.argv[2] as string, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as MachineRun);
+  process.stdout.write(`${machineMarkdown(runs, Infinity)}\n`);
 }

@@ -38,7 +38,7 @@ export interface WallParts {
   exitDelayMs: number;
   /** Of which: the CLI's own teardown (its last line to the collector learning it ended), the same without qwen-otel. */
   cliTeardownMs: number;
-  /** Main-thread time the agents spent starting, and sampling, summed over the CLI's processes. */
+  /** Wall time the agents spent starting, and CPU time they spent sampling (its main-thread share of the wall), summed over the CLI's processes. */
   agentStartMs: number;
   agentSamplingMs: number;
 }
