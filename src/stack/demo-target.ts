@@ -36,10 +36,18 @@ function parse(given: string[]): TargetOptions {
 const retained: string[] = [];
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Retains `mib` MiB of distinct strings on the V8 heap (a history that keeps tool output). */
+const PIECES_PER_MIB = 4;
+const retainedMiB = (): number => retained.length / PIECES_PER_MIB;
+
+/**
+ * Retains `mib` MiB of distinct strings on the V8 heap (a history that keeps tool output), in
+ * 256 KiB pieces: Node makes a string decoded from a Buffer of ~1 MiB or more an external string,
+ * outside the heap's figures.
+ */
 function retain(mib: number): void {
-  for (let i = 0; i < mib; i += 1) {
-    const chunk = Buffer.alloc(1024 * 1024, 97 + (retained.length % 26));
+  const piece = (1024 * 1024) / PIECES_PER_MIB;
+  for (let i = 0; i < mib * PIECES_PER_MIB; i += 1) {
+    const chunk = Buffer.alloc(piece, 97 + (retained.length % 26));
     chunk.write(`${retained.length}:`);
     retained.push(chunk.toString('latin1')); // a flat heap string (repeat/padEnd would build a tiny rope)
   }
@@ -47,7 +55,7 @@ function retain(mib: number): void {
 
 async function turn(n: number, options: TargetOptions): Promise<void> {
   await otel.phase('turn', async () => {
-    const historyBytes = retained.length * 1024 * 1024;
+    const historyBytes = retainedMiB() * 1024 * 1024;
     otel.recordRequest({ totalBytes: 70_000 + historyBytes, systemBytes: 38_000, toolSchemaBytes: 32_000, toolSchemaCount: 15, historyBytes, messageCount: 2 + 2 * n, model: 'demo-model' });
     await otel.phase('chat demo-model', () => sleep(20));
     otel.recordTokens({ input: 18_000 + n * 500, output: 60 });
@@ -62,8 +70,8 @@ async function turn(n: number, options: TargetOptions): Promise<void> {
 /** The model requests go through fetch (the traffic tap accounts for them); memory grows per turn. */
 async function benchConversation(baseUrl: string, prompt: string, options: TargetOptions): Promise<void> {
   const share = options.retainMiB / options.turns;
-  await converse(baseUrl, prompt, () => retain(Math.min(share, options.retainMiB - retained.length)));
-  retain(options.retainMiB - retained.length);
+  await converse(baseUrl, prompt, () => retain(Math.min(share, options.retainMiB - retainedMiB())));
+  retain(options.retainMiB - retainedMiB());
 }
 
 async function main(): Promise<void> {
@@ -76,7 +84,7 @@ async function main(): Promise<void> {
     JSON.stringify(new Array(20_000).fill({ garbage: 'x'.repeat(16) })); // something for the GC
     await sleep(100);
   }
-  process.stdout.write(`demo-target: retained ${retained.length} MiB\n`);
+  process.stdout.write(`demo-target: retained ${retainedMiB()} MiB\n`);
 }
 
 main().catch((error: Error) => {
