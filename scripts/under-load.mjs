@@ -18,7 +18,9 @@ for (let round = 1; round <= rounds; round += 1) {
   for (const hog of hogs) hog.kill('SIGKILL');
   const ok = run.status === 0;
   if (ok) passed += 1;
-  process.stderr.write(`test:under-load: round ${round}: ${ok ? 'passed' : `FAILED (exit ${run.status})`} in ${Math.round((Date.now() - began) / 1000)} s\n`);
+  process.stderr.write(
+    `test:under-load: round ${round}: ${ok ? 'passed' : `FAILED (exit ${run.status})`} in ${Math.round((Date.now() - began) / 1000)} s\n`,
+  );
 }
 process.stderr.write(`test:under-load: ${passed}/${rounds} full runs passed beside ${hogCount} CPU hogs\n`);
 process.exitCode = passed === rounds ? 0 : 1;

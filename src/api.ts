@@ -2,7 +2,15 @@
 // carried, tool results, recoveries, compressions, subagents, tokens. Every call is a no-op
 // unless QWEN_OTEL=1; with it on and no preload, the first call starts the agent.
 // Values are sizes, counts, durations and short names: strings that look like content are dropped.
-import type { AccountingKind, AccountingMessage, AccountingMessageOf, AccountingValues, Attributes, RequestValues, TokenValues } from './channel/protocol';
+import type {
+  AccountingKind,
+  AccountingMessage,
+  AccountingMessageOf,
+  AccountingValues,
+  Attributes,
+  RequestValues,
+  TokenValues,
+} from './channel/protocol';
 
 export type { Attributes };
 
@@ -53,7 +61,6 @@ function agent(): Agent | null {
   if (!['1', 'true', 'on', 'yes'].includes(value)) return null;
   if (agentModule === undefined) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       agentModule = require('./agent/agent') as AgentModule;
     } catch {
       agentModule = null;
@@ -75,7 +82,9 @@ export function startPhase(name: string, attributes: Attributes = {}, parent?: P
   const parentId = parent ? idOf(parent) : (openPhases[openPhases.length - 1]?.id ?? null);
   const record = { id };
   openPhases.push(record);
-  quietly(() => a.send({ k: 'start', id, parent: parentId, name: safeName(name), t: Date.now(), mem: a.memory(), attrs: clean(attributes) }));
+  quietly(() =>
+    a.send({ k: 'start', id, parent: parentId, name: safeName(name), t: Date.now(), mem: a.memory(), attrs: clean(attributes) }),
+  );
   let ended = false;
   const phase: Phase & { id: number } = {
     id,

@@ -99,26 +99,21 @@ async function main(argv: string[]): Promise<number> {
     case 'config':
       return noArguments(command, CONFIG_USAGE, rest) ?? showConfig();
     case 'model-server':
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       return (require('./bench/model-server/cli') as typeof import('./bench/model-server/cli')).serveModel(rest);
     case 'bench':
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       return (require('./bench/bench-command') as typeof import('./bench/bench-command')).benchCommand(rest);
     case 'attribute':
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       return (require('./bench/attribute/command') as typeof import('./bench/attribute/command')).attributeCommand(rest);
     case 'report':
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       return (require('./bench/report/cli') as typeof import('./bench/report/cli')).reportCommand(rest);
     case 'compare':
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       return (require('./bench/compare/cli') as typeof import('./bench/compare/cli')).compareCommand(rest);
     case 'flush':
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       return (require('./collector/flush') as typeof import('./collector/flush')).flushCommand((line) => process.stderr.write(`${line}\n`));
     case 'status':
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return (require('./collector/flush') as typeof import('./collector/flush')).statusCommand((line) => process.stdout.write(`${line}\n`));
+      return (require('./collector/flush') as typeof import('./collector/flush')).statusCommand((line) =>
+        process.stdout.write(`${line}\n`),
+      );
     case '--version':
     case 'version':
       process.stdout.write(`${VERSION}\n`);

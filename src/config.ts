@@ -89,7 +89,6 @@ export const DEFAULT_SAMPLE_INTERVAL_MS = 500;
 
 export function defaultRecordFile(env: Env): string {
   // node:os only when HOME is unset: loading it costs every instrumented process ~0.2 MiB (measured).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return path.join(env.HOME || (require('node:os') as typeof import('node:os')).homedir(), '.qwen-otel', 'runs.jsonl');
 }
 
@@ -121,15 +120,22 @@ export function parseConfig(env: Env = process.env): ParsedConfig {
   const enabled = r.read('QWEN_OTEL', false, '1 to turn on, or 0', parseSwitch);
   const sdkDisabled = r.read('OTEL_SDK_DISABLED', false, 'true or false', parseSwitch);
   const promHost = r.read('QWEN_OTEL_PROMETHEUS_HOST', '127.0.0.1', 'a host name or IP address', (v) => (HOST.test(v) ? v : undefined));
-  const promPort = r.read('QWEN_OTEL_PROMETHEUS_PORT', DEFAULT_PROMETHEUS_PORT as number | null,
-    'a port 0-65535 (0 = any free port) or "off"', (v) => (isOff(v) ? null : parseIntIn(v, 0, 65535)));
+  const promPort = r.read(
+    'QWEN_OTEL_PROMETHEUS_PORT',
+    DEFAULT_PROMETHEUS_PORT as number | null,
+    'a port 0-65535 (0 = any free port) or "off"',
+    (v) => (isOff(v) ? null : parseIntIn(v, 0, 65535)),
+  );
   // Read only to stay off it: this variable configures the CLI's own exporter, not ours.
   const cliPort = parseIntIn((env.OTEL_EXPORTER_PROMETHEUS_PORT ?? '').trim(), 1, 65535) ?? OTEL_PROMETHEUS_DEFAULT_PORT;
   const metricsExporters = r.read('OTEL_METRICS_EXPORTER', ['prometheus'], 'a comma list of "prometheus", "none"', parseExporterList);
   const traces = readTraces(r, env);
-  if (sdkDisabled) r.problems.push('qwen-otel: OTEL_SDK_DISABLED=true: no metrics endpoint, push or traces (the run record is still written)');
+  if (sdkDisabled)
+    r.problems.push('qwen-otel: OTEL_SDK_DISABLED=true: no metrics endpoint, push or traces (the run record is still written)');
   for (const name of metricsExporters.filter((e) => e !== 'prometheus' && e !== 'none')) {
-    r.problems.push(`qwen-otel: OTEL_METRICS_EXPORTER=${name} is not supported: qwen-otel serves metrics to Prometheus (pull, and the Pushgateway) only`);
+    r.problems.push(
+      `qwen-otel: OTEL_METRICS_EXPORTER=${name} is not supported: qwen-otel serves metrics to Prometheus (pull, and the Pushgateway) only`,
+    );
   }
   const served = !sdkDisabled && promPort !== null && !(metricsExporters.includes('none') && !metricsExporters.includes('prometheus'));
   const config: Config = {
@@ -141,32 +147,38 @@ export function parseConfig(env: Env = process.env): ParsedConfig {
     proxyOrigin: r.read('QWEN_OTEL_PROXY_ORIGIN', null as string | null, 'an http(s) URL', (v) => parseUrl(v) && new URL(v).origin),
     // 500 ms: each wake-up of an idle process costs ~0.2-0.6 ms of CPU on our VMs (measured),
     // and peaks do not depend on it (the kernel's high-water marks catch them).
-    sampleIntervalMs: r.read('QWEN_OTEL_SAMPLE_INTERVAL_MS', DEFAULT_SAMPLE_INTERVAL_MS, 'a whole number of milliseconds, 10-60000',
-      (v) => parseIntIn(v, 10, 60_000)),
-    recordFile: r.read('QWEN_OTEL_RECORD_FILE', defaultRecordFile(env) as string | null,
-      'a file path or "off"', (v) => (isOff(v) ? null : path.resolve(v))),
+    sampleIntervalMs: r.read('QWEN_OTEL_SAMPLE_INTERVAL_MS', DEFAULT_SAMPLE_INTERVAL_MS, 'a whole number of milliseconds, 10-60000', (v) =>
+      parseIntIn(v, 10, 60_000),
+    ),
+    recordFile: r.read('QWEN_OTEL_RECORD_FILE', defaultRecordFile(env) as string | null, 'a file path or "off"', (v) =>
+      isOff(v) ? null : path.resolve(v),
+    ),
     fileSdDir: r.read('QWEN_OTEL_FILE_SD_DIR', null as string | null, 'a directory path', (v) => path.resolve(v)),
     cli: r.read('QWEN_OTEL_CLI', null as string | null, 'a label value ([A-Za-z0-9._@/+:=-], up to 80)', parseLabel),
     cliVersion: r.read('QWEN_OTEL_CLI_VERSION', null as string | null, 'a label value', parseLabel),
     branch: r.read('QWEN_OTEL_BRANCH', null as string | null, 'a label value', parseLabel),
     workload: r.read('QWEN_OTEL_WORKLOAD', 'adhoc', 'a label value', parseLabel),
     serviceName: r.read('OTEL_SERVICE_NAME', null as string | null, 'a service name', parseLabel),
-    resourceAttributes: r.read('OTEL_RESOURCE_ATTRIBUTES', {}, 'key=value pairs separated by commas',
-      parseResourceAttributes),
+    resourceAttributes: r.read('OTEL_RESOURCE_ATTRIBUTES', {}, 'key=value pairs separated by commas', parseResourceAttributes),
     summary: r.read('QWEN_OTEL_SUMMARY', false, '1 or 0', parseSwitch),
-    heapSnapshot: r.read('QWEN_OTEL_HEAP_SNAPSHOT', noSnapshots(),
-      `a comma list of "exit", "signal", "above:<MiB>", "within:<seconds, 1-${MAX_SNAPSHOT_WITHIN_S}>", or "off"`, parseHeapSnapshot),
+    heapSnapshot: r.read(
+      'QWEN_OTEL_HEAP_SNAPSHOT',
+      noSnapshots(),
+      `a comma list of "exit", "signal", "above:<MiB>", "within:<seconds, 1-${MAX_SNAPSHOT_WITHIN_S}>", or "off"`,
+      parseHeapSnapshot,
+    ),
     heapProfile: r.read('QWEN_OTEL_HEAP_PROFILE', false, '1 or 0', parseSwitch),
-    exitTimeoutMs: r.read('QWEN_OTEL_EXIT_TIMEOUT_MS', 500, 'a whole number of milliseconds, 0-600000',
-      (v) => parseIntIn(v, 0, 600_000)),
-    collectorLingerMs: r.read('QWEN_OTEL_COLLECTOR_LINGER_MS', 30_000, 'a whole number of milliseconds, 0-86400000',
-      (v) => parseIntIn(v, 0, 86_400_000)),
-    deliveryDeadlineMs: r.read('QWEN_OTEL_DELIVERY_DEADLINE_MS', 30_000, 'a whole number of milliseconds, 0-3600000',
-      (v) => parseIntIn(v, 0, 3_600_000)),
-    timelinePoints: r.read('QWEN_OTEL_TIMELINE_POINTS', 512, 'a whole number, 16-100000',
-      (v) => parseIntIn(v, 16, 100_000)),
-    role: r.read('QWEN_OTEL_ROLE', null as ProcessRole | null, PROCESS_ROLES.join(', '),
-      (v) => (PROCESS_ROLES as readonly string[]).includes(v) ? (v as ProcessRole) : undefined),
+    exitTimeoutMs: r.read('QWEN_OTEL_EXIT_TIMEOUT_MS', 500, 'a whole number of milliseconds, 0-600000', (v) => parseIntIn(v, 0, 600_000)),
+    collectorLingerMs: r.read('QWEN_OTEL_COLLECTOR_LINGER_MS', 30_000, 'a whole number of milliseconds, 0-86400000', (v) =>
+      parseIntIn(v, 0, 86_400_000),
+    ),
+    deliveryDeadlineMs: r.read('QWEN_OTEL_DELIVERY_DEADLINE_MS', 30_000, 'a whole number of milliseconds, 0-3600000', (v) =>
+      parseIntIn(v, 0, 3_600_000),
+    ),
+    timelinePoints: r.read('QWEN_OTEL_TIMELINE_POINTS', 512, 'a whole number, 16-100000', (v) => parseIntIn(v, 16, 100_000)),
+    role: r.read('QWEN_OTEL_ROLE', null as ProcessRole | null, PROCESS_ROLES.join(', '), (v) =>
+      (PROCESS_ROLES as readonly string[]).includes(v) ? (v as ProcessRole) : undefined,
+    ),
   };
   return { config, problems: r.problems };
 }
@@ -181,18 +193,22 @@ function readTraces(r: Reader, env: Env): TracesConfig {
     const list = parseExporterList(v);
     return list?.every((e) => ['otlp', 'console', 'none'].includes(e)) ? list : undefined;
   });
-  const endpoint = r.read('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', null as string | null, 'an http(s) URL', parseUrl)
-    ?? joinUrl(r.read('OTEL_EXPORTER_OTLP_ENDPOINT', DEFAULT_OTLP_BASE, 'an http(s) URL', parseUrl), 'v1/traces');
+  const endpoint =
+    r.read('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', null as string | null, 'an http(s) URL', parseUrl) ??
+    joinUrl(r.read('OTEL_EXPORTER_OTLP_ENDPOINT', DEFAULT_OTLP_BASE, 'an http(s) URL', parseUrl), 'v1/traces');
   const protocolVar = signalFirst(env, 'PROTOCOL');
-  const protocol = r.read(protocolVar, 'http/protobuf' as OtlpProtocol | 'grpc', '"http/protobuf", "http/json" or "grpc"',
-    (v) => (v === 'http/protobuf' || v === 'http/json' || v === 'grpc' ? v : undefined));
+  const protocol = r.read(protocolVar, 'http/protobuf' as OtlpProtocol | 'grpc', '"http/protobuf", "http/json" or "grpc"', (v) =>
+    v === 'http/protobuf' || v === 'http/json' || v === 'grpc' ? v : undefined,
+  );
   let enabled = exporters.includes('otlp');
   if (protocol === 'grpc' && enabled) {
-    r.problems.push(`qwen-otel: ${protocolVar}=grpc is not supported (qwen-otel sends OTLP over HTTP): traces are off; use http/protobuf and the receiver's HTTP port (4318)`);
+    r.problems.push(
+      `qwen-otel: ${protocolVar}=grpc is not supported (qwen-otel sends OTLP over HTTP): traces are off; use http/protobuf and the receiver's HTTP port (4318)`,
+    );
     enabled = false;
   }
   const headersVar = signalFirst(env, 'HEADERS');
-  const general = headersVar === 'OTEL_EXPORTER_OTLP_TRACES_HEADERS' ? parseHeaders(env.OTEL_EXPORTER_OTLP_HEADERS ?? '') ?? {} : {};
+  const general = headersVar === 'OTEL_EXPORTER_OTLP_TRACES_HEADERS' ? (parseHeaders(env.OTEL_EXPORTER_OTLP_HEADERS ?? '') ?? {}) : {};
   const headers = { ...general, ...readHeaders(r, headersVar, env[headersVar] ?? '') };
   return {
     enabled,
@@ -200,8 +216,9 @@ function readTraces(r: Reader, env: Env): TracesConfig {
     endpoint,
     protocol: protocol === 'grpc' ? 'http/protobuf' : protocol,
     headers,
-    compression: r.read(signalFirst(env, 'COMPRESSION'), 'none' as 'gzip' | 'none', '"gzip" or "none"',
-      (v) => (v === 'gzip' || v === 'none' ? v : undefined)),
+    compression: r.read(signalFirst(env, 'COMPRESSION'), 'none' as 'gzip' | 'none', '"gzip" or "none"', (v) =>
+      v === 'gzip' || v === 'none' ? v : undefined,
+    ),
     timeoutMs: r.read(signalFirst(env, 'TIMEOUT'), 10_000, 'a whole number of milliseconds, 1-600000', (v) => parseIntIn(v, 1, 600_000)),
   };
 }
@@ -217,7 +234,9 @@ function readHeaders(r: Reader, name: string, raw: string): Record<string, strin
   if (raw.trim() === '') return {};
   const headers = parseHeaders(raw);
   if (headers) return headers;
-  r.problems.push(`qwen-otel: ${name} is not valid (expected key=value pairs separated by commas, values URL-encoded); sending no headers from it`);
+  r.problems.push(
+    `qwen-otel: ${name} is not valid (expected key=value pairs separated by commas, values URL-encoded); sending no headers from it`,
+  );
   return {};
 }
 
@@ -229,7 +248,10 @@ function parseHeaders(raw: string): Record<string, string> | undefined {
 }
 
 function parseExporterList(v: string): string[] | undefined {
-  const list = v.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean);
+  const list = v
+    .split(',')
+    .map((e) => e.trim().toLowerCase())
+    .filter(Boolean);
   return list.length > 0 && list.every((e) => /^[a-z_/]+$/.test(e)) ? list : undefined;
 }
 

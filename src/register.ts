@@ -11,7 +11,6 @@ if (on) {
   (globalThis as Record<symbol, NodeJS.CpuUsage>)[Symbol.for('qwen-otel.preload-cpu')] = process.cpuUsage();
   try {
     // One bundled file (esbuild): loading the agent as ~20 separate modules cost ~6 ms more.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     require(`${__dirname}/agent.bundle.js`);
   } catch (error) {
     process.stderr.write(`qwen-otel: not started: ${(error as Error).message}\n`);

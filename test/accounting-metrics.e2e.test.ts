@@ -34,8 +34,14 @@ describe('accounting from the typed API to the exporters', () => {
     expect(one('gen_ai_client_token_usage_sum', { gen_ai_token_type: 'output' })).toBe(20);
     const [record] = readRecords(box.recordFile);
     expect(record).toMatchObject({
-      requests: 1, model: 'qwen3-coder', peak_request_bytes: 1200, compressions: 1, tokens: { input: 100, output: 20 },
-      tool_results: { count: 1, total_bytes: 4096, truncated: 1 }, tool_calls_by_name: { read_file: 1 }, dropped_lines: 1,
+      requests: 1,
+      model: 'qwen3-coder',
+      peak_request_bytes: 1200,
+      compressions: 1,
+      tokens: { input: 100, output: 20 },
+      tool_results: { count: 1, total_bytes: 4096, truncated: 1 },
+      tool_calls_by_name: { read_file: 1 },
+      dropped_lines: 1,
     });
   });
 });

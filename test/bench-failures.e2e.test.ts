@@ -9,10 +9,24 @@ describe('qwen-otel bench with failing targets', () => {
   it('records the crash and the hang with their reasons and goes on', async () => {
     const out = tempDir('bench-fail');
     const bench = await runBench([
-      '--target', 'crash@x=node -e "process.abort()"',
-      '--target', 'hang@x=node -e "setInterval(() => {}, 1000)"',
-      '--target', 'claude@2.1.112',
-      '--workload', 'pr-review', '--repeats', '1', '--warmup', '0', '--timeout', '45s', '--out', out, '--metrics-port', 'off',
+      '--target',
+      'crash@x=node -e "process.abort()"',
+      '--target',
+      'hang@x=node -e "setInterval(() => {}, 1000)"',
+      '--target',
+      'claude@2.1.112',
+      '--workload',
+      'pr-review',
+      '--repeats',
+      '1',
+      '--warmup',
+      '0',
+      '--timeout',
+      '45s',
+      '--out',
+      out,
+      '--metrics-port',
+      'off',
     ]);
     const results = readResults(out);
     const byTarget = Object.fromEntries(results.map((r) => [r.bench.target, r]));
@@ -30,7 +44,21 @@ describe('qwen-otel bench with failing targets', () => {
 
   it('a CLI that exits 0 without doing the work is a failed run', async () => {
     const out = tempDir('bench-idle');
-    await runBench(['--target', 'idle@x=true', '--workload', 'pr-review', '--repeats', '1', '--warmup', '0', '--out', out, '--metrics-port', 'off', '--plain']);
+    await runBench([
+      '--target',
+      'idle@x=true',
+      '--workload',
+      'pr-review',
+      '--repeats',
+      '1',
+      '--warmup',
+      '0',
+      '--out',
+      out,
+      '--metrics-port',
+      'off',
+      '--plain',
+    ]);
     const [result] = readResults(out);
     expect(result).toMatchObject({ status: 'failed', failure: 'no model request reached the scripted server', exit_code: 0, record: null });
   }, 60_000);

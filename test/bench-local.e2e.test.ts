@@ -14,19 +14,35 @@ beforeAll(async () => {
 }, 300_000);
 
 describe('a local build on a workload file', () => {
-  it('runs with the preset, labelled with the branch, and plays the file\'s script', async () => {
+  it("runs with the preset, labelled with the branch, and plays the file's script", async () => {
     const out = tempDir('bench-local');
     const workload = path.join(out, 'rename.json');
-    writeFileSync(workload, JSON.stringify({
-      name: 'rename-review',
-      prompt: 'Show the uncommitted change, read app.ts, then give a verdict.',
-      files: { 'src/app.ts': 'export const a = 1;\n', 'README.md': '# demo\n' },
-      changes: { 'src/app.ts': 'export const b = 1;\n' },
-      steps: [{ shell: 'git diff' }, { read: 'src/app.ts' }, { grep: 'export' }],
-      answer: 'Looks good.',
-    }));
+    writeFileSync(
+      workload,
+      JSON.stringify({
+        name: 'rename-review',
+        prompt: 'Show the uncommitted change, read app.ts, then give a verdict.',
+        files: { 'src/app.ts': 'export const a = 1;\n', 'README.md': '# demo\n' },
+        changes: { 'src/app.ts': 'export const b = 1;\n' },
+        steps: [{ shell: 'git diff' }, { read: 'src/app.ts' }, { grep: 'export' }],
+        answer: 'Looks good.',
+      }),
+    );
     const bench = await runBench(
-      ['--target', `claude@my-branch=node ${cliJs}`, '--workload', workload, '--repeats', '1', '--warmup', '0', '--out', out, '--metrics-port', 'off'],
+      [
+        '--target',
+        `claude@my-branch=node ${cliJs}`,
+        '--workload',
+        workload,
+        '--repeats',
+        '1',
+        '--warmup',
+        '0',
+        '--out',
+        out,
+        '--metrics-port',
+        'off',
+      ],
       {},
       () => {},
       REPO,

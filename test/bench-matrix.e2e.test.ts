@@ -24,7 +24,10 @@ beforeAll(async () => {
     { QWEN_OTEL_PUSHGATEWAY_URL: sink.url, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url },
     (stderr) => {
       const url = /live metrics at (\S+)/.exec(stderr)?.[1];
-      if (url && !scraping && /run 2\//.test(stderr)) scraping = fetch(url).then(async (res) => void (scraped = await res.text()));
+      if (url && !scraping && /run 2\//.test(stderr))
+        scraping = fetch(url).then(async (res) => {
+          scraped = await res.text();
+        });
     },
   );
   await scraping;
@@ -40,8 +43,39 @@ function missing(result: BenchResult): string[] {
     top: ['schema', 'time', 'bench', 'status', 'failure', 'exit_code', 'wall_ms', 'external', 'server', 'record'],
     bench: ['target', 'cli', 'branch', 'workload', 'repeat', 'matrix_id', 'host'],
     external: ['sampler_interval_ms', 'tree_rss_peak_bytes', 'hwm_max_bytes', 'processes_seen', 'rss_peak_by_role_bytes'],
-    server: ['requests', 'request_bytes_total', 'request_bytes_peak', 'tool_result_bytes_peak', 'prompt_tokens', 'completion_tokens', 'tool_calls', 'sequence'],
-    record: ['run_id', 'trace_id', 'cli', 'cli_version', 'branch', 'workload', 'model', 'duration_ms', 'tree', 'root', 'v8', 'turns', 'tokens', 'tool_calls', 'retained_tool_results', 'history_items', 'peak_request_bytes', 'subagents', 'truncations', 'saved_output_recoveries', 'diagnosis'],
+    server: [
+      'requests',
+      'request_bytes_total',
+      'request_bytes_peak',
+      'tool_result_bytes_peak',
+      'prompt_tokens',
+      'completion_tokens',
+      'tool_calls',
+      'sequence',
+    ],
+    record: [
+      'run_id',
+      'trace_id',
+      'cli',
+      'cli_version',
+      'branch',
+      'workload',
+      'model',
+      'duration_ms',
+      'tree',
+      'root',
+      'v8',
+      'turns',
+      'tokens',
+      'tool_calls',
+      'retained_tool_results',
+      'history_items',
+      'peak_request_bytes',
+      'subagents',
+      'truncations',
+      'saved_output_recoveries',
+      'diagnosis',
+    ],
   };
   const absent = (object: object | null, keys: string[], prefix: string): string[] =>
     keys.filter((k) => object === null || (object as Record<string, unknown>)[k] === undefined).map((k) => `${prefix}${k}`);
@@ -88,7 +122,7 @@ describe('qwen-otel bench --quick on real qwen@0.15.10 and claude@2.1.112', () =
     expect(bench.stdout).toContain('memory from the run record, as in report and compare');
   });
 
-  it('wrote this matrix\'s reports, and the HTML one loads in Chromium without a console message', async () => {
+  it("wrote this matrix's reports, and the HTML one loads in Chromium without a console message", async () => {
     const html = /reports: \S+, (\S+report\.html)/.exec(bench.stdout)?.[1];
     expect(html, bench.stdout).toBeDefined();
     const { console, png } = await loadInChromium(html as string, `${out}/report.png`);

@@ -50,17 +50,23 @@ describe('the bench and the contracts, by their imports', () => {
   });
 
   it('keeps the contracts at the bottom: they import nothing from the project but each other', () => {
-    const out = [...graph].filter(([m]) => m.startsWith('contracts/')).flatMap(([m, to]) => to.filter((t) => !t.startsWith('contracts/')).map((t) => `${m} -> ${t}`));
+    const out = [...graph]
+      .filter(([m]) => m.startsWith('contracts/'))
+      .flatMap(([m, to]) => to.filter((t) => !t.startsWith('contracts/')).map((t) => `${m} -> ${t}`));
     expect(out).toEqual([]);
   });
 
   it('puts results/ under report/, compare/ and matrix/, which do not import each other', () => {
     const sides = ['bench/report', 'bench/compare', 'bench/matrix', 'bench/results'];
     const crossings = [...graph].flatMap(([m, to]) =>
-      sides.includes(area(m)) ? to.filter((t) => sides.includes(area(t)) && area(t) !== area(m) && area(t) !== 'bench/results').map((t) => `${m} -> ${t}`) : [],
+      sides.includes(area(m))
+        ? to.filter((t) => sides.includes(area(t)) && area(t) !== area(m) && area(t) !== 'bench/results').map((t) => `${m} -> ${t}`)
+        : [],
     );
     expect(crossings).toEqual([]);
-    const upward = (graph.get('bench/results/load') ?? []).concat(...[...graph].filter(([m]) => area(m) === 'bench/results').map(([, to]) => to));
+    const upward = (graph.get('bench/results/load') ?? []).concat(
+      ...[...graph].filter(([m]) => area(m) === 'bench/results').map(([, to]) => to),
+    );
     expect(upward.filter((t) => ['bench/report', 'bench/compare', 'bench/matrix'].includes(area(t)))).toEqual([]);
   });
 });

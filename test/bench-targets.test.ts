@@ -16,7 +16,12 @@ describe('parseTarget', () => {
   it('a local build by command, relative paths made absolute', () => {
     const cwd = path.resolve(__dirname, '..');
     const t = parseTarget('qwen@my-branch=node "dist/cli.js" --flag', cwd);
-    expect(t).toEqual({ label: 'qwen@my-branch', cli: 'qwen', branch: 'my-branch', command: ['node', path.join(cwd, 'dist/cli.js'), '--flag'] });
+    expect(t).toEqual({
+      label: 'qwen@my-branch',
+      cli: 'qwen',
+      branch: 'my-branch',
+      command: ['node', path.join(cwd, 'dist/cli.js'), '--flag'],
+    });
   });
 
   it('any other command with the generic preset', () => {
@@ -44,7 +49,12 @@ describe('the generic preset', () => {
   it('passes the prompt last and points every known variable at the server', () => {
     const inv = genericInvocation({ baseUrl: 'http://127.0.0.1:5/', prompt: 'do it', home: '/h' });
     expect(inv.args).toEqual(['do it']);
-    expect(inv.env).toMatchObject({ HOME: '/h', OPENAI_BASE_URL: 'http://127.0.0.1:5/v1', ANTHROPIC_BASE_URL: 'http://127.0.0.1:5', QWEN_OTEL_BENCH_BASE_URL: 'http://127.0.0.1:5' });
+    expect(inv.env).toMatchObject({
+      HOME: '/h',
+      OPENAI_BASE_URL: 'http://127.0.0.1:5/v1',
+      ANTHROPIC_BASE_URL: 'http://127.0.0.1:5',
+      QWEN_OTEL_BENCH_BASE_URL: 'http://127.0.0.1:5',
+    });
   });
 });
 
@@ -77,7 +87,16 @@ describe('parseOptions', () => {
   });
 
   it('takes a value after = (a target command may hold = itself) and repeated options in order', () => {
-    const o = parseOptions(['--target=demo@main=node demo.js --retain=20', '--target', 'qwen@0.15.10', '--workload', 'pr-review', '--workload=diff-100k', '--plain', '--metrics-port=off']);
+    const o = parseOptions([
+      '--target=demo@main=node demo.js --retain=20',
+      '--target',
+      'qwen@0.15.10',
+      '--workload',
+      'pr-review',
+      '--workload=diff-100k',
+      '--plain',
+      '--metrics-port=off',
+    ]);
     if (typeof o === 'string') throw new Error(o);
     expect(o.targets.map((t) => t.label)).toEqual(['demo@main', 'qwen@0.15.10']);
     expect([o.workloads.map((w) => w.name), o.instrumented, o.metricsPort]).toEqual([['pr-review', 'diff-100k'], false, null]);
@@ -97,6 +116,8 @@ describe('parseOptions', () => {
   });
 
   it('durations', () => {
-    expect([parseDuration('300s'), parseDuration('5m'), parseDuration('1500ms'), parseDuration('2')]).toEqual([300_000, 300_000, 1500, 2000]);
+    expect([parseDuration('300s'), parseDuration('5m'), parseDuration('1500ms'), parseDuration('2')]).toEqual([
+      300_000, 300_000, 1500, 2000,
+    ]);
   });
 });

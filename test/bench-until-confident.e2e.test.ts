@@ -16,11 +16,30 @@ describe('bench --until-confident', () => {
   it('adds rounds for the undecided cells until each is decided, and compare agrees', async () => {
     const out = tempDir('until-confident');
     const bench = await runBench([
-      '--target', target('base', 10), '--target', target('same', 10), '--target', target('bloated', 70),
-      '--workload', 'pr-review', '--repeats', '1', '--warmup', '0', '--until-confident', '--max-repeats', '6',
+      '--target',
+      target('base', 10),
+      '--target',
+      target('same', 10),
+      '--target',
+      target('bloated', 70),
+      '--workload',
+      'pr-review',
+      '--repeats',
+      '1',
+      '--warmup',
+      '0',
+      '--until-confident',
+      '--max-repeats',
+      '6',
       // --plain: the harness sampler's tree peak is judged, so the test does not depend on every
       // run's record reaching the disk on a loaded machine.
-      '--plain', '--timeout', '60s', '--out', out, '--metrics-port', 'off',
+      '--plain',
+      '--timeout',
+      '60s',
+      '--out',
+      out,
+      '--metrics-port',
+      'off',
     ]);
     expect(bench.code, bench.stderr).toBe(0);
     expect(bench.stderr).toMatch(/repeat 2 for the cells still inconclusive against demo@base \(pr-review: demo@same, demo@bloated\)/);
@@ -32,7 +51,11 @@ describe('bench --until-confident', () => {
     expect(count('demo@base')).toBeGreaterThanOrEqual(3);
 
     const results = path.join(out, 'results.jsonl');
-    const compare = (candidate: string) => runCommand(BIN, ['compare', results, '--baseline', 'demo@base', '--candidate', candidate, '--figure', 'external_tree_rss_peak'], { env: { PATH: process.env.PATH }, timeoutMs: 30_000 });
+    const compare = (candidate: string) =>
+      runCommand(BIN, ['compare', results, '--baseline', 'demo@base', '--candidate', candidate, '--figure', 'external_tree_rss_peak'], {
+        env: { PATH: process.env.PATH },
+        timeoutMs: 30_000,
+      });
     expect((await compare('demo@bloated')).code).toBe(1);
     const same = await compare('demo@same');
     expect(same.code, same.stdout).toBe(0);

@@ -14,10 +14,21 @@ import { Session } from '../src/session/session';
 import { tempDir } from './helpers/e2e';
 
 const sample = (t: number): SampleMessage => ({
-  k: 'sample', t, costUs: 12,
+  k: 'sample',
+  t,
+  costUs: 12,
   mem: { rss: 50e6, hwm: 60e6, heapTotal: 9e6, heapUsed: 7e6, external: 1e6, arrayBuffers: 1e4 },
-  heap: { used: 7e6, total: 9e6, limit: 4e9, malloced: 1e5, oldUsed: 5e6, oldLimit: 4e9, spaces: [{ name: 'old_space', size: 6e6, used: 5e6, available: 1e9, physical: 6e6 }] },
-  loop: { mean: 10.2, p99: 11, max: 12, utilization: 0.3 }, gc: [['minor', 0.4]],
+  heap: {
+    used: 7e6,
+    total: 9e6,
+    limit: 4e9,
+    malloced: 1e5,
+    oldUsed: 5e6,
+    oldLimit: 4e9,
+    spaces: [{ name: 'old_space', size: 6e6, used: 5e6, available: 1e9, physical: 6e6 }],
+  },
+  loop: { mean: 10.2, p99: 11, max: 12, utilization: 0.3 },
+  gc: [['minor', 0.4]],
 });
 const line = (value: unknown): string => `${JSON.stringify(value)}\n`;
 const openDescriptors = (): number => readdirSync('/proc/self/fd').length;
@@ -43,7 +54,12 @@ describe('hostile channel input', () => {
     expect(checkMessage({ k: 'account', kind: 'tokens', t: 1, values: { input: '5' } })).toBeNull();
     expect(checkMessage({ k: 'account', kind: 'response', t: 1, values: {} })).toBeNull();
     // A field the schema does not know (a newer agent) is dropped, the message kept.
-    expect(checkMessage({ k: 'account', kind: 'tokens', t: 1, values: { input: 5, extra: 'x' } })).toEqual({ k: 'account', kind: 'tokens', t: 1, values: { input: 5 } });
+    expect(checkMessage({ k: 'account', kind: 'tokens', t: 1, values: { input: 5, extra: 'x' } })).toEqual({
+      k: 'account',
+      kind: 'tokens',
+      t: 1,
+      values: { input: 5 },
+    });
   });
 
   it('reads past a line longer than 64 KiB without keeping it, counts it once, and takes the next line', () => {
@@ -99,7 +115,7 @@ describe('hostile channel input', () => {
     expect(next.drops.lines).toBe(0);
   });
 
-  it('follows at most 1,024 files, a live process\'s first, holds at most 64 descriptors, and counts the files it refused', () => {
+  it("follows at most 1,024 files, a live process's first, holds at most 64 descriptors, and counts the files it refused", () => {
     const dir = tempDir('hostile-files');
     for (let pid = 1; pid < 5000; pid += 1) appendFileSync(segmentPath(dir, 100_000 + pid, 0), line(sample(pid)));
     appendFileSync(segmentPath(dir, process.pid, 0), line(sample(0)));
@@ -133,8 +149,22 @@ describe('hostile channel input', () => {
   });
 
   it('makes at most 1,024 processes from lines alone, and counts each refused one once', () => {
-    const session = new Session({ id: 't', start: 1, rootPid: process.pid, rootIsObserver: false, observerPids: new Set(), timelinePoints: 10, spanAttributes: {} }, createLinuxProcReader());
-    const hello = (pid: number) => ({ k: 'hello' as const, pid, ppid: 1, t: 2, origin: 2, role: null, sessionRoot: false, runtime: 'node', cli: null, startUs: null });
+    const session = new Session(
+      { id: 't', start: 1, rootPid: process.pid, rootIsObserver: false, observerPids: new Set(), timelinePoints: 10, spanAttributes: {} },
+      createLinuxProcReader(),
+    );
+    const hello = (pid: number) => ({
+      k: 'hello' as const,
+      pid,
+      ppid: 1,
+      t: 2,
+      origin: 2,
+      role: null,
+      sessionRoot: false,
+      runtime: 'node',
+      cli: null,
+      startUs: null,
+    });
     for (let round = 0; round < 2; round += 1) {
       for (let i = 1; i <= 1100; i += 1) session.apply(4_100_000 + i, [hello(4_100_000 + i)], Date.now());
     }

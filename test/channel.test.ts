@@ -37,12 +37,15 @@ describe('the channel between agents and the collector', () => {
     expect(reader.poll()).toEqual([{ pid: 5, messages: [message(7)] }]);
   });
 
-  it('reads hook lines before the CLI processes\' lines, and retires a hook file once read', () => {
+  it("reads hook lines before the CLI processes' lines, and retires a hook file once read", () => {
     const dir = tempDir('channel-hooks');
     appendFileSync(`${dir}/p100.0.jsonl`, '{"k":"http","t":2,"hosts":{"a":1}}\n');
     appendFileSync(`${dir}/h200.0.jsonl`, '{"k":"hook","event":"PostToolUse","t":1,"ppid":150,"gppid":100}\n');
     const reader = new ChannelReader(dir);
-    expect(reader.poll().map((r) => [r.pid, r.messages[0]?.k])).toEqual([[200, 'hook'], [100, 'http']]);
+    expect(reader.poll().map((r) => [r.pid, r.messages[0]?.k])).toEqual([
+      [200, 'hook'],
+      [100, 'http'],
+    ]);
     expect(readdirSync(dir).sort()).toEqual(['p100.0.jsonl']);
   });
 

@@ -54,7 +54,10 @@ const scrape = (port) => fetch('http://127.0.0.1:' + port + '/metrics').then((r)
 async function inNamespace(claudePort: number, oursPort: number, cliPortVar = ''): Promise<Record<string, any>> {
   const runner = writeScript(tempDir('claude-ports'), 'runner.js', RUNNER);
   const args = [runner, claudeBin, BIN, String(claudePort), String(oursPort), cliPortVar].map((a) => `'${a}'`).join(' ');
-  const result = await runCommand('unshare', ['-n', 'sh', '-c', `ip link set lo up && exec "${process.execPath}" ${args}`], { env: process.env, timeoutMs: 300_000 });
+  const result = await runCommand('unshare', ['-n', 'sh', '-c', `ip link set lo up && exec "${process.execPath}" ${args}`], {
+    env: process.env,
+    timeoutMs: 300_000,
+  });
   if (result.code !== 0) throw new Error(`runner exited ${result.code}: ${result.stderr.slice(-2000)}`);
   return JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}');
 }

@@ -10,8 +10,9 @@ const env = { PATH: process.env.PATH, HOME: '/tmp' };
 describe('qwen-otel', () => {
   it('env prints exports that add the preload once, keep existing options, and survive quoting', () => {
     expect(shellExports({}, '/opt/q/dist/register.js')).toContain("export NODE_OPTIONS='--require /opt/q/dist/register.js'");
-    expect(shellExports({ NODE_OPTIONS: "--max-old-space-size=4096 --title='x'" }, '/opt/q/dist/register.js'))
-      .toContain(`export NODE_OPTIONS='--max-old-space-size=4096 --title='\\''x'\\'' --require /opt/q/dist/register.js'`);
+    expect(shellExports({ NODE_OPTIONS: "--max-old-space-size=4096 --title='x'" }, '/opt/q/dist/register.js')).toContain(
+      `export NODE_OPTIONS='--max-old-space-size=4096 --title='\\''x'\\'' --require /opt/q/dist/register.js'`,
+    );
     const twice = shellExports({ NODE_OPTIONS: '--require /opt/q/dist/register.js' }, '/opt/q/dist/register.js');
     expect(twice).toContain("export NODE_OPTIONS='--require /opt/q/dist/register.js'\n");
     expect(shellExports({}, '/my dir/register.js')).toContain(`--require "/my dir/register.js"`);
@@ -36,19 +37,27 @@ describe('qwen-otel', () => {
     expect(bad.stderr).toContain('QWEN_OTEL_PROMETHEUS_PORT="ninety" is not valid');
   });
 
-  it('config never prints credentials: a URL\'s user and password are masked', async () => {
+  it("config never prints credentials: a URL's user and password are masked", async () => {
     const secret = {
-      ...env, QWEN_OTEL_PUSHGATEWAY_URL: 'https://ci-bot:s3cr3t-t0ken@push.example:9091/prefix', OTEL_EXPORTER_OTLP_ENDPOINT: 'https://tok3n@otlp.example',
+      ...env,
+      QWEN_OTEL_PUSHGATEWAY_URL: 'https://ci-bot:s3cr3t-t0ken@push.example:9091/prefix',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'https://tok3n@otlp.example',
       OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20s3cr3t',
     };
     const result = await runCommand(BIN, ['config'], { env: secret });
     expect(result.code).toBe(0);
     expect(result.stdout).not.toMatch(/s3cr3t|tok3n|ci-bot/);
-    expect(JSON.parse(result.stdout)).toMatchObject({ pushgatewayUrl: 'https://***@push.example:9091/prefix', traces: { endpoint: 'https://***@otlp.example/v1/traces' } });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      pushgatewayUrl: 'https://***@push.example:9091/prefix',
+      traces: { endpoint: 'https://***@otlp.example/v1/traces' },
+    });
     const bad = await runCommand(BIN, ['config'], { env: { ...env, QWEN_OTEL_PUSHGATEWAY_URL: 'ftp://ci-bot:s3cr3t@push.example' } });
     expect([bad.code, bad.stdout + bad.stderr]).toEqual([1, expect.not.stringMatching(/s3cr3t|ci-bot/)]);
-    expect(redactSecrets({ headers: { authorization: 'Bearer x' }, otlpHeaders: 'api-key=y', list: ['http://u:p@h'] }))
-      .toEqual({ headers: { authorization: '***' }, otlpHeaders: '***', list: ['http://***@h'] });
+    expect(redactSecrets({ headers: { authorization: 'Bearer x' }, otlpHeaders: 'api-key=y', list: ['http://u:p@h'] })).toEqual({
+      headers: { authorization: '***' },
+      otlpHeaders: '***',
+      list: ['http://***@h'],
+    });
   });
 
   it.each([
@@ -66,12 +75,17 @@ describe('qwen-otel', () => {
     expect(result.stdout).not.toMatch(/^export |scripted model at|"prometheus"/m);
   });
 
-  it.each([['env', '--frobnicate'], ['config', 'extra'], ['model-server', '--port'], ['model-server', '--port=http'], ['bench', '--frobnicate']])(
-    '%s %s is refused with one line', async (command, arg) => {
-      const result = await runCommand(BIN, [command, arg], { env, timeoutMs: 30_000 });
-      expect([result.code, result.stdout]).toEqual([2, '']);
-      expect(result.stderr).toMatch(new RegExp(`^qwen-otel ${command}: .*\n$`));
-    });
+  it.each([
+    ['env', '--frobnicate'],
+    ['config', 'extra'],
+    ['model-server', '--port'],
+    ['model-server', '--port=http'],
+    ['bench', '--frobnicate'],
+  ])('%s %s is refused with one line', async (command, arg) => {
+    const result = await runCommand(BIN, [command, arg], { env, timeoutMs: 30_000 });
+    expect([result.code, result.stdout]).toEqual([2, '']);
+    expect(result.stderr).toMatch(new RegExp(`^qwen-otel ${command}: .*\n$`));
+  });
 
   it('helps, tells its version, and refuses an unknown command', async () => {
     expect((await runCommand(BIN, ['--help'], { env })).stdout).toContain('qwen-otel run [--cli NAME]');

@@ -26,7 +26,11 @@ function collectors(stateDir: string): number[] {
 
 /** A script that holds memory for a while, so a run lives long enough to be interfered with. */
 function holder(dir: string, seconds: number): string {
-  return writeScript(dir, `hold-${seconds}.js`, `const keep = Buffer.alloc(40 * 1024 * 1024, 1); setTimeout(() => console.log('held', keep.length), ${seconds * 1000});`);
+  return writeScript(
+    dir,
+    `hold-${seconds}.js`,
+    `const keep = Buffer.alloc(40 * 1024 * 1024, 1); setTimeout(() => console.log('held', keep.length), ${seconds * 1000});`,
+  );
 }
 
 describe('the shared collector', () => {
@@ -48,9 +52,15 @@ describe('the shared collector', () => {
     const box = sandbox('killed');
     const script = holder(box.dir, 4);
     let wrapper = 0;
-    const run = runCommand(BIN, ['run', '--', process.execPath, script], { env: box.env, timeoutMs: 60_000, onSpawn: (pid) => (wrapper = pid) });
+    const run = runCommand(BIN, ['run', '--', process.execPath, script], {
+      env: box.env,
+      timeoutMs: 60_000,
+      onSpawn: (pid) => (wrapper = pid),
+    });
     // Past the first checkpoint (every 2 s), then kill it the hard way.
-    expect(await until(() => existsSync(path.join(STATE(box.dir), 'sessions')) && sessionFile(box.dir, 'checkpoint.json'), 20_000)).toBe(true);
+    expect(await until(() => existsSync(path.join(STATE(box.dir), 'sessions')) && sessionFile(box.dir, 'checkpoint.json'), 20_000)).toBe(
+      true,
+    );
     const [killed] = collectors(STATE(box.dir));
     process.kill(killed, 'SIGKILL');
     const result = await run;
@@ -74,7 +84,7 @@ describe('the shared collector', () => {
     try {
       const result = await run;
       expect(result.code).toBe(0);
-      expect(result.stderr).toContain('qwen-otel: the run\'s record is not written yet');
+      expect(result.stderr).toContain("qwen-otel: the run's record is not written yet");
       expect(readRecords(box.recordFile)).toEqual([]);
     } finally {
       process.kill(collector, 'SIGCONT');
@@ -83,7 +93,7 @@ describe('the shared collector', () => {
     expect(readRecords(box.recordFile)[0]).toMatchObject({ complete: true, exit: { code: 0 } });
   });
 
-  it('a newer build takes over from an older collector, and the older one\'s session finishes under it', async () => {
+  it("a newer build takes over from an older collector, and the older one's session finishes under it", async () => {
     const box = sandbox('newer', { QWEN_OTEL_COLLECTOR_LINGER_MS: '1000' });
     const newer = newerBuild(box.dir);
     const script = holder(box.dir, 3);
@@ -118,7 +128,9 @@ function newerBuild(tag: string): string {
   mkdirSync(dir, { recursive: true });
   cpSync(path.join(REPO, 'bin'), path.join(dir, 'bin'), { recursive: true });
   cpSync(path.join(REPO, 'dist'), path.join(dir, 'dist'), { recursive: true });
-  const [version, time] = readFileSync(path.join(REPO, 'dist', 'build-id'), 'utf8').trim().split('+');
+  const [version, time] = readFileSync(path.join(REPO, 'dist', 'build-id'), 'utf8')
+    .trim()
+    .split('+');
   writeFileSync(path.join(dir, 'dist', 'build-id'), `${version}+${Number(time) + 1}\n`);
   return dir;
 }

@@ -42,26 +42,42 @@ beforeAll(async () => {
   const wrapper = writeScript(dir, 'hold-100mb.sh', HOLD_100MB);
   chmodSync(wrapper, 0o755);
   const invocation = (opts: InvocationOptions): Invocation => ({ args: [target], env: { PATH: process.env.PATH ?? '', HOME: opts.home } });
-  const targets: Array<[string, string[]]> = [['node@base', ['node']], ['node@same', ['node']], ['node@hold-100mb', [wrapper, 'node']]];
+  const targets: Array<[string, string[]]> = [
+    ['node@base', ['node']],
+    ['node@same', ['node']],
+    ['node@hold-100mb', [wrapper, 'node']],
+  ];
   // The verdict needs RUNS good runs a side; a run lost to a loaded machine (a timeout, a record
   // not written) is kept in the file as failed and made up for, up to four times as many rounds.
   const ok = new Map(targets.map(([name]) => [name, 0]));
   for (let repeat = 1; repeat <= 4 * RUNS && [...ok.values()].some((n) => n < RUNS); repeat++) {
     for (const [name, command] of targets.filter(([n]) => (ok.get(n) ?? 0) < RUNS)) {
-      const result = await runOneBench({ target: name, workload: 'idle-30mb', repeat, matrixId: 'm1', command, invocation, prompt: '', timeoutMs: 120_000 });
+      const result = await runOneBench({
+        target: name,
+        workload: 'idle-30mb',
+        repeat,
+        matrixId: 'm1',
+        command,
+        invocation,
+        prompt: '',
+        timeoutMs: 120_000,
+      });
       appendFileSync(results, `${JSON.stringify(result)}\n`);
       if (result.status === 'ok') ok.set(name, (ok.get(name) ?? 0) + 1);
     }
   }
 }, 1_500_000);
 
-const compare = (...args: string[]) => runCommand(BIN, ['compare', results, ...args], { env: { PATH: process.env.PATH }, timeoutMs: 30_000 });
+const compare = (...args: string[]) =>
+  runCommand(BIN, ['compare', results, ...args], { env: { PATH: process.env.PATH }, timeoutMs: 30_000 });
 
 describe('qwen-otel compare on real runs', () => {
   it('flags a candidate that holds an extra 100 MB, and names the child that holds it', async () => {
     const text = await compare('--baseline', 'node@base', '--candidate', 'node@hold-100mb');
     expect(text.code, text.stdout + text.stderr).toBe(1);
-    expect(text.stdout).toMatch(/REGRESSION in 1 of 1 workload \(idle-30mb: tree_rss_peak \+\d+ %, interval \+\d+\.\d MiB … \+1\d\d\.\d MiB beyond 5% and 20MiB\)/);
+    expect(text.stdout).toMatch(
+      /REGRESSION in 1 of 1 workload \(idle-30mb: tree_rss_peak \+\d+ %, interval \+\d+\.\d MiB … \+1\d\d\.\d MiB beyond 5% and 20MiB\)/,
+    );
 
     const json = await compare('--baseline', 'node@base', '--candidate', 'node@hold-100mb', '--json');
     expect(json.code).toBe(1);
@@ -85,7 +101,16 @@ describe('qwen-otel compare on real runs', () => {
     const result = await compare('--baseline', 'node@base', '--candidate', 'node@same');
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toMatch(/No regression in 1 workload\./);
-    const heap = await compare('--baseline', 'node@base', '--candidate', 'node@same', '--figure', 'root_rss_peak', '--figure', 'external_peak=16MiB');
+    const heap = await compare(
+      '--baseline',
+      'node@base',
+      '--candidate',
+      'node@same',
+      '--figure',
+      'root_rss_peak',
+      '--figure',
+      'external_peak=16MiB',
+    );
     expect(heap.code, heap.stdout).toBe(0);
   }, 60_000);
 

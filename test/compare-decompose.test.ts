@@ -15,14 +15,36 @@ function run(repeat: number, peak: number, buckets: Partial<Record<string, numbe
   return {
     schema: BENCH_RESULT_SCHEMA,
     time: '2026-01-01T00:00:00.000Z',
-    bench: { target: 't@x', cli: 't', branch: 'x', workload: 'w', repeat, matrix_id: 'm', host: { node: 'v20', platform: 'linux', cpus: 2, total_memory_bytes: 1 } },
-    status: 'ok', failure: null, exit_code: 0, wall_ms: 1,
+    bench: {
+      target: 't@x',
+      cli: 't',
+      branch: 'x',
+      workload: 'w',
+      repeat,
+      matrix_id: 'm',
+      host: { node: 'v20', platform: 'linux', cpus: 2, total_memory_bytes: 1 },
+    },
+    status: 'ok',
+    failure: null,
+    exit_code: 0,
+    wall_ms: 1,
     external: { sampler_interval_ms: 20, tree_rss_peak_bytes: 0, hwm_max_bytes: 0, processes_seen: 0, rss_peak_by_role_bytes: {} },
-    server: { requests: 0, request_bytes_total: 0, request_bytes_peak: 0, tool_result_bytes_peak: 0, prompt_tokens: 0, completion_tokens: 0, tool_calls: 0, sequence: [] },
+    server: {
+      requests: 0,
+      request_bytes_total: 0,
+      request_bytes_peak: 0,
+      tool_result_bytes_peak: 0,
+      prompt_tokens: 0,
+      completion_tokens: 0,
+      tool_calls: 0,
+      sequence: [],
+    },
     record: {
       tree: { rss_peak_bytes: peak, rss_peak_by_role_bytes: roles },
       diagnosis: { buckets_bytes: bucketsBytes },
-      processes: Object.entries(roles).filter(([, v]) => v > 0).map(([role, hwm]) => ({ role, name: 'node', hwm_bytes: hwm })),
+      processes: Object.entries(roles)
+        .filter(([, v]) => v > 0)
+        .map(([role, hwm]) => ({ role, name: 'node', hwm_bytes: hwm })),
     },
   };
 }
@@ -58,7 +80,11 @@ describe('decompose', () => {
   });
 
   it('decomposes the run nearest the median: with an odd count that run is the median, so the median rule is 0', () => {
-    const base = [run(1, 300 * MiB, { native: 300 * MiB }, { cli: 300 * MiB }), run(2, 200 * MiB, { native: 200 * MiB }, { cli: 200 * MiB }), run(3, 250 * MiB, { native: 240 * MiB }, { cli: 240 * MiB })];
+    const base = [
+      run(1, 300 * MiB, { native: 300 * MiB }, { cli: 300 * MiB }),
+      run(2, 200 * MiB, { native: 200 * MiB }, { cli: 200 * MiB }),
+      run(3, 250 * MiB, { native: 240 * MiB }, { cli: 240 * MiB }),
+    ];
     const cand = [run(1, 400 * MiB, { native: 250 * MiB, other: 150 * MiB }, { cli: 250 * MiB, other: 150 * MiB })];
     const d = decompose(base, cand)!;
     expect(d.baseline.repeat).toBe(3);
@@ -86,7 +112,10 @@ describe('decompose', () => {
 
   it('adds up on real records (Qwen Code 0.15.10 vs Claude Code 2.1.112, the two-tool script)', () => {
     const results = readResults(path.join(__dirname, 'fixtures', 'bench', 'qwen-claude-two-tool.jsonl')).filter((r) => r.bench.repeat > 0);
-    const d = decompose(results.filter((r) => r.bench.cli === 'claude'), results.filter((r) => r.bench.cli === 'qwen'))!;
+    const d = decompose(
+      results.filter((r) => r.bench.cli === 'claude'),
+      results.filter((r) => r.bench.cli === 'qwen'),
+    )!;
     expect(d.gap).toBeGreaterThan(400 * MiB);
     expect(sum(d.byKind, 'delta')).toBe(d.gap);
     expect(sum(d.byRole, 'delta')).toBe(d.gap);

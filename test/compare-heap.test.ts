@@ -21,9 +21,18 @@ const MiB = 1024 * 1024;
 function run(target: string, repeat: number, byPackage: Record<string, number> | null): BenchResult {
   const sampled = byPackage ? Object.values(byPackage).reduce((a, b) => a + b, 0) : 0;
   const heapProfile = byPackage && {
-    captures: 3, failures: 0, skipped: null, pause_ms_median: 300, pause_ms_max: 600, attribute_ms_max: 50, at_ms: 1000,
-    heap_used_bytes: sampled * 3, heap_used_after_bytes: sampled, sampled_bytes: sampled,
-    by_package_bytes: byPackage, by_module_bytes: Object.fromEntries(Object.entries(byPackage).map(([k, v]) => [`${k}/index.js`, v])),
+    captures: 3,
+    failures: 0,
+    skipped: null,
+    pause_ms_median: 300,
+    pause_ms_max: 600,
+    attribute_ms_max: 50,
+    at_ms: 1000,
+    heap_used_bytes: sampled * 3,
+    heap_used_after_bytes: sampled,
+    sampled_bytes: sampled,
+    by_package_bytes: byPackage,
+    by_module_bytes: Object.fromEntries(Object.entries(byPackage).map(([k, v]) => [`${k}/index.js`, v])),
   };
   const [cli, branch] = target.split('@');
   // A real result line for every other figure, with this run's heap profile on its largest process.
@@ -36,11 +45,17 @@ function run(target: string, repeat: number, byPackage: Record<string, number> |
   return real;
 }
 
-const base = [run('qwen@a', 1, { zod: 20 * MiB, 'node:internal/encoding': 50 * MiB, '(unattributed)': 2 * MiB }), run('qwen@a', 2, { zod: 22 * MiB, 'node:internal/encoding': 51 * MiB })];
-const cand = [run('qwen@b', 1, { zod: 212 * MiB, 'node:internal/encoding': 190 * MiB, undici: 3 * MiB }), run('qwen@b', 2, { zod: 230 * MiB, 'node:internal/encoding': 200 * MiB })];
+const base = [
+  run('qwen@a', 1, { zod: 20 * MiB, 'node:internal/encoding': 50 * MiB, '(unattributed)': 2 * MiB }),
+  run('qwen@a', 2, { zod: 22 * MiB, 'node:internal/encoding': 51 * MiB }),
+];
+const cand = [
+  run('qwen@b', 1, { zod: 212 * MiB, 'node:internal/encoding': 190 * MiB, undici: 3 * MiB }),
+  run('qwen@b', 2, { zod: 230 * MiB, 'node:internal/encoding': 200 * MiB }),
+];
 
 describe('heap by package between two cells', () => {
-  it('names what grew, largest first, and the moves add up to the sampled totals\' difference', () => {
+  it("names what grew, largest first, and the moves add up to the sampled totals' difference", () => {
     const d = heapDifference(base, cand, 'package')!;
     expect(d.parts.map((p) => p.name)).toEqual(['zod', 'node:internal/encoding', 'undici', '(unattributed)']);
     expect(d.parts.reduce((a, p) => a + p.delta, 0)).toBe(d.gap);
@@ -50,7 +65,12 @@ describe('heap by package between two cells', () => {
   });
 
   it('compare prints it as a third view and in its words; --by module groups by module', () => {
-    const selection = { baseline: 'qwen@a', candidate: 'qwen@b', pairs: [{ workload: 'w', baseline: buildCells(base)[0], candidate: buildCells(cand)[0] }], unmatched: [] };
+    const selection = {
+      baseline: 'qwen@a',
+      candidate: 'qwen@b',
+      pairs: [{ workload: 'w', baseline: buildCells(base)[0], candidate: buildCells(cand)[0] }],
+      unmatched: [],
+    };
     const byPackage = compareSelection(selection as never, parseCriteria([]), 0.95, 'package');
     const text = renderText(byPackage);
     expect(text).toMatch(/V8 heap by package/);

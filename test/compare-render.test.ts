@@ -18,7 +18,9 @@ const FIXTURE = path.join(__dirname, 'fixtures', 'bench', 'qwen-claude-two-tool.
 
 /** The fixture, changed line by line, as a results file. */
 function variant(change: (line: Record<string, any>) => Record<string, any> | null): string {
-  const lines = readResults(FIXTURE).map((r) => change(JSON.parse(JSON.stringify(r)))).filter((l) => l !== null);
+  const lines = readResults(FIXTURE)
+    .map((r) => change(JSON.parse(JSON.stringify(r))))
+    .filter((l) => l !== null);
   const file = path.join(tempDir('render'), 'results.jsonl');
   writeFileSync(file, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
   return file;
@@ -38,7 +40,10 @@ describe('compare output', () => {
   it('prints every negative figure with the same minus sign (U+2212), in text and Markdown', () => {
     expect([formatBytes(-6 * 2 ** 20), formatValue(-1500, 'ms'), formatValue(-3, 'count')]).toEqual(['−6.0 MiB', '−1500 ms', '−3']);
     const selection = select({ files: [FIXTURE], baseline: 'qwen@0.15.10', candidate: 'claude@2.1.112' });
-    for (const out of [renderText(compareSelection(selection, parseCriteria([]))), renderMarkdown(compareSelection(selection, parseCriteria([])))]) {
+    for (const out of [
+      renderText(compareSelection(selection, parseCriteria([]))),
+      renderMarkdown(compareSelection(selection, parseCriteria([]))),
+    ]) {
       expect(out).toMatch(/−\d/);
       expect(out).not.toMatch(/(^|[\s(|])-\d/m);
     }
@@ -52,9 +57,15 @@ describe('compare output', () => {
       return l;
     });
     const out = text(file);
-    const roleTable = out.slice(out.indexOf('by process role'), out.indexOf('total = median peak tree RSS', out.indexOf('by process role')));
+    const roleTable = out.slice(
+      out.indexOf('by process role'),
+      out.indexOf('total = median peak tree RSS', out.indexOf('by process role')),
+    );
     expect(roleTable).toMatch(/less: roles not at their peaks at once \(not_at_once\) +6\.0 MiB +0 B +\+6\.0 MiB/);
-    for (const row of roleTable.split('\n').slice(2).filter((r) => r.trim() !== '')) {
+    for (const row of roleTable
+      .split('\n')
+      .slice(2)
+      .filter((r) => r.trim() !== '')) {
       const cells = row.trim().split(/ {2,}/);
       expect(cells[1], row).not.toMatch(/^[−-]/);
       expect(cells[2], row).not.toMatch(/^[−-]/);
@@ -71,7 +82,7 @@ describe('compare output', () => {
 });
 
 describe("the bench's terminal summary", () => {
-  it('gives the tree peak report and compare give for the same runs (the run record\'s, not the harness sampler\'s)', () => {
+  it("gives the tree peak report and compare give for the same runs (the run record's, not the harness sampler's)", () => {
     const results = readResults(FIXTURE);
     const report = buildReport(results, 'claude@2.1.112');
     const qwen = report.cells.find((c) => c.target === 'qwen@0.15.10')!.stats.tree_rss_peak!;
@@ -80,7 +91,9 @@ describe("the bench's terminal summary", () => {
     const mib = (v: number): string => (v / 2 ** 20).toFixed(1);
     expect(row).toContain(`${mib(qwen.median)} [${mib(qwen.min)}..${mib(qwen.max)}]`);
     // The harness sampler saw more on these runs (short-lived shells, a fork caught before exec).
-    const sampled = results.filter((r) => r.bench.target === 'qwen@0.15.10' && r.bench.repeat > 0).map((r) => r.external.tree_rss_peak_bytes);
+    const sampled = results
+      .filter((r) => r.bench.target === 'qwen@0.15.10' && r.bench.repeat > 0)
+      .map((r) => r.external.tree_rss_peak_bytes);
     expect(Math.max(...sampled)).toBeGreaterThan(qwen.max);
     expect(summary).toContain('memory from the run record, as in report and compare');
     expect(summary).toMatch(/qwen@0\.15\.10: tree peak 3\.\d\d× that of claude@2\.1\.112 over 1 workload$/m);

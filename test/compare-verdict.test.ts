@@ -13,7 +13,9 @@ import { BIN, tempDir } from './helpers/e2e';
 const FIXTURE = path.join(__dirname, 'fixtures', 'bench', 'qwen-claude-two-tool.jsonl');
 
 function cell(peaks: number[], failures: string[] = []): Cell {
-  const runs = peaks.map((peak) => ({ bench: { repeat: 1 }, status: 'ok', record: { tree: { rss_peak_bytes: peak } } }) as unknown as BenchResult);
+  const runs = peaks.map(
+    (peak) => ({ bench: { repeat: 1 }, status: 'ok', record: { tree: { rss_peak_bytes: peak } } }) as unknown as BenchResult,
+  );
   return { workload: 'w', target: 't', runs, failures };
 }
 
@@ -37,7 +39,10 @@ describe('margins', () => {
   it('takes any figure by name, each with its own margin if given; the default 20 MiB applies to byte figures only', () => {
     const criteria = parseCriteria(['heap_used_peak', 'role_peak.mcp_server=32MiB', 'wall', 'turns=1']);
     expect(criteria.map((c) => [c.figure.name, c.margin.relative, c.margin.absolute])).toEqual([
-      ['heap_used_peak', 0.05, 20 * MiB], ['role_peak.mcp_server', 0, 32 * MiB], ['wall', 0.05, 0], ['turns', 0, 1],
+      ['heap_used_peak', 0.05, 20 * MiB],
+      ['role_peak.mcp_server', 0, 32 * MiB],
+      ['wall', 0.05, 0],
+      ['turns', 0, 1],
     ]);
     expect(parseCriteria([])[0].figure.name).toBe('tree_rss_peak');
     expect(() => parseCriteria(['rss'])).toThrow(/unknown figure "rss"; known: tree_rss_peak/);
@@ -95,7 +100,11 @@ describe('the noise-aware verdict', () => {
 
 describe('qwen-otel compare, exit codes', () => {
   const compare = (args: string[]) => runCommand(BIN, ['compare', ...args], { env: { PATH: process.env.PATH }, timeoutMs: 30_000 });
-  const lines = (): Array<Record<string, any>> => readFileSync(FIXTURE, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = (): Array<Record<string, any>> =>
+    readFileSync(FIXTURE, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
   const write = (name: string, rows: Array<Record<string, any>>): string => {
     const file = path.join(tempDir('exit-codes'), name);
     writeFileSync(file, rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
@@ -105,16 +114,31 @@ describe('qwen-otel compare, exit codes', () => {
   it('1 on a regression, 0 when the interval stays within the margin, 3 with a hint when it cannot tell', async () => {
     const regression = await compare([FIXTURE, '--baseline', 'claude@2.1.112', '--candidate', 'qwen@0.15.10']);
     expect(regression.code).toBe(1);
-    expect(regression.stdout).toMatch(/REGRESSION in 1 of 1 workload \(two-tool: tree_rss_peak \+290 %, interval \+679\.2 MiB … \+691\.7 MiB beyond 5% and 20MiB\)\./);
+    expect(regression.stdout).toMatch(
+      /REGRESSION in 1 of 1 workload \(two-tool: tree_rss_peak \+290 %, interval \+679\.2 MiB … \+691\.7 MiB beyond 5% and 20MiB\)\./,
+    );
 
-    const again = lines().filter((l) => l.bench.target === 'qwen@0.15.10').map((l) => ({ ...l, bench: { ...l.bench, target: 'qwen@again', branch: 'again' } }));
+    const again = lines()
+      .filter((l) => l.bench.target === 'qwen@0.15.10')
+      .map((l) => ({ ...l, bench: { ...l.bench, target: 'qwen@again', branch: 'again' } }));
     const same = await compare([write('same.jsonl', [...lines(), ...again]), '--baseline', 'qwen@0.15.10', '--candidate', 'qwen@again']);
     expect(same.code, same.stdout).toBe(0);
     expect(same.stdout).toMatch(/ok \(within 5% and 20MiB\)/);
 
-    const oneRun = await compare([write('one-run.jsonl', lines().filter((l) => l.bench.repeat <= 1)), '--baseline', 'claude@2.1.112', '--candidate', 'qwen@0.15.10']);
+    const oneRun = await compare([
+      write(
+        'one-run.jsonl',
+        lines().filter((l) => l.bench.repeat <= 1),
+      ),
+      '--baseline',
+      'claude@2.1.112',
+      '--candidate',
+      'qwen@0.15.10',
+    ]);
     expect(oneRun.code, oneRun.stdout).toBe(3);
-    expect(oneRun.stdout).toMatch(/INCONCLUSIVE in 1 of 1 workload \(two-tool: tree_rss_peak 1 run on one side cannot show the noise .*\); more runs decide it: qwen-otel bench --until-confident/);
+    expect(oneRun.stdout).toMatch(
+      /INCONCLUSIVE in 1 of 1 workload \(two-tool: tree_rss_peak 1 run on one side cannot show the noise .*\); more runs decide it: qwen-otel bench --until-confident/,
+    );
   });
 });
 
@@ -124,10 +148,18 @@ describe('the largest request by part', () => {
     for (const run of readResults(FIXTURE)) {
       const total = findFigure('peak_request_bytes')!.read(run)!;
       const parts = names.map((name) => findFigure(name)!.read(run)!);
-      expect(parts.every((bytes) => bytes > 0), run.bench.target).toBe(true);
+      expect(
+        parts.every((bytes) => bytes > 0),
+        run.bench.target,
+      ).toBe(true);
       expect(parts.reduce((a, b) => a + b, 0)).toBe(total);
       const old = { ...run, record: { ...(run.record as object), peak_request: undefined } } as BenchResult;
-      expect(names.filter((name) => findFigure(name)!.read(old) === null)).toEqual(['request_system_bytes', 'request_tool_schema_bytes', 'request_history_bytes', 'request_other_bytes']);
+      expect(names.filter((name) => findFigure(name)!.read(old) === null)).toEqual([
+        'request_system_bytes',
+        'request_tool_schema_bytes',
+        'request_history_bytes',
+        'request_other_bytes',
+      ]);
     }
   });
 });
@@ -142,7 +174,10 @@ describe('qwen-otel compare, bad input', () => {
     const cases: Array<[string[], RegExp]> = [
       [[path.join(dir, 'missing.jsonl')], /cannot read .*missing\.jsonl: ENOENT/],
       [[broken, '--baseline', 'a', '--candidate', 'b'], /broken\.jsonl:2: not a JSON line/],
-      [[FIXTURE, '--baseline', 'qwen@main', '--candidate', 'claude@2.1.112'], /has no target "qwen@main"; it has qwen@0\.15\.10, claude@2\.1\.112/],
+      [
+        [FIXTURE, '--baseline', 'qwen@main', '--candidate', 'claude@2.1.112'],
+        /has no target "qwen@main"; it has qwen@0\.15\.10, claude@2\.1\.112/,
+      ],
       [[FIXTURE, '--margin', 'lots'], /bad margin "lots"/],
       [[FIXTURE, '--threshold', '10%', '--margin', '5%'], /--margin and --threshold are the same option/],
       [[FIXTURE, '--confidence', '20'], /bad confidence "20"/],

@@ -8,7 +8,13 @@ describe('configuration', () => {
     expect(config.enabled).toBe(false);
     expect(config.prometheus).toEqual({ enabled: true, host: '127.0.0.1', port: 19464, avoid: [9464] });
     expect(config.traces).toEqual({
-      enabled: true, console: false, endpoint: 'http://localhost:4318/v1/traces', protocol: 'http/protobuf', headers: {}, compression: 'none', timeoutMs: 10_000,
+      enabled: true,
+      console: false,
+      endpoint: 'http://localhost:4318/v1/traces',
+      protocol: 'http/protobuf',
+      headers: {},
+      compression: 'none',
+      timeoutMs: 10_000,
     });
     expect(config.pushgatewayUrl).toBeNull();
     expect(config.sampleIntervalMs).toBe(500);
@@ -75,24 +81,32 @@ describe('configuration', () => {
   it('honours the OpenTelemetry SDK variables, each unsupported value in one line', () => {
     const off = parseConfig({ OTEL_SDK_DISABLED: 'true', QWEN_OTEL_PUSHGATEWAY_URL: 'http://p:9091' });
     expect([off.config.prometheus.enabled, off.config.traces.enabled, off.config.pushgatewayUrl]).toEqual([false, false, null]);
-    expect(off.problems).toEqual(['qwen-otel: OTEL_SDK_DISABLED=true: no metrics endpoint, push or traces (the run record is still written)']);
+    expect(off.problems).toEqual([
+      'qwen-otel: OTEL_SDK_DISABLED=true: no metrics endpoint, push or traces (the run record is still written)',
+    ]);
     expect(parseConfig({ OTEL_METRICS_EXPORTER: 'none' }).config.prometheus.enabled).toBe(false);
     expect(parseConfig({ OTEL_METRICS_EXPORTER: 'none,prometheus' }).config.prometheus.enabled).toBe(true);
     const otlp = parseConfig({ OTEL_METRICS_EXPORTER: 'otlp' });
     expect(otlp.config.prometheus.enabled).toBe(true);
-    expect(otlp.problems).toEqual(['qwen-otel: OTEL_METRICS_EXPORTER=otlp is not supported: qwen-otel serves metrics to Prometheus (pull, and the Pushgateway) only']);
+    expect(otlp.problems).toEqual([
+      'qwen-otel: OTEL_METRICS_EXPORTER=otlp is not supported: qwen-otel serves metrics to Prometheus (pull, and the Pushgateway) only',
+    ]);
     const grpc = parseConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' });
     expect(grpc.config.traces.enabled).toBe(false);
     expect(grpc.problems).toHaveLength(1);
     expect(grpc.problems[0]).toMatch(/^qwen-otel: OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported .*traces are off/);
-    expect(parseConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' }).config.traces).toMatchObject({ enabled: true, protocol: 'http/json' });
+    expect(
+      parseConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' }).config.traces,
+    ).toMatchObject({ enabled: true, protocol: 'http/json' });
     expect(parseConfig({ OTEL_TRACES_EXPORTER: 'console' }).config.traces).toMatchObject({ enabled: false, console: true });
     expect(parseConfig({ OTEL_TRACES_EXPORTER: 'otlp,console' }).config.traces).toMatchObject({ enabled: true, console: true });
     const bad = parseConfig({ OTEL_TRACES_EXPORTER: 'zipkin' });
     expect([bad.config.traces.enabled, bad.problems.length]).toEqual([true, 1]);
     const traces = parseConfig({
-      OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20s3cret,x-a=1', OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-a=2',
-      OTEL_EXPORTER_OTLP_TIMEOUT: '3000', OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'gzip',
+      OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20s3cret,x-a=1',
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-a=2',
+      OTEL_EXPORTER_OTLP_TIMEOUT: '3000',
+      OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'gzip',
     }).config.traces;
     expect(traces).toMatchObject({ headers: { authorization: 'Bearer s3cret', 'x-a': '2' }, timeoutMs: 3000, compression: 'gzip' });
     const secret = parseConfig({ OTEL_EXPORTER_OTLP_HEADERS: 'token s3cret' });
@@ -102,15 +116,31 @@ describe('configuration', () => {
 
   it.each([
     ['QWEN_OTEL', 'maybe', 'QWEN_OTEL="maybe" is not valid (expected 1 to turn on, or 0); using false'],
-    ['QWEN_OTEL_PROMETHEUS_PORT', '70000', 'QWEN_OTEL_PROMETHEUS_PORT="70000" is not valid (expected a port 0-65535 (0 = any free port) or "off"); using 19464'],
-    ['QWEN_OTEL_SAMPLE_INTERVAL_MS', '5ms', 'QWEN_OTEL_SAMPLE_INTERVAL_MS="5ms" is not valid (expected a whole number of milliseconds, 10-60000); using 500'],
-    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'localhost:4318', 'OTEL_EXPORTER_OTLP_ENDPOINT="localhost:4318" is not valid (expected an http(s) URL); using http://localhost:4318'],
+    [
+      'QWEN_OTEL_PROMETHEUS_PORT',
+      '70000',
+      'QWEN_OTEL_PROMETHEUS_PORT="70000" is not valid (expected a port 0-65535 (0 = any free port) or "off"); using 19464',
+    ],
+    [
+      'QWEN_OTEL_SAMPLE_INTERVAL_MS',
+      '5ms',
+      'QWEN_OTEL_SAMPLE_INTERVAL_MS="5ms" is not valid (expected a whole number of milliseconds, 10-60000); using 500',
+    ],
+    [
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
+      'localhost:4318',
+      'OTEL_EXPORTER_OTLP_ENDPOINT="localhost:4318" is not valid (expected an http(s) URL); using http://localhost:4318',
+    ],
     ['QWEN_OTEL_PUSHGATEWAY_URL', 'ftp://x', 'QWEN_OTEL_PUSHGATEWAY_URL="ftp://x" is not valid (expected an http(s) URL); using off'],
     ['QWEN_OTEL_BRANCH', 'has space', 'QWEN_OTEL_BRANCH="has space" is not valid'],
     ['QWEN_OTEL_HEAP_PROFILE', 'maybe', 'QWEN_OTEL_HEAP_PROFILE="maybe" is not valid'],
     ['QWEN_OTEL_HEAP_SNAPSHOT', 'always', 'QWEN_OTEL_HEAP_SNAPSHOT="always" is not valid'],
     ['QWEN_OTEL_HEAP_SNAPSHOT', 'exit,within:0', 'QWEN_OTEL_HEAP_SNAPSHOT="exit,within:0" is not valid'],
-    ['QWEN_OTEL_EXIT_TIMEOUT_MS', '900000', 'QWEN_OTEL_EXIT_TIMEOUT_MS="900000" is not valid (expected a whole number of milliseconds, 0-600000); using 500'],
+    [
+      'QWEN_OTEL_EXIT_TIMEOUT_MS',
+      '900000',
+      'QWEN_OTEL_EXIT_TIMEOUT_MS="900000" is not valid (expected a whole number of milliseconds, 0-600000); using 500',
+    ],
     ['OTEL_RESOURCE_ATTRIBUTES', 'novalue', 'OTEL_RESOURCE_ATTRIBUTES="novalue" is not valid'],
     ['QWEN_OTEL_ROLE', 'boss', 'QWEN_OTEL_ROLE="boss" is not valid'],
     ['OTEL_TRACES_EXPORTER', 'zipkin', 'OTEL_TRACES_EXPORTER="zipkin" is not valid'],
@@ -123,7 +153,12 @@ describe('configuration', () => {
   });
 
   it('bounds a heap snapshot by within:<seconds>, 30 unless given', () => {
-    expect(parseConfig({ QWEN_OTEL_HEAP_SNAPSHOT: 'exit' }).config.heapSnapshot).toEqual({ atExit: true, onSignal: false, aboveMiB: null, withinS: 30 });
+    expect(parseConfig({ QWEN_OTEL_HEAP_SNAPSHOT: 'exit' }).config.heapSnapshot).toEqual({
+      atExit: true,
+      onSignal: false,
+      aboveMiB: null,
+      withinS: 30,
+    });
     expect(parseConfig({ QWEN_OTEL_HEAP_SNAPSHOT: 'signal,within:120' }).config.heapSnapshot.withinS).toBe(120);
   });
 

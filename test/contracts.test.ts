@@ -12,7 +12,11 @@ import { validator } from '../src/contracts/validate';
 import { readRecords, REPO, runWrapped, sandbox, writeScript } from './helpers/e2e';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'bench', 'qwen-claude-two-tool.jsonl');
-const fixtureLines = (): unknown[] => readFileSync(FIXTURE, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+const fixtureLines = (): unknown[] =>
+  readFileSync(FIXTURE, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
 
 describe('the published schemas', () => {
   it('are what the contracts generate (npm run schemas rewrites them)', () => {
@@ -30,7 +34,11 @@ describe('real lines fit the contracts', () => {
 
   it('a record written now by qwen-otel run', async () => {
     const box = sandbox('contract');
-    const script = writeScript(box.dir, 'child.js', `require('child_process').spawnSync('sh', ['-c', 'true']); const keep = Buffer.alloc(8 << 20, 1); setTimeout(() => process.exit(keep.length ? 0 : 1), 300);`);
+    const script = writeScript(
+      box.dir,
+      'child.js',
+      `require('child_process').spawnSync('sh', ['-c', 'true']); const keep = Buffer.alloc(8 << 20, 1); setTimeout(() => process.exit(keep.length ? 0 : 1), 300);`,
+    );
     const result = await runWrapped([process.execPath, script], box.env);
     expect(result.code, result.stderr).toBe(0);
     const [record] = readRecords(box.recordFile);
@@ -47,11 +55,20 @@ describe('a misfit names its field', () => {
   };
 
   it('a wrong type, a missing field, a wrong item in a list, a wrong schema name', () => {
-    expect(bench.misfit(withRecord((r) => (r.tree.rss_peak_bytes = 'big')))).toEqual({ field: 'record.tree.rss_peak_bytes', problem: 'expected number, got string' });
+    expect(bench.misfit(withRecord((r) => (r.tree.rss_peak_bytes = 'big')))).toEqual({
+      field: 'record.tree.rss_peak_bytes',
+      problem: 'expected number, got string',
+    });
     expect(bench.misfit(withRecord((r) => delete r.diagnosis))).toEqual({ field: 'record.diagnosis', problem: 'missing' });
-    expect(bench.misfit(withRecord((r) => (r.processes[1].hwm_bytes = null)))).toEqual({ field: 'record.processes[1].hwm_bytes', problem: 'expected number, got null' });
+    expect(bench.misfit(withRecord((r) => (r.processes[1].hwm_bytes = null)))).toEqual({
+      field: 'record.processes[1].hwm_bytes',
+      problem: 'expected number, got null',
+    });
     expect(bench.misfit(withRecord((r) => (r.root = 5)))?.problem).toMatch(/^expected object or null, got number$/);
-    expect(bench.misfit(withRecord((r) => (r.schema = 'qwen-otel.run/2')))).toEqual({ field: 'record.schema', problem: 'expected "qwen-otel.run/1", got string' });
+    expect(bench.misfit(withRecord((r) => (r.schema = 'qwen-otel.run/2')))).toEqual({
+      field: 'record.schema',
+      problem: 'expected "qwen-otel.run/1", got string',
+    });
   });
 
   it('allows fields it does not know (a newer writer) and records without the later optional parts', () => {
@@ -66,7 +83,15 @@ describe('renaming a record field', () => {
     const original = readFileSync(contract, 'utf8');
     const renamed = original.replace("rss_peak_bytes: Num('the tree peak", "rss_peak_bytes_renamed: Num('the tree peak");
     expect(renamed).not.toBe(original);
-    const options: ts.CompilerOptions = { strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16, types: ['node'], skipLibCheck: true };
+    const options: ts.CompilerOptions = {
+      strict: true,
+      noEmit: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.Node16,
+      moduleResolution: ts.ModuleResolutionKind.Node16,
+      types: ['node'],
+      skipLibCheck: true,
+    };
     const host = ts.createCompilerHost(options);
     const read = host.readFile.bind(host);
     host.readFile = (file) => (path.resolve(file) === contract ? renamed : read(file));

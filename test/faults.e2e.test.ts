@@ -37,11 +37,12 @@ async function toggleBackend(): Promise<{ url: string; pushes: number; traces: n
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   state.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  state.close = () => new Promise((resolve) => {
-    for (const res of held) res.destroy();
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
+  state.close = () =>
+    new Promise((resolve) => {
+      for (const res of held) res.destroy();
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return state;
 }
 
@@ -68,8 +69,11 @@ describe('faults', () => {
     const backend = await toggleBackend();
     try {
       const box = sandbox('silent-backend', {
-        OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: backend.url, QWEN_OTEL_PUSHGATEWAY_URL: backend.url,
-        QWEN_OTEL_DELIVERY_DEADLINE_MS: '1500', QWEN_OTEL_COLLECTOR_LINGER_MS: '20000',
+        OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_ENDPOINT: backend.url,
+        QWEN_OTEL_PUSHGATEWAY_URL: backend.url,
+        QWEN_OTEL_DELIVERY_DEADLINE_MS: '1500',
+        QWEN_OTEL_COLLECTOR_LINGER_MS: '20000',
       });
       const script = writeScript(box.dir, 'exit7.js', EXIT_CODE_7);
       const first = await runWrapped([process.execPath, script], box.env);
@@ -79,7 +83,9 @@ describe('faults', () => {
       expect(record).toMatchObject({ complete: true, exit: { code: 7 } });
       // The collector tries until the deadline, then keeps both items and leaves a line for the next run.
       const spool = path.join(box.dir, '.qwen-otel', 'run', 'spool');
-      expect(await until(() => existsSync(spool) && readdirSync(spool).filter((f) => f.endsWith('.spool.json')).length === 2, 30_000)).toBe(true);
+      expect(await until(() => existsSync(spool) && readdirSync(spool).filter((f) => f.endsWith('.spool.json')).length === 2, 30_000)).toBe(
+        true,
+      );
       const next = await runWrapped(['true'], { ...box.env, OTEL_TRACES_EXPORTER: 'none', QWEN_OTEL_PUSHGATEWAY_URL: '' });
       const told = next.stderr.split('\n').filter((l) => l.includes(`run ${record.run_id}`));
       expect(told.map((l) => l.replace(/ \(.*/, '')).sort()).toEqual([
@@ -104,11 +110,18 @@ describe('faults', () => {
     const port = (busy.address() as { port: number }).port;
     try {
       const box = sandbox('busy-port', { QWEN_OTEL_PROMETHEUS_PORT: String(port) });
-      const script = writeScript(box.dir, 'scrape.js', `${WAIT_FOR_METRICS_URL}
+      const script = writeScript(
+        box.dir,
+        'scrape.js',
+        `${WAIT_FOR_METRICS_URL}
         const fs = require('node:fs');
         // Both sessions must be alive at once: each waits until the other has its endpoint too.
         const bothUp = async () => { for (let i = 0; i < 200 && fs.readdirSync(${JSON.stringify('DIR')}).filter((f) => f.startsWith('up-')).length < 2; i++) await new Promise((r) => setTimeout(r, 50)); };
-        metricsUrl().then(async (u) => { const t = await (await fetch(u)).text(); fs.writeFileSync(${JSON.stringify('DIR')} + '/up-' + process.pid, ''); await bothUp(); console.log(u, t.includes('process_memory_usage_bytes')); });`.replaceAll('"DIR"', JSON.stringify(box.dir)));
+        metricsUrl().then(async (u) => { const t = await (await fetch(u)).text(); fs.writeFileSync(${JSON.stringify('DIR')} + '/up-' + process.pid, ''); await bothUp(); console.log(u, t.includes('process_memory_usage_bytes')); });`.replaceAll(
+          '"DIR"',
+          JSON.stringify(box.dir),
+        ),
+      );
       const [a, b] = await Promise.all([runWrapped([process.execPath, script], box.env), runWrapped([process.execPath, script], box.env)]);
       for (const run of [a, b]) {
         const [url, served] = run.stdout.trim().split(' ');
@@ -126,9 +139,17 @@ describe('faults', () => {
   it('writes a valid record when SIGTERM stops the CLI mid-run, and keeps the exit code', async () => {
     const box = sandbox('sigterm');
     const started = path.join(box.dir, 'started');
-    const script = writeScript(box.dir, 'long.js', `console.log('started'); require('fs').writeFileSync(${JSON.stringify(started)}, ''); setInterval(() => {}, 1000);`);
+    const script = writeScript(
+      box.dir,
+      'long.js',
+      `console.log('started'); require('fs').writeFileSync(${JSON.stringify(started)}, ''); setInterval(() => {}, 1000);`,
+    );
     let wrapper = 0;
-    const run = runCommand(BIN, ['run', '--', process.execPath, script], { env: box.env, timeoutMs: 60_000, onSpawn: (pid) => (wrapper = pid) });
+    const run = runCommand(BIN, ['run', '--', process.execPath, script], {
+      env: box.env,
+      timeoutMs: 60_000,
+      onSpawn: (pid) => (wrapper = pid),
+    });
     await until(() => existsSync(started), 30_000);
     process.kill(wrapper, 'SIGTERM');
     const result = await run;
@@ -141,9 +162,17 @@ describe('faults', () => {
   it("leaves a CLI's own SIGTERM handling alone (its cleanup runs, its exit code stands)", async () => {
     const box = sandbox('own-handler');
     const started = path.join(box.dir, 'started');
-    const script = writeScript(box.dir, 'handler.js', `process.on('SIGTERM', () => { console.log('cleanup'); process.exit(130); }); console.log('started'); require('fs').writeFileSync(${JSON.stringify(started)}, ''); setInterval(() => {}, 1000);`);
+    const script = writeScript(
+      box.dir,
+      'handler.js',
+      `process.on('SIGTERM', () => { console.log('cleanup'); process.exit(130); }); console.log('started'); require('fs').writeFileSync(${JSON.stringify(started)}, ''); setInterval(() => {}, 1000);`,
+    );
     let pid = 0;
-    const run = runCommand(process.execPath, [script], { env: { ...box.env, QWEN_OTEL: '1', NODE_OPTIONS: `--require ${REGISTER}` }, timeoutMs: 60_000, onSpawn: (p) => (pid = p) });
+    const run = runCommand(process.execPath, [script], {
+      env: { ...box.env, QWEN_OTEL: '1', NODE_OPTIONS: `--require ${REGISTER}` },
+      timeoutMs: 60_000,
+      onSpawn: (p) => (pid = p),
+    });
     await until(() => existsSync(started), 30_000);
     process.kill(pid, 'SIGTERM');
     const result = await run;
@@ -155,7 +184,7 @@ describe('faults', () => {
 
   it('records an uncaught exception by its class only, and keeps exit code 1', async () => {
     const box = sandbox('crash');
-    const script = writeScript(box.dir, 'crash.js', "setTimeout(() => { null.secretPromptText; }, 200);");
+    const script = writeScript(box.dir, 'crash.js', 'setTimeout(() => { null.secretPromptText; }, 200);');
     const result = await runWrapped([process.execPath, script], box.env);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('TypeError');
@@ -166,11 +195,21 @@ describe('faults', () => {
 
   it('writes the record early when the heap nears its limit, before V8 dies of it', async () => {
     const box = sandbox('oom', { QWEN_OTEL_SAMPLE_INTERVAL_MS: '100' });
-    const script = writeScript(box.dir, 'leak.js', 'const keep = []; setInterval(() => { for (let i = 0; i < 2000; i++) keep.push({ i, s: "x".repeat(64) + i }); }, 5);');
+    const script = writeScript(
+      box.dir,
+      'leak.js',
+      'const keep = []; setInterval(() => { for (let i = 0; i < 2000; i++) keep.push({ i, s: "x".repeat(64) + i }); }, 5);',
+    );
     const result = await runWrapped([process.execPath, '--max-old-space-size=48', script], box.env, 60_000);
     expect(result.code).not.toBe(0);
     const records = readRecords(box.recordFile);
-    const seen = JSON.stringify(records.map((r) => [r.complete, r.processes.map((p: { heap_pressure: boolean }) => p.heap_pressure), r.v8?.old_generation_used_peak_bytes]));
+    const seen = JSON.stringify(
+      records.map((r) => [
+        r.complete,
+        r.processes.map((p: { heap_pressure: boolean }) => p.heap_pressure),
+        r.v8?.old_generation_used_peak_bytes,
+      ]),
+    );
     expect(records[0], seen).toMatchObject({ complete: false, diagnosis: {} });
     expect(records[0].processes.some((p: { heap_pressure: boolean }) => p.heap_pressure)).toBe(true);
     expect(records[records.length - 1]).toMatchObject({ complete: true });
@@ -187,7 +226,9 @@ describe('faults', () => {
     const bad = await runWrapped([process.execPath, script], { ...box.env, QWEN_OTEL_SAMPLE_INTERVAL_MS: 'fast' });
     expect(bad.stdout).toBe(plain.stdout);
     expect(bad.code).toBe(0);
-    expect(bad.stderr.trim()).toBe('qwen-otel: QWEN_OTEL_SAMPLE_INTERVAL_MS="fast" is not valid (expected a whole number of milliseconds, 10-60000); using 500');
+    expect(bad.stderr.trim()).toBe(
+      'qwen-otel: QWEN_OTEL_SAMPLE_INTERVAL_MS="fast" is not valid (expected a whole number of milliseconds, 10-60000); using 500',
+    );
   });
 
   it('refuses a run without a command, and bad options, with usage', async () => {

@@ -9,12 +9,16 @@ describe('file_sd targets', () => {
   it('exist while a session lives, name the endpoint, and are gone after', async () => {
     const box = sandbox('file-sd', { QWEN_OTEL_WORKLOAD: 'sd' });
     const sdDir = path.join(box.dir, 'targets');
-    const script = writeScript(box.dir, 'look.js', `${WAIT_FOR_METRICS_URL}
+    const script = writeScript(
+      box.dir,
+      'look.js',
+      `${WAIT_FOR_METRICS_URL}
       metricsUrl().then(async (u) => {
         const fs = require('fs');
         const files = fs.readdirSync(${JSON.stringify(sdDir)}).filter((f) => f.endsWith('.json'));
         console.log(JSON.stringify({ u, files, targets: files.map((f) => JSON.parse(fs.readFileSync(require('path').join(${JSON.stringify(sdDir)}, f), 'utf8'))) }));
-      });`);
+      });`,
+    );
     const result = await runWrapped([process.execPath, script], { ...box.env, QWEN_OTEL_FILE_SD_DIR: sdDir });
     const seen = JSON.parse(result.stdout);
     expect(seen.files).toHaveLength(1);

@@ -30,14 +30,20 @@ describe('Qwen Code 0.15.10 with QWEN_OTEL_HEAP_PROFILE=1', () => {
     const cwd = path.join(root, 'work');
     mkdirSync(cwd);
     const homes = ['home-a', 'home-b'].map((h) => path.join(root, h));
-    homes.forEach((h) => mkdirSync(h));
+    for (const h of homes) mkdirSync(h);
     const prompt = 'Run the two echo commands, then say Done.';
     const plainInv = qwenInvocation({ baseUrl: server.url, prompt, home: homes[0] });
     const plain = await runCommand(qwen, plainInv.args, { env: plainInv.env, cwd, timeoutMs: 180_000 });
     const inv = qwenInvocation({ baseUrl: server.url, prompt, home: homes[1] });
     const recordFile = path.join(root, 'runs.jsonl');
     const wrapped = await runCommand(BIN, ['run', '--', qwen, ...inv.args], {
-      env: { ...inv.env, QWEN_OTEL_HEAP_PROFILE: '1', QWEN_OTEL_RECORD_FILE: recordFile, OTEL_TRACES_EXPORTER: 'none', QWEN_OTEL_PROMETHEUS_PORT: '0' },
+      env: {
+        ...inv.env,
+        QWEN_OTEL_HEAP_PROFILE: '1',
+        QWEN_OTEL_RECORD_FILE: recordFile,
+        OTEL_TRACES_EXPORTER: 'none',
+        QWEN_OTEL_PROMETHEUS_PORT: '0',
+      },
       cwd,
       timeoutMs: 180_000,
     });

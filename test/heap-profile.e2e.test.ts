@@ -43,7 +43,14 @@ describe('heap profile (QWEN_OTEL_HEAP_PROFILE=1)', () => {
   }
 
   it('a script outside any package is "(outside the CLI)", never its path; the metric names the package', async () => {
-    const { box, text, profile, result } = await profiled('heap-outside', (root) => [process.execPath, writeScript(root, 'loose.js', `${WAIT_FOR_METRICS_URL}
+    const { box, text, profile, result } = await profiled(
+      'heap-outside',
+      (root) => [
+        process.execPath,
+        writeScript(
+          root,
+          'loose.js',
+          `${WAIT_FOR_METRICS_URL}
       globalThis.kept = []; for (let i = 0; i < 3_000_000; i += 1) globalThis.kept.push({ i });
       // Polls /metrics until the collector has the capture (taken at the next sample).
       metricsUrl().then(async (u) => {
@@ -52,21 +59,33 @@ describe('heap profile (QWEN_OTEL_HEAP_PROFILE=1)', () => {
           if (body.includes('qwen_otel_v8_heap_by_package_bytes')) { console.log(body); return; }
           await sleep(200);
         }
-      });`)], { QWEN_OTEL_PROMETHEUS_PORT: '0' });
+      });`,
+        ),
+      ],
+      { QWEN_OTEL_PROMETHEUS_PORT: '0' },
+    );
     expect(profile.by_package_bytes['(outside the CLI)']).toBeGreaterThan(0.8 * profile.sampled_bytes);
     expect(text).not.toContain(box.dir);
-    const served = find(parsePrometheus(result.stdout), 'qwen_otel_v8_heap_by_package_bytes', { role: 'cli', package: '(outside the CLI)' });
+    const served = find(parsePrometheus(result.stdout), 'qwen_otel_v8_heap_by_package_bytes', {
+      role: 'cli',
+      package: '(outside the CLI)',
+    });
     expect(served).toHaveLength(1);
     expect(served[0].value).toBeGreaterThan(0);
   }, 180_000);
 
   it('off: no heap_profile; with an inspector already attached: one reason, output unchanged', async () => {
-    const off = await profiled('heap-off', (root) => [process.execPath, writeScript(root, 'small.js', "console.log('ok');")], { QWEN_OTEL_HEAP_PROFILE: '0' });
+    const off = await profiled('heap-off', (root) => [process.execPath, writeScript(root, 'small.js', "console.log('ok');")], {
+      QWEN_OTEL_HEAP_PROFILE: '0',
+    });
     expect(off.profile).toBeUndefined();
-    const attached = await profiled('heap-inspect', (root) => [process.execPath, '--inspect=127.0.0.1:0', writeScript(root, 'small.js', "console.log('ok');")]);
+    const attached = await profiled('heap-inspect', (root) => [
+      process.execPath,
+      '--inspect=127.0.0.1:0',
+      writeScript(root, 'small.js', "console.log('ok');"),
+    ]);
     expect(attached.result.stdout).toBe('ok\n');
     expect(attached.result.code).toBe(0);
     expect(attached.profile).toMatchObject({ captures: 0, skipped: 'inspector already attached' });
   }, 180_000);
 });
-

@@ -37,8 +37,11 @@ describe('heap profile attribution', () => {
     const resolver = new FrameResolver(roots);
     const url = `file://${bundle}`;
     expect(resolver.resolve(frame(url, locate(bundle, 'keep.push({')))).toEqual({ pkg: 'heavy-pkg', module: 'heavy-pkg/index.js' });
-    expect(resolver.resolve(frame(url, locate(bundle, 'small.push(')))).toEqual({ pkg: 'packages/core', module: 'packages/core/src/light.js' });
-    expect(resolver.resolve(frame(url, { lineNumber: 0, columnNumber: 0 }, "__toESM")).module).toBe("regions.js (bundle prelude) __toESM");
+    expect(resolver.resolve(frame(url, locate(bundle, 'small.push(')))).toEqual({
+      pkg: 'packages/core',
+      module: 'packages/core/src/light.js',
+    });
+    expect(resolver.resolve(frame(url, { lineNumber: 0, columnNumber: 0 }, '__toESM')).module).toBe('regions.js (bundle prelude) __toESM');
     expect(resolver.stats).toMatchObject({ scripts: 1, withRegions: 1, sourceMapped: 0 });
   });
 
@@ -65,11 +68,19 @@ describe('heap profile attribution', () => {
     ]);
     const sums = attribute(head, new FrameResolver(roots));
     expect(sums.total).toBe(11 * MiB);
-    expect(Object.fromEntries(sums.byPackage)).toEqual({ 'heavy-pkg': 5 * MiB, 'node:internal/encoding': 5 * MiB, [UNATTRIBUTED]: 1 * MiB });
-    expect(Object.fromEntries(sums.byModule)).toEqual({ 'heavy-pkg/index.js': 5 * MiB, 'node:internal/encoding (from heavy-pkg)': 5 * MiB, [UNATTRIBUTED]: 1 * MiB });
+    expect(Object.fromEntries(sums.byPackage)).toEqual({
+      'heavy-pkg': 5 * MiB,
+      'node:internal/encoding': 5 * MiB,
+      [UNATTRIBUTED]: 1 * MiB,
+    });
+    expect(Object.fromEntries(sums.byModule)).toEqual({
+      'heavy-pkg/index.js': 5 * MiB,
+      'node:internal/encoding (from heavy-pkg)': 5 * MiB,
+      [UNATTRIBUTED]: 1 * MiB,
+    });
   });
 
-  it('keeps a bundle\'s region index between processes, and scans again when the bundle changes', () => {
+  it("keeps a bundle's region index between processes, and scans again when the bundle changes", () => {
     const cacheDir = path.join(root, 'regions-cache');
     const bundle = path.join(dist, 'regions.js');
     const at = frame(`file://${bundle}`, locate(bundle, 'keep.push({'));
@@ -98,17 +109,29 @@ describe('heap profile attribution', () => {
   });
 
   it('names packages, Node modules and nothing outside the installation', () => {
-    expect(originOfRelative('packages/core/node_modules/undici/lib/core/util.js', 'cli')).toEqual({ pkg: 'undici', module: 'undici/lib/core/util.js' });
+    expect(originOfRelative('packages/core/node_modules/undici/lib/core/util.js', 'cli')).toEqual({
+      pkg: 'undici',
+      module: 'undici/lib/core/util.js',
+    });
     expect(originOfRelative('node_modules/@scope/name/dist/a.js', 'cli')).toEqual({ pkg: '@scope/name', module: '@scope/name/dist/a.js' });
     expect(originOfRelative('../../src/x.ts', 'cli')).toEqual({ pkg: 'cli', module: 'src/x.ts' });
     expect(originOfFile('/home/someone/repo/script.js', roots)).toEqual({ pkg: OUTSIDE, module: OUTSIDE });
     const resolver = new FrameResolver(roots);
-    expect(resolver.resolve(frame('node:internal/encoding', { lineNumber: 1, columnNumber: 1 }))).toEqual({ pkg: 'node:internal/encoding', module: 'node:internal/encoding' });
+    expect(resolver.resolve(frame('node:internal/encoding', { lineNumber: 1, columnNumber: 1 }))).toEqual({
+      pkg: 'node:internal/encoding',
+      module: 'node:internal/encoding',
+    });
     expect(resolver.resolve(frame('', { lineNumber: -1, columnNumber: -1 }))).toBeNull();
-    expect(resolver.resolve(frame('evalmachine.<anonymous>', { lineNumber: 1, columnNumber: 1 }))).toEqual({ pkg: UNATTRIBUTED, module: UNATTRIBUTED });
+    expect(resolver.resolve(frame('evalmachine.<anonymous>', { lineNumber: 1, columnNumber: 1 }))).toEqual({
+      pkg: UNATTRIBUTED,
+      module: UNATTRIBUTED,
+    });
     const own = path.join(dist, 'own.js');
     writeFileSync(own, 'module.exports = 1;\n');
-    expect(resolver.resolve(frame(own, { lineNumber: 0, columnNumber: 0 }, 'build'))).toEqual({ pkg: 'fixture-cli', module: 'own.js build' });
+    expect(resolver.resolve(frame(own, { lineNumber: 0, columnNumber: 0 }, 'build'))).toEqual({
+      pkg: 'fixture-cli',
+      module: 'own.js build',
+    });
   });
 
   it('sums a real profile so the entries add up to the sampled total', async () => {
@@ -119,13 +142,16 @@ describe('heap profile attribution', () => {
     const held: object[] = [];
     for (let i = 0; i < 300_000; i += 1) held.push({ i });
     let head: ProfileNode | null = null;
-    session.post('HeapProfiler.getSamplingProfile', (error, result) => { if (!error) head = (result.profile as { head: ProfileNode }).head; });
+    session.post('HeapProfiler.getSamplingProfile', (error, result) => {
+      if (!error) head = (result.profile as { head: ProfileNode }).head;
+    });
     session.disconnect();
     expect(head).not.toBeNull();
     const sums = attribute(head!, new FrameResolver(installRoots(__filename, 'qwen-otel')));
     expect(held.length).toBe(300_000);
     expect(sums.total).toBeGreaterThan(4 * MiB);
-    const add = (m: Map<string, number> | Record<string, number>): number => Object.values(m instanceof Map ? Object.fromEntries(m) : m).reduce((a, b) => a + b, 0);
+    const add = (m: Map<string, number> | Record<string, number>): number =>
+      Object.values(m instanceof Map ? Object.fromEntries(m) : m).reduce((a, b) => a + b, 0);
     expect(add(sums.byPackage)).toBe(sums.total);
     expect(add(sums.byModule)).toBe(sums.total);
     const top = topEntries(sums.byModule, 2);
@@ -138,8 +164,8 @@ describe('heap profile attribution', () => {
     expect(decide(state, FIRST_CAPTURE_BYTES - 1, 0, 4096 * MiB)).toBe('wait');
     expect(decide(state, FIRST_CAPTURE_BYTES, 0, 4096 * MiB)).toBe('capture');
     Object.assign(state, { captures: 1, lastTrigger: 200 * MiB });
-    expect(decide(state, 290 * MiB, 0, 4096 * MiB)).toBe("wait");
-    expect(decide(state, 300 * MiB, 0, 4096 * MiB)).toBe("capture");
+    expect(decide(state, 290 * MiB, 0, 4096 * MiB)).toBe('wait');
+    expect(decide(state, 300 * MiB, 0, 4096 * MiB)).toBe('capture');
     expect(decide(state, 300 * MiB, 3000 * MiB, 4096 * MiB)).toBe('near-limit');
     Object.assign(state, { captures: MAX_CAPTURES });
     expect(decide(state, 4000 * MiB, 0, 8192 * MiB)).toBe('wait');

@@ -21,7 +21,13 @@ beforeAll(async () => {
 }, 300_000);
 
 function snapshotEnv(dir: string): Record<string, string> {
-  return { QWEN_OTEL_HEAP_SNAPSHOT: 'exit', QWEN_OTEL_RECORD_FILE: path.join(dir, 'runs.jsonl'), OTEL_TRACES_EXPORTER: 'none', QWEN_OTEL_PROMETHEUS_PORT: '0', QWEN_OTEL_EXIT_TIMEOUT_MS: '120000' };
+  return {
+    QWEN_OTEL_HEAP_SNAPSHOT: 'exit',
+    QWEN_OTEL_RECORD_FILE: path.join(dir, 'runs.jsonl'),
+    OTEL_TRACES_EXPORTER: 'none',
+    QWEN_OTEL_PROMETHEUS_PORT: '0',
+    QWEN_OTEL_EXIT_TIMEOUT_MS: '120000',
+  };
 }
 
 describe('Qwen Code 0.15.10 with QWEN_OTEL_HEAP_SNAPSHOT=exit', () => {
@@ -41,7 +47,14 @@ describe('Qwen Code 0.15.10 with QWEN_OTEL_HEAP_SNAPSHOT=exit', () => {
   it('-p: same output and exit code; only the worker is snapshotted', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'qo-snap-qwen-'));
     const plain = await runCliAgainstModel({ bin: qwen, invocation: qwenInvocation, prompt: PROMPT, timeoutMs: 600_000 });
-    const wrapped = await runCliAgainstModel({ bin: qwen, invocation: qwenInvocation, prompt: PROMPT, timeoutMs: 600_000, wrapper: [BIN, 'run', '--'], extraEnv: snapshotEnv(dir) });
+    const wrapped = await runCliAgainstModel({
+      bin: qwen,
+      invocation: qwenInvocation,
+      prompt: PROMPT,
+      timeoutMs: 600_000,
+      wrapper: [BIN, 'run', '--'],
+      extraEnv: snapshotEnv(dir),
+    });
     expect(plain.exitCode, plain.stderr).toBe(0);
     expect(wrapped.exitCode).toBe(plain.exitCode);
     expect(normalizeQwenOutput(JSON.parse(wrapped.stdout))).toEqual(normalizeQwenOutput(JSON.parse(plain.stdout)));

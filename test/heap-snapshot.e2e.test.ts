@@ -49,7 +49,11 @@ describe('heap snapshots', () => {
 
   it('above a size: once, when RSS first passes it', async () => {
     const box = sandbox('snapshot-above', { QWEN_OTEL_HEAP_SNAPSHOT: `above:100,${ROOMY}`, QWEN_OTEL_SAMPLE_INTERVAL_MS: '50' });
-    const script = writeScript(box.dir, 'grow.js', 'const keep = []; const t = setInterval(() => { keep.push(Buffer.alloc(20 * 1024 * 1024, 1)); if (keep.length === 8) { clearInterval(t); setTimeout(() => {}, 300); } }, 60);');
+    const script = writeScript(
+      box.dir,
+      'grow.js',
+      'const keep = []; const t = setInterval(() => { keep.push(Buffer.alloc(20 * 1024 * 1024, 1)); if (keep.length === 8) { clearInterval(t); setTimeout(() => {}, 300); } }, 60);',
+    );
     const result = await runWrapped([process.execPath, script], box.env);
     expect(result.code).toBe(0);
     expect(snapshots(box.dir)).toHaveLength(1);
@@ -58,7 +62,11 @@ describe('heap snapshots', () => {
 
   it('on SIGUSR2: one now, and the CLI goes on', async () => {
     const box = sandbox('snapshot-signal', { QWEN_OTEL_HEAP_SNAPSHOT: `signal,${ROOMY}` });
-    const script = writeScript(box.dir, 'wait.js', "require('fs').writeFileSync(__dirname + '/cli.pid', String(process.pid)); setTimeout(() => console.log('still here'), 1500);");
+    const script = writeScript(
+      box.dir,
+      'wait.js',
+      "require('fs').writeFileSync(__dirname + '/cli.pid', String(process.pid)); setTimeout(() => console.log('still here'), 1500);",
+    );
     const run = runCommand(BIN, ['run', '--', process.execPath, script], { env: box.env, timeoutMs: 60_000 });
     expect(await until(() => readText(path.join(box.dir, 'cli.pid')) !== '', 30_000)).toBe(true);
     process.kill(Number(readText(path.join(box.dir, 'cli.pid'))), 'SIGUSR2');
@@ -86,11 +94,15 @@ describe('heap snapshots', () => {
   it('a relaunching CLI: only the relaunched process is snapshotted, the waiting parent says why not', async () => {
     const box = sandbox('snapshot-relaunch', { QWEN_OTEL_HEAP_SNAPSHOT: `exit,${ROOMY}` });
     // Qwen Code's shape: the parent starts `node <itself>` again and exits with its code.
-    const script = writeScript(box.dir, 'relaunch.js', `
+    const script = writeScript(
+      box.dir,
+      'relaunch.js',
+      `
 if (process.env.RELAUNCHED) { console.log('worker'); process.exit(6); }
 process.on('SIGTERM', () => {});
 const child = require('child_process').spawn(process.execPath, [__filename], { stdio: 'inherit', env: { ...process.env, RELAUNCHED: '1' } });
-child.on('close', (code) => process.exit(code));`);
+child.on('close', (code) => process.exit(code));`,
+    );
     const result = await runWrapped([process.execPath, script], box.env);
     expect(result.code).toBe(6);
     expect(result.stdout).toBe('worker\n');
@@ -105,7 +117,11 @@ child.on('close', (code) => process.exit(code));`);
 
   it('at exit: a SIGTERM during the write ends the process at once, though the CLI listens for it', async () => {
     const box = sandbox('snapshot-exit-term', { QWEN_OTEL_HEAP_SNAPSHOT: 'exit,within:3600' });
-    const script = writeScript(box.dir, 'hold.js', `${HOLD_SMALL_OBJECTS(250)} process.on('SIGTERM', () => console.log('handled')); process.exitCode = 3;`);
+    const script = writeScript(
+      box.dir,
+      'hold.js',
+      `${HOLD_SMALL_OBJECTS(250)} process.on('SIGTERM', () => console.log('handled')); process.exitCode = 3;`,
+    );
     const run = runWrapped([process.execPath, script], box.env, 600_000);
     process.kill(await snapshotStarted(box.dir), 'SIGTERM');
     const result = await run;
@@ -118,9 +134,13 @@ child.on('close', (code) => process.exit(code));`);
 
   it('while the CLI runs: its handler still gets the first SIGTERM, after the write', async () => {
     const box = sandbox('snapshot-signal-term', { QWEN_OTEL_HEAP_SNAPSHOT: 'signal,within:3600' });
-    const script = writeScript(box.dir, 'hold.js', `${HOLD_SMALL_OBJECTS(40)}
+    const script = writeScript(
+      box.dir,
+      'hold.js',
+      `${HOLD_SMALL_OBJECTS(40)}
 process.on('SIGTERM', () => { console.log('handled', keep.length > 0); process.exit(5); });
-require('fs').writeFileSync(__dirname + '/cli.pid', String(process.pid)); setTimeout(() => {}, 600000);`);
+require('fs').writeFileSync(__dirname + '/cli.pid', String(process.pid)); setTimeout(() => {}, 600000);`,
+    );
     const run = runWrapped([process.execPath, script], box.env, 600_000);
     expect(await until(() => readText(path.join(box.dir, 'cli.pid')) !== '', 240_000)).toBe(true);
     process.kill(Number(readText(path.join(box.dir, 'cli.pid'))), 'SIGUSR2');
@@ -132,9 +152,13 @@ require('fs').writeFileSync(__dirname + '/cli.pid', String(process.pid)); setTim
 
   it('while the CLI runs: a second SIGTERM during the write ends the process', async () => {
     const box = sandbox('snapshot-signal-term2', { QWEN_OTEL_HEAP_SNAPSHOT: 'signal,within:3600' });
-    const script = writeScript(box.dir, 'hold.js', `${HOLD_SMALL_OBJECTS(250)}
+    const script = writeScript(
+      box.dir,
+      'hold.js',
+      `${HOLD_SMALL_OBJECTS(250)}
 process.on('SIGTERM', () => { console.log('handled'); process.exit(5); });
-require('fs').writeFileSync(__dirname + '/cli.pid', String(process.pid)); setTimeout(() => {}, 600000);`);
+require('fs').writeFileSync(__dirname + '/cli.pid', String(process.pid)); setTimeout(() => {}, 600000);`,
+    );
     const run = runWrapped([process.execPath, script], box.env, 600_000);
     expect(await until(() => readText(path.join(box.dir, 'cli.pid')) !== '', 240_000)).toBe(true);
     process.kill(Number(readText(path.join(box.dir, 'cli.pid'))), 'SIGUSR2');

@@ -22,7 +22,10 @@ const hook = (event: string): unknown => ({ matcher: '*', hooks: [{ type: 'comma
 /** Claude Code's own settings, written into the run's temporary HOME (never the user's). */
 function withHooks(opts: InvocationOptions): ReturnType<typeof CLI_TARGETS.claude.invocation> {
   mkdirSync(path.join(opts.home, '.claude'), { recursive: true });
-  writeFileSync(path.join(opts.home, '.claude', 'settings.json'), JSON.stringify({ hooks: { PreToolUse: [hook('PreToolUse')], PostToolUse: [hook('PostToolUse')] } }));
+  writeFileSync(
+    path.join(opts.home, '.claude', 'settings.json'),
+    JSON.stringify({ hooks: { PreToolUse: [hook('PreToolUse')], PostToolUse: [hook('PostToolUse')] } }),
+  );
   return CLI_TARGETS.claude.invocation(opts);
 }
 
@@ -39,7 +42,10 @@ describe('qwen-otel hook', () => {
     const recordFile = path.join(dir, 'runs.jsonl');
     const plain = await runCliAgainstModel({ bin, invocation: withHooks, prompt: SCRIPT_PROMPT });
     const wrapped = await runCliAgainstModel({
-      bin, invocation: withHooks, prompt: SCRIPT_PROMPT, wrapper: [BIN, 'run', '--'],
+      bin,
+      invocation: withHooks,
+      prompt: SCRIPT_PROMPT,
+      wrapper: [BIN, 'run', '--'],
       extraEnv: { QWEN_OTEL_RECORD_FILE: recordFile, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, QWEN_OTEL_PROMETHEUS_PORT: '0' },
     });
     expect(plain.exitCode, plain.stderr).toBe(0);

@@ -21,8 +21,11 @@ async function runHostile(hostile: HostileCase, size?: number): Promise<{ record
 }
 
 const counters = (record: Record<string, any>): Record<string, unknown> => ({
-  dropped_lines: record.dropped_lines, dropped_long_lines: record.dropped_long_lines, dropped_files: record.dropped_files,
-  dropped_processes: record.dropped_processes, unread_bytes: record.unread_bytes,
+  dropped_lines: record.dropped_lines,
+  dropped_long_lines: record.dropped_long_lines,
+  dropped_files: record.dropped_files,
+  dropped_processes: record.dropped_processes,
+  unread_bytes: record.unread_bytes,
 });
 
 describe('hostile input in the session directory', () => {
@@ -48,14 +51,18 @@ describe('hostile input in the session directory', () => {
   it('a line far over 64 KiB without a newline is read past and counted once', async () => {
     const { record, lines } = await runHostile('huge-line', 32);
     expect(record).toMatchObject({ complete: true, dropped_long_lines: 1, dropped_lines: 0, unread_bytes: 0 });
-    expect(lines).toEqual([`qwen-otel: run ${record.run_id}: skipped in the agents' input: 1 line too long to hold (over 64 KiB, or past the 1 MiB of unfinished lines a session holds); counted in the record`]);
+    expect(lines).toEqual([
+      `qwen-otel: run ${record.run_id}: skipped in the agents' input: 1 line too long to hold (over 64 KiB, or past the 1 MiB of unfinished lines a session holds); counted in the record`,
+    ]);
   });
 
-  it('5,000 files: 1,024 followed (the real agent\'s among them), the rest counted, no more than 1,024 processes', async () => {
+  it("5,000 files: 1,024 followed (the real agent's among them), the rest counted, no more than 1,024 processes", async () => {
     const { record, lines } = await runHostile('files', 5000);
     expect(record.dropped_files).toBe(5000 + 1 - 1024);
     expect(record.processes.length + record.processes_not_listed).toBeLessThanOrEqual(1024);
     expect(record.root).toMatchObject({ instrumented: true });
-    expect(lines).toEqual([`qwen-otel: run ${record.run_id}: skipped in the agents' input: 3,977 channel files past 1,024; counted in the record`]);
+    expect(lines).toEqual([
+      `qwen-otel: run ${record.run_id}: skipped in the agents' input: 3,977 channel files past 1,024; counted in the record`,
+    ]);
   });
 });

@@ -9,7 +9,7 @@ import { commandPackage, resolveIdentity, shortCliName } from '../src/session/id
 import { tempDir } from './helpers/e2e';
 
 describe('who ran', () => {
-  it('shortens the coding CLIs\' package names', () => {
+  it("shortens the coding CLIs' package names", () => {
     expect(shortCliName('@qwen-code/qwen-code')).toBe('qwen-code');
     expect(shortCliName('@anthropic-ai/claude-code')).toBe('claude-code');
     expect(shortCliName('@acme/tool')).toBe('tool');
@@ -17,9 +17,19 @@ describe('who ran', () => {
 
   it('prefers settings, then OpenTelemetry variables, then the package', () => {
     const pkg = { name: '@qwen-code/qwen-code', version: '0.15.10', branch: null };
-    expect(resolveIdentity(parseConfig({}).config, pkg, '/usr/bin/qwen')).toEqual({ cli: 'qwen-code', cliVersion: '0.15.10', branch: '0.15.10', workload: 'adhoc' });
-    expect(resolveIdentity(parseConfig({ OTEL_SERVICE_NAME: 'svc', OTEL_RESOURCE_ATTRIBUTES: 'vcs.ref.head.name=main' }).config, pkg, null)).toMatchObject({ cli: 'svc', branch: 'main' });
-    expect(resolveIdentity(parseConfig({ QWEN_OTEL_CLI: 'q', QWEN_OTEL_BRANCH: 'b' }).config, pkg, null)).toMatchObject({ cli: 'q', branch: 'b' });
+    expect(resolveIdentity(parseConfig({}).config, pkg, '/usr/bin/qwen')).toEqual({
+      cli: 'qwen-code',
+      cliVersion: '0.15.10',
+      branch: '0.15.10',
+      workload: 'adhoc',
+    });
+    expect(
+      resolveIdentity(parseConfig({ OTEL_SERVICE_NAME: 'svc', OTEL_RESOURCE_ATTRIBUTES: 'vcs.ref.head.name=main' }).config, pkg, null),
+    ).toMatchObject({ cli: 'svc', branch: 'main' });
+    expect(resolveIdentity(parseConfig({ QWEN_OTEL_CLI: 'q', QWEN_OTEL_BRANCH: 'b' }).config, pkg, null)).toMatchObject({
+      cli: 'q',
+      branch: 'b',
+    });
     expect(resolveIdentity(parseConfig({}).config, null, '/opt/bin/codex')).toMatchObject({ cli: 'codex', branch: 'unknown' });
   });
 
@@ -34,7 +44,11 @@ describe('who ran', () => {
     const bin = path.join(pkg, 'dist', 'cli.js');
     writeFileSync(bin, '#!/usr/bin/env node\n', { mode: 0o755 });
     expect(detectPackage(bin)).toEqual({ name: '@qwen-code/qwen-code', version: '0.16.0-dev', branch: 'lazy-tools' });
-    expect(commandPackage('cli.js', path.join(pkg, 'dist'))).toEqual({ name: '@qwen-code/qwen-code', version: '0.16.0-dev', branch: 'lazy-tools' });
+    expect(commandPackage('cli.js', path.join(pkg, 'dist'))).toEqual({
+      name: '@qwen-code/qwen-code',
+      version: '0.16.0-dev',
+      branch: 'lazy-tools',
+    });
     expect(commandPackage('no-such-command', '/nonexistent')).toBeNull();
   });
 
@@ -43,8 +57,12 @@ describe('who ran', () => {
     const git = (...args: string[]) => runCommand('git', args, { cwd: dir, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: dir } });
     mkdirSync(path.join(dir, 'main'));
     writeFileSync(path.join(dir, 'main', 'package.json'), JSON.stringify({ name: 'local-cli', version: '1.2.3' }));
-    for (const args of [['init', '-q', '-b', 'main', 'main'], ['-C', 'main', 'add', '.'], ['-C', 'main', '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'x'],
-      ['-C', 'main', 'worktree', 'add', '-q', '-b', 'lazy-tools', path.join(dir, 'wt')]]) {
+    for (const args of [
+      ['init', '-q', '-b', 'main', 'main'],
+      ['-C', 'main', 'add', '.'],
+      ['-C', 'main', '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'x'],
+      ['-C', 'main', 'worktree', 'add', '-q', '-b', 'lazy-tools', path.join(dir, 'wt')],
+    ]) {
       const result = await git(...args);
       expect(result.code, result.stderr).toBe(0);
     }

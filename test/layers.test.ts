@@ -9,7 +9,11 @@ import { REPO, tempDir } from './helpers/e2e';
 const DEPCRUISE = path.join(REPO, 'node_modules', '.bin', 'depcruise');
 
 function cruise(cwd: string) {
-  return runCommand(DEPCRUISE, ['src', '--config', path.join(REPO, '.dependency-cruiser.cjs'), '--output-type', 'err'], { cwd, env: process.env, timeoutMs: 120_000 });
+  return runCommand(DEPCRUISE, ['src', '--config', path.join(REPO, '.dependency-cruiser.cjs'), '--output-type', 'err'], {
+    cwd,
+    env: process.env,
+    timeoutMs: 120_000,
+  });
 }
 
 describe('the layers', () => {
@@ -26,7 +30,7 @@ describe('the layers', () => {
     };
     cpSync(path.join(REPO, 'tsconfig.json'), path.join(dir, 'tsconfig.json'));
     write('src/probes/reader.ts', "import type { Run } from '../session/run';\nexport const x = (r: Run) => r;\n");
-    write('src/session/run.ts', "export interface Run { id: string }\n");
+    write('src/session/run.ts', 'export interface Run { id: string }\n');
     write('src/bench/a.ts', "import { b } from './b';\nexport const a = () => b;\n");
     write('src/bench/b.ts', "import { a } from './a';\nexport const b = () => a;\n");
     const result = await cruise(dir);

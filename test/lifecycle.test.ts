@@ -10,22 +10,58 @@ const MEM = { rss: 100, heapUsed: 50 };
 
 function request(id: number, t: number, messageCount: number, historyBytes: number): ModelRequestMessage {
   const figures: RequestFigures = {
-    format: 'openai-chat', model: 'm1', stream: true, totalBytes: historyBytes + 300, systemBytes: 100, toolSchemaCount: 1, toolSchemaBytes: 200,
-    historyBytes, messageCount, toolResultCount: 0, toolResultBytes: 0, toolResultLargest: 0,
+    format: 'openai-chat',
+    model: 'm1',
+    stream: true,
+    totalBytes: historyBytes + 300,
+    systemBytes: 100,
+    toolSchemaCount: 1,
+    toolSchemaBytes: 200,
+    historyBytes,
+    messageCount,
+    toolResultCount: 0,
+    toolResultBytes: 0,
+    toolResultLargest: 0,
   } as RequestFigures;
   return { k: 'model_request', id, t, format: 'openai-chat', figures, mem: MEM };
 }
 
 function response(id: number, t: number, toolNames: string[]): ModelResponseMessage {
-  const figures: ResponseFigures = { inputTokens: 10, outputTokens: 2, cachedTokens: null, toolCalls: toolNames.length, toolNames, finishReason: toolNames.length ? 'tool_calls' : 'stop', bytes: 500, events: 5, unparsed: false };
+  const figures: ResponseFigures = {
+    inputTokens: 10,
+    outputTokens: 2,
+    cachedTokens: null,
+    toolCalls: toolNames.length,
+    toolNames,
+    finishReason: toolNames.length ? 'tool_calls' : 'stop',
+    bytes: 500,
+    events: 5,
+    unparsed: false,
+  };
   return { k: 'model_response', id, t, firstChunkAt: t - 5, status: 200, figures, error: null, mem: MEM };
 }
 
-function setup(toolsEndedAt: number | null = null): { lifecycle: Lifecycle; entry: ProcessEntry; spans: () => SpanRecord[]; compressions: number[] } {
+function setup(toolsEndedAt: number | null = null): {
+  lifecycle: Lifecycle;
+  entry: ProcessEntry;
+  spans: () => SpanRecord[];
+  compressions: number[];
+} {
   let next = 0;
-  const book = new SpanBook(() => `s${(next += 1)}`, 0, {});
+  const book = new SpanBook(
+    () => {
+      next += 1;
+      return `s${next}`;
+    },
+    0,
+    {},
+  );
   const compressions: number[] = [];
-  const lifecycle = new Lifecycle(book, { toolsEndedAt: () => toolsEndedAt, onCompression: (b) => compressions.push(b.messageCount), onSubagent: () => undefined });
+  const lifecycle = new Lifecycle(book, {
+    toolsEndedAt: () => toolsEndedAt,
+    onCompression: (b) => compressions.push(b.messageCount),
+    onSubagent: () => undefined,
+  });
   const entry = { pid: 7, spanId: 'proc', hello: { origin: 0 }, firstSeen: 0, firstRss: 90, firstHeapUsed: 40 } as unknown as ProcessEntry;
   return { lifecycle, entry, spans: () => book.takeFinished(() => 1000), compressions };
 }
@@ -50,7 +86,11 @@ describe('lifecycle spans from traffic', () => {
     ]);
     const chat = all[1];
     expect(chat.events).toEqual([{ name: 'gen_ai.first_chunk', t: 115 }]);
-    expect(chat.attributes).toMatchObject({ 'gen_ai.usage.input_tokens': 10, 'qwen_otel.request.messages': 2, 'qwen_otel.memory.tree_rss.end': 1000 });
+    expect(chat.attributes).toMatchObject({
+      'gen_ai.usage.input_tokens': 10,
+      'qwen_otel.request.messages': 2,
+      'qwen_otel.memory.tree_rss.end': 1000,
+    });
     expect(all[5].parentSpanId, 'the final response sits under its chat').toBe(all[4].spanId);
     expect(chat.parentSpanId).toBe('proc');
   });
@@ -61,7 +101,11 @@ describe('lifecycle spans from traffic', () => {
     lifecycle.onResponse(entry, response(1, 120, []));
     lifecycle.onRequest(entry, request(2, 200, 3, 2000));
     const compression = spans().find((s) => s.name === 'compression');
-    expect(compression).toMatchObject({ start: 120, end: 200, attributes: { 'qwen_otel.history.items.before': 10, 'qwen_otel.history.items.after': 3 } });
+    expect(compression).toMatchObject({
+      start: 120,
+      end: 200,
+      attributes: { 'qwen_otel.history.items.before': 10, 'qwen_otel.history.items.after': 3 },
+    });
     expect(compressions).toEqual([10]);
   });
 
@@ -70,13 +114,22 @@ describe('lifecycle spans from traffic', () => {
     lifecycle.onRequest(entry, request(1, 100, 2, 1000));
     lifecycle.onResponse(entry, response(1, 120, ['Bash']));
     // All four hook lines arrive in one poll, before the second request is read.
-    for (const [event, t] of [['PreToolUse', 115], ['PostToolUse', 160], ['PreToolUse', 215], ['PostToolUse', 260]] as const) lifecycle.onHook(entry, event, t);
+    for (const [event, t] of [
+      ['PreToolUse', 115],
+      ['PostToolUse', 160],
+      ['PreToolUse', 215],
+      ['PostToolUse', 260],
+    ] as const)
+      lifecycle.onHook(entry, event, t);
     lifecycle.onRequest(entry, request(2, 200, 4, 3000));
     lifecycle.onResponse(entry, response(2, 210, ['Bash']));
     lifecycle.onRequest(entry, request(3, 300, 6, 5000));
     lifecycle.settle(entry);
     const tools = spans().filter((s) => s.name.startsWith('execute_tool'));
-    expect(tools.map((s) => [s.start, s.end, s.attributes['qwen_otel.source']])).toEqual([[115, 160, 'hook'], [215, 260, 'hook']]);
+    expect(tools.map((s) => [s.start, s.end, s.attributes['qwen_otel.source']])).toEqual([
+      [115, 160, 'hook'],
+      [215, 260, 'hook'],
+    ]);
   });
 
   it('subagents from hooks become invoke_agent spans', () => {

@@ -40,18 +40,29 @@ describe('Qwen Code 0.15.10 with two MCP servers from npm', () => {
     const recordFile = path.join(root, 'runs.jsonl');
     const served = server.requests.length;
     const run = await runCommand(BIN, ['run', '--', qwen, ...inv.args], {
-      env: { ...inv.env, QWEN_OTEL_RECORD_FILE: recordFile, OTEL_TRACES_EXPORTER: 'none', QWEN_OTEL_PROMETHEUS_PORT: '0', QWEN_OTEL_EXIT_TIMEOUT_MS: '120000' },
+      env: {
+        ...inv.env,
+        QWEN_OTEL_RECORD_FILE: recordFile,
+        OTEL_TRACES_EXPORTER: 'none',
+        QWEN_OTEL_PROMETHEUS_PORT: '0',
+        QWEN_OTEL_EXIT_TIMEOUT_MS: '120000',
+      },
       cwd,
       timeoutMs: 480_000,
     });
     expect(run.code, run.stderr).toBe(0);
     const [record] = readRecords(recordFile);
     const mcp = record.processes.filter((p: { role: string }) => p.role === 'mcp_server');
-    const described = JSON.stringify(record.processes.map((p: { role: string; name: string; hwm_bytes: number }) => [p.role, p.name, Math.round(p.hwm_bytes / MiB)]));
+    const described = JSON.stringify(
+      record.processes.map((p: { role: string; name: string; hwm_bytes: number }) => [p.role, p.name, Math.round(p.hwm_bytes / MiB)]),
+    );
     // Each server is its own Node process (instrumented like every Node child), 60-70 MiB here.
     expect(mcp.length, described).toBe(2);
     for (const p of mcp) expect(p.hwm_bytes, described).toBeGreaterThan(20 * MiB);
-    expect(record.processes.filter((p: { role: string; instrumented: boolean }) => p.role === 'other' && p.instrumented), described).toEqual([]);
+    expect(
+      record.processes.filter((p: { role: string; instrumented: boolean }) => p.role === 'other' && p.instrumented),
+      described,
+    ).toEqual([]);
     expect(record.tree.rss_peak_by_role_bytes.mcp_server).toBeGreaterThan(40 * MiB);
     expect(record.diagnosis.buckets_bytes.mcp_server).toBeGreaterThan(40 * MiB);
     expect(record.diagnosis.reason).toMatch(/MCP servers hold \d+ MiB|mcp_server with \d+ MiB/);

@@ -7,7 +7,18 @@ import { describe, expect, it } from 'vitest';
 import { runExposition, progressExposition } from '../src/bench/matrix/live-metrics';
 import { runCommand } from '../src/bench/run-command';
 import type { BenchResult } from '../src/contracts/bench-result';
-import { API, find, parsePrometheus, readRecords, REPO, runWrapped, sandbox, tempDir, WAIT_FOR_METRICS_URL, writeScript } from './helpers/e2e';
+import {
+  API,
+  find,
+  parsePrometheus,
+  readRecords,
+  REPO,
+  runWrapped,
+  sandbox,
+  tempDir,
+  WAIT_FOR_METRICS_URL,
+  writeScript,
+} from './helpers/e2e';
 import { BINARIES } from './helpers/stack';
 
 const IN_CI = process.env.QWEN_OTEL_CI === '1';
@@ -17,7 +28,10 @@ if (NO_PROMTOOL) console.warn('metrics-endpoint.e2e: promtool checks skipped, mi
 async function promtoolCheck(text: string): Promise<{ code: number | null; output: string }> {
   const file = path.join(tempDir('promtool'), 'scrape.txt');
   writeFileSync(file, text);
-  const result = await runCommand('/bin/sh', ['-c', `"${BINARIES.promtool}" check metrics < "${file}"`], { env: process.env, timeoutMs: 30_000 });
+  const result = await runCommand('/bin/sh', ['-c', `"${BINARIES.promtool}" check metrics < "${file}"`], {
+    env: process.env,
+    timeoutMs: 30_000,
+  });
   return { code: result.code, output: `${result.stdout}${result.stderr}`.trim() };
 }
 
@@ -80,7 +94,11 @@ describe("the collector's Prometheus endpoint", () => {
 
   it.skipIf(NO_PROMTOOL)("the bench's live metrics pass promtool check metrics", async () => {
     const fixture = readFileSync(path.join(REPO, 'test', 'fixtures', 'bench', 'qwen-claude-two-tool.jsonl'), 'utf8');
-    const results = fixture.trim().split('\n').map((l) => JSON.parse(l) as BenchResult).filter((r) => r.schema === 'qwen-otel.bench/1');
+    const results = fixture
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as BenchResult)
+      .filter((r) => r.schema === 'qwen-otel.bench/1');
     expect(results.length).toBeGreaterThan(0);
     const text = progressExposition({ planned: 4, finished: 2, failed: 0 }) + runExposition(results.slice(0, 2));
     expect(await promtoolCheck(text)).toEqual({ code: 0, output: '' });
@@ -88,14 +106,20 @@ describe("the collector's Prometheus endpoint", () => {
 
   it('OTEL_METRICS_EXPORTER=none serves nothing; OTEL_SDK_DISABLED=true serves and sends nothing, in one line; the record is written either way', async () => {
     const box = sandbox('switches');
-    const script = writeScript(box.dir, 'look.js', `
+    const script = writeScript(
+      box.dir,
+      'look.js',
+      `
       const fs = require('fs');
-      setTimeout(() => console.log(fs.existsSync(require('path').join(process.env.QWEN_OTEL_SESSION_DIR, 'metrics.url'))), 1500);`);
+      setTimeout(() => console.log(fs.existsSync(require('path').join(process.env.QWEN_OTEL_SESSION_DIR, 'metrics.url'))), 1500);`,
+    );
     const none = await runWrapped([process.execPath, script], { ...box.env, OTEL_METRICS_EXPORTER: 'none' });
     expect([none.code, none.stdout.trim(), none.stderr]).toEqual([0, 'false', '']);
     const disabled = await runWrapped([process.execPath, script], { ...box.env, OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp' });
     expect([disabled.code, disabled.stdout.trim()]).toEqual([0, 'false']);
-    expect(disabled.stderr.trim().split('\n')).toEqual(['qwen-otel: OTEL_SDK_DISABLED=true: no metrics endpoint, push or traces (the run record is still written)']);
+    expect(disabled.stderr.trim().split('\n')).toEqual([
+      'qwen-otel: OTEL_SDK_DISABLED=true: no metrics endpoint, push or traces (the run record is still written)',
+    ]);
     expect(readRecords(box.recordFile)).toHaveLength(2);
   });
 });

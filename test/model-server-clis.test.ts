@@ -21,7 +21,7 @@ const bins = new Map<CliName, string>();
 
 beforeAll(async () => {
   const installed = await Promise.all(CLIS.map((name) => installCli(CLI_TARGETS[name].spec)));
-  CLIS.forEach((name, index) => bins.set(name, installed[index]!.binPath(CLI_TARGETS[name].bin)));
+  for (const [index, name] of CLIS.entries()) bins.set(name, installed[index]!.binPath(CLI_TARGETS[name].bin));
 }, 300_000);
 
 function runCli(name: CliName): Promise<CliRun> {
@@ -34,7 +34,10 @@ function finalAnswer(name: CliName, stdout: string): unknown {
   if (name === 'qwen') return (JSON.parse(stdout) as Array<{ type?: string; result?: string }>).find((e) => e.type === 'result')?.result;
   if (name === 'claude') return (JSON.parse(stdout) as { result?: string }).result;
   if (name === 'gemini') return (JSON.parse(stdout) as { response?: string }).response;
-  const events = stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; item?: { type: string; text?: string } });
+  const events = stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { type: string; item?: { type: string; text?: string } });
   return events.filter((e) => e.type === 'item.completed' && e.item?.type === 'agent_message').pop()?.item?.text;
 }
 
@@ -57,35 +60,43 @@ function sequenceShape(requests: RecordedExchange[]) {
 describe.each(CLIS)('%s against the scripted model server', (name) => {
   const runs: CliRun[] = [];
 
-  it('completes the two-tool script offline', async () => {
-    const run = await runCli(name);
-    runs.push(run);
-    expect(run.exitCode, run.stderr).toBe(0);
-    expect(finalAnswer(name, run.stdout)).toBe('Done.');
-    expect(run.requests.every((r) => r.status === 200)).toBe(true);
+  it(
+    'completes the two-tool script offline',
+    async () => {
+      const run = await runCli(name);
+      runs.push(run);
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect(finalAnswer(name, run.stdout)).toBe('Done.');
+      expect(run.requests.every((r) => r.status === 200)).toBe(true);
 
-    const main = mainRequests(run, name);
-    expect(main.map((r) => [r.toolResultCount, r.replyKind])).toEqual([
-      [0, 'tool_calls'],
-      [1, 'tool_calls'],
-      [2, 'text'],
-    ]);
-    expect(main.flatMap((r) => r.toolCallNames)).toHaveLength(2);
-    expect(main.every((r) => r.stream && r.toolCount > 0)).toBe(true);
-    expect(main[1]!.toolResultBytes).toBeGreaterThan(0);
-    expect(main[2]!.toolResultBytes).toBeGreaterThan(main[1]!.toolResultBytes);
-  }, RUN_TIMEOUT_MS + 10_000);
+      const main = mainRequests(run, name);
+      expect(main.map((r) => [r.toolResultCount, r.replyKind])).toEqual([
+        [0, 'tool_calls'],
+        [1, 'tool_calls'],
+        [2, 'text'],
+      ]);
+      expect(main.flatMap((r) => r.toolCallNames)).toHaveLength(2);
+      expect(main.every((r) => r.stream && r.toolCount > 0)).toBe(true);
+      expect(main[1]!.toolResultBytes).toBeGreaterThan(0);
+      expect(main[2]!.toolResultBytes).toBeGreaterThan(main[1]!.toolResultBytes);
+    },
+    RUN_TIMEOUT_MS + 10_000,
+  );
 
-  it('sends the same request sequence on a second run', async () => {
-    const first = runs[0] ?? (await runCli(name));
-    const second = await runCli(name);
-    expect(second.exitCode, second.stderr).toBe(0);
-    expect(sequenceShape(second.requests)).toEqual(sequenceShape(first.requests));
-    for (const [index, request] of second.requests.entries()) {
-      const before = first.requests[index]!;
-      const slack = RESULT_SLACK[name] * request.toolResultCount;
-      expect(Math.abs(request.toolResultBytes - before.toolResultBytes)).toBeLessThanOrEqual(slack);
-      if (request.toolResultBytes === before.toolResultBytes) expect(request.requestBytes).toBe(before.requestBytes);
-    }
-  }, 2 * RUN_TIMEOUT_MS + 10_000);
+  it(
+    'sends the same request sequence on a second run',
+    async () => {
+      const first = runs[0] ?? (await runCli(name));
+      const second = await runCli(name);
+      expect(second.exitCode, second.stderr).toBe(0);
+      expect(sequenceShape(second.requests)).toEqual(sequenceShape(first.requests));
+      for (const [index, request] of second.requests.entries()) {
+        const before = first.requests[index]!;
+        const slack = RESULT_SLACK[name] * request.toolResultCount;
+        expect(Math.abs(request.toolResultBytes - before.toolResultBytes)).toBeLessThanOrEqual(slack);
+        if (request.toolResultBytes === before.toolResultBytes) expect(request.requestBytes).toBe(before.requestBytes);
+      }
+    },
+    2 * RUN_TIMEOUT_MS + 10_000,
+  );
 });

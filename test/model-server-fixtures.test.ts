@@ -29,7 +29,9 @@ describe.each(CLIS)('%s traffic fixtures', (name) => {
 
   it('lists every file in its README with its true byte size', () => {
     const sizes = readmeSizes(dir);
-    const files = readdirSync(dir).filter((file) => file !== 'README.md').sort();
+    const files = readdirSync(dir)
+      .filter((file) => file !== 'README.md')
+      .sort();
     expect([...sizes.keys()].sort()).toEqual(files);
     expect(files).toEqual(['request-1.json', 'request-2.json', 'response-1.sse', 'response-2.sse', 'response-3.sse']);
     for (const file of files) expect(readFileSync(path.join(dir, file)).length, file).toBe(sizes.get(file));
@@ -50,7 +52,11 @@ describe.each(CLIS)('%s traffic fixtures', (name) => {
   it('gets the same answers from the scripted server, byte for byte', async () => {
     for (const turn of [1, 2]) {
       const body = readFileSync(path.join(dir, `request-${turn}.json`));
-      const response = await fetch(`${server.url}${requestPath}`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+      const response = await fetch(`${server.url}${requestPath}`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json' },
+      });
       const bytes = Buffer.from(await response.arrayBuffer());
       expect(bytes.equals(readFileSync(path.join(dir, `response-${turn}.sse`))), `response-${turn}`).toBe(true);
       const record = server.requests[server.requests.length - 1]!;

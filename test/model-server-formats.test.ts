@@ -23,7 +23,12 @@ function chatBody(results: number): object {
     messages.push({ role: 'assistant', content: null, tool_calls: [{ id: `call_${i}`, type: 'function' }] });
     messages.push({ role: 'tool', tool_call_id: `call_${i}`, content: `out ${i}` });
   }
-  return { model: 'mock-model', messages, stream: true, tools: [{ type: 'function', function: { name: 'run_shell_command', parameters: SHELL_SCHEMA } }] };
+  return {
+    model: 'mock-model',
+    messages,
+    stream: true,
+    tools: [{ type: 'function', function: { name: 'run_shell_command', parameters: SHELL_SCHEMA } }],
+  };
 }
 
 function anthropicBody(results: number): object {
@@ -32,7 +37,13 @@ function anthropicBody(results: number): object {
     messages.push({ role: 'assistant', content: [{ type: 'tool_use', id: `toolu_${i}`, name: 'Bash', input: {} }] });
     messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: `toolu_${i}`, content: `out ${i}` }] });
   }
-  return { model: 'claude-sonnet-4-5', system: [{ type: 'text', text: 'sys' }], messages, stream: true, tools: [{ name: 'Bash', input_schema: SHELL_SCHEMA }] };
+  return {
+    model: 'claude-sonnet-4-5',
+    system: [{ type: 'text', text: 'sys' }],
+    messages,
+    stream: true,
+    tools: [{ name: 'Bash', input_schema: SHELL_SCHEMA }],
+  };
 }
 
 function responsesBody(results: number): object {
@@ -137,7 +148,14 @@ describe('OpenAI responses encoding', () => {
     expect(events.map((e) => e.data.sequence_number)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(events.every((e) => e.data.type === e.event)).toBe(true);
     const done = events[5]!.data.item;
-    expect(done).toEqual({ type: 'function_call', id: 'fc_mock_3', call_id: 'call_3', name: 'exec_command', arguments: '{"cmd":"ls"}', status: 'completed' });
+    expect(done).toEqual({
+      type: 'function_call',
+      id: 'fc_mock_3',
+      call_id: 'call_3',
+      name: 'exec_command',
+      arguments: '{"cmd":"ls"}',
+      status: 'completed',
+    });
     expect(events[2]!.data.item).toMatchObject({ id: 'fc_mock_3', arguments: '', status: 'in_progress' });
     const completed = events[6]!.data.response;
     expect(completed).toMatchObject({ id: 'resp_mock_3', status: 'completed', model: 'm-1', output: [done] });
@@ -157,7 +175,10 @@ describe('OpenAI responses encoding', () => {
 describe('Gemini encoding', () => {
   it('puts a functionCall or text in candidates[0].content.parts with usageMetadata', () => {
     const call = geminiChunk({ ...toolCall, name: 'run_shell_command' }, context) as any;
-    expect(call.candidates[0].content).toEqual({ role: 'model', parts: [{ functionCall: { name: 'run_shell_command', args: { cmd: 'ls' } } }] });
+    expect(call.candidates[0].content).toEqual({
+      role: 'model',
+      parts: [{ functionCall: { name: 'run_shell_command', args: { cmd: 'ls' } } }],
+    });
     expect(call.candidates[0].finishReason).toBe('STOP');
     expect(call.usageMetadata).toEqual({ promptTokenCount: 100, candidatesTokenCount: 7, totalTokenCount: 107 });
     expect((geminiChunk(text, context) as any).candidates[0].content.parts).toEqual([{ text: 'Done.' }]);
@@ -166,7 +187,11 @@ describe('Gemini encoding', () => {
 
 describe('side queries and schema samples', () => {
   it('samples Gemini-style upper-case types and anyOf', () => {
-    const schema = { type: 'OBJECT', properties: { reasoning: { type: 'STRING' }, model_choice: { type: 'STRING', enum: ['flash', 'pro'] } }, required: ['reasoning', 'model_choice'] };
+    const schema = {
+      type: 'OBJECT',
+      properties: { reasoning: { type: 'STRING' }, model_choice: { type: 'STRING', enum: ['flash', 'pro'] } },
+      required: ['reasoning', 'model_choice'],
+    };
     expect(sampleFromSchema(schema)).toEqual({ reasoning: 'mock', model_choice: 'flash' });
     expect(sampleFromSchema({ anyOf: [{ type: 'integer' }, { type: 'string' }] })).toBe(0);
   });
@@ -240,23 +265,49 @@ describe('model server over HTTP, every format', () => {
     expect(single.modelVersion).toBe('g');
     const array = JSON.parse((await send('/v1beta/models/g:streamGenerateContent', sent)).bytes.toString('utf8'));
     expect(Array.isArray(array) && array[0].candidates[0].content.parts[0].functionCall.name).toBe('run_shell_command');
-    expect(server.requests.map((r) => [r.stream, r.chunkCount])).toEqual([[false, 1], [true, 1]]);
+    expect(server.requests.map((r) => [r.stream, r.chunkCount])).toEqual([
+      [false, 1],
+      [true, 1],
+    ]);
   });
 
   it('answers side queries without moving the main step', async () => {
     server = await startModelServer();
-    const title = { model: 'claude-haiku-4-5', messages: [{ role: 'user', content: 'go' }], tools: [], stream: false,
-      output_config: { format: { type: 'json_schema', schema: { type: 'object', properties: { title: { type: 'string' } }, required: ['title'] } } } };
+    const title = {
+      model: 'claude-haiku-4-5',
+      messages: [{ role: 'user', content: 'go' }],
+      tools: [],
+      stream: false,
+      output_config: {
+        format: { type: 'json_schema', schema: { type: 'object', properties: { title: { type: 'string' } }, required: ['title'] } },
+      },
+    };
     const titleReply = JSON.parse((await send('/v1/messages', JSON.stringify(title))).bytes.toString('utf8'));
     expect(JSON.parse(titleReply.content[0].text)).toEqual({ title: 'mock' });
     const quota = { model: 'claude-haiku-4-5', max_tokens: 1, messages: [{ role: 'user', content: 'quota' }] };
     expect(JSON.parse((await send('/v1/messages', JSON.stringify(quota))).bytes.toString('utf8')).content[0].text).toBe('Done.');
-    const classifier = { contents: [{ role: 'user', parts: [{ text: 'route' }] }],
-      generationConfig: { responseMimeType: 'application/json', responseJsonSchema: { type: 'object', properties: { model_choice: { type: 'string', enum: ['flash', 'pro'] } }, required: ['model_choice'] } } };
+    const classifier = {
+      contents: [{ role: 'user', parts: [{ text: 'route' }] }],
+      generationConfig: {
+        responseMimeType: 'application/json',
+        responseJsonSchema: {
+          type: 'object',
+          properties: { model_choice: { type: 'string', enum: ['flash', 'pro'] } },
+          required: ['model_choice'],
+        },
+      },
+    };
     const routed = JSON.parse((await send('/v1beta/models/flash-lite:generateContent', JSON.stringify(classifier))).bytes.toString('utf8'));
     expect(JSON.parse(routed.candidates[0].content.parts[0].text)).toEqual({ model_choice: 'flash' });
-    const structured = { input: 'x', text: { format: { type: 'json_schema', name: 's', schema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] } } } };
-    expect(JSON.parse((await send('/v1/responses', JSON.stringify(structured))).bytes.toString('utf8')).output[0].content[0].text).toBe('{"ok":false}');
+    const structured = {
+      input: 'x',
+      text: {
+        format: { type: 'json_schema', name: 's', schema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] } },
+      },
+    };
+    expect(JSON.parse((await send('/v1/responses', JSON.stringify(structured))).bytes.toString('utf8')).output[0].content[0].text).toBe(
+      '{"ok":false}',
+    );
     expect(server.requests.map((r) => r.requestKind)).toEqual(['json-side', 'plain-side', 'json-side', 'json-side']);
     const main = JSON.parse((await send('/v1/messages', JSON.stringify({ ...anthropicBody(0), stream: false }))).bytes.toString('utf8'));
     expect(main.content[0]).toMatchObject({ type: 'tool_use', name: 'Bash', id: 'toolu_mock_0' });
@@ -272,7 +323,7 @@ describe('model server over HTTP, every format', () => {
     expect((await send(GEMINI_STREAM, JSON.stringify(geminiBody(1)))).bytes.toString('utf8')).toContain('Gem.');
   });
 
-  it('rejects malformed bodies with 400 in the format\'s error shape and keeps serving', async () => {
+  it("rejects malformed bodies with 400 in the format's error shape and keeps serving", async () => {
     server = await startModelServer();
     const paths = ['/v1/chat/completions', '/v1/messages', '/v1/responses', '/v1beta/models/g:generateContent', GEMINI_STREAM];
     for (const path of paths) {
@@ -292,9 +343,19 @@ describe('model server over HTTP, every format', () => {
     server = await startModelServer();
     const odd: Array<[string, object]> = [
       ['/v1/chat/completions', { messages: [null, 1, 'x', { role: 'tool', content: { a: 1 } }], tools: [null, { function: null }] }],
-      ['/v1/messages', { messages: [{ content: [null, { type: 'tool_result', content: [null] }] }], tools: [null, { name: 'x', input_schema: [] }] }],
+      [
+        '/v1/messages',
+        { messages: [{ content: [null, { type: 'tool_result', content: [null] }] }], tools: [null, { name: 'x', input_schema: [] }] },
+      ],
       ['/v1/responses', { input: [null, { type: 'function_call_output', output: null }], tools: [1], text: { format: null } }],
-      [GEMINI_STREAM, { contents: [null, { parts: [null, { functionResponse: null }] }], tools: [{ functionDeclarations: [null, { name: 5 }] }], generationConfig: { responseSchema: [] } }],
+      [
+        GEMINI_STREAM,
+        {
+          contents: [null, { parts: [null, { functionResponse: null }] }],
+          tools: [{ functionDeclarations: [null, { name: 5 }] }],
+          generationConfig: { responseSchema: [] },
+        },
+      ],
     ];
     for (const [path, body] of odd) expect((await send(path, JSON.stringify(body))).status, path).toBe(200);
     expect(server.requests.map((r) => r.toolResultCount)).toEqual([1, 1, 1, 0]);
@@ -302,23 +363,35 @@ describe('model server over HTTP, every format', () => {
 
   it('answers unknown paths with 404 and the probes and counters the CLIs call', async () => {
     server = await startModelServer();
-    for (const [method, path] of [['POST', '/v1/embeddings'], ['GET', '/v1/messages'], ['POST', '/v1beta/models/g:embedContent'], ['DELETE', '/']]) {
+    for (const [method, path] of [
+      ['POST', '/v1/embeddings'],
+      ['GET', '/v1/messages'],
+      ['POST', '/v1beta/models/g:embedContent'],
+      ['DELETE', '/'],
+    ]) {
       const { status, bytes } = await send(path!, method === 'POST' ? '{}' : undefined, method);
       expect(status, `${method} ${path}`).toBe(404);
       expect(JSON.parse(bytes.toString('utf8')).error.message).toContain(path);
     }
     expect((await send('/', undefined, 'HEAD')).status).toBe(200);
     const counted = JSON.stringify(anthropicBody(0));
-    expect(JSON.parse((await send('/v1/messages/count_tokens?beta=true', counted)).bytes.toString('utf8'))).toEqual({ input_tokens: Math.ceil(Buffer.byteLength(counted) / 4) });
+    expect(JSON.parse((await send('/v1/messages/count_tokens?beta=true', counted)).bytes.toString('utf8'))).toEqual({
+      input_tokens: Math.ceil(Buffer.byteLength(counted) / 4),
+    });
     expect(JSON.parse((await send('/v1beta/models/g:countTokens', '{"contents":[]}')).bytes.toString('utf8'))).toEqual({ totalTokens: 4 });
-    expect(JSON.parse((await send('/v1beta/models/gemini-2.5-flash', undefined, 'GET')).bytes.toString('utf8')).name).toBe('models/gemini-2.5-flash');
+    expect(JSON.parse((await send('/v1beta/models/gemini-2.5-flash', undefined, 'GET')).bytes.toString('utf8')).name).toBe(
+      'models/gemini-2.5-flash',
+    );
     expect((await send('/v1beta/models', undefined, 'GET')).status).toBe(200);
   });
 
   it('gives each CLI its own shell tool and arguments by default', () => {
     const firstCall = (script: typeof DEFAULT_QWEN_SCRIPT) => ('toolCall' in script[0]! ? script[0].toolCall : undefined);
     expect(firstCall(DEFAULT_QWEN_SCRIPT)).toEqual({ name: 'run_shell_command', arguments: { command: 'echo qwen-otel-one' } });
-    expect(firstCall(DEFAULT_CLAUDE_SCRIPT)).toEqual({ name: 'Bash', arguments: { command: 'echo qwen-otel-one', description: 'Print marker 1' } });
+    expect(firstCall(DEFAULT_CLAUDE_SCRIPT)).toEqual({
+      name: 'Bash',
+      arguments: { command: 'echo qwen-otel-one', description: 'Print marker 1' },
+    });
     expect(firstCall(DEFAULT_CODEX_SCRIPT)).toEqual({ name: 'exec_command', arguments: { cmd: 'echo qwen-otel-one' } });
     expect(firstCall(DEFAULT_GEMINI_SCRIPT)).toEqual({ name: 'run_shell_command', arguments: { command: 'echo qwen-otel-one' } });
     for (const script of [DEFAULT_QWEN_SCRIPT, DEFAULT_CLAUDE_SCRIPT, DEFAULT_CODEX_SCRIPT, DEFAULT_GEMINI_SCRIPT]) {

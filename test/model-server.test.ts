@@ -1,18 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  completionObject,
-  sseEvents,
-  streamChunks,
-  usageFor,
-  type ChatReply,
-} from '../src/bench/model-server/openai-chat';
+import { completionObject, sseEvents, streamChunks, usageFor, type ChatReply } from '../src/bench/model-server/openai-chat';
 import { DEFAULT_QWEN_SCRIPT } from '../src/bench/model-server/default-scripts';
-import {
-  selectReply,
-  withRequiredArguments,
-  type ChatRequest,
-  type Script,
-} from '../src/bench/model-server/script';
+import { selectReply, withRequiredArguments, type ChatRequest, type Script } from '../src/bench/model-server/script';
 import { startModelServer, type ModelServer } from '../src/bench/model-server/server';
 
 const SHELL_TOOL = {

@@ -32,7 +32,9 @@ describe('the preload', () => {
   it('when on, keeps OpenTelemetry and the port out of the CLI process', async () => {
     const box = sandbox('on');
     const script = writeScript(box.dir, 'inspect.js', `${INSPECT}; setTimeout(() => {}, 300);`);
-    const result = await runCommand(process.execPath, [script], { env: { ...box.env, QWEN_OTEL: '1', NODE_OPTIONS: `--require ${REGISTER}` } });
+    const result = await runCommand(process.execPath, [script], {
+      env: { ...box.env, QWEN_OTEL: '1', NODE_OPTIONS: `--require ${REGISTER}` },
+    });
     const seen = JSON.parse(result.stdout);
     expect(seen.otel).toEqual([]);
     expect(seen.listening).toBe(0);
@@ -41,7 +43,11 @@ describe('the preload', () => {
 
   it('says once, in one line, that a bad QWEN_OTEL value keeps it off, and changes no output', async () => {
     const box = sandbox('bad-switch');
-    const script = writeScript(box.dir, 'hello.js', "require('child_process').spawnSync(process.execPath, ['-e', 'console.log(2)'], { stdio: 'inherit' }); console.log(1);");
+    const script = writeScript(
+      box.dir,
+      'hello.js',
+      "require('child_process').spawnSync(process.execPath, ['-e', 'console.log(2)'], { stdio: 'inherit' }); console.log(1);",
+    );
     const env = { ...box.env, NODE_OPTIONS: `--require ${REGISTER}` };
     const plain = await runCommand(process.execPath, [script], { env });
     const bad = await runCommand(process.execPath, [script], { env: { ...env, QWEN_OTEL: 'maybe' } });

@@ -17,7 +17,7 @@ function spinCpuMs(ms: number): number {
   }
 }
 
-describe('the agent\'s own cost', () => {
+describe("the agent's own cost", () => {
   it('counts nothing for a sleep, however long the wall time', () => {
     const cost = new OwnCost();
     const began = Date.now();
@@ -38,7 +38,7 @@ describe('the agent\'s own cost', () => {
     expect(cost.trafficUs / 1000).toBeLessThan(spent * 1.1 + 5);
   });
 
-  it('reads the thread\'s clock from /proc, and the process clock where the file is missing', () => {
+  it("reads the thread's clock from /proc, and the process clock where the file is missing", () => {
     const missing = new ThreadCpu('/proc/self/no-such-file');
     const processNow = process.cpuUsage();
     expect(missing.nowUs()).toBeGreaterThanOrEqual(processNow.user + processNow.system);

@@ -51,7 +51,13 @@ describe('a Node script under qwen-otel run', () => {
     expect(tree.value).toBeGreaterThanOrEqual(rss.value + tool.value - MiB);
 
     const [record] = readRecords(box.recordFile);
-    expect(record).toMatchObject({ schema: 'qwen-otel.run/1', complete: true, cli: 'node', workload: 'e2e-live', exit: { code: 3, reason: 'exit' } });
+    expect(record).toMatchObject({
+      schema: 'qwen-otel.run/1',
+      complete: true,
+      cli: 'node',
+      workload: 'e2e-live',
+      exit: { code: 3, reason: 'exit' },
+    });
     const python = record.processes.find((p: { name: string }) => p.name.startsWith('python'));
     expect(python).toMatchObject({ role: 'tool', instrumented: false });
     expect(python.hwm_bytes).toBeGreaterThan(50 * MiB);
@@ -60,21 +66,31 @@ describe('a Node script under qwen-otel run', () => {
   });
 
   it('listens on 127.0.0.1 only unless configured otherwise', async () => {
-    const external = Object.values(os.networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal);
+    const external = Object.values(os.networkInterfaces())
+      .flat()
+      .find((i) => i && i.family === 'IPv4' && !i.internal);
     const box = sandbox('loopback');
-    const script = writeScript(box.dir, 'url.js', `${WAIT_FOR_METRICS_URL} metricsUrl().then(async (u) => { console.log(u); await sleep(300); });`);
+    const script = writeScript(
+      box.dir,
+      'url.js',
+      `${WAIT_FOR_METRICS_URL} metricsUrl().then(async (u) => { console.log(u); await sleep(300); });`,
+    );
     const result = await runWrapped([process.execPath, script], box.env);
     const url = new URL(result.stdout.trim());
     expect(url.hostname).toBe('127.0.0.1');
     if (external) {
       // While a session is up, its port does not answer on the machine's other address.
-      const probe = writeScript(box.dir, 'probe.js', `${WAIT_FOR_METRICS_URL}
+      const probe = writeScript(
+        box.dir,
+        'probe.js',
+        `${WAIT_FOR_METRICS_URL}
         metricsUrl().then((u) => {
           const port = Number(new URL(u).port);
           const s = require('net').connect({ host: ${JSON.stringify(external.address)}, port });
           s.on('connect', () => { console.log('reachable'); s.destroy(); });
           s.on('error', (e) => console.log(e.code));
-        });`);
+        });`,
+      );
       const probed = await runWrapped([process.execPath, probe], box.env);
       expect(probed.stdout.trim()).toBe('ECONNREFUSED');
     }
@@ -85,7 +101,10 @@ describe('a Node script under qwen-otel run', () => {
     const pkg = path.join(box.dir, 'fake-cli');
     mkdirSync(pkg);
     writeScript(pkg, 'package.json', JSON.stringify({ name: '@acme/fake-cli', version: '1.2.3' }));
-    const cli = writeScript(pkg, 'cli.js', `
+    const cli = writeScript(
+      pkg,
+      'cli.js',
+      `
       const { spawnSync } = require('child_process');
       if (process.argv[2] === '--worker') {
         const keep = Buffer.alloc(30 * 1024 * 1024, 1);
@@ -93,7 +112,8 @@ describe('a Node script under qwen-otel run', () => {
       } else {
         const r = spawnSync(process.execPath, [__filename, '--worker'], { stdio: 'inherit' });
         process.exit(r.status);
-      }`);
+      }`,
+    );
     const result = await runWrapped([process.execPath, cli], box.env);
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('worker done true\n');

@@ -16,7 +16,11 @@ const fixture = (name: string): string => readFileSync(path.join(__dirname, 'fix
 describe('/proc/<pid>/status', () => {
   it('reads name, state, parent, RSS and the high-water mark in bytes', () => {
     expect(parseProcStatus(fixture('status-node.txt'))).toEqual({
-      name: 'node', state: 'S', ppid: 4200, rssBytes: 689148 * 1024, hwmBytes: 727812 * 1024,
+      name: 'node',
+      state: 'S',
+      ppid: 4200,
+      rssBytes: 689148 * 1024,
+      hwmBytes: 727812 * 1024,
     });
   });
 
@@ -41,7 +45,11 @@ describe('/proc/<pid>/status', () => {
 describe('/proc/<pid>/stat', () => {
   it('finds the parent and start time past a command name holding spaces and parentheses', () => {
     expect(parseProcStat(fixture('stat-odd-comm.txt'))).toEqual({
-      pid: 4242, comm: 'node (worker) x', state: 'S', ppid: 4200, startTicks: 77123,
+      pid: 4242,
+      comm: 'node (worker) x',
+      state: 'S',
+      ppid: 4200,
+      startTicks: 77123,
     });
   });
 
@@ -58,16 +66,24 @@ describe('children and command lines', () => {
 
   it('splits a command line on NUL', () => {
     expect(parseCmdline(fixture('cmdline-worker.bin'))).toEqual([
-      'node', '/opt/tools/lib/node_modules/@qwen-code/qwen-code/cli.js', '--approval-mode', 'yolo',
+      'node',
+      '/opt/tools/lib/node_modules/@qwen-code/qwen-code/cli.js',
+      '--approval-mode',
+      'yolo',
     ]);
   });
 });
 
 describe('the process tree', () => {
-  const tree = new Map<number, number[]>([[1, [2, 3]], [2, [4]], [4, [5]], [3, []]]);
+  const tree = new Map<number, number[]>([
+    [1, [2, 3]],
+    [2, [4]],
+    [4, [5]],
+    [3, []],
+  ]);
 
   it('walks children files breadth first, tolerating processes that vanished', () => {
-    expect(descendantsViaChildren(1, (pid) => (pid === 4 ? null : tree.get(pid) ?? []))).toEqual([2, 3, 4]);
+    expect(descendantsViaChildren(1, (pid) => (pid === 4 ? null : (tree.get(pid) ?? [])))).toEqual([2, 3, 4]);
     expect(descendantsViaChildren(1, (pid) => tree.get(pid) ?? [])).toEqual([2, 3, 4, 5]);
   });
 
@@ -76,13 +92,25 @@ describe('the process tree', () => {
   });
 
   it('gives the same tree from a parent map (the fallback scan)', () => {
-    const parents = new Map([[2, 1], [3, 1], [4, 2], [5, 4], [9, 8]]);
+    const parents = new Map([
+      [2, 1],
+      [3, 1],
+      [4, 2],
+      [5, 4],
+      [9, 8],
+    ]);
     expect(descendantsViaParents(1, parents).sort()).toEqual([2, 3, 4, 5]);
   });
 });
 
 describe('roles', () => {
-  const base: RoleInput = { argv: [], name: '', parentRole: 'cli', isRoot: false, cliPackageDir: '/opt/tools/lib/node_modules/@qwen-code/qwen-code' };
+  const base: RoleInput = {
+    argv: [],
+    name: '',
+    parentRole: 'cli',
+    isRoot: false,
+    cliPackageDir: '/opt/tools/lib/node_modules/@qwen-code/qwen-code',
+  };
   const role = (over: Partial<RoleInput>): string => classifyRole({ ...base, ...over });
 
   it('names the root the cli', () => {
@@ -105,15 +133,26 @@ describe('roles', () => {
     // runs the shebang's node on the resolved script, whose file name says nothing.
     const memory = '/c/_mcp/node_modules/@modelcontextprotocol/server-memory/dist/index.js';
     expect(role({ argv: ['node', memory] })).toBe('mcp_server');
-    expect(role({ argv: ['/usr/local/bin/node', '/c/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js', '/work'] })).toBe('mcp_server');
+    expect(role({ argv: ['/usr/local/bin/node', '/c/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js', '/work'] })).toBe(
+      'mcp_server',
+    );
     // npx, once it has set its process title.
     expect(role({ argv: ['npm', 'exec', '@modelcontextprotocol/server-memory'] })).toBe('mcp_server');
     // A server outside node_modules, known from its package.json.
-    expect(role({ argv: ['node', '/srv/tools/dist/index.js'], scriptPackage: { name: 'acme-tools', dependsOnMcpSdk: true } })).toBe('mcp_server');
+    expect(role({ argv: ['node', '/srv/tools/dist/index.js'], scriptPackage: { name: 'acme-tools', dependsOnMcpSdk: true } })).toBe(
+      'mcp_server',
+    );
     expect(role({ argv: ['node', '/srv/helper.js'], scriptPackage: { name: 'acme-helper', dependsOnMcpSdk: false } })).toBe('other');
     // Coding CLIs are MCP clients and depend on the SDK too.
     const qwen = { name: '@qwen-code/qwen-code', dependsOnMcpSdk: true };
-    expect(role({ argv: ['node', '/y/lib/node_modules/@qwen-code/qwen-code/cli.js'], parentRole: 'tool', cliPackageDir: null, scriptPackage: qwen })).toBe('subagent');
+    expect(
+      role({
+        argv: ['node', '/y/lib/node_modules/@qwen-code/qwen-code/cli.js'],
+        parentRole: 'tool',
+        cliPackageDir: null,
+        scriptPackage: qwen,
+      }),
+    ).toBe('subagent');
     expect(role({ argv: ['node', '/x/node_modules/left-pad/index.js'] })).toBe('other');
   });
 
@@ -140,7 +179,9 @@ describe('roles', () => {
   });
 
   it('recognises another coding CLI as a subagent, even under a shell', () => {
-    expect(role({ argv: ['node', '/usr/lib/node_modules/@anthropic-ai/claude-code/cli.js', '-p', 'x'], parentRole: 'tool' })).toBe('subagent');
+    expect(role({ argv: ['node', '/usr/lib/node_modules/@anthropic-ai/claude-code/cli.js', '-p', 'x'], parentRole: 'tool' })).toBe(
+      'subagent',
+    );
     expect(role({ argv: ['/usr/local/bin/codex', 'exec'] })).toBe('subagent');
   });
 

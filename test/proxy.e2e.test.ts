@@ -15,14 +15,29 @@ import { CLI_TARGETS, SCRIPT_PROMPT } from '../src/bench/targets/registry';
 import { runCliAgainstModel } from '../src/bench/targets/session';
 import { BIN, readRecords, runWrapped, sandbox, writeScript } from './helpers/e2e';
 
-const modelExchanges = (requests: RecordedExchange[]): RecordedExchange[] => requests.filter((r) => r.format !== 'none' && r.replyKind !== 'none');
+const modelExchanges = (requests: RecordedExchange[]): RecordedExchange[] =>
+  requests.filter((r) => r.format !== 'none' && r.replyKind !== 'none');
 
 /** Codex's --json events without ids and timings: what a user's script reads. */
 function codexEvents(stdout: string): unknown[] {
-  return stdout.trim().split('\n').map((line) => {
-    const event = JSON.parse(line) as { type: string; item?: { type?: string; text?: string; command?: string; aggregated_output?: string; exit_code?: number }; usage?: unknown };
-    return [event.type, event.item?.type ?? null, event.item?.text ?? null, event.item?.command ?? null, event.item?.aggregated_output ?? null, event.usage ?? null];
-  });
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const event = JSON.parse(line) as {
+        type: string;
+        item?: { type?: string; text?: string; command?: string; aggregated_output?: string; exit_code?: number };
+        usage?: unknown;
+      };
+      return [
+        event.type,
+        event.item?.type ?? null,
+        event.item?.text ?? null,
+        event.item?.command ?? null,
+        event.item?.aggregated_output ?? null,
+        event.usage ?? null,
+      ];
+    });
 }
 
 describe(`${CLI_TARGETS.codex.spec} under qwen-otel run`, () => {
@@ -34,11 +49,20 @@ describe(`${CLI_TARGETS.codex.spec} under qwen-otel run`, () => {
     const proxiedFile = path.join(root, 'proxied.jsonl');
     const env = { QWEN_OTEL_PROMETHEUS_PORT: '0', OTEL_TRACES_EXPORTER: 'none', QWEN_OTEL_EXIT_TIMEOUT_MS: '120000' };
     const proxied = await runCliAgainstModel({
-      bin, invocation: viaProxy(target.invocation, await freePort()), prompt: SCRIPT_PROMPT,
-      wrapper: [BIN, 'run', '--'], extraEnv: { ...env, QWEN_OTEL_RECORD_FILE: proxiedFile },
+      bin,
+      invocation: viaProxy(target.invocation, await freePort()),
+      prompt: SCRIPT_PROMPT,
+      wrapper: [BIN, 'run', '--'],
+      extraEnv: { ...env, QWEN_OTEL_RECORD_FILE: proxiedFile },
     });
     const bareFile = path.join(root, 'bare.jsonl');
-    const bare = await runCliAgainstModel({ bin, invocation: target.invocation, prompt: SCRIPT_PROMPT, wrapper: [BIN, 'run', '--'], extraEnv: { ...env, QWEN_OTEL_RECORD_FILE: bareFile } });
+    const bare = await runCliAgainstModel({
+      bin,
+      invocation: target.invocation,
+      prompt: SCRIPT_PROMPT,
+      wrapper: [BIN, 'run', '--'],
+      extraEnv: { ...env, QWEN_OTEL_RECORD_FILE: bareFile },
+    });
 
     expect(plain.exitCode, plain.stderr).toBe(0);
     expect(proxied.exitCode, proxied.stderr).toBe(0);
@@ -74,8 +98,16 @@ describe(`${CLI_TARGETS.gemini.spec} (Node, its tap on) under qwen-otel run --pr
     const plain = await runCliAgainstModel({ bin, invocation: target.invocation, prompt: SCRIPT_PROMPT });
     const recordFile = path.join(root, 'runs.jsonl');
     const proxied = await runCliAgainstModel({
-      bin, invocation: target.invocation, prompt: SCRIPT_PROMPT, wrapper: [BIN, 'run', '--proxy', '--'],
-      extraEnv: { QWEN_OTEL_RECORD_FILE: recordFile, QWEN_OTEL_PROMETHEUS_PORT: '0', OTEL_TRACES_EXPORTER: 'none', QWEN_OTEL_EXIT_TIMEOUT_MS: '120000' },
+      bin,
+      invocation: target.invocation,
+      prompt: SCRIPT_PROMPT,
+      wrapper: [BIN, 'run', '--proxy', '--'],
+      extraEnv: {
+        QWEN_OTEL_RECORD_FILE: recordFile,
+        QWEN_OTEL_PROMETHEUS_PORT: '0',
+        OTEL_TRACES_EXPORTER: 'none',
+        QWEN_OTEL_EXIT_TIMEOUT_MS: '120000',
+      },
     });
     expect(plain.exitCode, plain.stderr).toBe(0);
     expect(proxied.exitCode, proxied.stderr).toBe(0);
@@ -84,7 +116,10 @@ describe(`${CLI_TARGETS.gemini.spec} (Node, its tap on) under qwen-otel run --pr
     const [record] = readRecords(recordFile);
     expect(record.traffic).toEqual({ observed: true, in_process_requests: 0, proxy_requests: seen.length });
     expect([record.requests, record.tokens.input, record.tokens.output, record.tool_calls]).toEqual([
-      seen.length, seen.reduce((sum, r) => sum + r.promptTokens, 0), seen.reduce((sum, r) => sum + r.completionTokens, 0), seen.reduce((sum, r) => sum + r.toolCallNames.length, 0),
+      seen.length,
+      seen.reduce((sum, r) => sum + r.promptTokens, 0),
+      seen.reduce((sum, r) => sum + r.completionTokens, 0),
+      seen.reduce((sum, r) => sum + r.toolCallNames.length, 0),
     ]);
   }, 400_000);
 });

@@ -9,7 +9,15 @@ import type { AgentMessage, ModelRequestMessage, ModelResponseMessage } from '..
 import { proxyOrigin, routeOf, startProxy, upstreamUrl } from '../src/traffic/proxy/forward';
 import { proxySettings } from '../src/traffic/proxy/settings';
 
-const BODY = JSON.stringify({ model: 'gpt-x', stream: true, messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'héllo' }, { role: 'tool', tool_call_id: 'a', content: 'out put' }] });
+const BODY = JSON.stringify({
+  model: 'gpt-x',
+  stream: true,
+  messages: [
+    { role: 'system', content: 'be brief' },
+    { role: 'user', content: 'héllo' },
+    { role: 'tool', tool_call_id: 'a', content: 'out put' },
+  ],
+});
 const SSE = [
   'data: {"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c1","function":{"name":"shell","arguments":"{}"}}]}}]}\n\n',
   'data: {"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":41,"completion_tokens":7}}\n\n',
@@ -36,7 +44,9 @@ beforeAll(async () => {
         return;
       }
       if (req.url?.endsWith('/gzip/v1/chat/completions')) {
-        res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip', 'x-upstream': 'yes' }).end(gzipSync(SSE.join('')));
+        res
+          .writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip', 'x-upstream': 'yes' })
+          .end(gzipSync(SSE.join('')));
         return;
       }
       res.writeHead(201, 'Made', { 'content-type': 'text/event-stream', 'x-upstream': 'yes' });
@@ -56,7 +66,9 @@ function post(url: string, body: string): Promise<{ status: number; message: str
     const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-client': 'kept' } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, message: res.statusMessage ?? '', headers: res.headers, bytes: Buffer.concat(chunks) }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, message: res.statusMessage ?? '', headers: res.headers, bytes: Buffer.concat(chunks) }),
+      );
     });
     req.on('error', reject);
     req.end(body);
@@ -71,7 +83,15 @@ describe('the loopback proxy', () => {
   it('forwards bytes unchanged both ways and reports what the call carried', async () => {
     const origin = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
     const messages: AgentMessage[] = [];
-    const proxy = await startProxy({ routes: [{ prefix: '/_qo0', upstream: new URL(`${origin}/base`), variable: 'OPENAI_BASE_URL' }, { prefix: '', upstream: new URL(origin), variable: null }], send: (m) => messages.push(m), memory: () => ({ rss: 0, heapUsed: 0 }), say: () => undefined });
+    const proxy = await startProxy({
+      routes: [
+        { prefix: '/_qo0', upstream: new URL(`${origin}/base`), variable: 'OPENAI_BASE_URL' },
+        { prefix: '', upstream: new URL(origin), variable: null },
+      ],
+      send: (m) => messages.push(m),
+      memory: () => ({ rss: 0, heapUsed: 0 }),
+      say: () => undefined,
+    });
     try {
       received.length = 0;
       const direct = await post(`${origin}/base/v1/chat/completions`, BODY);
@@ -96,7 +116,12 @@ describe('the loopback proxy', () => {
       ]);
       for (const response of responses) {
         expect(response.error).toBeNull();
-        expect([response.figures?.inputTokens, response.figures?.outputTokens, response.figures?.toolNames, response.figures?.unparsed]).toEqual([41, 7, ['shell'], false]);
+        expect([
+          response.figures?.inputTokens,
+          response.figures?.outputTokens,
+          response.figures?.toolNames,
+          response.figures?.unparsed,
+        ]).toEqual([41, 7, ['shell'], false]);
       }
       expect(responses.map((r) => r.figures?.bytes)).toEqual([direct.bytes.length, SSE.join('').length]);
       expect(responses.map((r) => r.id)).toEqual(requests.map((r) => r.id));
@@ -112,9 +137,17 @@ describe('the loopback proxy', () => {
     await new Promise((resolve) => closed.close(resolve));
     const lines: string[] = [];
     const messages: AgentMessage[] = [];
-    const proxy = await startProxy({ routes: [{ prefix: '', upstream: new URL(`http://127.0.0.1:${port}/v1`), variable: null }], send: (m) => messages.push(m), memory: () => ({ rss: 0, heapUsed: 0 }), say: (l) => lines.push(l) });
+    const proxy = await startProxy({
+      routes: [{ prefix: '', upstream: new URL(`http://127.0.0.1:${port}/v1`), variable: null }],
+      send: (m) => messages.push(m),
+      memory: () => ({ rss: 0, heapUsed: 0 }),
+      say: (l) => lines.push(l),
+    });
     try {
-      const answers = [await post(`${proxyOrigin(proxy)}/chat/completions`, BODY), await post(`${proxyOrigin(proxy)}/chat/completions`, BODY)];
+      const answers = [
+        await post(`${proxyOrigin(proxy)}/chat/completions`, BODY),
+        await post(`${proxyOrigin(proxy)}/chat/completions`, BODY),
+      ];
       expect(answers.map((a) => a.status)).toEqual([502, 502]);
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/could not reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
@@ -130,19 +163,30 @@ describe('a CLI that stops reading mid-answer', () => {
     const origin = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
     const lines: string[] = [];
     const messages: AgentMessage[] = [];
-    const proxy = await startProxy({ routes: [{ prefix: '', upstream: new URL(origin), variable: null }], send: (m) => messages.push(m), memory: () => ({ rss: 0, heapUsed: 0 }), say: (l) => lines.push(l) });
+    const proxy = await startProxy({
+      routes: [{ prefix: '', upstream: new URL(origin), variable: null }],
+      send: (m) => messages.push(m),
+      memory: () => ({ rss: 0, heapUsed: 0 }),
+      say: (l) => lines.push(l),
+    });
     try {
       await new Promise<void>((resolve) => {
-        const req = request(`${proxyOrigin(proxy)}/slow/v1/chat/completions`, { method: 'POST' }, (res) => res.once('data', () => {
-          req.destroy();
-          resolve();
-        }));
+        const req = request(`${proxyOrigin(proxy)}/slow/v1/chat/completions`, { method: 'POST' }, (res) =>
+          res.once('data', () => {
+            req.destroy();
+            resolve();
+          }),
+        );
         req.on('error', () => undefined);
         req.end(BODY);
       });
       await until(() => messages.some((m) => m.k === 'model_response'));
       const response = messages.find((m): m is ModelResponseMessage => m.k === 'model_response');
-      expect([response?.error, response?.figures?.toolNames, response?.figures?.bytes]).toEqual(['Cancelled', ['shell'], Buffer.byteLength(SSE[0])]);
+      expect([response?.error, response?.figures?.toolNames, response?.figures?.bytes]).toEqual([
+        'Cancelled',
+        ['shell'],
+        Buffer.byteLength(SSE[0]),
+      ]);
       expect(lines).toEqual([]);
     } finally {
       proxy.close();
@@ -152,7 +196,12 @@ describe('a CLI that stops reading mid-answer', () => {
 
 describe('proxy settings', () => {
   it('routes each base-URL variable that is set, and a fixed upstream at the root', () => {
-    const settings = proxySettings({ OPENAI_BASE_URL: 'https://api.example/v1', GOOGLE_GEMINI_BASE_URL: 'http://127.0.0.1:9', QWEN_OTEL_PROXY_UPSTREAM: 'http://127.0.0.1:7/', QWEN_OTEL_PROXY_PORT: '4000' });
+    const settings = proxySettings({
+      OPENAI_BASE_URL: 'https://api.example/v1',
+      GOOGLE_GEMINI_BASE_URL: 'http://127.0.0.1:9',
+      QWEN_OTEL_PROXY_UPSTREAM: 'http://127.0.0.1:7/',
+      QWEN_OTEL_PROXY_PORT: '4000',
+    });
     expect(typeof settings).toBe('object');
     if (typeof settings === 'string') return;
     expect(settings.port).toBe(4000);
@@ -168,7 +217,9 @@ describe('proxy settings', () => {
   });
 
   it('says in one line why there is no proxy', () => {
-    expect(proxySettings({})).toBe('none of OPENAI_BASE_URL, ANTHROPIC_BASE_URL, GOOGLE_GEMINI_BASE_URL is set, nor QWEN_OTEL_PROXY_UPSTREAM');
+    expect(proxySettings({})).toBe(
+      'none of OPENAI_BASE_URL, ANTHROPIC_BASE_URL, GOOGLE_GEMINI_BASE_URL is set, nor QWEN_OTEL_PROXY_UPSTREAM',
+    );
     expect(proxySettings({ OPENAI_BASE_URL: 'file:///etc' })).toBe('OPENAI_BASE_URL is not an http(s) URL');
     expect(proxySettings({ QWEN_OTEL_PROXY_VARS: 'a;b' })).toMatch(/not a variable name/);
     expect(proxySettings({ OPENAI_BASE_URL: 'http://x', QWEN_OTEL_PROXY_PORT: '70000' })).toBe('QWEN_OTEL_PROXY_PORT is not a port number');

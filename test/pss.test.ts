@@ -13,7 +13,12 @@ const KiB = 1024;
 
 describe('smaps_rollup', () => {
   it('reads RSS, PSS, USS (private clean + dirty) and swapped PSS from a Node process holding 64 MiB of Buffers', () => {
-    expect(parseSmapsRollup(fixture('smaps-rollup-node.txt'))).toEqual({ rssBytes: 106368 * KiB, pssBytes: 73423 * KiB, ussBytes: 72040 * KiB, swapPssBytes: 0 });
+    expect(parseSmapsRollup(fixture('smaps-rollup-node.txt'))).toEqual({
+      rssBytes: 106368 * KiB,
+      pssBytes: 73423 * KiB,
+      ussBytes: 72040 * KiB,
+      swapPssBytes: 0,
+    });
   });
 
   it('is null for text of another kind', () => {
@@ -33,14 +38,22 @@ describe('when the tree PSS is read', () => {
   const entry = (pid: number): ProcessEntry => ({ pid, preExec: false }) as ProcessEntry;
   const sample = (t: number, total: number): TreeSample => ({ t, total, alive: [entry(1), entry(2)] }) as unknown as TreeSample;
   /** Two processes sharing 40 of their 100 MiB each: PSS 80 each. */
-  const shared = (): { rssBytes: number; pssBytes: number; ussBytes: number; swapPssBytes: number } => ({ rssBytes: 100, pssBytes: 80, ussBytes: 60, swapPssBytes: 0 });
+  const shared = (): { rssBytes: number; pssBytes: number; ussBytes: number; swapPssBytes: number } => ({
+    rssBytes: 100,
+    pssBytes: 80,
+    ussBytes: 60,
+    swapPssBytes: 0,
+  });
 
   it('at the first sample, then every interval, and early (not within the minimum gap) when the RSS rose', () => {
     const reads: number[] = [];
-    const tracker = new PssTracker((pid) => (reads.push(pid), shared()));
+    const tracker = new PssTracker((pid) => {
+      reads.push(pid);
+      return shared();
+    });
     const times = [0, 500, 1000, PSS_MIN_GAP_MS, PSS_MIN_GAP_MS + 500, PSS_INTERVAL_MS + PSS_MIN_GAP_MS + 500];
     const rss = [200, 200, 400, 200, 400, 200];
-    times.forEach((t, i) => tracker.observe(t, sample(t, rss[i]!)));
+    for (const [i, t] of times.entries()) tracker.observe(t, sample(t, rss[i]!));
     // Read at 0 (first), not at 500 (no rise), not at 1000 (rise but within the gap), not at the
     // gap with no rise, at gap + 500 (a rise past the gap), and after the interval.
     expect(tracker.figures.reads).toBe(3);

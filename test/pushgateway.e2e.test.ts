@@ -23,7 +23,10 @@ beforeAll(async () => {
     gateway = spawn(BINARY, [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${persistence}`], { stdio: 'ignore' });
     let ready = false;
     const refresh = async () => {
-      ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+      ready = await fetch(`${url}/-/ready`).then(
+        (r) => r.ok,
+        () => false,
+      );
     };
     if (await until(() => ready && listensOn(gateway.pid ?? 0, port), 10_000, refresh)) return;
     gateway.kill();
@@ -36,7 +39,12 @@ afterAll(() => {
 
 describe('the Pushgateway', () => {
   it('receives the final figures of a run too short to be scraped, grouped by cli, branch and workload', async () => {
-    const box = sandbox('push', { QWEN_OTEL_PUSHGATEWAY_URL: url, QWEN_OTEL_BRANCH: 'feature/lazy-tools', QWEN_OTEL_WORKLOAD: 'push-e2e', QWEN_OTEL_CLI: 'tiny' });
+    const box = sandbox('push', {
+      QWEN_OTEL_PUSHGATEWAY_URL: url,
+      QWEN_OTEL_BRANCH: 'feature/lazy-tools',
+      QWEN_OTEL_WORKLOAD: 'push-e2e',
+      QWEN_OTEL_CLI: 'tiny',
+    });
     const script = writeScript(box.dir, 'short.js', "const keep = Buffer.alloc(40 * 1024 * 1024, 1); console.log('done', keep.length);");
     const result = await runWrapped([process.execPath, script], box.env);
     expect(result.code).toBe(0);
@@ -44,9 +52,13 @@ describe('the Pushgateway', () => {
     const labels = { job: 'qwen-otel', cli: 'tiny', branch: 'feature/lazy-tools', workload: 'push-e2e' };
     // The push follows the run's end in the background (the command does not wait for it).
     let series: ReturnType<typeof parsePrometheus> = [];
-    await until(() => find(series, 'push_time_seconds', labels).length > 0, 30_000, async () => {
-      series = parsePrometheus(await (await fetch(`${url}/metrics`)).text());
-    });
+    await until(
+      () => find(series, 'push_time_seconds', labels).length > 0,
+      30_000,
+      async () => {
+        series = parsePrometheus(await (await fetch(`${url}/metrics`)).text());
+      },
+    );
     const [peak] = find(series, 'qwen_otel_tree_memory_peak_bytes', labels);
     const pushed = series.filter((s) => s.labels.workload === 'push-e2e').map((s) => `${s.name}=${s.value}`);
     expect(peak, `the push holds no tree peak; it holds: ${[...new Set(pushed)].join(', ')}`).toBeDefined();

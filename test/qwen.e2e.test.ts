@@ -45,7 +45,7 @@ describe('Qwen Code 0.15.10 under qwen-otel run', () => {
     const cwd = path.join(root, 'work');
     mkdirSync(cwd);
     const homes = ['home-a', 'home-b'].map((h) => path.join(root, h));
-    homes.forEach((h) => mkdirSync(h));
+    for (const h of homes) mkdirSync(h);
     const prompt = 'Run the two echo commands, then say Done.';
     const plainInv = qwenInvocation({ baseUrl: server.url, prompt, home: homes[0] });
     const servedBefore = server.requests.length;
@@ -69,7 +69,10 @@ describe('Qwen Code 0.15.10 under qwen-otel run', () => {
     expect(wrapped.code).toBe(plain.code);
     expect(normalize(JSON.parse(wrapped.stdout))).toEqual(normalize(JSON.parse(plain.stdout)));
     expect(wrapped.stderr).toBe(plain.stderr);
-    for (const [run, served] of [[plain, servedToPlain], [wrapped, servedToWrapped]] as const) {
+    for (const [run, served] of [
+      [plain, servedToPlain],
+      [wrapped, servedToWrapped],
+    ] as const) {
       const figures = promptTokenFigures(JSON.parse(run.stdout));
       expect(figures.length).toBeGreaterThan(0);
       expect(new Set(figures)).toEqual(new Set([promptTokensServed(served)]));
@@ -82,13 +85,18 @@ describe('Qwen Code 0.15.10 under qwen-otel run', () => {
     expect(nodes.every((p: { end_reason: string }) => p.end_reason === 'exit')).toBe(true);
 
     const processSpans = (await sink.trace(record.trace_id)).filter((s) => s.name.startsWith('process cli'));
-    const described = JSON.stringify(processSpans.map((s) => [s.name, s.attributes['process.pid'], s.attributes['qwen_otel.process.instrumented']]));
+    const described = JSON.stringify(
+      processSpans.map((s) => [s.name, s.attributes['process.pid'], s.attributes['qwen_otel.process.instrumented']]),
+    );
     expect(processSpans.map((s) => s.name).sort(), described).toEqual(['process cli', 'process cli_worker']);
     expect(new Set(processSpans.map((s) => s.attributes['qwen_otel.session.id']))).toEqual(new Set([record.run_id]));
 
     const largest = Math.max(...record.processes.map((p: { hwm_bytes: number }) => p.hwm_bytes));
     expect(record.tree.rss_peak_bytes).toBeGreaterThanOrEqual(largest);
     const reference = independent?.peak() ?? 0;
-    expect(Math.abs(record.tree.rss_peak_bytes - reference) / reference, `ours ${record.tree.rss_peak_bytes}, a 20 ms sampler ${reference}`).toBeLessThanOrEqual(0.05);
+    expect(
+      Math.abs(record.tree.rss_peak_bytes - reference) / reference,
+      `ours ${record.tree.rss_peak_bytes}, a 20 ms sampler ${reference}`,
+    ).toBeLessThanOrEqual(0.05);
   }, 300_000);
 });

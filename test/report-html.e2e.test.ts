@@ -13,7 +13,9 @@ const FIXTURE = path.join(__dirname, 'fixtures', 'bench', 'qwen-claude-two-tool.
 let out: string;
 
 /** The Chart.js configurations report.html carries. */
-function chartsIn(html: string): Array<{ id: string; config: { data: { labels: string[]; datasets: Array<{ label: string; data: Array<number | null> }> } } }> {
+function chartsIn(
+  html: string,
+): Array<{ id: string; config: { data: { labels: string[]; datasets: Array<{ label: string; data: Array<number | null> }> } } }> {
   return JSON.parse(/<script type="application\/json" id="chart-data">(.*?)<\/script>/s.exec(html)![1]);
 }
 
@@ -21,20 +23,33 @@ const rgb = (hex: string): number[] => [1, 3, 5].map((i) => parseInt(hex.slice(i
 
 beforeAll(async () => {
   out = tempDir('report');
-  const result = await runCommand(BIN, ['report', FIXTURE, '--out', out, '--baseline', 'claude@2.1.112'], { env: { PATH: process.env.PATH }, timeoutMs: 30_000 });
+  const result = await runCommand(BIN, ['report', FIXTURE, '--out', out, '--baseline', 'claude@2.1.112'], {
+    env: { PATH: process.env.PATH },
+    timeoutMs: 30_000,
+  });
   expect(result.code, result.stderr).toBe(0);
 }, 60_000);
 
 describe('qwen-otel report', () => {
   it('writes a Markdown report shaped like the seed benchmark report', () => {
     const md = readFileSync(path.join(out, 'report.md'), 'utf8');
-    for (const heading of ['# qwen-otel benchmark report', '## Summary', '## Test environment', '## Matrix results', '## Where the memory is', '## Runtime and token signals', '## Caveats']) {
+    for (const heading of [
+      '# qwen-otel benchmark report',
+      '## Summary',
+      '## Test environment',
+      '## Matrix results',
+      '## Where the memory is',
+      '## Runtime and token signals',
+      '## Caveats',
+    ]) {
       expect(md).toContain(heading);
     }
     expect(md).toMatch(/`qwen@0\.15\.10` \/ `claude@2\.1\.112`: 3\.\d\d× on median peak tree RSS/);
     expect(md).toMatch(/\| two-tool \| `qwen@0\.15\.10` \| 9\d\d\.\d MiB \(9\d\d\.\d … 9\d\d\.\d\) \| 3\.\d\d× \|/);
     expect(md).toMatch(/By process role: CLI worker processes \+\d{3}\.\d MiB/);
-    expect(md).toMatch(/largest request 100\.7 KiB → 76\.3 KiB \(system prompt 25\.8 KiB → 37\.2 KiB, tool schemas 70\.9 KiB → 37\.6 KiB, history without tool results /);
+    expect(md).toMatch(
+      /largest request 100\.7 KiB → 76\.3 KiB \(system prompt 25\.8 KiB → 37\.2 KiB, tool schemas 70\.9 KiB → 37\.6 KiB, history without tool results /,
+    );
     expect(md).toContain('3 measured runs per cell');
   });
 
@@ -49,7 +64,13 @@ describe('qwen-otel report', () => {
     const requests = (html: string) => chartsIn(html).find((c) => c.id === 'requests')!.config.data;
     const parts = requests(readFileSync(path.join(out, 'report.html'), 'utf8'));
     expect(parts.labels).toEqual(['two-tool · qwen@0.15.10', 'two-tool · claude@2.1.112']);
-    expect(parts.datasets.map((d) => d.label)).toEqual(['system prompt', 'tool schemas', 'history without tool results', 'retained tool results', 'other fields (model, options, framing)']);
+    expect(parts.datasets.map((d) => d.label)).toEqual([
+      'system prompt',
+      'tool schemas',
+      'history without tool results',
+      'retained tool results',
+      'other fields (model, options, framing)',
+    ]);
     // Qwen sends the larger system prompt, Claude the larger tool schemas (KiB).
     const [system, tools] = parts.datasets;
     expect(system.data[0]!).toBeGreaterThan(system.data[1]!);
@@ -57,14 +78,20 @@ describe('qwen-otel report', () => {
 
     const dir = tempDir('report-old');
     const old = path.join(dir, 'old.jsonl');
-    const lines = readFileSync(FIXTURE, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const lines = readFileSync(FIXTURE, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     for (const line of lines) delete line.record.peak_request;
     writeFileSync(old, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
     const result = await runCommand(BIN, ['report', old, '--out', dir], { env: { PATH: process.env.PATH }, timeoutMs: 30_000 });
     expect(result.code, result.stderr).toBe(0);
     const whole = requests(readFileSync(path.join(dir, 'report.html'), 'utf8'));
     expect(whole.datasets.map((d) => d.label)).toEqual(['retained tool results', 'system, tool schemas, messages (not broken down)']);
-    expect(whole.datasets[1].data[1]).toBeCloseTo(system.data[1]! + tools.data[1]! + parts.datasets[2].data[1]! + parts.datasets[4].data[1]!, 0);
+    expect(whole.datasets[1].data[1]).toBeCloseTo(
+      system.data[1]! + tools.data[1]! + parts.datasets[2].data[1]! + parts.datasets[4].data[1]!,
+      0,
+    );
   });
 
   it('loads in headless Chromium without a console message, and its screenshot shows the charts', async () => {
@@ -85,7 +112,10 @@ describe('qwen-otel report', () => {
   }, 90_000);
 
   it('exits 2 with one line on bad input', async () => {
-    const result = await runCommand(BIN, ['report', FIXTURE, '--baseline', 'nope@1'], { env: { PATH: process.env.PATH }, timeoutMs: 30_000 });
+    const result = await runCommand(BIN, ['report', FIXTURE, '--baseline', 'nope@1'], {
+      env: { PATH: process.env.PATH },
+      timeoutMs: 30_000,
+    });
     expect(result.code).toBe(2);
     expect(result.stderr.trim()).toMatch(/^qwen-otel report: .* has no target "nope@1"; it has qwen@0\.15\.10, claude@2\.1\.112$/);
   });
@@ -96,10 +126,21 @@ describe('report.html at the full matrix size (4 targets × 5 workloads)', () =>
   beforeAll(async () => {
     // The fixture's runs relabelled into 4 targets × 5 workloads: the shape of the default matrix.
     const dir = tempDir('report-4x5');
-    const runs = readFileSync(FIXTURE, 'utf8').trim().split('\n').map((line) => JSON.parse(line)).filter((r) => r.bench.repeat > 0);
-    const targets = [['qwen@0.15.10', 'qwen@0.15.10'], ['qwen@0.24.4', 'qwen@0.15.10'], ['claude@2.1.112', 'claude@2.1.112'], ['codex@0.169.0', 'claude@2.1.112']];
+    const runs = readFileSync(FIXTURE, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+      .filter((r) => r.bench.repeat > 0);
+    const targets = [
+      ['qwen@0.15.10', 'qwen@0.15.10'],
+      ['qwen@0.24.4', 'qwen@0.15.10'],
+      ['claude@2.1.112', 'claude@2.1.112'],
+      ['codex@0.169.0', 'claude@2.1.112'],
+    ];
     const lines = ['pr-review', 'code-nav', 'diff-100k', 'diff-1m', 'diff-5m'].flatMap((workload) =>
-      targets.flatMap(([target, from]) => runs.filter((r) => r.bench.target === from).map((r) => JSON.stringify({ ...r, bench: { ...r.bench, target, workload } }))),
+      targets.flatMap(([target, from]) =>
+        runs.filter((r) => r.bench.target === from).map((r) => JSON.stringify({ ...r, bench: { ...r.bench, target, workload } })),
+      ),
     );
     const results = path.join(dir, 'results.jsonl');
     writeFileSync(results, `${lines.join('\n')}\n`);
@@ -109,10 +150,13 @@ describe('report.html at the full matrix size (4 targets × 5 workloads)', () =>
   }, 60_000);
 
   it('shows the whole table at 1280 px, and its first chart in the first screenful (not ~4,000 px down)', async () => {
-    const layout = (await measureInChromium(page, `(function () {
+    const layout = (await measureInChromium(
+      page,
+      `(function () {
       var table = document.querySelector('table');
       return { chartTop: document.querySelector('canvas').getBoundingClientRect().top, tableWidth: table.scrollWidth, boxWidth: table.parentElement.clientWidth };
-    })()`)) as { chartTop: number; tableWidth: number; boxWidth: number };
+    })()`,
+    )) as { chartTop: number; tableWidth: number; boxWidth: number };
     expect(layout.tableWidth).toBeLessThanOrEqual(layout.boxWidth);
     expect(layout.chartTop).toBeLessThan(1200);
   }, 90_000);

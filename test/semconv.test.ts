@@ -21,7 +21,9 @@ describe('semantic-convention names copied into src/export/semconv.ts', () => {
 
   it('name nothing the package replaced (v8js.memory.heap.limit became v8js.memory.heap.space.size in 1.45)', () => {
     const declarations = ['experimental_metrics', 'experimental_attributes', 'stable_metrics', 'stable_attributes']
-      .map((file) => readFileSync(path.join(REPO, 'node_modules', '@opentelemetry', 'semantic-conventions', 'dist', `${file}.d.cts`), 'utf8'))
+      .map((file) =>
+        readFileSync(path.join(REPO, 'node_modules', '@opentelemetry', 'semantic-conventions', 'dist', `${file}.d.cts`), 'utf8'),
+      )
       .join('\n');
     const deprecated = Object.keys(ours).filter((name) => {
       const at = declarations.search(new RegExp(`declare const ${name}:`));

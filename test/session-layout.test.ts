@@ -13,18 +13,38 @@ describe('the session layout', () => {
   const wrapper = readFileSync(BIN, 'utf8');
 
   it('is spelled in bin/qwen-otel as in src/contracts/session-layout.ts', () => {
-    for (const name of [ENV.sessionDir, ENV.sessionId, ENV.observer, ENV.stateDir, ...Object.values(SESSION_META).filter((k) => k !== SESSION_META.tty)]) {
+    for (const name of [
+      ENV.sessionDir,
+      ENV.sessionId,
+      ENV.observer,
+      ENV.stateDir,
+      ...Object.values(SESSION_META).filter((k) => k !== SESSION_META.tty),
+    ]) {
       expect(wrapper, name).toContain(name);
     }
-    for (const file of [STATE.sessions, STATE.collectorId, STATE.pendingNotices, STATE.envProbe, SESSION.env, SESSION.cliPid, SESSION.doneFifo]) {
+    for (const file of [
+      STATE.sessions,
+      STATE.collectorId,
+      STATE.pendingNotices,
+      STATE.envProbe,
+      SESSION.env,
+      SESSION.cliPid,
+      SESSION.doneFifo,
+    ]) {
       expect(wrapper, file).toMatch(new RegExp(`[/"]${file.replace('.', '\\.')}\\b`));
     }
     expect(wrapper).toContain(`/${SESSION.exitPrefix}$code"`);
     // The state directory candidates, in the same order.
-    const order = ['QWEN_OTEL_STATE_DIR', 'XDG_RUNTIME_DIR/qwen-otel', 'HOME/.qwen-otel/run', 'qwen-otel-$(id -u'].map((s) => wrapper.indexOf(s));
+    const order = ['QWEN_OTEL_STATE_DIR', 'XDG_RUNTIME_DIR/qwen-otel', 'HOME/.qwen-otel/run', 'qwen-otel-$(id -u'].map((s) =>
+      wrapper.indexOf(s),
+    );
     expect(order.every((at) => at > 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
-    expect(stateDirCandidates({ XDG_RUNTIME_DIR: '/run/user/7', HOME: '/home/u', TMPDIR: '/t' }, 7)).toEqual(['/run/user/7/qwen-otel', '/home/u/.qwen-otel/run', '/t/qwen-otel-7']);
+    expect(stateDirCandidates({ XDG_RUNTIME_DIR: '/run/user/7', HOME: '/home/u', TMPDIR: '/t' }, 7)).toEqual([
+      '/run/user/7/qwen-otel',
+      '/home/u/.qwen-otel/run',
+      '/t/qwen-otel-7',
+    ]);
     expect(stateDirCandidates({ [ENV.stateDir]: '/s', HOME: '/home/u' }, 7)).toEqual(['/s']);
   });
 });
@@ -34,7 +54,10 @@ describe('session.env', () => {
     const dash = "export QWEN_OTEL_CLI='it'\"'\"'s'\nexport OTEL_RESOURCE_ATTRIBUTES='a=b,c=d'\nexport PATH='/bin'\n";
     const bash = 'export QWEN_OTEL_BRANCH="fix \\"x\\" \\$y"\ndeclare -x OTEL_SERVICE_NAME="svc"\n';
     expect(parseSessionEnv(`${dash}${bash}end\n`)).toEqual({
-      QWEN_OTEL_CLI: "it's", OTEL_RESOURCE_ATTRIBUTES: 'a=b,c=d', QWEN_OTEL_BRANCH: 'fix "x" $y', OTEL_SERVICE_NAME: 'svc',
+      QWEN_OTEL_CLI: "it's",
+      OTEL_RESOURCE_ATTRIBUTES: 'a=b,c=d',
+      QWEN_OTEL_BRANCH: 'fix "x" $y',
+      OTEL_SERVICE_NAME: 'svc',
     });
     const written = formatSessionEnv({ [SESSION_META.mode]: 'sidecar' }, { QWEN_OTEL_WORKLOAD: "a'b", HOME: '/root', OTEL_X: undefined });
     expect(parseSessionEnv(written)).toEqual({ [SESSION_META.mode]: 'sidecar', QWEN_OTEL_WORKLOAD: "a'b" });
@@ -56,7 +79,7 @@ describe('builds', () => {
 });
 
 describe('a private state directory', () => {
-  it('is made 0700, tightened when ours, refused when a symlink or another user\'s', () => {
+  it("is made 0700, tightened when ours, refused when a symlink or another user's", () => {
     const base = tempDir('private');
     const fresh = path.join(base, 'a', 'b');
     expect(ensurePrivateDir(fresh)).toBeNull();

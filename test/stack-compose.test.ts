@@ -36,15 +36,20 @@ async function resolved(home: string, extra: Record<string, string> = {}): Promi
   expect(config.stderr).toBe('');
   const dir = tempDir('compose');
   writeFileSync(path.join(dir, 'config.yml'), config.stdout);
-  const json = await runCommand('python3', ['-c', 'import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))', path.join(dir, 'config.yml')], { env: process.env, timeoutMs: 30_000 });
+  const json = await runCommand(
+    'python3',
+    ['-c', 'import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))', path.join(dir, 'config.yml')],
+    { env: process.env, timeoutMs: 30_000 },
+  );
   expect(json.code, json.stderr).toBe(0);
   return JSON.parse(json.stdout);
 }
 
-const mounts = (service: Service) => (service.volumes ?? []).map((v) => {
-  const [source, target] = v.split(':');
-  return { source, target };
-});
+const mounts = (service: Service) =>
+  (service.volumes ?? []).map((v) => {
+    const [source, target] = v.split(':');
+    return { source, target };
+  });
 
 describe.skipIf(!HAVE_COMPOSE && !IN_CI)('docker-compose.yml (no Docker engine: docker-compose config, the Compose schema)', () => {
   let services: Record<string, Service>;
@@ -65,8 +70,14 @@ describe.skipIf(!HAVE_COMPOSE && !IN_CI)('docker-compose.yml (no Docker engine: 
   });
 
   it('starts in order, each service once those it needs are healthy, the directories prepared first', () => {
-    const dependencies = Object.fromEntries(Object.entries(services).map(([name, s]) =>
-      [name, Object.entries(s.depends_on ?? {}).map(([on, { condition }]) => `${on}:${condition}`).sort()]));
+    const dependencies = Object.fromEntries(
+      Object.entries(services).map(([name, s]) => [
+        name,
+        Object.entries(s.depends_on ?? {})
+          .map(([on, { condition }]) => `${on}:${condition}`)
+          .sort(),
+      ]),
+    );
     expect(dependencies).toEqual({
       prepare: [],
       pushgateway: [],
@@ -76,7 +87,11 @@ describe.skipIf(!HAVE_COMPOSE && !IN_CI)('docker-compose.yml (no Docker engine: 
       grafana: ['jaeger:service_healthy', 'prometheus:service_healthy'],
     });
     // Every long-running service has a healthcheck on its own port, inside its container.
-    const probes = Object.fromEntries(Object.entries(services).filter(([name]) => name !== 'prepare').map(([name, s]) => [name, s.healthcheck?.test.at(-1)]));
+    const probes = Object.fromEntries(
+      Object.entries(services)
+        .filter(([name]) => name !== 'prepare')
+        .map(([name, s]) => [name, s.healthcheck?.test.at(-1)]),
+    );
     expect(probes).toEqual({
       prometheus: 'http://127.0.0.1:9090/-/ready',
       pushgateway: 'http://127.0.0.1:9091/-/ready',
@@ -94,7 +109,10 @@ describe.skipIf(!HAVE_COMPOSE && !IN_CI)('docker-compose.yml (no Docker engine: 
 
   it('prepares the targets directory Prometheus reads (QWEN_OTEL_TARGETS_DIR moves both)', async () => {
     const moved = (await resolved('/home/fresh', { QWEN_OTEL_TARGETS_DIR: '/srv/targets' })).services;
-    for (const [resolvedServices, targets] of [[services, '/home/fresh/.qwen-otel/targets'], [moved, '/srv/targets']] as const) {
+    for (const [resolvedServices, targets] of [
+      [services, '/home/fresh/.qwen-otel/targets'],
+      [moved, '/srv/targets'],
+    ] as const) {
       const s = resolvedServices;
       expect(mounts(s.prometheus)).toContainEqual({ source: targets, target: '/etc/prometheus/targets' });
       expect(mounts(s.prepare)).toContainEqual({ source: targets, target: '/targets' });
@@ -106,10 +124,18 @@ describe.skipIf(!HAVE_COMPOSE && !IN_CI)('docker-compose.yml (no Docker engine: 
   });
 
   it('lets anyone view and no one edit without the admin password, which is never a default', async () => {
-    expect(services.grafana.environment).toMatchObject({ GF_AUTH_ANONYMOUS_ENABLED: 'true', GF_AUTH_ANONYMOUS_ORG_ROLE: 'Viewer', GF_USERS_ALLOW_SIGN_UP: 'false', GF_SECURITY_ADMIN_PASSWORD: '' });
+    expect(services.grafana.environment).toMatchObject({
+      GF_AUTH_ANONYMOUS_ENABLED: 'true',
+      GF_AUTH_ANONYMOUS_ORG_ROLE: 'Viewer',
+      GF_USERS_ALLOW_SIGN_UP: 'false',
+      GF_SECURITY_ADMIN_PASSWORD: '',
+    });
     expect(services.grafana.entrypoint).toEqual(['/bin/sh', '/etc/qwen-otel/admin-password.sh']);
     expect(services.grafana.command).toEqual(['/run.sh']);
-    expect(mounts(services.grafana)).toContainEqual({ source: path.join(REPO, 'grafana', 'admin-password.sh'), target: '/etc/qwen-otel/admin-password.sh' });
+    expect(mounts(services.grafana)).toContainEqual({
+      source: path.join(REPO, 'grafana', 'admin-password.sh'),
+      target: '/etc/qwen-otel/admin-password.sh',
+    });
     const chosen = await resolved('/home/fresh', { GRAFANA_ADMIN_PASSWORD: 'chosen-one' });
     expect(chosen.services.grafana.environment?.GF_SECURITY_ADMIN_PASSWORD).toBe('chosen-one');
   });
@@ -129,17 +155,24 @@ describe.skipIf(!HAVE_COMPOSE && !IN_CI)('docker-compose.yml (no Docker engine: 
 
 describe('docker-compose.yml against the Compose specification (what docker compose v2 validates)', () => {
   it('has no schema error (dclint)', async () => {
-    const result = await runCommand(path.join(REPO, 'node_modules', '.bin', 'dclint'), ['--quiet', '--no-color', path.join(REPO, 'docker-compose.yml')], { env: process.env, timeoutMs: 60_000 });
+    const result = await runCommand(
+      path.join(REPO, 'node_modules', '.bin', 'dclint'),
+      ['--quiet', '--no-color', path.join(REPO, 'docker-compose.yml')],
+      { env: process.env, timeoutMs: 60_000 },
+    );
     expect(result.stdout + result.stderr).not.toMatch(/error/i);
     expect(result.code).toBe(0);
   });
 });
 
-describe('the stack\'s scripts, run here', () => {
+describe("the stack's scripts, run here", () => {
   const password = (env: Record<string, string>) =>
-    runCommand('sh', [path.join(REPO, 'grafana', 'admin-password.sh'), 'sh', '-c', 'printf %s "$GF_SECURITY_ADMIN_PASSWORD"'], { env: { PATH: process.env.PATH, ...env }, timeoutMs: 10_000 });
+    runCommand('sh', [path.join(REPO, 'grafana', 'admin-password.sh'), 'sh', '-c', 'printf %s "$GF_SECURITY_ADMIN_PASSWORD"'], {
+      env: { PATH: process.env.PATH, ...env },
+      timeoutMs: 10_000,
+    });
 
-  it('Grafana\'s admin password: generated once (0600), kept, never printed; a chosen one wins', async () => {
+  it("Grafana's admin password: generated once (0600), kept, never printed; a chosen one wins", async () => {
     const data = tempDir('grafana-data');
     const first = await password({ GF_PATHS_DATA: data, GF_SECURITY_ADMIN_PASSWORD: '' });
     expect(first.code, first.stderr).toBe(0);
@@ -147,7 +180,9 @@ describe('the stack\'s scripts, run here', () => {
     const generated = readFileSync(file, 'utf8').trim();
     expect(generated).toMatch(/^[0-9a-f]{36}$/);
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(first.stdout).toBe(`qwen-otel: Grafana's admin password was generated into ${file}: docker compose exec grafana cat ${file}\n${generated}`);
+    expect(first.stdout).toBe(
+      `qwen-otel: Grafana's admin password was generated into ${file}: docker compose exec grafana cat ${file}\n${generated}`,
+    );
     writeFileSync(path.join(data, 'grafana.db'), '');
     expect((await password({ GF_PATHS_DATA: data })).stdout).toBe(generated);
     const other = tempDir('grafana-data');
@@ -161,7 +196,7 @@ describe('the stack\'s scripts, run here', () => {
     expect(existsSync(path.join(older, 'admin-password'))).toBe(false);
   });
 
-  it.skipIf(process.getuid?.() !== 0)('the directories: made, and given to the home\'s owner when Docker made them as root', async () => {
+  it.skipIf(process.getuid?.() !== 0)("the directories: made, and given to the home's owner when Docker made them as root", async () => {
     const root = tempDir('prepare');
     const home = path.join(root, 'home');
     mkdirSync(home);
@@ -170,7 +205,11 @@ describe('the stack\'s scripts, run here', () => {
     mkdirSync(mine);
     chownSync(mine, 4321, 4321);
     const created = path.join(root, 'qwen-otel');
-    const result = await runCommand('sh', [path.join(REPO, 'prometheus', 'prepare-dirs.sh'), home, created, path.join(created, 'targets'), mine], { env: { PATH: process.env.PATH }, timeoutMs: 10_000 });
+    const result = await runCommand(
+      'sh',
+      [path.join(REPO, 'prometheus', 'prepare-dirs.sh'), home, created, path.join(created, 'targets'), mine],
+      { env: { PATH: process.env.PATH }, timeoutMs: 10_000 },
+    );
     expect(result.code, result.stderr).toBe(0);
     for (const dir of [created, path.join(created, 'targets')]) expect([statSync(dir).uid, statSync(dir).gid]).toEqual([1234, 5678]);
     expect(statSync(mine).uid).toBe(4321);

@@ -1,7 +1,7 @@
 // Where qwen-otel writes, when the machine is not friendly: HOME unset with symlinks planted in
 // the shared temporary directory, a read-only HOME, a disk that fills during the run. Each runs
 // in a private mount namespace (root, `unshare -m`), so nothing of this machine is touched.
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCommand } from '../src/bench/run-command';
@@ -41,7 +41,13 @@ describe.skipIf(!isRoot && !process.env.QWEN_OTEL_CI)('the state directory on an
         `ln -s ${victimDir} /tmp/qwen-otel-${uid}`,
         `exec env -u HOME -u XDG_RUNTIME_DIR ${BIN} run -- ${process.execPath} ${script}`,
       ].join(' && '),
-      { PATH: process.env.PATH, QWEN_OTEL_RECORD_FILE: record, OTEL_TRACES_EXPORTER: 'none', QWEN_OTEL_PROMETHEUS_PORT: '0', QWEN_OTEL_EXIT_TIMEOUT_MS: '60000' },
+      {
+        PATH: process.env.PATH,
+        QWEN_OTEL_RECORD_FILE: record,
+        OTEL_TRACES_EXPORTER: 'none',
+        QWEN_OTEL_PROMETHEUS_PORT: '0',
+        QWEN_OTEL_EXIT_TIMEOUT_MS: '60000',
+      },
     );
     expect(result.stdout).toBe('ran\n');
     expect(result.code).toBe(0);
@@ -58,7 +64,15 @@ describe.skipIf(!isRoot && !process.env.QWEN_OTEL_CI)('the state directory on an
     writeFileSync(script, "console.log('ran');");
     const result = await inNamespace(
       `mount --bind ${home} ${home} && mount -o remount,bind,ro ${home} && exec ${BIN} run -- ${process.execPath} ${script}`,
-      { PATH: process.env.PATH, HOME: home, TMPDIR: tmp, OTEL_TRACES_EXPORTER: 'none', QWEN_OTEL_PROMETHEUS_PORT: '0', QWEN_OTEL_EXIT_TIMEOUT_MS: '60000', QWEN_OTEL_COLLECTOR_LINGER_MS: '500' },
+      {
+        PATH: process.env.PATH,
+        HOME: home,
+        TMPDIR: tmp,
+        OTEL_TRACES_EXPORTER: 'none',
+        QWEN_OTEL_PROMETHEUS_PORT: '0',
+        QWEN_OTEL_EXIT_TIMEOUT_MS: '60000',
+        QWEN_OTEL_COLLECTOR_LINGER_MS: '500',
+      },
     );
     expect(result.stdout).toBe('ran\n');
     expect(result.code).toBe(0);
@@ -74,19 +88,27 @@ describe.skipIf(!isRoot && !process.env.QWEN_OTEL_CI)('the state directory on an
     const disk = outsideTmp('full');
     const script = path.join(disk, '..', `${path.basename(disk)}-fill.js`);
     // Fills the disk the session lives on, then holds 60 MiB for a while.
-    writeFileSync(script, `
+    writeFileSync(
+      script,
+      `
       const fs = require('fs');
       const block = Buffer.alloc(16 * 1024, 1);
       try { const fd = fs.openSync(${JSON.stringify(path.join(disk, 'filler'))}, 'w'); for (;;) fs.writeSync(fd, block); } catch (e) { console.log('filled', e.code); }
       const keep = Buffer.alloc(60 * 1024 * 1024, 1);
-      setTimeout(() => console.log('held', keep.length), 1500);`);
-    const result = await inNamespace(
-      `mount -t tmpfs -o size=512k tmpfs ${disk} && exec ${BIN} run -- ${process.execPath} ${script}`,
-      { ...box.env, HOME: disk, QWEN_OTEL_RECORD_FILE: path.join(disk, 'runs.jsonl'), TMPDIR: box.dir },
+      setTimeout(() => console.log('held', keep.length), 1500);`,
     );
+    const result = await inNamespace(`mount -t tmpfs -o size=512k tmpfs ${disk} && exec ${BIN} run -- ${process.execPath} ${script}`, {
+      ...box.env,
+      HOME: disk,
+      QWEN_OTEL_RECORD_FILE: path.join(disk, 'runs.jsonl'),
+      TMPDIR: box.dir,
+    });
     expect(result.stdout).toBe(`filled ENOSPC\nheld ${60 * 1024 * 1024}\n`);
     expect(result.code).toBe(0);
-    const said = /^qwen-otel: run record not written to (.+) \(no space left on device\); (.+) \(no space left on device\); written to (.+) instead$/m.exec(result.stderr);
+    const said =
+      /^qwen-otel: run record not written to (.+) \(no space left on device\); (.+) \(no space left on device\); written to (.+) instead$/m.exec(
+        result.stderr,
+      );
     expect(said, result.stderr).not.toBeNull();
     const [record] = readRecords(said?.[3] ?? '');
     expect(record).toMatchObject({ complete: true, exit: { code: 0 } });

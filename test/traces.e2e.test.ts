@@ -15,7 +15,10 @@ afterAll(() => sink.close());
 describe('traces', () => {
   it('arrive as one trace with the phase tree and memory at each span boundary', async () => {
     const box = sandbox('traces', { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: sink.url });
-    const script = writeScript(box.dir, 'agent-loop.js', `
+    const script = writeScript(
+      box.dir,
+      'agent-loop.js',
+      `
       const otel = require(${JSON.stringify(API)});
       const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
       async function main() {
@@ -30,7 +33,8 @@ describe('traces', () => {
           return keep.length;
         });
       }
-      main();`);
+      main();`,
+    );
     const result = await runWrapped([process.execPath, script], box.env);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
@@ -44,7 +48,8 @@ describe('traces', () => {
     expect(byName('startup')?.parentSpanId).toBe(processSpan?.spanId);
     const turn = byName('turn');
     expect(turn?.parentSpanId).toBe(processSpan?.spanId);
-    for (const child of ['request_assembly', 'chat mock-model', 'invoke_agent reviewer']) expect(byName(child)?.parentSpanId).toBe(turn?.spanId);
+    for (const child of ['request_assembly', 'chat mock-model', 'invoke_agent reviewer'])
+      expect(byName(child)?.parentSpanId).toBe(turn?.spanId);
     for (const span of spans) {
       expect(span.attributes, span.name).toHaveProperty('qwen_otel.memory.rss.start');
       expect(span.attributes, span.name).toHaveProperty('qwen_otel.memory.rss.end');
@@ -65,12 +70,19 @@ describe('traces', () => {
 describe("traces follow each session's OTLP settings in the shared collector", () => {
   const SCRIPT = `const otel = require(${JSON.stringify(API)}); otel.phase('work', () => new Promise((r) => setTimeout(r, 50)));`;
 
-  it('protobuf by default, http/json and gzip when asked, each with its own headers and never another session\'s', async () => {
-    const box = sandbox('traces-settings', { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, QWEN_OTEL_COLLECTOR_LINGER_MS: '20000' });
+  it("protobuf by default, http/json and gzip when asked, each with its own headers and never another session's", async () => {
+    const box = sandbox('traces-settings', {
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+      QWEN_OTEL_COLLECTOR_LINGER_MS: '20000',
+    });
     const script = writeScript(box.dir, 'work.js', SCRIPT);
     const first = await runWrapped([process.execPath, script], { ...box.env, OTEL_EXPORTER_OTLP_HEADERS: 'x-session=a' });
     const second = await runWrapped([process.execPath, script], {
-      ...box.env, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-other=b', OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
+      ...box.env,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-other=b',
+      OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
     });
     expect([first.code, first.stderr, second.code, second.stderr]).toEqual([0, '', 0, '']);
     const [a, b] = readRecords(box.recordFile);
@@ -82,11 +94,17 @@ describe("traces follow each session's OTLP settings in the shared collector", (
     const fromB = sink.traceRequests.filter((r) => r.headers['x-other'] === 'b');
     expect(fromA.length).toBeGreaterThan(0);
     expect(fromB.length).toBeGreaterThan(0);
-    for (const r of fromA) expect([r.contentType, r.headers['content-encoding'], r.headers['x-other']]).toEqual(['application/x-protobuf', undefined, undefined]);
-    for (const r of fromB) expect([r.contentType, r.headers['content-encoding'], r.headers['x-session']]).toEqual(['application/json', 'gzip', undefined]);
+    for (const r of fromA)
+      expect([r.contentType, r.headers['content-encoding'], r.headers['x-other']]).toEqual([
+        'application/x-protobuf',
+        undefined,
+        undefined,
+      ]);
+    for (const r of fromB)
+      expect([r.contentType, r.headers['content-encoding'], r.headers['x-session']]).toEqual(['application/json', 'gzip', undefined]);
   });
 
-  it('OTEL_TRACES_EXPORTER=console writes the spans to the collector\'s log and sends none; grpc is one line and no traffic', async () => {
+  it("OTEL_TRACES_EXPORTER=console writes the spans to the collector's log and sends none; grpc is one line and no traffic", async () => {
     const before = sink.traceRequests.length;
     const box = sandbox('traces-console', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url });
     const script = writeScript(box.dir, 'work.js', SCRIPT);
@@ -95,9 +113,15 @@ describe("traces follow each session's OTLP settings in the shared collector", (
     const [record] = readRecords(box.recordFile);
     const log = path.join(box.dir, '.qwen-otel', 'run', 'collector.log');
     expect(await until(() => existsSync(log) && readFileSync(log, 'utf8').includes(`"traceId":"${record.trace_id}"`), 10_000)).toBe(true);
-    const grpc = await runWrapped([process.execPath, script], { ...box.env, OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' });
+    const grpc = await runWrapped([process.execPath, script], {
+      ...box.env,
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+    });
     expect(grpc.code).toBe(0);
-    expect(grpc.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^qwen-otel: OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported/)]);
+    expect(grpc.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^qwen-otel: OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported/),
+    ]);
     await new Promise((r) => setTimeout(r, 1000));
     expect(sink.traceRequests.length).toBe(before);
   });

@@ -50,7 +50,9 @@ async function run(wrapped: boolean): Promise<{ stdout: string; code: number | n
   const script = writeScript(box.dir, 'client.js', CLIENT);
   const keptFile = `${box.dir}/kept`;
   const command = ['sh', '-c', `exec node --expose-gc "$0" "$1" 3>"$2"`, script, server.url, keptFile];
-  const result = wrapped ? await runWrapped(command, box.env, 60_000) : await runCommand(command[0], command.slice(1), { env: box.env, timeoutMs: 60_000 });
+  const result = wrapped
+    ? await runWrapped(command, box.env, 60_000)
+    : await runCommand(command[0], command.slice(1), { env: box.env, timeoutMs: 60_000 });
   const { readFileSync } = await import('node:fs');
   return { stdout: result.stdout, code: result.code, keptBytes: Number(readFileSync(keptFile, 'utf8')), box };
 }

@@ -30,10 +30,14 @@ const compact: Measure = (value) => utf8(JSON.stringify(value));
 function spacedEscaped(value: unknown): string {
   if (Array.isArray(value)) return `[ ${value.map(spacedEscaped).join(' , ')} ]`;
   if (value !== null && typeof value === 'object') {
-    return `{ ${Object.entries(value).map(([k, v]) => `${spacedEscaped(k)} : ${spacedEscaped(v)}`).join(' , ')} }`;
+    return `{ ${Object.entries(value)
+      .map(([k, v]) => `${spacedEscaped(k)} : ${spacedEscaped(v)}`)
+      .join(' , ')} }`;
   }
   if (typeof value !== 'string') return JSON.stringify(value);
-  return JSON.stringify(value).replace(/[\u0080-\uffff/]/g, (c) => (c === '/' ? '\\/' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  return JSON.stringify(value).replace(/[\u0080-\uffff/]/g, (c) =>
+    c === '/' ? '\\/' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 function textOf(content: unknown): string {
@@ -67,7 +71,8 @@ function expectedFigures(format: WireFormat, json: Json, measure: Measure, body:
     toolResultLargest: 0,
     truncated: [],
   };
-  const isSystem = (item: Json): boolean => ['system', 'developer'].includes(item.role) && (format !== 'openai-responses' || (item.type ?? 'message') === 'message');
+  const isSystem = (item: Json): boolean =>
+    ['system', 'developer'].includes(item.role) && (format !== 'openai-responses' || (item.type ?? 'message') === 'message');
   const split = (items: Json[]): void => {
     figures.messageCount = items.length;
     figures.systemBytes += sum(items.filter(isSystem).map(measure));
@@ -75,17 +80,26 @@ function expectedFigures(format: WireFormat, json: Json, measure: Measure, body:
   };
   if (format === 'openai-chat') {
     split(json.messages);
-    results(figures, json.messages.filter((m: Json) => m.role === 'tool').map((m: Json) => utf8(textOf(m.content))));
+    results(
+      figures,
+      json.messages.filter((m: Json) => m.role === 'tool').map((m: Json) => utf8(textOf(m.content))),
+    );
   } else if (format === 'anthropic') {
     figures.systemBytes = json.system === undefined ? 0 : measure(json.system);
     figures.messageCount = json.messages.length;
     figures.historyBytes = sum(json.messages.map(measure));
     const blocks = json.messages.flatMap((m: Json) => (Array.isArray(m.content) ? m.content : []));
-    results(figures, blocks.filter((b: Json) => b.type === 'tool_result').map((b: Json) => utf8(textOf(b.content))));
+    results(
+      figures,
+      blocks.filter((b: Json) => b.type === 'tool_result').map((b: Json) => utf8(textOf(b.content))),
+    );
   } else if (format === 'openai-responses') {
     figures.systemBytes = json.instructions === undefined ? 0 : measure(json.instructions);
     split(json.input);
-    results(figures, json.input.filter((i: Json) => String(i.type).endsWith('_call_output')).map((i: Json) => utf8(textOf(i.output))));
+    results(
+      figures,
+      json.input.filter((i: Json) => String(i.type).endsWith('_call_output')).map((i: Json) => utf8(textOf(i.output))),
+    );
   } else {
     const match = /models\/([^:/]+):(\w+)$/.exec(url.pathname);
     figures.model = match ? match[1]! : null;
@@ -95,14 +109,19 @@ function expectedFigures(format: WireFormat, json: Json, measure: Measure, body:
     figures.messageCount = json.contents.length;
     figures.historyBytes = sum(json.contents.map(measure));
     const parts = json.contents.flatMap((c: Json) => c.parts ?? []);
-    results(figures, parts.filter((p: Json) => p.functionResponse).map((p: Json) => measure(p.functionResponse.response)));
+    results(
+      figures,
+      parts.filter((p: Json) => p.functionResponse).map((p: Json) => measure(p.functionResponse.response)),
+    );
   }
   return figures;
 }
 
 function readmeCounts(cli: string): Map<string, { results: number; items: number; tools: number }> {
   const readme = readFileSync(path.join(ROOT, cli, 'README.md'), 'utf8');
-  const rows = [...readme.matchAll(/`(request-\d\.json)` \| \d+ \| main request \d: tool results (\d+), history items (\d+), tools (\d+)/g)];
+  const rows = [
+    ...readme.matchAll(/`(request-\d\.json)` \| \d+ \| main request \d: tool results (\d+), history items (\d+), tools (\d+)/g),
+  ];
   return new Map(rows.map((m) => [m[1]!, { results: Number(m[2]), items: Number(m[3]), tools: Number(m[4]) }]));
 }
 
@@ -174,7 +193,19 @@ describe.each(FORMATS)('synthetic %s requests', (format) => {
   it('returns null, never throws, for bodies it cannot read', () => {
     const { body, url } = syntheticRequest(format, 2000);
     const garbage = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256)).toString('latin1');
-    const bad = ['', ' ', 'null', '[]', '{}', '"x"', '{"messages":5,"contents":5,"input":5}', '<html><body>502 Bad Gateway</body></html>', garbage, '['.repeat(100_000), body.replace(/\[/, '{')];
+    const bad = [
+      '',
+      ' ',
+      'null',
+      '[]',
+      '{}',
+      '"x"',
+      '{"messages":5,"contents":5,"input":5}',
+      '<html><body>502 Bad Gateway</body></html>',
+      garbage,
+      '['.repeat(100_000),
+      body.replace(/\[/, '{'),
+    ];
     for (const input of bad) expect(() => parser.parseRequest(input, url)).not.toThrow();
     for (const input of bad) expect(parser.parseRequest(input, url), input.slice(0, 40)).toBeNull();
     for (let cut = 0; cut < body.length; cut += 97) expect(parser.parseRequest(body.slice(0, cut), url)).toBeNull();
@@ -196,7 +227,11 @@ describe('detectFormat', () => {
     ['POST', 'https://x.openai.azure.com/openai/v1/responses?api-version=preview', 'openai-responses'],
     ['POST', 'https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse', 'gemini'],
     ['POST', 'https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-pro:generateContent', 'gemini'],
-    ['POST', 'https://aiplatform.googleapis.com/v1/projects/p/locations/l/publishers/google/models/gemini-2.5-pro:streamGenerateContent', 'gemini'],
+    [
+      'POST',
+      'https://aiplatform.googleapis.com/v1/projects/p/locations/l/publishers/google/models/gemini-2.5-pro:streamGenerateContent',
+      'gemini',
+    ],
     ['POST', 'https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-pro:countTokens', null],
     ['POST', 'https://generativelanguage.googleapis.com/v1beta/models/text-embedding-004:embedContent', null],
     ['GET', 'https://api.openai.com/v1/chat/completions', null],

@@ -24,7 +24,11 @@ const TIMING = /duration|latency|ttft|_ms$/i;
 function normalize(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(normalize);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([k]) => !VOLATILE.has(k) && !TIMING.test(k)).map(([k, v]) => [k, k === 'tools' ? unordered(v) : normalize(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => !VOLATILE.has(k) && !TIMING.test(k))
+        .map(([k, v]) => [k, k === 'tools' ? unordered(v) : normalize(v)]),
+    );
   }
   return value;
 }
@@ -41,7 +45,10 @@ function unordered(value: unknown): unknown {
 function withoutToolOutput(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutToolOutput);
   if (!value || typeof value !== 'object') return value;
-  const entries = Object.entries(value).map(([k, v]) => [k, k === 'content' && (value as { type?: unknown }).type === 'tool_result' ? '<tool output>' : withoutToolOutput(v)]);
+  const entries = Object.entries(value).map(([k, v]) => [
+    k,
+    k === 'content' && (value as { type?: unknown }).type === 'tool_result' ? '<tool output>' : withoutToolOutput(v),
+  ]);
   return Object.fromEntries(entries);
 }
 
@@ -63,7 +70,10 @@ const CASES: Array<[string, CliTarget]> = [
   ...(['qwen', 'claude', 'gemini'] as CliName[]).map((name): [string, CliTarget] => [CLI_TARGETS[name].spec, CLI_TARGETS[name]]),
   [`${CLAUDE_BUN_SPEC} (a Bun binary, preloaded through BUN_OPTIONS)`, { ...CLI_TARGETS.claude, spec: CLAUDE_BUN_SPEC }],
   // Its model calls go through the undici it bundles, not the global fetch: seen on undici's channels.
-  [`${QWEN_BUNDLED_UNDICI_SPEC} (its own undici, seen through diagnostics channels)`, { ...CLI_TARGETS.qwen, spec: QWEN_BUNDLED_UNDICI_SPEC }],
+  [
+    `${QWEN_BUNDLED_UNDICI_SPEC} (its own undici, seen through diagnostics channels)`,
+    { ...CLI_TARGETS.qwen, spec: QWEN_BUNDLED_UNDICI_SPEC },
+  ],
 ];
 
 describe.each(CASES)('%s under qwen-otel run', (_label, target) => {
@@ -75,7 +85,10 @@ describe.each(CASES)('%s under qwen-otel run', (_label, target) => {
     const plain = await runCliAgainstModel({ bin, invocation: target.invocation, prompt: SCRIPT_PROMPT, cwd });
     const recordFile = path.join(root, 'runs.jsonl');
     const wrapped = await runCliAgainstModel({
-      bin, invocation: target.invocation, prompt: SCRIPT_PROMPT, cwd,
+      bin,
+      invocation: target.invocation,
+      prompt: SCRIPT_PROMPT,
+      cwd,
       wrapper: [BIN, 'run', '--'],
       extraEnv: { QWEN_OTEL_RECORD_FILE: recordFile, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, QWEN_OTEL_PROMETHEUS_PORT: '0' },
     });
@@ -93,7 +106,11 @@ describe.each(CASES)('%s under qwen-otel run', (_label, target) => {
     const chats = spans.filter((s) => s.name.startsWith('chat ')).sort((a, b) => a.startMs - b.startMs);
     const side = JSON.stringify({
       server: seen.map((r) => [r.promptTokens, r.completionTokens]),
-      ours: chats.map((c) => [c.attributes['gen_ai.usage.input_tokens'], c.attributes['gen_ai.usage.output_tokens'], c.attributes['error.type']]),
+      ours: chats.map((c) => [
+        c.attributes['gen_ai.usage.input_tokens'],
+        c.attributes['gen_ai.usage.output_tokens'],
+        c.attributes['error.type'],
+      ]),
     });
     expect(record.requests, side).toBe(seen.length);
     expect(record.unparsed_requests).toBe(0);
@@ -103,7 +120,7 @@ describe.each(CASES)('%s under qwen-otel run', (_label, target) => {
     expect(record.tool_calls).toBeGreaterThanOrEqual(2);
 
     expect(chats).toHaveLength(seen.length);
-    chats.forEach((chat, i) => compareRequest(chat, seen[i]));
+    for (const [i, chat] of chats.entries()) compareRequest(chat, seen[i]);
 
     const names = spans.map((s) => s.name);
     expect(names).toContain('startup');
@@ -113,7 +130,10 @@ describe.each(CASES)('%s under qwen-otel run', (_label, target) => {
     expect(names.filter((n) => n === 'request_assembly').length).toBeGreaterThanOrEqual(shell.length);
     for (const span of spans) {
       expect(span.attributes, span.name).toHaveProperty('qwen_otel.memory.tree_rss.end');
-      expect(Object.keys(span.attributes).some((k) => /^qwen_otel\.memory\.(rss|heap_used)\./.test(k)), span.name).toBe(true);
+      expect(
+        Object.keys(span.attributes).some((k) => /^qwen_otel\.memory\.(rss|heap_used)\./.test(k)),
+        span.name,
+      ).toBe(true);
     }
     for (const chat of chats) {
       expect(chat.attributes['gen_ai.operation.name']).toBe('chat');

@@ -22,7 +22,13 @@ function fakeProc(): { procs: Map<number, FakeProcess>; reader: ProcReader } {
     status: (pid) => {
       const p = procs.get(pid);
       if (!p) return null;
-      return { name: p.name, state: p.zombie ? 'Z' : 'S', ppid: p.ppid, rssBytes: p.zombie ? null : p.rss, hwmBytes: p.zombie ? null : p.hwm };
+      return {
+        name: p.name,
+        state: p.zombie ? 'Z' : 'S',
+        ppid: p.ppid,
+        rssBytes: p.zombie ? null : p.rss,
+        hwmBytes: p.zombie ? null : p.hwm,
+      };
     },
     stat: (pid) => {
       const p = procs.get(pid);
@@ -40,7 +46,13 @@ function fakeProc(): { procs: Map<number, FakeProcess>; reader: ProcReader } {
 }
 
 let spanIds = 0;
-const options = (rootPid: number, cli = 11) => ({ rootPid, rootIsObserver: true, cliPid: () => cli, observerPids: new Set([rootPid, 99]), newSpanId: () => String(++spanIds) });
+const options = (rootPid: number, cli = 11) => ({
+  rootPid,
+  rootIsObserver: true,
+  cliPid: () => cli,
+  observerPids: new Set([rootPid, 99]),
+  newSpanId: () => String(++spanIds),
+});
 
 describe('the tree sampler', () => {
   it('finds the CLI under the wrapper, names roles, sums RSS, and leaves the observers out', () => {
@@ -57,15 +69,34 @@ describe('the tree sampler', () => {
     expect(sample.count).toBe(4);
     expect(sample.total).toBe(1103 * MiB);
     expect(tree.live.get(11)?.shown).toBe('node');
-    expect(Object.fromEntries([...tree.live.values()].map((e) => [e.pid, e.role]))).toEqual({ 11: 'cli', 13: 'tool', 14: 'mcp_server', 12: 'other' });
+    expect(Object.fromEntries([...tree.live.values()].map((e) => [e.pid, e.role]))).toEqual({
+      11: 'cli',
+      13: 'tool',
+      14: 'mcp_server',
+      12: 'other',
+    });
     expect(sample.byRole.mcp_server.rss).toBe(300 * MiB);
   });
 
   it('calls a relaunch from the same package a cli_worker', () => {
     const { procs, reader } = fakeProc();
     procs.set(10, { ppid: 1, name: 'qwen-otel', argv: ['sh'], rss: MiB, hwm: MiB, start: 1 });
-    procs.set(11, { ppid: 10, name: 'node', argv: ['node', '/opt/node_modules/@qwen-code/qwen-code/cli.js'], rss: 200 * MiB, hwm: 200 * MiB, start: 2 });
-    procs.set(12, { ppid: 11, name: 'node', argv: ['/usr/bin/node', '--max-old-space-size=8192', '/opt/node_modules/@qwen-code/qwen-code/cli.js'], rss: 600 * MiB, hwm: 600 * MiB, start: 3 });
+    procs.set(11, {
+      ppid: 10,
+      name: 'node',
+      argv: ['node', '/opt/node_modules/@qwen-code/qwen-code/cli.js'],
+      rss: 200 * MiB,
+      hwm: 200 * MiB,
+      start: 2,
+    });
+    procs.set(12, {
+      ppid: 11,
+      name: 'node',
+      argv: ['/usr/bin/node', '--max-old-space-size=8192', '/opt/node_modules/@qwen-code/qwen-code/cli.js'],
+      rss: 600 * MiB,
+      hwm: 600 * MiB,
+      start: 3,
+    });
     const tree = new TreeSampler(options(10), reader);
     tree.sample(1000);
     // cliPackageDir comes from the root's script; the fake realpath keeps paths as they are and
@@ -135,11 +166,18 @@ describe('what the tree sampler shows and leaves out', () => {
     expect(tree.live.get(17)?.shown).toBe('local');
   });
 
-  it('skips a nested session\'s collector', () => {
+  it("skips a nested session's collector", () => {
     const { procs, reader } = fakeProc();
     procs.set(10, { ppid: 1, name: 'qwen-otel', argv: ['sh'], rss: MiB, hwm: MiB, start: 1 });
     procs.set(11, { ppid: 10, name: 'node', argv: ['node', 'a.js'], rss: 100 * MiB, hwm: 100 * MiB, start: 2 });
-    procs.set(18, { ppid: 11, name: 'node', argv: ['node', '/x/qwen-otel/dist/collector/main.js', '--session-dir', '/tmp/s'], rss: 60 * MiB, hwm: 60 * MiB, start: 5 });
+    procs.set(18, {
+      ppid: 11,
+      name: 'node',
+      argv: ['node', '/x/qwen-otel/dist/collector/main.js', '--session-dir', '/tmp/s'],
+      rss: 60 * MiB,
+      hwm: 60 * MiB,
+      start: 5,
+    });
     const tree = new TreeSampler(options(10), reader);
     expect(tree.sample(1000).total).toBe(100 * MiB);
   });

@@ -31,7 +31,13 @@ async function run(cli: CliName, outputBytes: number): Promise<{ record: Record<
   const inv = target.invocation({ baseUrl: server.url, prompt: 'Print the output, then say Done.', home });
   const recordFile = path.join(root, 'runs.jsonl');
   const result = await runCommand(BIN, ['run', '--', bin, ...inv.args], {
-    env: { ...inv.env, QWEN_OTEL_RECORD_FILE: recordFile, OTEL_TRACES_EXPORTER: 'none', QWEN_OTEL_PROMETHEUS_PORT: '0', QWEN_OTEL_EXIT_TIMEOUT_MS: '120000' },
+    env: {
+      ...inv.env,
+      QWEN_OTEL_RECORD_FILE: recordFile,
+      OTEL_TRACES_EXPORTER: 'none',
+      QWEN_OTEL_PROMETHEUS_PORT: '0',
+      QWEN_OTEL_EXIT_TIMEOUT_MS: '120000',
+    },
     cwd,
     timeoutMs: 480_000,
   });

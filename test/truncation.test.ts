@@ -10,16 +10,24 @@ import { truncationOf } from '../src/traffic/truncation';
 
 const LINE = 'qwen-otel line of output 0123456789 abcdefghijklmnopqrstuvwxyz\n';
 const QWEN_NOTICE = (file: string): string =>
-  'Tool output was too large and has been truncated.\nThe full output has been saved to: /home/u/.qwen/tmp/ddd29cb6/' + file +
+  'Tool output was too large and has been truncated.\nThe full output has been saved to: /home/u/.qwen/tmp/ddd29cb6/' +
+  file +
   "\nTo read the complete output, use the read_file tool with the absolute file path above.\nThe truncated output below shows the beginning and end of the content. The marker '... [CONTENT TRUNCATED] ...' indicates where content was removed.\n\nTruncated part of the output:\nCommand: yes | head -c 300000\nDirectory: (root)\nOutput: ";
 const CLAUDE_NOTICE = (size: string, file: string): string =>
   `<persisted-output>\nOutput too large (${size}). Full output saved to: /home/u/.claude/projects/-w/7f3b22f9/tool-results/${file}\n\nPreview (first 2KB):\n`;
 
 /** Qwen Code's request shape: tool messages whose content is an array of text parts. */
 function qwenBody(results: string[]): string {
-  const messages: unknown[] = [{ role: 'system', content: 'You are Qwen Code.' }, { role: 'user', content: 'Print the output.' }];
+  const messages: unknown[] = [
+    { role: 'system', content: 'You are Qwen Code.' },
+    { role: 'user', content: 'Print the output.' },
+  ];
   results.forEach((text, i) => {
-    messages.push({ role: 'assistant', content: null, tool_calls: [{ id: `call_${i}`, type: 'function', function: { name: 'run_shell_command', arguments: '{}' } }] });
+    messages.push({
+      role: 'assistant',
+      content: null,
+      tool_calls: [{ id: `call_${i}`, type: 'function', function: { name: 'run_shell_command', arguments: '{}' } }],
+    });
     messages.push({ role: 'tool', tool_call_id: `call_${i}`, content: [{ type: 'text', text }] });
   });
   return JSON.stringify({ model: 'mock-model', messages, tools: [], stream: true });
@@ -41,7 +49,10 @@ describe('truncation notices at the head of a tool result', () => {
   it("finds Qwen Code's notice (saved, no size stated) and Claude Code's (saved, size stated in KiB units)", () => {
     const qwen = truncationOf(JSON.stringify([{ type: 'text', text: QWEN_NOTICE('a.output') + LINE }]), 25_932);
     expect(qwen).toMatchObject({ sentBytes: 25_932, saved: true, statedBytes: null });
-    expect(truncationOf(JSON.stringify(CLAUDE_NOTICE('5MB', 'b.txt') + LINE), 2_198)).toMatchObject({ saved: true, statedBytes: 5 * 1024 * 1024 });
+    expect(truncationOf(JSON.stringify(CLAUDE_NOTICE('5MB', 'b.txt') + LINE), 2_198)).toMatchObject({
+      saved: true,
+      statedBytes: 5 * 1024 * 1024,
+    });
     expect(truncationOf(JSON.stringify(CLAUDE_NOTICE('39.1KB', 'c.txt')), 2_201)?.statedBytes).toBe(Math.round(39.1 * 1024));
   });
 
@@ -73,17 +84,36 @@ describe('truncation notices at the head of a tool result', () => {
       claudeBody([LINE, CLAUDE_NOTICE('5MB', 'x.txt'), LINE, CLAUDE_NOTICE('293KB', 'y.txt')]),
     ];
     for (const [i, body] of bodies.entries()) {
-      const m: ModelRequestMessage = { k: 'model_request', id: i, t: i, format: 'anthropic', figures: WIRE_PARSERS.anthropic.parseRequest(body), mem: { rss: 0, heapUsed: 0 } } as ModelRequestMessage;
+      const m: ModelRequestMessage = {
+        k: 'model_request',
+        id: i,
+        t: i,
+        format: 'anthropic',
+        figures: WIRE_PARSERS.anthropic.parseRequest(body),
+        mem: { rss: 0, heapUsed: 0 },
+      } as ModelRequestMessage;
       for (const account of truncationAccounting(totals, m)) applyAccounting(totals, account);
     }
     expect(totals.truncations).toBe(2);
-    expect(totals.truncated).toEqual({ saved: 2, sentBytes: utf8(CLAUDE_NOTICE('5MB', 'x.txt')) + utf8(CLAUDE_NOTICE('293KB', 'y.txt')), stated: 2, statedBytes: 5 * 1024 * 1024 + 293 * 1024 });
+    expect(totals.truncated).toEqual({
+      saved: 2,
+      sentBytes: utf8(CLAUDE_NOTICE('5MB', 'x.txt')) + utf8(CLAUDE_NOTICE('293KB', 'y.txt')),
+      stated: 2,
+      statedBytes: 5 * 1024 * 1024 + 293 * 1024,
+    });
   });
 
   it('skips listed entries of another shape (a hostile or older agent), never throws', () => {
     const totals = emptyTotals();
     const figures = { truncated: [null, { key: 'x' }, { key: 7, sentBytes: -1, saved: 'yes', statedBytes: Infinity }] };
-    const accounts = truncationAccounting(totals, { k: 'model_request', id: 1, t: 0, format: 'anthropic', figures, mem: {} } as unknown as ModelRequestMessage);
+    const accounts = truncationAccounting(totals, {
+      k: 'model_request',
+      id: 1,
+      t: 0,
+      format: 'anthropic',
+      figures,
+      mem: {},
+    } as unknown as ModelRequestMessage);
     for (const account of accounts) applyAccounting(totals, account);
     expect(totals.truncations).toBe(1);
     expect(totals.truncated).toEqual({ saved: 0, sentBytes: 0, stated: 0, statedBytes: 0 });

@@ -7,7 +7,8 @@ import { resample } from '../src/bench/verdict/resample';
 
 const MiB = 2 ** 20;
 /** n runs around `mib`, spread evenly over ±`spread` MiB. */
-const pool = (mib: number, spread: number, n = 12): number[] => Array.from({ length: n }, (_, i) => (mib + spread * ((2 * i) / (n - 1) - 1)) * MiB);
+const pool = (mib: number, spread: number, n = 12): number[] =>
+  Array.from({ length: n }, (_, i) => (mib + spread * ((2 * i) / (n - 1) - 1)) * MiB);
 const options = { repeats: 3, cap: 6, comparisons: 40, margin: parseMargin('5%,20MiB', 'bytes'), seed: 7 };
 
 describe('resampling the verdict', () => {

@@ -96,7 +96,9 @@ function createAgent(config: Config, session: SessionHandle): Agent {
   const hello = helloMessage(config, session);
   writer.send(hello);
   // Region indexes are kept in the state directory (private to the user), beside the sessions.
-  const profiler = config.heapProfile ? loadHeapProfiler(hello.cli?.name ?? null, (m) => writer.send(m), path.join(session.dir, '..', '..', 'heap-profile-regions')) : null;
+  const profiler = config.heapProfile
+    ? loadHeapProfiler(hello.cli?.name ?? null, (m) => writer.send(m), path.join(session.dir, '..', '..', 'heap-profile-regions'))
+    : null;
   const send = (message: AgentMessage): void => {
     writer.send(message);
     if (message.k !== 'sample') return;
@@ -133,15 +135,31 @@ type HeapProfilerModule = typeof import('./heap-profile');
  * The profiler is loaded from its own files only when asked for (dist/agent/heap-profile/, beside
  * this file or beside the bundle's dist/agent/), so the agent's bundle does not carry it.
  */
-function loadHeapProfiler(cliName: string | null, send: (m: HeapProfileMessage) => void, cacheDir: string): { onSample(heap: V8Heap): void; stop(): void } | null {
+function loadHeapProfiler(
+  cliName: string | null,
+  send: (m: HeapProfileMessage) => void,
+  cacheDir: string,
+): { onSample(heap: V8Heap): void; stop(): void } | null {
   const base = path.basename(__dirname) === 'agent' ? __dirname : path.join(__dirname, 'agent');
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const module = require(path.join(base, 'heap-profile', 'index.js')) as HeapProfilerModule;
     const bunMain = (globalThis as { Bun?: { main?: string } }).Bun?.main;
     return module.startHeapProfiler(bunMain ?? process.argv[1], cliName, send, cacheDir);
   } catch {
-    send({ k: 'heap_profile', t: Date.now(), status: 'skipped', reason: 'profiler not loaded', capture: 0, heapUsed: 0, heapUsedAfter: 0, sampled: 0, byPackage: {}, byModule: {}, pauseMs: 0, attributeMs: 0 });
+    send({
+      k: 'heap_profile',
+      t: Date.now(),
+      status: 'skipped',
+      reason: 'profiler not loaded',
+      capture: 0,
+      heapUsed: 0,
+      heapUsedAfter: 0,
+      sampled: 0,
+      byPackage: {},
+      byModule: {},
+      pauseMs: 0,
+      attributeMs: 0,
+    });
     return null;
   }
 }

@@ -130,9 +130,11 @@ function heapUsedMiB(): number {
 /** A full collection, so that garbage (Qwen's worker: 513 MiB used, ~110 MiB live) does not count. */
 function collectGarbage(): void {
   const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
-  if (bun) return bun.gc(true);
+  if (bun) {
+    bun.gc(true);
+    return;
+  }
   v8Api().setFlagsFromString('--expose-gc');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require('node:vm') as typeof import('node:vm')).runInNewContext('gc')();
 }
 

@@ -28,7 +28,11 @@ export function detectPackage(scriptPath: string | undefined): PackageIdentity |
   if (!dir) return null;
   const manifest = readManifest(dir);
   if (!manifest) return null;
-  return { name: manifest.name, version: manifest.version, branch: dir.includes(`${path.sep}node_modules${path.sep}`) ? null : gitBranch(dir) };
+  return {
+    name: manifest.name,
+    version: manifest.version,
+    branch: dir.includes(`${path.sep}node_modules${path.sep}`) ? null : gitBranch(dir),
+  };
 }
 
 export function gitBranch(from: string): string | null {

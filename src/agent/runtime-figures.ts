@@ -12,7 +12,6 @@ const MAX_GC_PER_SAMPLE = 256;
 const LOOP_WINDOW_MS = 1000;
 
 /** Loaded with the first sample, not with the preload (see readV8Heap). */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const perfHooks = (): typeof import('node:perf_hooks') => require('node:perf_hooks') as typeof import('node:perf_hooks');
 
 export class RuntimeFigures {

@@ -32,13 +32,18 @@ export function joinOrCreateSession(collectorScript: string): SessionHandle | nu
 function createSession(collectorScript: string): SessionHandle {
   const { state, problems } = resolveStateDir(process.env);
   // node:os only here: loading it costs every process that joins a session ~0.2 MiB (measured).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const dir = mkdtempSync(state ? `${state.sessions}/` : path.join((require('node:os') as typeof import('node:os')).tmpdir(), 'qwen-otel-'));
+  const dir = mkdtempSync(
+    state ? `${state.sessions}/` : path.join((require('node:os') as typeof import('node:os')).tmpdir(), 'qwen-otel-'),
+  );
   const id = path.basename(dir).replace(/^qwen-otel-/, '');
   process.env[ENV.sessionDir] = dir;
   process.env[ENV.sessionId] = id;
   pinRecordFile();
-  const meta = { [SESSION_META.mode]: 'sidecar', [SESSION_META.rootPid]: String(process.pid), [SESSION_META.command]: process.argv[1] ?? '' };
+  const meta = {
+    [SESSION_META.mode]: 'sidecar',
+    [SESSION_META.rootPid]: String(process.pid),
+    [SESSION_META.command]: process.argv[1] ?? '',
+  };
   writeFileSync(path.join(dir, SESSION.env), formatSessionEnv(meta, process.env), { mode: 0o600 });
   if (state) ensureCollector(collectorScript, state.dir);
   else {
@@ -115,7 +120,6 @@ function readBuild(collectorScript: string): string {
  */
 function startCollector(collectorScript: string, args: string[]): number | undefined {
   // child_process costs ~7.5 ms to load: only the session's creator needs it.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { spawn } = require('node:child_process') as typeof import('node:child_process');
   const env: NodeJS.ProcessEnv = { ...process.env, [ENV.observer]: '1' };
   // The user's Node options are the CLI's (an --inspect there would take its debugger port).
@@ -141,4 +145,3 @@ export function markSessionEnd(session: SessionHandle, exitCode: number): void {
     // The collector sees the root gone at its next sample.
   }
 }
-

@@ -61,14 +61,16 @@ export function guardSignals(): SignalGuard | null {
   const handled = ENDING_SIGNALS.filter((signal) => process.listenerCount(signal) > 0);
   if (handled.length === 0) return null;
   // Loaded only here, when a snapshot is asked for while the CLI runs (3.6 ms to load).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Worker: WorkerClass } = require('node:worker_threads') as typeof import('node:worker_threads');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { constants } = require('node:os') as typeof import('node:os');
   const shared = new SharedArrayBuffer(8);
   const flag = new Int32Array(shared);
   // An empty environment: the preload in NODE_OPTIONS then stays off in the thread.
-  const worker: Worker = new WorkerClass(WATCHDOG, { eval: true, env: {}, workerData: { shared, signums: handled.map((s) => constants.signals[s]) } });
+  const worker: Worker = new WorkerClass(WATCHDOG, {
+    eval: true,
+    env: {},
+    workerData: { shared, signums: handled.map((s) => constants.signals[s]) },
+  });
   worker.unref();
   Atomics.wait(flag, 0, 0, WATCHDOG_READY_MS);
   if (Atomics.load(flag, 0) !== 1) {

@@ -21,7 +21,9 @@ export interface LazyTraffic {
 
 /** dist/traffic.bundle.js beside the agent bundle, or dist/traffic/install.js when the agent runs unbundled. */
 function trafficModule(): string {
-  return path.basename(__dirname) === 'agent' ? path.join(__dirname, '..', 'traffic', 'install.js') : path.join(__dirname, 'traffic.bundle.js');
+  return path.basename(__dirname) === 'agent'
+    ? path.join(__dirname, '..', 'traffic', 'install.js')
+    : path.join(__dirname, 'traffic.bundle.js');
 }
 
 export function installLazyTraffic(options: TapOptions): LazyTraffic {
@@ -33,7 +35,6 @@ export function installLazyTraffic(options: TapOptions): LazyTraffic {
   const load = (): Traffic | null => {
     if (traffic || failed) return traffic;
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { installTraffic } = require(trafficModule()) as typeof import('../traffic/install');
       channels?.unsubscribe(CREATE_CHANNEL, onFirstCreate);
       traffic = installTraffic(options, plainFetch);
@@ -56,7 +57,6 @@ export function installLazyTraffic(options: TapOptions): LazyTraffic {
     globalThis.fetch = lazy;
   }
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     channels = require('node:diagnostics_channel') as typeof import('node:diagnostics_channel');
     if (typeof channels.subscribe === 'function') channels.subscribe(CREATE_CHANNEL, onFirstCreate);
     else channels = null;

@@ -20,7 +20,12 @@ export async function startPushgateway(): Promise<Pushgateway> {
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(binary, [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
   for (let i = 0; i < 100; i += 1) {
-    if (await fetch(`${url}/-/ready`).then((r) => r.ok, () => false)) {
+    if (
+      await fetch(`${url}/-/ready`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    ) {
       return { url, groups: () => pushedGroups(url), close: () => child.kill() };
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -37,8 +42,13 @@ export interface PushedGroup {
 
 async function pushedGroups(url: string): Promise<PushedGroup[]> {
   type Family = { metrics?: Array<{ value?: string }> };
-  const answer = (await (await fetch(`${url}/api/v1/metrics`)).json()) as { data?: Array<{ labels: Record<string, string>; push_time_seconds?: Family }> };
-  return (answer.data ?? []).map((group) => ({ labels: group.labels, pushedAtMs: Number(group.push_time_seconds?.metrics?.[0]?.value ?? Number.NaN) * 1000 }));
+  const answer = (await (await fetch(`${url}/api/v1/metrics`)).json()) as {
+    data?: Array<{ labels: Record<string, string>; push_time_seconds?: Family }>;
+  };
+  return (answer.data ?? []).map((group) => ({
+    labels: group.labels,
+    pushedAtMs: Number(group.push_time_seconds?.metrics?.[0]?.value ?? Number.NaN) * 1000,
+  }));
 }
 
 export function freePort(): Promise<number> {
@@ -56,5 +66,9 @@ export function freePort(): Promise<number> {
 export function startCpuHogs(count: number): { stop(): void } {
   const hogs: ChildProcess[] = [];
   for (let i = 0; i < count; i += 1) hogs.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
-  return { stop: () => hogs.forEach((hog) => hog.kill('SIGKILL')) };
+  return {
+    stop: () => {
+      for (const hog of hogs) hog.kill('SIGKILL');
+    },
+  };
 }

@@ -14,14 +14,24 @@ import { CLI_TARGETS } from './targets/registry';
 function listing(): string {
   const workloads = BUILTIN_WORKLOADS.map((w) => `  ${w.name.padEnd(10)} ${w.description}`);
   const presets = Object.values(CLI_TARGETS).map((t) => `  ${t.name.padEnd(10)} ${t.spec} (${t.format})`);
-  return ['workloads:', ...workloads, '', `presets (cli@version installs that version into ${defaultCliCacheDir()}, QWEN_OTEL_CLI_CACHE_DIR):`, ...presets, '',
-    `default targets: ${DEFAULT_TARGETS.join(' ')}`, ''].join('\n');
+  return [
+    'workloads:',
+    ...workloads,
+    '',
+    `presets (cli@version installs that version into ${defaultCliCacheDir()}, QWEN_OTEL_CLI_CACHE_DIR):`,
+    ...presets,
+    '',
+    `default targets: ${DEFAULT_TARGETS.join(' ')}`,
+    '',
+  ].join('\n');
 }
 
 async function resolveAll(options: MatrixOptions, say: (line: string) => void): Promise<ResolvedTarget[]> {
   const resolved: ResolvedTarget[] = [];
   for (const spec of options.targets) {
-    const target = await resolveTarget(spec, (npmSpec) => say(`qwen-otel bench: ${spec.label}: ${npmSpec} (from ${defaultCliCacheDir()}; installed from npm when missing)`));
+    const target = await resolveTarget(spec, (npmSpec) =>
+      say(`qwen-otel bench: ${spec.label}: ${npmSpec} (from ${defaultCliCacheDir()}; installed from npm when missing)`),
+    );
     resolved.push(target, ...options.configs.map((config) => withConfiguration(target, config)));
   }
   return resolved;
@@ -36,8 +46,14 @@ export async function benchCommand(argv: string[]): Promise<number> {
     say(`qwen-otel bench: ${(error as Error).message}`);
     return 2;
   }
-  if (options === 'help') return void process.stdout.write(`${USAGE}\n`), 0;
-  if (options === 'list') return void process.stdout.write(listing()), 0;
+  if (options === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (options === 'list') {
+    process.stdout.write(listing());
+    return 0;
+  }
   let targets: ResolvedTarget[];
   try {
     targets = await resolveAll(options, say);
@@ -47,7 +63,14 @@ export async function benchCommand(argv: string[]): Promise<number> {
   }
   const { results, resultsFile, matrixId } = await runMatrix({ ...options, targets }, say);
   process.stdout.write(`qwen-otel bench: matrix ${matrixId}\n`);
-  process.stdout.write(formatSummary(results, targets.map((t) => t.label), options.workloads.map((w) => w.name), options.baseline));
+  process.stdout.write(
+    formatSummary(
+      results,
+      targets.map((t) => t.label),
+      options.workloads.map((w) => w.name),
+      options.baseline,
+    ),
+  );
   const failed = results.filter((r) => r.status === 'failed').length;
   process.stdout.write(`\n${results.length} runs, ${failed} failed; results in ${resultsFile}\n`);
   reportOn(results, path.join(path.dirname(resultsFile), `report-${matrixId}`), options.baseline, say);
@@ -55,7 +78,12 @@ export async function benchCommand(argv: string[]): Promise<number> {
 }
 
 /** This matrix's report.md and report.html (`qwen-otel report` makes them for a whole file). */
-function reportOn(results: Parameters<typeof writeReportsFor>[0], dir: string, baseline: string | undefined, say: (line: string) => void): void {
+function reportOn(
+  results: Parameters<typeof writeReportsFor>[0],
+  dir: string,
+  baseline: string | undefined,
+  say: (line: string) => void,
+): void {
   if (results.length === 0) return;
   try {
     const written = writeReportsFor(results, dir, baseline);

@@ -80,7 +80,8 @@ export async function startTelemetrySink(): Promise<TelemetrySink> {
         sink.traceRequests.push({ contentType, headers: req.headers });
         sink.spans.push(...parseTraces(contentType, body));
       } else if (req.method === 'POST' && req.url === '/v1/metrics') sink.metricExports += 1;
-      else if ((req.method === 'PUT' || req.method === 'POST') && req.url?.startsWith('/metrics/job/')) sink.pushes.push({ path: req.url, body: body.toString('utf8') });
+      else if ((req.method === 'PUT' || req.method === 'POST') && req.url?.startsWith('/metrics/job/'))
+        sink.pushes.push({ path: req.url, body: body.toString('utf8') });
       else res.statusCode = 404;
       res.setHeader('Content-Type', 'application/json');
       res.end('{}');
@@ -88,10 +89,11 @@ export async function startTelemetrySink(): Promise<TelemetrySink> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   sink.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  sink.close = () => new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
+  sink.close = () =>
+    new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return sink;
 }
 
@@ -111,9 +113,11 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 function parseTraces(contentType: string, body: Buffer): ReceivedSpan[] {
-  let json: { resourceSpans?: Array<{ resource?: { attributes?: OtlpAttribute[] }; scopeSpans?: Array<{ spans?: Array<Record<string, unknown>> }> }> };
+  let json: {
+    resourceSpans?: Array<{ resource?: { attributes?: OtlpAttribute[] }; scopeSpans?: Array<{ spans?: Array<Record<string, unknown>> }> }>;
+  };
   try {
-    json = contentType.includes('protobuf') ? traceRequestToJson(body) as typeof json : JSON.parse(body.toString('utf8'));
+    json = contentType.includes('protobuf') ? (traceRequestToJson(body) as typeof json) : JSON.parse(body.toString('utf8'));
   } catch {
     return [];
   }

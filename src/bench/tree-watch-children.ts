@@ -27,7 +27,8 @@ export function childrenWalk(rootPid: number): ChildrenWalk {
   const allThreads = (pid: number): number[] => {
     const children: number[] = [];
     for (const tid of threadsOf(pid)) {
-      const found = tid === pid ? parseChildren(open.of(pid).children.read() ?? '') : parseChildren(readOnce(`/proc/${pid}/task/${tid}/children`));
+      const found =
+        tid === pid ? parseChildren(open.of(pid).children.read() ?? '') : parseChildren(readOnce(`/proc/${pid}/task/${tid}/children`));
       if (tid !== pid && found.length > 0) forksFromThreads.add(pid);
       children.push(...found);
     }
@@ -36,7 +37,12 @@ export function childrenWalk(rootPid: number): ChildrenWalk {
   return {
     tree: () => {
       const full = sample++ % 10 === 0;
-      const pids = [rootPid, ...descendantsViaChildren(rootPid, (pid) => (full || forksFromThreads.has(pid) ? allThreads(pid) : parseChildren(open.of(pid).children.read() ?? '')))];
+      const pids = [
+        rootPid,
+        ...descendantsViaChildren(rootPid, (pid) =>
+          full || forksFromThreads.has(pid) ? allThreads(pid) : parseChildren(open.of(pid).children.read() ?? ''),
+        ),
+      ];
       const alive = new Set(pids);
       for (const pid of open.pids()) if (!alive.has(pid)) open.forget(pid);
       return pids;

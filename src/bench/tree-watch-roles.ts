@@ -17,7 +17,11 @@ export interface WatchedProcess {
   role?: string;
 }
 
-export function roleDecider(rootPid: number, seen: Map<number, WatchedProcess>, excluded: (p: WatchedProcess) => boolean): (p: WatchedProcess) => string {
+export function roleDecider(
+  rootPid: number,
+  seen: Map<number, WatchedProcess>,
+  excluded: (p: WatchedProcess) => boolean,
+): (p: WatchedProcess) => string {
   let cliPackageDir: string | null = null;
   const roleOf = (p: WatchedProcess, depth = 0): string => {
     if (p.role) return p.role;

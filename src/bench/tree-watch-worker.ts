@@ -3,7 +3,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { type Exclusions, type TreeMethod, watchTree } from './tree-watch';
 
-const { intervalMs, exclusions, method, shared } = workerData as { intervalMs: number; exclusions: Exclusions; method: TreeMethod; shared: Int32Array };
+const { intervalMs, exclusions, method, shared } = workerData as {
+  intervalMs: number;
+  exclusions: Exclusions;
+  method: TreeMethod;
+  shared: Int32Array;
+};
 parentPort?.postMessage('ready');
 while (Atomics.load(shared, 1) === 0 && Atomics.load(shared, 0) === 0) Atomics.wait(shared, 1, 0);
 const rootPid = Atomics.load(shared, 1);

@@ -146,7 +146,12 @@ export interface WatchResult {
  * the harness that also serves the model and receives the telemetry. The worker sleeps between
  * scans in Atomics.wait: a libuv timer's wake-up cost ~180 µs of CPU on our VMs, a futex's less.
  */
-export function watchTreeInWorker(rootPid: number, intervalMs: number, exclusions: Exclusions, method: TreeMethod = 'scan'): { stop(): Promise<WatchResult> } {
+export function watchTreeInWorker(
+  rootPid: number,
+  intervalMs: number,
+  exclusions: Exclusions,
+  method: TreeMethod = 'scan',
+): { stop(): Promise<WatchResult> } {
   const watch = treeWatchWorker(intervalMs, exclusions, method);
   watch.start(rootPid);
   return watch;
@@ -164,11 +169,12 @@ export interface TreeWatchWorker {
  * is given: a short run is not charged for the boot.
  */
 export function treeWatchWorker(intervalMs: number, exclusions: Exclusions, method: TreeMethod = 'scan'): TreeWatchWorker {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
   // [0] stop flag, [1] root pid (0 until given).
   const shared = new Int32Array(new SharedArrayBuffer(8));
-  const worker = new Worker(require('node:path').join(__dirname, 'tree-watch-worker.js'), { workerData: { intervalMs, exclusions, method, shared } });
+  const worker = new Worker(require('node:path').join(__dirname, 'tree-watch-worker.js'), {
+    workerData: { intervalMs, exclusions, method, shared },
+  });
   let onReady: () => void = () => {};
   const ready = new Promise<void>((resolve) => (onReady = resolve));
   const result = new Promise<WatchResult>((resolve, reject) => {

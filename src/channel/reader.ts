@@ -89,7 +89,9 @@ export class ChannelReader {
   }
 
   positions(): ChannelPosition[] {
-    return [...this.segments].map(([file, s]) => (s.skipping ? [file, s.offset, '', true] : [file, s.offset, s.partial.toString('base64')]));
+    return [...this.segments].map(([file, s]) =>
+      s.skipping ? [file, s.offset, '', true] : [file, s.offset, s.partial.toString('base64')],
+    );
   }
 
   /** Continues where a checkpoint's reader stopped. */

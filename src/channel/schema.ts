@@ -33,22 +33,49 @@ const shortName = v.pipe(v.string(), v.maxLength(128));
 const role = v.picklist(PROCESS_ROLES);
 const attributes = v.record(
   shortName,
-  v.union([v.pipe(v.string(), v.maxLength(1024)), v.pipe(v.number(), v.finite(), v.minValue(-Number.MAX_SAFE_INTEGER), v.maxValue(Number.MAX_SAFE_INTEGER)), v.boolean()]),
+  v.union([
+    v.pipe(v.string(), v.maxLength(1024)),
+    v.pipe(v.number(), v.finite(), v.minValue(-Number.MAX_SAFE_INTEGER), v.maxValue(Number.MAX_SAFE_INTEGER)),
+    v.boolean(),
+  ]),
 );
 const spanMemory = v.object({ rss: bytes, heapUsed: bytes });
 const packageIdentity = v.object({ name, version: shortName, branch: v.nullable(name) });
 
 const hello = v.object({
-  k: v.literal('hello'), pid, ppid: pid, t: epochMs, origin: epochMs, role: v.nullable(role), sessionRoot: v.boolean(),
-  runtime: shortName, cli: v.nullable(packageIdentity), startUs: v.nullable(duration), startCpuUs: v.optional(v.nullable(duration)),
+  k: v.literal('hello'),
+  pid,
+  ppid: pid,
+  t: epochMs,
+  origin: epochMs,
+  role: v.nullable(role),
+  sessionRoot: v.boolean(),
+  runtime: shortName,
+  cli: v.nullable(packageIdentity),
+  startUs: v.nullable(duration),
+  startCpuUs: v.optional(v.nullable(duration)),
 });
 
 const memory = v.object({ rss: bytes, hwm: bytes, heapTotal: bytes, heapUsed: bytes, external: bytes, arrayBuffers: bytes });
 const heapSpace = v.object({ name: shortName, size: bytes, used: bytes, available: bytes, physical: bytes });
-const heap = v.object({ used: bytes, total: bytes, limit: bytes, malloced: bytes, oldUsed: bytes, oldLimit: bytes, spaces: v.array(heapSpace) });
+const heap = v.object({
+  used: bytes,
+  total: bytes,
+  limit: bytes,
+  malloced: bytes,
+  oldUsed: bytes,
+  oldLimit: bytes,
+  spaces: v.array(heapSpace),
+});
 const loop = v.object({ mean: duration, p99: duration, max: duration, utilization: ratio });
 const sample = v.object({
-  k: v.literal('sample'), t: epochMs, mem: memory, heap: v.nullable(heap), loop: v.nullable(loop), gc: v.array(v.tuple([shortName, duration])), costUs: duration,
+  k: v.literal('sample'),
+  t: epochMs,
+  mem: memory,
+  heap: v.nullable(heap),
+  loop: v.nullable(loop),
+  gc: v.array(v.tuple([shortName, duration])),
+  costUs: duration,
   trafficUs: v.optional(duration),
 });
 
@@ -61,14 +88,26 @@ const sizeValues = { bytes: v.optional(bytes) };
 const subagentValues = { name: v.optional(name) };
 const accounting = v.variant('kind', [
   account('request', {
-    totalBytes: v.optional(bytes), systemBytes: v.optional(bytes), toolSchemaBytes: v.optional(bytes), toolSchemaCount: v.optional(count),
-    historyBytes: v.optional(bytes), messageCount: v.optional(count), toolResultCount: v.optional(count), toolResultBytes: v.optional(bytes),
-    toolResultLargest: v.optional(bytes), model: v.optional(shortName),
+    totalBytes: v.optional(bytes),
+    systemBytes: v.optional(bytes),
+    toolSchemaBytes: v.optional(bytes),
+    toolSchemaCount: v.optional(count),
+    historyBytes: v.optional(bytes),
+    messageCount: v.optional(count),
+    toolResultCount: v.optional(count),
+    toolResultBytes: v.optional(bytes),
+    toolResultLargest: v.optional(bytes),
+    model: v.optional(shortName),
   }),
   account('tool_result', { bytes: v.optional(bytes), truncated: v.optional(v.boolean()), tool: v.optional(shortName) }),
   account('saved_output_recovery', sizeValues),
   account('truncation', { bytes: v.optional(bytes), saved: v.optional(v.boolean()), statedBytes: v.optional(bytes) }),
-  account('compression', { beforeBytes: v.optional(bytes), afterBytes: v.optional(bytes), beforeMessages: v.optional(count), afterMessages: v.optional(count) }),
+  account('compression', {
+    beforeBytes: v.optional(bytes),
+    afterBytes: v.optional(bytes),
+    beforeMessages: v.optional(count),
+    afterMessages: v.optional(count),
+  }),
   account('tokens', { input: v.optional(count), output: v.optional(count), cached: v.optional(count) }),
   account('subagent_start', subagentValues),
   account('subagent_end', subagentValues),
@@ -77,38 +116,112 @@ const accounting = v.variant('kind', [
 const pressure = v.object({ k: v.literal('pressure'), t: epochMs, heapUsed: bytes, heapLimit: bytes });
 const snapshot = v.object({ k: v.literal('snapshot'), t: epochMs, reason: shortName, bytes });
 const peaks = v.object({
-  rss: bytes, heapUsed: bytes, oldUsed: bytes, heapTotal: bytes, external: bytes, arrayBuffers: bytes, malloced: bytes, spaces: v.record(shortName, bytes),
+  rss: bytes,
+  heapUsed: bytes,
+  oldUsed: bytes,
+  heapTotal: bytes,
+  external: bytes,
+  arrayBuffers: bytes,
+  malloced: bytes,
+  spaces: v.record(shortName, bytes),
 });
 const final = v.object({
-  k: v.literal('final'), t: epochMs, last: v.boolean(), reason: v.picklist(['exit', 'signal', 'exception']), exitCode: v.nullable(exitCode),
-  signal: v.nullable(shortName), errorName: v.nullable(shortName), sample, peaks, samples: count,
+  k: v.literal('final'),
+  t: epochMs,
+  last: v.boolean(),
+  reason: v.picklist(['exit', 'signal', 'exception']),
+  exitCode: v.nullable(exitCode),
+  signal: v.nullable(shortName),
+  errorName: v.nullable(shortName),
+  sample,
+  peaks,
+  samples: count,
 });
 
 const wireFormat = v.picklist(['openai-chat', 'anthropic', 'openai-responses', 'gemini']);
 const requestFigures = v.object({
-  format: wireFormat, model: v.nullable(shortName), stream: v.boolean(), totalBytes: bytes, systemBytes: bytes, toolSchemaCount: count,
-  toolSchemaBytes: bytes, historyBytes: bytes, messageCount: count, toolResultCount: count, toolResultBytes: bytes, toolResultLargest: bytes,
-  truncated: v.optional(v.pipe(v.array(v.object({ key: id, sentBytes: bytes, saved: v.boolean(), statedBytes: v.nullable(bytes) })), v.maxLength(64))),
+  format: wireFormat,
+  model: v.nullable(shortName),
+  stream: v.boolean(),
+  totalBytes: bytes,
+  systemBytes: bytes,
+  toolSchemaCount: count,
+  toolSchemaBytes: bytes,
+  historyBytes: bytes,
+  messageCount: count,
+  toolResultCount: count,
+  toolResultBytes: bytes,
+  toolResultLargest: bytes,
+  truncated: v.optional(
+    v.pipe(v.array(v.object({ key: id, sentBytes: bytes, saved: v.boolean(), statedBytes: v.nullable(bytes) })), v.maxLength(64)),
+  ),
 });
-const modelRequest = v.object({ k: v.literal('model_request'), id, t: epochMs, format: wireFormat, figures: v.nullable(requestFigures), mem: spanMemory });
+const modelRequest = v.object({
+  k: v.literal('model_request'),
+  id,
+  t: epochMs,
+  format: wireFormat,
+  figures: v.nullable(requestFigures),
+  mem: spanMemory,
+});
 const responseFigures = v.object({
-  inputTokens: v.nullable(count), outputTokens: v.nullable(count), cachedTokens: v.nullable(count), toolCalls: count,
-  toolNames: v.array(shortName), finishReason: v.nullable(shortName), bytes, events: count, unparsed: v.boolean(),
+  inputTokens: v.nullable(count),
+  outputTokens: v.nullable(count),
+  cachedTokens: v.nullable(count),
+  toolCalls: count,
+  toolNames: v.array(shortName),
+  finishReason: v.nullable(shortName),
+  bytes,
+  events: count,
+  unparsed: v.boolean(),
 });
 const modelResponse = v.object({
-  k: v.literal('model_response'), id, t: epochMs, firstChunkAt: v.nullable(epochMs), status: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(999))),
-  figures: v.nullable(responseFigures), error: v.nullable(shortName), mem: spanMemory,
+  k: v.literal('model_response'),
+  id,
+  t: epochMs,
+  firstChunkAt: v.nullable(epochMs),
+  status: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(999))),
+  figures: v.nullable(responseFigures),
+  error: v.nullable(shortName),
+  mem: spanMemory,
 });
 const http = v.object({ k: v.literal('http'), t: epochMs, hosts: v.record(name, count) });
 /** Package and module names of the CLI's own code: a bounded map. */
-const byName = v.pipe(v.record(name, bytes), v.check((r) => Object.keys(r).length <= 64, 'at most 64 entries'));
+const byName = v.pipe(
+  v.record(name, bytes),
+  v.check((r) => Object.keys(r).length <= 64, 'at most 64 entries'),
+);
 const heapProfile = v.object({
-  k: v.literal('heap_profile'), t: epochMs, status: v.picklist(['captured', 'skipped', 'failed']), reason: v.nullable(shortName), capture: count,
-  heapUsed: bytes, heapUsedAfter: bytes, sampled: bytes, byPackage: byName, byModule: byName, pauseMs: duration, attributeMs: duration,
+  k: v.literal('heap_profile'),
+  t: epochMs,
+  status: v.picklist(['captured', 'skipped', 'failed']),
+  reason: v.nullable(shortName),
+  capture: count,
+  heapUsed: bytes,
+  heapUsedAfter: bytes,
+  sampled: bytes,
+  byPackage: byName,
+  byModule: byName,
+  pauseMs: duration,
+  attributeMs: duration,
 });
 const hook = v.object({ k: v.literal('hook'), event: shortName, t: epochMs, ppid: pid, gppid: v.optional(pid) });
 
-export const AgentMessageSchema = v.variant('k', [hello, sample, spanStart, spanEnd, accounting, pressure, snapshot, final, modelRequest, modelResponse, http, hook, heapProfile]);
+export const AgentMessageSchema = v.variant('k', [
+  hello,
+  sample,
+  spanStart,
+  spanEnd,
+  accounting,
+  pressure,
+  snapshot,
+  final,
+  modelRequest,
+  modelResponse,
+  http,
+  hook,
+  heapProfile,
+]);
 
 // The schema and the protocol's types are one: a field renamed, added or retyped on either side
 // without the other fails to compile here.

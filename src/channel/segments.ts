@@ -52,7 +52,14 @@ export class SegmentList {
         if (entry === null) break;
         const m = CHANNEL_FILE.exec(entry.name);
         if (!m || this.refused.has(entry.name)) continue;
-        const segment = { file: entry.name, stream: m[1] as string, hook: m[2] === 'h', pid: Number(m[3]), segment: Number(m[4]), newest: false };
+        const segment = {
+          file: entry.name,
+          stream: m[1] as string,
+          hook: m[2] === 'h',
+          pid: Number(m[3]),
+          segment: Number(m[4]),
+          newest: false,
+        };
         (this.followed.has(entry.name) ? found : fresh).push(segment);
       }
     } finally {

@@ -14,7 +14,8 @@ export class BackendWatch {
   constructor(config: Config) {
     this.checks = deliveryTargets(config).map((t) =>
       connectCheck(t.url, CHECK_TIMEOUT_MS).catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'ECONNREFUSED') this.refused.set(t.what, `qwen-otel: ${t.what} not sent: nothing listens at ${t.target} (${t.hint})`);
+        if (error.code === 'ECONNREFUSED')
+          this.refused.set(t.what, `qwen-otel: ${t.what} not sent: nothing listens at ${t.target} (${t.hint})`);
       }),
     );
   }

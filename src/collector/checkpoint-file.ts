@@ -58,7 +58,9 @@ export function takeOver(sessionDir: string, session: Session, reader: ChannelRe
     notices.log(`qwen-otel: session ${session.options.id} handed over from collector ${previous} to ${process.pid}`);
     return;
   }
-  notices.say(checkpoint
-    ? `qwen-otel: this run's collector stopped; another took over from its checkpoint of ${Date.now() - checkpoint.at} ms before`
-    : "qwen-otel: this run's collector stopped before its first checkpoint; another took over (process-tree samples before now are missing)");
+  notices.say(
+    checkpoint
+      ? `qwen-otel: this run's collector stopped; another took over from its checkpoint of ${Date.now() - checkpoint.at} ms before`
+      : "qwen-otel: this run's collector stopped before its first checkpoint; another took over (process-tree samples before now are missing)",
+  );
 }

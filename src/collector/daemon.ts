@@ -157,7 +157,9 @@ export class Collector {
     }
     if (age < ABANDONED_MS) return;
     const removed = removeSessionDir(dir);
-    this.options.sinks.log(`qwen-otel: session directory ${dir} had no settings after ${Math.round(age / 1000)} s (its wrapper was killed?): ${removed ? 'removed' : 'could not be removed'}`);
+    this.options.sinks.log(
+      `qwen-otel: session directory ${dir} had no settings after ${Math.round(age / 1000)} s (its wrapper was killed?): ${removed ? 'removed' : 'could not be removed'}`,
+    );
     if (!removed) this.refused.add(dir);
   }
 
@@ -184,7 +186,13 @@ export class Collector {
     this.deliveries += 1;
     try {
       const deadline = this.options.deliveryDeadlineMs(runner);
-      await deliverFinal(delivery, runner.runEndedAt(), { deadlineMs: deadline, attemptTimeoutMs: Math.min(5000, Math.max(deadline, 50)), told: (what) => runner.told(what) }, notices, this.options.spool);
+      await deliverFinal(
+        delivery,
+        runner.runEndedAt(),
+        { deadlineMs: deadline, attemptTimeoutMs: Math.min(5000, Math.max(deadline, 50)), told: (what) => runner.told(what) },
+        notices,
+        this.options.spool,
+      );
     } catch (error) {
       notices.log(`qwen-otel: session ${runner.info.id}: delivery failed: ${(error as Error).message}`);
     } finally {
@@ -199,7 +207,8 @@ export class Collector {
       this.lastBusy = Date.now();
       return;
     }
-    const waitingForItsSession = this.options.sessionsDir === null && !this.servedAny && Date.now() - this.lastBusy < SINGLE_SESSION_WAIT_MS;
+    const waitingForItsSession =
+      this.options.sessionsDir === null && !this.servedAny && Date.now() - this.lastBusy < SINGLE_SESSION_WAIT_MS;
     if (!waitingForItsSession && Date.now() - this.lastBusy >= this.options.lingerMs) this.options.onIdle();
   }
 }

@@ -19,11 +19,24 @@ export interface DeliveryOptions {
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000];
 
 /** Delivers every item of a run; resolves once each is delivered, spooled or dropped (with a line). */
-export async function deliverFinal(final: FinalDelivery, runEndedAt: number, options: DeliveryOptions, notices: SessionNotices, spool: Spool | null): Promise<void> {
+export async function deliverFinal(
+  final: FinalDelivery,
+  runEndedAt: number,
+  options: DeliveryOptions,
+  notices: SessionNotices,
+  spool: Spool | null,
+): Promise<void> {
   await Promise.all(final.items.map((item) => deliverOne(final.runId, item, runEndedAt + options.deadlineMs, options, notices, spool)));
 }
 
-async function deliverOne(runId: string, item: DeliveryItem, deadline: number, options: DeliveryOptions, notices: SessionNotices, spool: Spool | null): Promise<void> {
+async function deliverOne(
+  runId: string,
+  item: DeliveryItem,
+  deadline: number,
+  options: DeliveryOptions,
+  notices: SessionNotices,
+  spool: Spool | null,
+): Promise<void> {
   let lastError: Error | null = null;
   let refusedEveryTime = true;
   for (let attempt = 0; ; attempt += 1) {
@@ -35,7 +48,8 @@ async function deliverOne(runId: string, item: DeliveryItem, deadline: number, o
     } catch (error) {
       lastError = error as Error;
       refusedEveryTime &&= isRefused(lastError);
-      if (attempt === 0) notices.log(`qwen-otel: run ${runId}: ${item.what} not sent to ${item.target} yet (${reason(lastError)}); retrying`);
+      if (attempt === 0)
+        notices.log(`qwen-otel: run ${runId}: ${item.what} not sent to ${item.target} yet (${reason(lastError)}); retrying`);
     }
     const wait = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)];
     if (Date.now() + wait >= deadline) break;
@@ -43,7 +57,8 @@ async function deliverOne(runId: string, item: DeliveryItem, deadline: number, o
   }
   // Nothing ever listened there: a backend that is not running is a setting, said once (not kept).
   if (refusedEveryTime) {
-    if (!options.told(item.what)) notices.later(`qwen-otel: run ${runId}: ${item.what} not sent: nothing listens at ${item.target} (${item.hint})`);
+    if (!options.told(item.what))
+      notices.later(`qwen-otel: run ${runId}: ${item.what} not sent: nothing listens at ${item.target} (${item.hint})`);
     return;
   }
   const kept = spool?.keep(runId, item.spoolForm()) ?? null;
@@ -60,10 +75,9 @@ function isRefused(error: Error | null): boolean {
 
 function reason(error: Error | null): string {
   if (!error) return 'unknown';
-  return error.name === 'TimeoutError' ? error.message : (error as NodeJS.ErrnoException).code ?? error.message;
+  return error.name === 'TimeoutError' ? error.message : ((error as NodeJS.ErrnoException).code ?? error.message);
 }
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
-

@@ -27,7 +27,9 @@ export async function flushCommand(write: (line: string) => void): Promise<numbe
       spool.remove(file);
       delivered += 1;
     } catch (error) {
-      write(`qwen-otel: ${item.what} still not delivered to ${item.target}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; kept in ${file}`);
+      write(
+        `qwen-otel: ${item.what} still not delivered to ${item.target}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; kept in ${file}`,
+      );
     }
   }
   write(`qwen-otel: flushed ${delivered} of ${entries.length} kept item${entries.length === 1 ? '' : 's'}`);
@@ -45,7 +47,9 @@ export function statusCommand(write: (line: string) => void): number {
   write(`state directory: ${state.dir}`);
   write(running ? `collector: pid ${pid}, build ${build}` : 'collector: not running (the next run starts it)');
   write(`live sessions: ${count(state.sessions)}`);
-  write(`undelivered items kept: ${count(path.join(state.dir, STATE.spool))}${count(path.join(state.dir, STATE.spool)) > 0 ? ' (qwen-otel flush retries them)' : ''}`);
+  write(
+    `undelivered items kept: ${count(path.join(state.dir, STATE.spool))}${count(path.join(state.dir, STATE.spool)) > 0 ? ' (qwen-otel flush retries them)' : ''}`,
+  );
   const log = path.join(state.dir, STATE.collectorLog);
   if (existsSync(log)) write(`log: ${log}`);
   return 0;

@@ -52,9 +52,13 @@ export class SessionNotices {
   /** The lines for the waiting wrapper; from now on lines go to the log and the pending file. */
   handOver(): string[] {
     this.handedOver = true;
-    const lines = this.handed.length > MAX_HANDED_LINES
-      ? [...this.handed.slice(0, MAX_HANDED_LINES - 1), `qwen-otel: ${this.handed.length - MAX_HANDED_LINES + 1} more lines in the collector's log`]
-      : this.handed;
+    const lines =
+      this.handed.length > MAX_HANDED_LINES
+        ? [
+            ...this.handed.slice(0, MAX_HANDED_LINES - 1),
+            `qwen-otel: ${this.handed.length - MAX_HANDED_LINES + 1} more lines in the collector's log`,
+          ]
+        : this.handed;
     this.handed = [];
     return lines;
   }

@@ -27,18 +27,22 @@ async function main(): Promise<void> {
   const dir = env[ENV.sessionDir];
   const settings = proxySettings(env);
   if (!dir || typeof settings === 'string') {
-    say(`qwen-otel: no proxy for this run: ${dir ? settings : `${ENV.sessionDir} is not set`}; model traffic of a non-Node CLI is not observed`);
+    say(
+      `qwen-otel: no proxy for this run: ${dir ? settings : `${ENV.sessionDir} is not set`}; model traffic of a non-Node CLI is not observed`,
+    );
     process.stdout.write('ready\n');
     return;
   }
   const writer = new ChannelWriter(dir, process.pid);
   const cliRss = cliRssReader(dir);
   const routes: Route[] = settings.routes;
-  let server;
+  let server: Awaited<ReturnType<typeof startProxy>>;
   try {
     server = await startProxy({ routes, send: (m) => writer.send(m), memory: () => ({ rss: cliRss(), heapUsed: 0 }), say }, settings.port);
   } catch (error) {
-    say(`qwen-otel: no proxy for this run: port ${settings.port} on 127.0.0.1 cannot be bound (${(error as NodeJS.ErrnoException).code ?? 'error'}); model traffic of a non-Node CLI is not observed`);
+    say(
+      `qwen-otel: no proxy for this run: port ${settings.port} on 127.0.0.1 cannot be bound (${(error as NodeJS.ErrnoException).code ?? 'error'}); model traffic of a non-Node CLI is not observed`,
+    );
     process.stdout.write('ready\n');
     return;
   }
@@ -77,7 +81,6 @@ function cliRssReader(dir: string): () => number {
     }
   };
 }
-
 
 main().catch((error) => {
   say(`qwen-otel: the proxy stopped (${(error as Error).constructor.name}); model traffic of a non-Node CLI is not observed from here on`);

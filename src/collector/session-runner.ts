@@ -41,7 +41,6 @@ export interface RunnerHooks {
   onDelivery(runner: SessionRunner, delivery: FinalDelivery | null): void;
   /** The collector's own pid and cost, for the record's observer figures. */
   observer(): { pid: number; hwmBytes: number; rssBytes: number };
-
 }
 
 /** How long to wait for the root CLI process to say who it is before labelling the figures. */
@@ -146,7 +145,7 @@ export class SessionRunner {
 
   /** When the CLI ended: the wrapper's exit-code file says so in run mode; otherwise now. */
   runEndedAt(): number {
-    const wrapperSaw = this.info.mode === 'run' ? readExit(this.info.dir)?.at ?? null : null;
+    const wrapperSaw = this.info.mode === 'run' ? (readExit(this.info.dir)?.at ?? null) : null;
     return wrapperSaw ?? this.finishAt ?? Date.now();
   }
 
@@ -234,8 +233,6 @@ export class SessionRunner {
     this.reader.retireRead();
   }
 
-
-
   /** The wrapper wrote the exit code, or the root is gone (a zombie counts: the tree ended it). */
   private runOver(): boolean {
     const { mode, rootPid, dir } = this.info;
@@ -264,7 +261,6 @@ export class SessionRunner {
     this.identity = this.resolveIdentity();
     try {
       // Loaded lazily: the first tree samples do not wait for the exporters.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { startTelemetry } = require('../export/telemetry') as typeof import('../export/telemetry');
       this.telemetry = await startTelemetry({
         session: this.session,

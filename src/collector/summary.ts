@@ -35,8 +35,10 @@ function roundedMiB(bytes: number): string {
 }
 
 function largestHeap(processes: ProcessFigures[] | undefined): string | null {
-  const largest = (processes ?? []).reduce<ProcessFigures | null>((best, p) =>
-    (p.heap_used_peak_bytes ?? 0) > (best?.heap_used_peak_bytes ?? 0) ? p : best, null);
+  const largest = (processes ?? []).reduce<ProcessFigures | null>(
+    (best, p) => ((p.heap_used_peak_bytes ?? 0) > (best?.heap_used_peak_bytes ?? 0) ? p : best),
+    null,
+  );
   return largest ? `largest V8 heap ${roundedMiB(largest.heap_used_peak_bytes ?? 0)} MiB in use (${largest.role}, its own peak)` : null;
 }
 
@@ -48,11 +50,17 @@ export function droppedInputLine(record: RunRecord): string | null {
     [record.dropped_lines, 'invalid line', 'invalid lines'],
     [record.dropped_long_lines, `line too long to hold (${LONG})`, `lines too long to hold (${LONG})`],
     [record.dropped_files, `channel file past ${thousands(MAX_FILES)}`, `channel files past ${thousands(MAX_FILES)}`],
-    [record.dropped_processes, `process past ${thousands(MAX_PROCESSES_FROM_LINES)}`, `processes past ${thousands(MAX_PROCESSES_FROM_LINES)}`],
+    [
+      record.dropped_processes,
+      `process past ${thousands(MAX_PROCESSES_FROM_LINES)}`,
+      `processes past ${thousands(MAX_PROCESSES_FROM_LINES)}`,
+    ],
     [record.unread_bytes, 'byte unread', 'bytes unread'],
   ] as const;
   const said = parts.filter(([n]) => (n ?? 0) > 0).map(([n, one, many]) => `${thousands(n as number)} ${n === 1 ? one : many}`);
-  return said.length > 0 ? `qwen-otel: run ${record.run_id}: skipped in the agents' input: ${said.join(', ')}; counted in the record` : null;
+  return said.length > 0
+    ? `qwen-otel: run ${record.run_id}: skipped in the agents' input: ${said.join(', ')}; counted in the record`
+    : null;
 }
 
 /** 3977 as "3,977", without toLocaleString: its first call loads ICU's data: the collector's peak RSS went from 61.6 to 67.8 MiB (measured). */

@@ -13,7 +13,9 @@ const BenchIdentity = Type.Object({
   cli: Type.String(),
   branch: Type.String(),
   workload: Type.String(),
-  config: Type.Optional(Type.String({ description: "`bench --config`: the configuration this run had (its items in the CLI's settings); absent: none" })),
+  config: Type.Optional(
+    Type.String({ description: "`bench --config`: the configuration this run had (its items in the CLI's settings); absent: none" }),
+  ),
   config_items: Type.Optional(Type.Array(Type.String(), { description: 'the configuration items (MCP servers by preset name)' })),
   repeat: Num('0 for a warm-up run (kept in the file, left out of every summary), then 1..N'),
   matrix_id: Type.String({ description: 'the matrix invocation this run belongs to' }),
@@ -50,18 +52,21 @@ const ServerFigures = Type.Object({
   sequence: Type.Array(ServerRequest),
 });
 
-export const BenchResultSchema = Type.Object({
-  schema: Type.Literal(BENCH_RESULT_SCHEMA),
-  time: Type.String({ description: 'when the run ended (ISO 8601)' }),
-  bench: BenchIdentity,
-  status: Type.Union([Type.Literal('ok'), Type.Literal('failed')]),
-  failure: Nullable(Type.String({ description: 'why a failed run failed, in words: `timeout after 120000 ms`, `exit code 1`' })),
-  exit_code: Nullable(Num()),
-  wall_ms: Num('from spawning the command to its end'),
-  external: ExternalFigures,
-  server: ServerFigures,
-  record: Nullable(RunRecordSchema),
-}, { $id: BENCH_RESULT_SCHEMA, title: 'qwen-otel bench result' });
+export const BenchResultSchema = Type.Object(
+  {
+    schema: Type.Literal(BENCH_RESULT_SCHEMA),
+    time: Type.String({ description: 'when the run ended (ISO 8601)' }),
+    bench: BenchIdentity,
+    status: Type.Union([Type.Literal('ok'), Type.Literal('failed')]),
+    failure: Nullable(Type.String({ description: 'why a failed run failed, in words: `timeout after 120000 ms`, `exit code 1`' })),
+    exit_code: Nullable(Num()),
+    wall_ms: Num('from spawning the command to its end'),
+    external: ExternalFigures,
+    server: ServerFigures,
+    record: Nullable(RunRecordSchema),
+  },
+  { $id: BENCH_RESULT_SCHEMA, title: 'qwen-otel bench result' },
+);
 
 export type BenchResult = Static<typeof BenchResultSchema>;
 export type BenchIdentity = Static<typeof BenchIdentity>;

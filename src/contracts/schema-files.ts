@@ -26,5 +26,9 @@ if (require.main === module) {
   const dir = path.join(__dirname, '..', '..', 'docs', 'schemas');
   mkdirSync(dir, { recursive: true });
   for (const { name, text } of schemaFiles()) writeFileSync(path.join(dir, name), text);
-  process.stdout.write(`wrote ${schemaFiles().map((f) => f.name).join(', ')} to ${dir}\n`);
+  process.stdout.write(
+    `wrote ${schemaFiles()
+      .map((f) => f.name)
+      .join(', ')} to ${dir}\n`,
+  );
 }

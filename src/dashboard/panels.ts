@@ -45,7 +45,11 @@ const REF_IDS = 'ABCDEFGHIJ';
 
 function targets(queries: Query[], instant: boolean): DataqueryBuilder[] {
   return queries.map((q, i) => {
-    const target = new DataqueryBuilder().refId(REF_IDS[i]).expr(q.expr).legendFormat(q.legend ?? '__auto').datasource(PROMETHEUS);
+    const target = new DataqueryBuilder()
+      .refId(REF_IDS[i])
+      .expr(q.expr)
+      .legendFormat(q.legend ?? '__auto')
+      .datasource(PROMETHEUS);
     return instant ? target.instant() : target.range();
   });
 }
@@ -55,7 +59,13 @@ type UnitPanel = barchart.PanelBuilder | bargauge.PanelBuilder | timeseries.Pane
 /** What every panel of a spec shares: title, question, datasource, units, size, queries (as tables: `table`). */
 function framed<P extends UnitPanel>(panel: P, spec: PanelSpec, instant: boolean, table = false): P {
   const unit = spec.unit ?? 'bytes';
-  panel.title(spec.title).description(spec.question).datasource(PROMETHEUS).unit(unit).span(spec.width ?? 12).height(spec.height ?? 8);
+  panel
+    .title(spec.title)
+    .description(spec.question)
+    .datasource(PROMETHEUS)
+    .unit(unit)
+    .span(spec.width ?? 12)
+    .height(spec.height ?? 8);
   for (const target of targets(spec.queries, instant)) panel.withTarget(table ? target.format('table' as never) : target);
   spec.queries.forEach((q, i) => {
     if (q.unit && q.unit !== unit) panel.overrideByQuery(REF_IDS[i], unitProperties(q.unit, panel instanceof timeseries.PanelBuilder));
@@ -72,7 +82,10 @@ function unitProperties(unit: string, timeSeries: boolean): Array<{ id: string; 
 }
 
 /** The latest value of each series, as horizontal bars: comparisons across cli × branch. */
-export function bars(spec: PanelSpec, options: { thresholds?: Array<{ value: number | null; color: string }> } = {}): bargauge.PanelBuilder {
+export function bars(
+  spec: PanelSpec,
+  options: { thresholds?: Array<{ value: number | null; color: string }> } = {},
+): bargauge.PanelBuilder {
   return framed(new bargauge.PanelBuilder(), spec, true)
     .orientation(VizOrientation.Horizontal)
     .displayMode(BarGaugeDisplayMode.Gradient)
@@ -94,7 +107,10 @@ export function stackedBars(spec: PanelSpec, segment: string): barchart.PanelBui
     .showValue(VisibilityMode.Never)
     .fillOpacity(80)
     .legend(new VizLegendOptionsBuilder().displayMode(LegendDisplayMode.List).placement(LegendPlacement.Bottom).showLegend(true))
-    .withTransformation({ id: 'groupingToMatrix', options: { columnField: segment, rowField: 'run', valueField: 'Value', emptyValue: 'zero' } });
+    .withTransformation({
+      id: 'groupingToMatrix',
+      options: { columnField: segment, rowField: 'run', valueField: 'Value', emptyValue: 'zero' },
+    });
 }
 
 /** Series over time: live sessions. */
@@ -102,7 +118,13 @@ export function timeline(spec: PanelSpec, options: { stacked?: boolean; max?: nu
   const panel = framed(new timeseries.PanelBuilder(), spec, false)
     .fillOpacity(options.stacked ? 40 : 8)
     .showPoints('never' as never)
-    .legend(new VizLegendOptionsBuilder().displayMode(LegendDisplayMode.Table).placement(LegendPlacement.Bottom).showLegend(true).calcs(['max', 'lastNotNull']));
+    .legend(
+      new VizLegendOptionsBuilder()
+        .displayMode(LegendDisplayMode.Table)
+        .placement(LegendPlacement.Bottom)
+        .showLegend(true)
+        .calcs(['max', 'lastNotNull']),
+    );
   if (options.stacked) panel.stacking(new StackingConfigBuilder().mode(StackingMode.Normal));
   if (options.max !== undefined) panel.max(options.max);
   return panel;
@@ -127,7 +149,10 @@ export function figuresTable(spec: PanelSpec): table.PanelBuilder {
   for (const target of targets(spec.queries, true)) panel.withTarget(target.format('table' as never));
   spec.queries.forEach((q, i) => {
     const column = spec.queries.length > 1 ? `Value #${REF_IDS[i]}` : 'Value';
-    panel.overrideByName(column, [{ id: 'displayName', value: q.legend ?? column }, { id: 'unit', value: q.unit ?? unit }]);
+    panel.overrideByName(column, [
+      { id: 'displayName', value: q.legend ?? column },
+      { id: 'unit', value: q.unit ?? unit },
+    ]);
   });
   return panel;
 }

@@ -45,95 +45,275 @@ interface Section {
 }
 
 function overview(): Section {
-  return { title: 'Overview: CLIs and branches, latest run of each', collapsed: false, panels: [
-    bars({ title: 'Peak tree RSS · $workload', question: 'Which CLI and branch peaks highest on this workload? (qwen_otel.tree.memory.peak, the latest run pushed for each cli × branch × workload)', queries: [{ expr: q.treePeak, legend: '{{cli}} @ {{branch}}' }], width: 24 })
-      .repeat('workload').maxPerRow(3)
-      .dataLinks([thisDashboard('Runs of ${__field.labels.cli} @ ${__field.labels.branch} in Jaeger (Traces row)', { cli: '${__field.labels.cli}', branch: '${__field.labels.branch}' })]),
-    bars({ title: 'Run duration · $workload', question: 'How long did the run take, beside its peak? (qwen_otel.run.duration in the final push)', queries: [{ expr: q.runDuration, legend: '{{cli}} @ {{branch}}' }], unit: 's', width: 24, height: 5 })
-      .repeat('workload').maxPerRow(3),
-    bars({ title: 'Tree peak against the baseline ($baseline)', question: 'Did this branch regress? Its tree peak over the baseline branch\'s, same cli and workload (the regression alert fires past 5 % and 20 MiB together, prometheus/rules/settings.yml).', queries: [{ expr: q.vsBaseline, legend: q.RUN_LABEL }], unit: 'percentunit' },
-      { thresholds: [{ value: null, color: 'green' }, { value: 0.05, color: 'red' }] }),
-    figuresTable({ title: 'Alerts firing', question: 'What is firing now (RSS regressions, budget, live heap near its limit, steady growth)? One row per alert and its labels.', queries: [{ expr: q.firingAlerts, legend: 'firing' }], unit: 'none', width: 12 }),
-    figuresTable({
-      title: 'Headline figures (latest run)',
-      question: 'The seed\'s per-run figures side by side: tree peak, duration, root peak, V8 heap and external peaks (one process\'s), largest request, retained tool results, turns, tool calls.',
-      queries: [
-        { expr: q.treePeak, legend: 'tree RSS peak' },
-        { expr: q.runDuration, legend: 'duration', unit: 's' },
-        { expr: q.rootPeak, legend: 'root RSS peak' },
-        { expr: q.heapPeak, legend: 'V8 heap peak' },
-        { expr: q.externalPeak, legend: 'external peak' },
-        { expr: q.peakRequestTotal, legend: 'largest request' },
-        { expr: q.retainedSize, legend: 'retained tool results' },
-        { expr: q.turns, legend: 'turns', unit: 'none' },
-        { expr: q.toolCalls, legend: 'tool calls', unit: 'none' },
-      ],
-    }),
-  ] };
+  return {
+    title: 'Overview: CLIs and branches, latest run of each',
+    collapsed: false,
+    panels: [
+      bars({
+        title: 'Peak tree RSS · $workload',
+        question:
+          'Which CLI and branch peaks highest on this workload? (qwen_otel.tree.memory.peak, the latest run pushed for each cli × branch × workload)',
+        queries: [{ expr: q.treePeak, legend: '{{cli}} @ {{branch}}' }],
+        width: 24,
+      })
+        .repeat('workload')
+        .maxPerRow(3)
+        .dataLinks([
+          thisDashboard('Runs of ${__field.labels.cli} @ ${__field.labels.branch} in Jaeger (Traces row)', {
+            cli: '${__field.labels.cli}',
+            branch: '${__field.labels.branch}',
+          }),
+        ]),
+      bars({
+        title: 'Run duration · $workload',
+        question: 'How long did the run take, beside its peak? (qwen_otel.run.duration in the final push)',
+        queries: [{ expr: q.runDuration, legend: '{{cli}} @ {{branch}}' }],
+        unit: 's',
+        width: 24,
+        height: 5,
+      })
+        .repeat('workload')
+        .maxPerRow(3),
+      bars(
+        {
+          title: 'Tree peak against the baseline ($baseline)',
+          question:
+            "Did this branch regress? Its tree peak over the baseline branch's, same cli and workload (the regression alert fires past 5 % and 20 MiB together, prometheus/rules/settings.yml).",
+          queries: [{ expr: q.vsBaseline, legend: q.RUN_LABEL }],
+          unit: 'percentunit',
+        },
+        {
+          thresholds: [
+            { value: null, color: 'green' },
+            { value: 0.05, color: 'red' },
+          ],
+        },
+      ),
+      figuresTable({
+        title: 'Alerts firing',
+        question:
+          'What is firing now (RSS regressions, budget, live heap near its limit, steady growth)? One row per alert and its labels.',
+        queries: [{ expr: q.firingAlerts, legend: 'firing' }],
+        unit: 'none',
+        width: 12,
+      }),
+      figuresTable({
+        title: 'Headline figures (latest run)',
+        question:
+          "The seed's per-run figures side by side: tree peak, duration, root peak, V8 heap and external peaks (one process's), largest request, retained tool results, turns, tool calls.",
+        queries: [
+          { expr: q.treePeak, legend: 'tree RSS peak' },
+          { expr: q.runDuration, legend: 'duration', unit: 's' },
+          { expr: q.rootPeak, legend: 'root RSS peak' },
+          { expr: q.heapPeak, legend: 'V8 heap peak' },
+          { expr: q.externalPeak, legend: 'external peak' },
+          { expr: q.peakRequestTotal, legend: 'largest request' },
+          { expr: q.retainedSize, legend: 'retained tool results' },
+          { expr: q.turns, legend: 'turns', unit: 'none' },
+          { expr: q.toolCalls, legend: 'tool calls', unit: 'none' },
+        ],
+      }),
+    ],
+  };
 }
 
 function whereMemoryGoes(): Section {
-  return { title: 'Where the memory goes', collapsed: false, panels: [
-    bars({ title: 'Root vs the rest of the tree (peaks)', question: 'Is it the CLI process itself or its children? Root: the VmHWM of the command started; rest: the tree peak less that.', queries: [{ expr: q.rootPeak, legend: `${q.RUN_LABEL} · root` }, { expr: q.restOfTree, legend: `${q.RUN_LABEL} · rest of tree` }] }),
-    bars({ title: 'Memory by child role (peaks)', question: 'Which kind of process holds it: cli, cli_worker, mcp_server, tool, subagent, other? (qwen_otel.tree.memory.role_peak)', queries: [{ expr: q.rolePeaks, legend: `${q.RUN_LABEL} · {{role}}` }] }),
-    bars({ title: 'Tree RSS vs V8 heap vs external (peaks)', question: 'Of a finished run\'s peak, how much is JavaScript heap, how much external (Buffers; array buffers are part of it), and the rest native? Heap and external: the largest of one process (qwen_otel.v8.heap.used.peak, qwen_otel.v8.external.peak, qwen_otel.v8.array_buffers.peak).', queries: [
-      { expr: q.treePeak, legend: `${q.RUN_LABEL} · tree RSS` },
-      { expr: q.heapPeak, legend: `${q.RUN_LABEL} · V8 heap used` },
-      { expr: q.externalPeak, legend: `${q.RUN_LABEL} · external` },
-      { expr: q.arrayBuffersPeak, legend: `${q.RUN_LABEL} · array buffers` },
-    ] }),
-    stackedBars({ title: 'The tree peak by bucket', question: 'Where the memory was at the sampled tree peak: V8 heap used and free, external, native, a CLI qwen-otel cannot see inside, MCP servers, tools, subagents, other (qwen_otel.tree.memory.peak.bucket; the buckets add up to the sampled peak).', queries: [{ expr: q.peakBuckets }] }, 'bucket'),
-    timeline({ title: 'RSS vs V8 heap vs external (live)', question: 'In a live session: is the tree\'s RSS V8 heap, external memory (Buffers), or native memory outside both?', queries: [
-      { expr: q.liveTree, legend: `${q.LIVE_LABEL} · tree RSS` },
-      { expr: q.liveHeapUsed, legend: `${q.LIVE_LABEL} · heap used` },
-      { expr: q.liveHeapTotal, legend: `${q.LIVE_LABEL} · heap total` },
-      { expr: q.liveExternal, legend: `${q.LIVE_LABEL} · external` },
-      { expr: q.liveArrayBuffers, legend: `${q.LIVE_LABEL} · array buffers` },
-      { expr: q.liveMalloced, legend: `${q.LIVE_LABEL} · malloced` },
-    ] }),
-    timeline({ title: 'V8 heap spaces in use (live)', question: 'Which heap space grows: old, new, large objects, code?', queries: [{ expr: q.liveHeapSpaces, legend: '{{cli}} @ {{branch}} · {{v8js_heap_space_name}}' }] }, { stacked: true }),
-    timeline({ title: 'RSS by role (live)', question: 'Which processes of a live session hold memory now (an MCP server, a shell, a worker)?', queries: [{ expr: q.liveByRole, legend: '{{cli}} @ {{branch}} · {{role}}' }] }, { stacked: true }),
-  ] };
+  return {
+    title: 'Where the memory goes',
+    collapsed: false,
+    panels: [
+      bars({
+        title: 'Root vs the rest of the tree (peaks)',
+        question: 'Is it the CLI process itself or its children? Root: the VmHWM of the command started; rest: the tree peak less that.',
+        queries: [
+          { expr: q.rootPeak, legend: `${q.RUN_LABEL} · root` },
+          { expr: q.restOfTree, legend: `${q.RUN_LABEL} · rest of tree` },
+        ],
+      }),
+      bars({
+        title: 'Memory by child role (peaks)',
+        question: 'Which kind of process holds it: cli, cli_worker, mcp_server, tool, subagent, other? (qwen_otel.tree.memory.role_peak)',
+        queries: [{ expr: q.rolePeaks, legend: `${q.RUN_LABEL} · {{role}}` }],
+      }),
+      bars({
+        title: 'Tree RSS vs V8 heap vs external (peaks)',
+        question:
+          "Of a finished run's peak, how much is JavaScript heap, how much external (Buffers; array buffers are part of it), and the rest native? Heap and external: the largest of one process (qwen_otel.v8.heap.used.peak, qwen_otel.v8.external.peak, qwen_otel.v8.array_buffers.peak).",
+        queries: [
+          { expr: q.treePeak, legend: `${q.RUN_LABEL} · tree RSS` },
+          { expr: q.heapPeak, legend: `${q.RUN_LABEL} · V8 heap used` },
+          { expr: q.externalPeak, legend: `${q.RUN_LABEL} · external` },
+          { expr: q.arrayBuffersPeak, legend: `${q.RUN_LABEL} · array buffers` },
+        ],
+      }),
+      stackedBars(
+        {
+          title: 'The tree peak by bucket',
+          question:
+            'Where the memory was at the sampled tree peak: V8 heap used and free, external, native, a CLI qwen-otel cannot see inside, MCP servers, tools, subagents, other (qwen_otel.tree.memory.peak.bucket; the buckets add up to the sampled peak).',
+          queries: [{ expr: q.peakBuckets }],
+        },
+        'bucket',
+      ),
+      timeline({
+        title: 'RSS vs V8 heap vs external (live)',
+        question: "In a live session: is the tree's RSS V8 heap, external memory (Buffers), or native memory outside both?",
+        queries: [
+          { expr: q.liveTree, legend: `${q.LIVE_LABEL} · tree RSS` },
+          { expr: q.liveHeapUsed, legend: `${q.LIVE_LABEL} · heap used` },
+          { expr: q.liveHeapTotal, legend: `${q.LIVE_LABEL} · heap total` },
+          { expr: q.liveExternal, legend: `${q.LIVE_LABEL} · external` },
+          { expr: q.liveArrayBuffers, legend: `${q.LIVE_LABEL} · array buffers` },
+          { expr: q.liveMalloced, legend: `${q.LIVE_LABEL} · malloced` },
+        ],
+      }),
+      timeline(
+        {
+          title: 'V8 heap spaces in use (live)',
+          question: 'Which heap space grows: old, new, large objects, code?',
+          queries: [{ expr: q.liveHeapSpaces, legend: '{{cli}} @ {{branch}} · {{v8js_heap_space_name}}' }],
+        },
+        { stacked: true },
+      ),
+      timeline(
+        {
+          title: 'RSS by role (live)',
+          question: 'Which processes of a live session hold memory now (an MCP server, a shell, a worker)?',
+          queries: [{ expr: q.liveByRole, legend: '{{cli}} @ {{branch}} · {{role}}' }],
+        },
+        { stacked: true },
+      ),
+    ],
+  };
 }
 
 function context(): Section {
-  return { title: 'Context: what the model requests carried', collapsed: true, panels: [
-    stackedBars({ title: 'The largest request by part', question: 'What filled the run\'s largest model request: system prompt, tool schemas or history? (qwen_otel.request.peak.size by part)', queries: [{ expr: q.peakRequestParts }] }, 'part'),
-    bars({ title: 'Request composition (mean bytes per request)', question: 'The same over every request of the run (qwen_otel.request.size by part).', queries: [{ expr: q.requestParts, legend: `${q.RUN_LABEL} · {{part}}` }] }),
-    bars({ title: 'Retained tool results', question: 'How much tool output does the CLI keep in its history, and how big is the largest?', queries: [{ expr: q.retainedSize, legend: `${q.RUN_LABEL} · total` }, { expr: q.retainedLargest, legend: `${q.RUN_LABEL} · largest` }] }),
-    bars({ title: 'Tokens', question: 'Tokens in and out per run (gen_ai.client.token.usage).', queries: [{ expr: q.tokens, legend: `${q.RUN_LABEL} · {{gen_ai_token_type}}` }], unit: 'short' }),
-    figuresTable({ title: 'Turns, tool calls, history', question: 'How much work the run did: model turns, tool calls, messages in the last request, tool results retained.', unit: 'none', width: 12, queries: [
-      { expr: q.turns, legend: 'turns' }, { expr: q.toolCalls, legend: 'tool calls' }, { expr: q.historyItems, legend: 'history items' }, { expr: q.retainedCount, legend: 'retained results' },
-    ] }),
-  ] };
+  return {
+    title: 'Context: what the model requests carried',
+    collapsed: true,
+    panels: [
+      stackedBars(
+        {
+          title: 'The largest request by part',
+          question:
+            "What filled the run's largest model request: system prompt, tool schemas or history? (qwen_otel.request.peak.size by part)",
+          queries: [{ expr: q.peakRequestParts }],
+        },
+        'part',
+      ),
+      bars({
+        title: 'Request composition (mean bytes per request)',
+        question: 'The same over every request of the run (qwen_otel.request.size by part).',
+        queries: [{ expr: q.requestParts, legend: `${q.RUN_LABEL} · {{part}}` }],
+      }),
+      bars({
+        title: 'Retained tool results',
+        question: 'How much tool output does the CLI keep in its history, and how big is the largest?',
+        queries: [
+          { expr: q.retainedSize, legend: `${q.RUN_LABEL} · total` },
+          { expr: q.retainedLargest, legend: `${q.RUN_LABEL} · largest` },
+        ],
+      }),
+      bars({
+        title: 'Tokens',
+        question: 'Tokens in and out per run (gen_ai.client.token.usage).',
+        queries: [{ expr: q.tokens, legend: `${q.RUN_LABEL} · {{gen_ai_token_type}}` }],
+        unit: 'short',
+      }),
+      figuresTable({
+        title: 'Turns, tool calls, history',
+        question: 'How much work the run did: model turns, tool calls, messages in the last request, tool results retained.',
+        unit: 'none',
+        width: 12,
+        queries: [
+          { expr: q.turns, legend: 'turns' },
+          { expr: q.toolCalls, legend: 'tool calls' },
+          { expr: q.historyItems, legend: 'history items' },
+          { expr: q.retainedCount, legend: 'retained results' },
+        ],
+      }),
+    ],
+  };
 }
 
 function liveSession(): Section {
-  return { title: 'Live sessions', collapsed: true, panels: [
-    timeline({ title: 'Tree RSS (live)', question: 'Is a running session growing? (the steady-growth alert watches this)', queries: [{ expr: q.liveTree, legend: q.LIVE_LABEL }] }),
-    timeline({ title: 'Old generation vs its limit (live)', question: 'How close is V8 to "heap out of memory"? The alert fires at 80 %.', queries: [{ expr: q.liveOldGenerationShare, legend: `${q.LIVE_LABEL} · {{role}}` }], unit: 'percentunit' }, { max: 1 }),
-    timeline({ title: 'Time in GC (live)', question: 'What share of the time goes to garbage collection, by kind?', queries: [{ expr: q.liveGcShare, legend: '{{cli}} @ {{branch}} · {{v8js_gc_type}}' }], unit: 'percentunit', width: 8 }, { stacked: true }),
-    timeline({ title: 'GCs per second (live)', question: 'How often does V8 collect, by kind?', queries: [{ expr: q.liveGcRate, legend: '{{cli}} @ {{branch}} · {{v8js_gc_type}}' }], unit: 'ops', width: 8 }),
-    timeline({ title: 'Event loop (live)', question: 'Is the CLI responsive? Delay p99 (seconds, left axis) and utilization (0-100 %, right axis).', queries: [
-      { expr: q.liveLoopDelay, legend: '{{cli}} @ {{branch}} · {{role}} delay p99' },
-      { expr: q.liveLoopUtilization, legend: '{{cli}} @ {{branch}} · {{role}} utilization', unit: 'percentunit' },
-    ], unit: 's', width: 8 }),
-    timeline({ title: "qwen-otel's own RSS (live)", question: 'The observer effect: what the shared collector serving the live sessions costs.', queries: [{ expr: q.liveObserver, legend: 'collector · {{instance}}' }], width: 24, height: 6 }),
-  ] };
+  return {
+    title: 'Live sessions',
+    collapsed: true,
+    panels: [
+      timeline({
+        title: 'Tree RSS (live)',
+        question: 'Is a running session growing? (the steady-growth alert watches this)',
+        queries: [{ expr: q.liveTree, legend: q.LIVE_LABEL }],
+      }),
+      timeline(
+        {
+          title: 'Old generation vs its limit (live)',
+          question: 'How close is V8 to "heap out of memory"? The alert fires at 80 %.',
+          queries: [{ expr: q.liveOldGenerationShare, legend: `${q.LIVE_LABEL} · {{role}}` }],
+          unit: 'percentunit',
+        },
+        { max: 1 },
+      ),
+      timeline(
+        {
+          title: 'Time in GC (live)',
+          question: 'What share of the time goes to garbage collection, by kind?',
+          queries: [{ expr: q.liveGcShare, legend: '{{cli}} @ {{branch}} · {{v8js_gc_type}}' }],
+          unit: 'percentunit',
+          width: 8,
+        },
+        { stacked: true },
+      ),
+      timeline({
+        title: 'GCs per second (live)',
+        question: 'How often does V8 collect, by kind?',
+        queries: [{ expr: q.liveGcRate, legend: '{{cli}} @ {{branch}} · {{v8js_gc_type}}' }],
+        unit: 'ops',
+        width: 8,
+      }),
+      timeline({
+        title: 'Event loop (live)',
+        question: 'Is the CLI responsive? Delay p99 (seconds, left axis) and utilization (0-100 %, right axis).',
+        queries: [
+          { expr: q.liveLoopDelay, legend: '{{cli}} @ {{branch}} · {{role}} delay p99' },
+          { expr: q.liveLoopUtilization, legend: '{{cli}} @ {{branch}} · {{role}} utilization', unit: 'percentunit' },
+        ],
+        unit: 's',
+        width: 8,
+      }),
+      timeline({
+        title: "qwen-otel's own RSS (live)",
+        question: 'The observer effect: what the shared collector serving the live sessions costs.',
+        queries: [{ expr: q.liveObserver, legend: 'collector · {{instance}}' }],
+        width: 24,
+        height: 6,
+      }),
+    ],
+  };
 }
 
 function traces(): Section[] {
   return [
     { title: 'Traces · $cli', collapsed: false, repeat: 'cli', panels: [recentRuns()] },
-    { title: 'One run, phase by phase', collapsed: false, panels: [
-      markdown('How to read a trace', 'Each run is one trace: `session` → `process cli` → workers, MCP servers, shells → phases (`chat`, `execute_tool`, ...), every span with the memory at its start and end. Pick a trace ID in a table above, or paste a run record\'s `trace_id` into **Trace ID**.', 24, 3),
-      traceView(),
-    ] },
+    {
+      title: 'One run, phase by phase',
+      collapsed: false,
+      panels: [
+        markdown(
+          'How to read a trace',
+          "Each run is one trace: `session` → `process cli` → workers, MCP servers, shells → phases (`chat`, `execute_tool`, ...), every span with the memory at its start and end. Pick a trace ID in a table above, or paste a run record's `trace_id` into **Trace ID**.",
+          24,
+          3,
+        ),
+        traceView(),
+      ],
+    },
   ];
 }
 
 export function buildDashboard(): Dashboard {
-  const dashboard = new DashboardBuilder('qwen-otel: where AI coding CLIs\' memory goes')
+  const dashboard = new DashboardBuilder("qwen-otel: where AI coding CLIs' memory goes")
     .uid(DASHBOARD_UID)
     .description('Process-tree RSS, V8 heap and context figures per CLI, branch and workload (qwen-otel). Source: src/dashboard/.')
     .tags(['qwen-otel', 'memory'])
@@ -147,8 +327,14 @@ export function buildDashboard(): Dashboard {
     .withVariable(labelVariable('cli', 'CLI', 'label_values(qwen_otel_tree_memory_peak_bytes, cli)', true))
     .withVariable(labelVariable('branch', 'Branch', 'label_values(qwen_otel_tree_memory_peak_bytes{cli=~"$cli"}, branch)', true))
     .withVariable(labelVariable('workload', 'Workload', 'label_values(qwen_otel_tree_memory_peak_bytes{cli=~"$cli"}, workload)', true))
-    .withVariable(labelVariable('baseline', 'Baseline', 'label_values(qwen_otel_tree_memory_peak_bytes{job="qwen-otel", cli=~"$cli"}, branch)', false))
-    .withVariable(new TextBoxVariableBuilder('trace').label('Trace ID').description('The run drawn in "One run, phase by phase": a trace ID from the tables, or a run record\'s trace_id.'));
+    .withVariable(
+      labelVariable('baseline', 'Baseline', 'label_values(qwen_otel_tree_memory_peak_bytes{job="qwen-otel", cli=~"$cli"}, branch)', false),
+    )
+    .withVariable(
+      new TextBoxVariableBuilder('trace')
+        .label('Trace ID')
+        .description('The run drawn in "One run, phase by phase": a trace ID from the tables, or a run record\'s trace_id.'),
+    );
   for (const section of [overview(), whereMemoryGoes(), context(), liveSession(), ...traces()]) {
     const row = new RowBuilder(section.title).collapsed(section.collapsed);
     if (section.repeat) row.repeat(section.repeat);

@@ -29,20 +29,26 @@ function jaegerQuery(fields: Record<string, unknown>): Builder<Dataquery> {
  * `branch`. A trace ID opens that trace below.
  */
 export function recentRuns(): table.PanelBuilder {
-  return new table.PanelBuilder()
-    .title('Runs of $cli @ $branch')
-    .description('The latest runs in Jaeger (service $cli, resource attribute branch=$branch). Click a trace ID to draw that run below, phase by phase.')
-    .datasource(JAEGER)
-    .withTarget(jaegerQuery({ queryType: 'search', service: '${cli}', tags: 'branch="${branch}"', limit: 20 }))
-    // Jaeger's search gives each trace's duration in microseconds (a panel-wide unit would
-    // also reformat the start-time column).
-    .overrideByRegexp('^(duration|Duration)$', [{ id: 'unit', value: 'µs' }])
-    .overrideByRegexp('^(traceID|Trace ID)$', [{ id: 'links', value: [thisDashboard('Show this run below', { trace: '${__value.raw}' }).build()] }])
-    .repeat('branch')
-    .repeatDirection('h')
-    .maxPerRow(3)
-    .span(8)
-    .height(7);
+  return (
+    new table.PanelBuilder()
+      .title('Runs of $cli @ $branch')
+      .description(
+        'The latest runs in Jaeger (service $cli, resource attribute branch=$branch). Click a trace ID to draw that run below, phase by phase.',
+      )
+      .datasource(JAEGER)
+      .withTarget(jaegerQuery({ queryType: 'search', service: '${cli}', tags: 'branch="${branch}"', limit: 20 }))
+      // Jaeger's search gives each trace's duration in microseconds (a panel-wide unit would
+      // also reformat the start-time column).
+      .overrideByRegexp('^(duration|Duration)$', [{ id: 'unit', value: 'µs' }])
+      .overrideByRegexp('^(traceID|Trace ID)$', [
+        { id: 'links', value: [thisDashboard('Show this run below', { trace: '${__value.raw}' }).build()] },
+      ])
+      .repeat('branch')
+      .repeatDirection('h')
+      .maxPerRow(3)
+      .span(8)
+      .height(7)
+  );
 }
 
 /** One run's trace: session → processes → phases, each span with memory at both ends. */
@@ -50,7 +56,9 @@ export function traceView(): PanelBuilder {
   return new PanelBuilder()
     .type('traces')
     .title('Run $trace')
-    .description('The trace chosen above, or the `trace_id` of a run record pasted into the Trace ID variable: `session` → `process cli` → workers, MCP servers, shells → phases (`chat`, `execute_tool`, ...), every span with the memory at its start and end.')
+    .description(
+      'The trace chosen above, or the `trace_id` of a run record pasted into the Trace ID variable: `session` → `process cli` → workers, MCP servers, shells → phases (`chat`, `execute_tool`, ...), every span with the memory at its start and end.',
+    )
     .datasource(JAEGER)
     .withTarget(jaegerQuery({ query: '${trace}' }))
     .span(24)

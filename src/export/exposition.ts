@@ -21,12 +21,11 @@ export type PrometheusType = 'gauge' | 'counter' | 'histogram';
 /** The Prometheus name of an OpenTelemetry instrument (without the histogram's `_bucket` / `_sum` / `_count`). */
 export function prometheusName(otelName: string, unit: string, type: PrometheusType): string {
   let name = sanitize(otelName);
-  const suffix = unit === '1' ? (type === 'gauge' ? 'ratio' : '') : UNIT_SUFFIXES[unit] ?? '';
+  const suffix = unit === '1' ? (type === 'gauge' ? 'ratio' : '') : (UNIT_SUFFIXES[unit] ?? '');
   if (suffix && !name.endsWith(`_${suffix}`)) name += `_${suffix}`;
   if (type === 'counter' && !name.endsWith('_total')) name += '_total';
   return name;
 }
-
 
 interface Family {
   name: string;

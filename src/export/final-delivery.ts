@@ -10,7 +10,15 @@ import { redactUrl } from '../redact';
 
 export type SpoolEntry =
   | { schema: 'qwen-otel.spool/1'; kind: 'push'; url: string; grouping: Record<string, string>; body: string }
-  | { schema: 'qwen-otel.spool/1'; kind: 'traces'; endpoint: string; traceId: string; resource: Record<string, string>; spans: SpanRecord[]; target?: Omit<TraceTarget, 'endpoint'> };
+  | {
+      schema: 'qwen-otel.spool/1';
+      kind: 'traces';
+      endpoint: string;
+      traceId: string;
+      resource: Record<string, string>;
+      spans: SpanRecord[];
+      target?: Omit<TraceTarget, 'endpoint'>;
+    };
 
 /** A spool entry written before the protocol and headers were kept: JSON, no headers, as then. */
 const SPOOLED_BEFORE: Omit<TraceTarget, 'endpoint'> = { protocol: 'http/json', headers: {}, compression: 'none', timeoutMs: 10_000 };
@@ -68,22 +76,33 @@ export function tracesItem(target: TraceTarget, traceId: string, resource: Resou
     target: redactUrl(endpoint),
     attempt: async (timeoutMs) => {
       // Loaded only when a trace batch is actually sent: the OTLP exporter costs ~10 MiB.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { sendSpans } = require('./traces') as typeof import('./traces');
       await sendSpans(target, traceId, resource, spans, timeoutMs);
     },
     // The spool is in the private (0700) state directory: the headers (credentials) are kept there
     // so that `qwen-otel flush` can still deliver.
-    spoolForm: () => ({ schema: 'qwen-otel.spool/1', kind: 'traces', endpoint, traceId, resource: stringAttributes(resource), spans, target: how }),
+    spoolForm: () => ({
+      schema: 'qwen-otel.spool/1',
+      kind: 'traces',
+      endpoint,
+      traceId,
+      resource: stringAttributes(resource),
+      spans,
+      target: how,
+    }),
   };
 }
 
 /** An item kept in the spool, ready to be tried again. */
 export function itemFromSpool(entry: SpoolEntry): DeliveryItem {
   if (entry.kind === 'push') return pushItem(entry.url, entry.grouping, entry.body);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
-  return tracesItem({ endpoint: entry.endpoint, ...(entry.target ?? SPOOLED_BEFORE) }, entry.traceId, resourceFromAttributes(entry.resource), entry.spans);
+  return tracesItem(
+    { endpoint: entry.endpoint, ...(entry.target ?? SPOOLED_BEFORE) },
+    entry.traceId,
+    resourceFromAttributes(entry.resource),
+    entry.spans,
+  );
 }
 
 export function stringAttributes(resource: Resource): Record<string, string> {

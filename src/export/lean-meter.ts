@@ -53,7 +53,11 @@ const DEFAULT_BOUNDARIES = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500
 
 /** One key per attribute set, independent of the order its keys were written in. */
 function keyOf(attributes: Attributes): string {
-  return JSON.stringify(Object.keys(attributes).sort().map((k) => [k, attributes[k]]));
+  return JSON.stringify(
+    Object.keys(attributes)
+      .sort()
+      .map((k) => [k, attributes[k]]),
+  );
 }
 
 export class LeanMeter {
@@ -77,7 +81,10 @@ export class LeanMeter {
         const key = keyOf(attributes);
         let point = series.get(key);
         if (!point) {
-          point = { attributes: { ...attributes }, value: { boundaries, counts: new Array<number>(boundaries.length + 1).fill(0), sum: 0, count: 0 } };
+          point = {
+            attributes: { ...attributes },
+            value: { boundaries, counts: new Array<number>(boundaries.length + 1).fill(0), sum: 0, count: 0 },
+          };
           series.set(key, point);
         }
         let bucket = boundaries.findIndex((bound) => value <= bound);

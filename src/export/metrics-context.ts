@@ -30,7 +30,12 @@ const BYTE_BUCKETS = [1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 167772
 const COUNT_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
 const SECOND_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const TOKEN_BUCKETS = [64, 256, 1024, 4096, 16384, 65536, 262144, 1048576];
-const REQUEST_PARTS = [['total', 'totalBytes'], ['system', 'systemBytes'], ['tools', 'toolSchemaBytes'], ['history', 'historyBytes']] as const satisfies ReadonlyArray<readonly [string, keyof RequestValues]>;
+const REQUEST_PARTS = [
+  ['total', 'totalBytes'],
+  ['system', 'systemBytes'],
+  ['tools', 'toolSchemaBytes'],
+  ['history', 'historyBytes'],
+] as const satisfies ReadonlyArray<readonly [string, keyof RequestValues]>;
 
 export function registerContextMetrics(meter: Meter, session: SessionView): SessionListener {
   const histogram = (name: string, unit: string, description: string, buckets: number[]): Histogram =>
@@ -41,10 +46,16 @@ export function registerContextMetrics(meter: Meter, session: SessionView): Sess
   const toolResultSize = histogram('qwen_otel.tool_result.size', 'By', 'Size of each tool result', BYTE_BUCKETS);
   const tokens = histogram(METRIC_GEN_AI_CLIENT_TOKEN_USAGE, '{token}', 'Tokens per model call', TOKEN_BUCKETS);
   const duration = histogram(METRIC_GEN_AI_CLIENT_OPERATION_DURATION, 's', 'Model call duration', SECOND_BUCKETS);
-  const firstChunk = histogram(METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK, 's', 'Model call: time from the request to the first chunk of the response', SECOND_BUCKETS);
+  const firstChunk = histogram(
+    METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
+    's',
+    'Model call: time from the request to the first chunk of the response',
+    SECOND_BUCKETS,
+  );
   let lastRequest: Readonly<RequestValues> | null = null;
 
-  meter.createObservableGauge('qwen_otel.request.last.size', { unit: 'By', description: 'Size of the latest model request, by part' })
+  meter
+    .createObservableGauge('qwen_otel.request.last.size', { unit: 'By', description: 'Size of the latest model request, by part' })
     .addCallback((r) => {
       if (lastRequest) for (const [part, key] of REQUEST_PARTS) r.observe(lastRequest[key] ?? 0, { part });
     });
@@ -98,7 +109,10 @@ export function registerContextMetrics(meter: Meter, session: SessionView): Sess
  * typed API reports name no provider: `_OTHER`, the conventions' value for one not known.
  */
 function modelAttributes(provider: string | null, model: string | null): OtelAttributes {
-  const attributes: OtelAttributes = { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_CHAT, [ATTR_GEN_AI_PROVIDER_NAME]: provider ?? '_OTHER' };
+  const attributes: OtelAttributes = {
+    [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_CHAT,
+    [ATTR_GEN_AI_PROVIDER_NAME]: provider ?? '_OTHER',
+  };
   if (model) attributes[ATTR_GEN_AI_REQUEST_MODEL] = model;
   return attributes;
 }
@@ -113,16 +127,25 @@ function registerTotals(meter: Meter, session: SessionView): void {
   counter('qwen_otel.saved_output.recoveries', '{recovery}', 'Reads back of saved (truncated) tool output', () => t.savedOutputRecoveries);
   counter('qwen_otel.compressions', '{compression}', 'History compressions', () => t.compressions);
   counter('qwen_otel.subagents', '{subagent}', 'Subagents started', () => t.subagents);
-  counter('qwen_otel.requests.unparsed', '{request}', 'Model requests whose body could not be read or understood', () => t.unparsedRequests);
-  meter.createObservableCounter('qwen_otel.http.requests', { unit: '{request}', description: 'Requests to anything but a model API, by host (the first 32)' })
+  counter(
+    'qwen_otel.requests.unparsed',
+    '{request}',
+    'Model requests whose body could not be read or understood',
+    () => t.unparsedRequests,
+  );
+  meter
+    .createObservableCounter('qwen_otel.http.requests', {
+      unit: '{request}',
+      description: 'Requests to anything but a model API, by host (the first 32)',
+    })
     .addCallback((r) => {
       for (const [host, count] of Object.entries(t.httpByHost)) r.observe(count, { [ATTR_SERVER_ADDRESS]: host });
     });
-  meter.createObservableCounter('qwen_otel.tool_calls', { unit: '{call}', description: 'Tool calls, by tool name' })
-    .addCallback((r) => {
-      for (const [name, count] of Object.entries(t.toolCallsByName)) r.observe(count, { [ATTR_GEN_AI_TOOL_NAME]: name });
-    });
-  const retained = (): { readonly count: number; readonly totalBytes: number; readonly largestBytes: number } => (t.retained.count > 0 ? t.retained : t.toolResults);
+  meter.createObservableCounter('qwen_otel.tool_calls', { unit: '{call}', description: 'Tool calls, by tool name' }).addCallback((r) => {
+    for (const [name, count] of Object.entries(t.toolCallsByName)) r.observe(count, { [ATTR_GEN_AI_TOOL_NAME]: name });
+  });
+  const retained = (): { readonly count: number; readonly totalBytes: number; readonly largestBytes: number } =>
+    t.retained.count > 0 ? t.retained : t.toolResults;
   const gauge = (name: string, unit: string, description: string, read: () => number): void => {
     meter.createObservableGauge(name, { unit, description }).addCallback((r) => r.observe(read()));
   };
@@ -130,13 +153,25 @@ function registerTotals(meter: Meter, session: SessionView): void {
   gauge('qwen_otel.tool_results.retained.size', 'By', 'Total size of retained tool results', () => retained().totalBytes);
   gauge('qwen_otel.tool_results.retained.largest', 'By', 'Largest retained tool result', () => retained().largestBytes);
   gauge('qwen_otel.history.items', '{message}', 'Messages in the latest model request', () => t.historyItems);
-  meter.createObservableGauge('qwen_otel.request.peak.size', { unit: 'By', description: 'The largest model request so far, by part' })
+  meter
+    .createObservableGauge('qwen_otel.request.peak.size', { unit: 'By', description: 'The largest model request so far, by part' })
     .addCallback((r) => {
       if (t.peakRequestBytes === 0) return;
       const p = t.peakRequest;
-      for (const [part, bytes] of [['total', t.peakRequestBytes], ['system', p.systemBytes], ['tools', p.toolSchemaBytes], ['history', p.historyBytes]] as const) r.observe(bytes, { part });
+      for (const [part, bytes] of [
+        ['total', t.peakRequestBytes],
+        ['system', p.systemBytes],
+        ['tools', p.toolSchemaBytes],
+        ['history', p.historyBytes],
+      ] as const)
+        r.observe(bytes, { part });
     });
-  gauge('qwen_otel.run.duration', 's', 'Time since the run started (at the final push: the run\'s duration)', () => ((session.ended ?? Date.now()) - session.start) / 1000);
+  gauge(
+    'qwen_otel.run.duration',
+    's',
+    "Time since the run started (at the final push: the run's duration)",
+    () => ((session.ended ?? Date.now()) - session.start) / 1000,
+  );
 }
 
 function registerLoop(meter: Meter, session: SessionView): void {
@@ -145,7 +180,9 @@ function registerLoop(meter: Meter, session: SessionView): void {
     meter.createObservableGauge(name, { unit, description }).addCallback((r) => observeByRole(r, agents(), pick, 'max'));
   };
   loopGauge(METRIC_NODEJS_EVENTLOOP_DELAY_MEAN, 's', 'Event-loop delay, mean over the last second', (e) => msToS(e.latest?.loop?.mean));
-  loopGauge(METRIC_NODEJS_EVENTLOOP_DELAY_P99, 's', 'Event-loop delay, 99th percentile over the last second', (e) => msToS(e.latest?.loop?.p99));
+  loopGauge(METRIC_NODEJS_EVENTLOOP_DELAY_P99, 's', 'Event-loop delay, 99th percentile over the last second', (e) =>
+    msToS(e.latest?.loop?.p99),
+  );
   loopGauge(METRIC_NODEJS_EVENTLOOP_DELAY_MAX, 's', 'Event-loop delay, maximum over the last second', (e) => msToS(e.latest?.loop?.max));
   loopGauge(METRIC_NODEJS_EVENTLOOP_UTILIZATION, '1', 'Event-loop utilization over the last second', (e) => e.latest?.loop?.utilization);
 }

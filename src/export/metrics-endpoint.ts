@@ -76,7 +76,11 @@ class SharedEndpoint {
 
 const endpoints = new Map<string, Promise<SharedEndpoint | null>>();
 
-export async function joinEndpoint(request: EndpointRequest, collect: CollectSession, notice: (line: string) => void): Promise<Membership | null> {
+export async function joinEndpoint(
+  request: EndpointRequest,
+  collect: CollectSession,
+  notice: (line: string) => void,
+): Promise<Membership | null> {
   const key = `${request.host}\u0000${request.port}`;
   let started = endpoints.get(key);
   const joining = started !== undefined;
@@ -91,7 +95,8 @@ export async function joinEndpoint(request: EndpointRequest, collect: CollectSes
   }
   if (request.fileSdDir) endpoint.addFileSdTarget(request.fileSdDir, notice);
   // The session that started the endpoint was told where it went; each that joins it is told too.
-  if (joining && request.port !== 0 && endpoint.server.port !== request.port) notice(movedLine(request.host, request.port, endpoint.server.port, request.avoid));
+  if (joining && request.port !== 0 && endpoint.server.port !== request.port)
+    notice(movedLine(request.host, request.port, endpoint.server.port, request.avoid));
   const session = endpoint.join(collect);
   let left = false;
   return {
@@ -110,17 +115,22 @@ export async function joinEndpoint(request: EndpointRequest, collect: CollectSes
 
 async function startEndpoint(request: EndpointRequest, notice: (line: string) => void): Promise<SharedEndpoint | null> {
   let endpoint: SharedEndpoint | null = null;
-  const server = await startMetricsServer(request.host, request.port, (_req, res) => {
-    if (!endpoint) {
-      res.statusCode = 503;
-      res.end('starting\n');
-      return;
-    }
-    res.setHeader('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
-    res.end(endpoint.exposition());
-  }, notice, request.avoid);
+  const server = await startMetricsServer(
+    request.host,
+    request.port,
+    (_req, res) => {
+      if (!endpoint) {
+        res.statusCode = 503;
+        res.end('starting\n');
+        return;
+      }
+      res.setHeader('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
+      res.end(endpoint.exposition());
+    },
+    notice,
+    request.avoid,
+  );
   if (!server) return null;
   endpoint = new SharedEndpoint(server);
   return endpoint;
 }
-

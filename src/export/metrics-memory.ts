@@ -19,8 +19,15 @@ const BYTES = { unit: 'By' } as const;
 
 /** The diagnosis buckets, named as in the run record. */
 const BUCKET_LABELS: Record<string, string> = {
-  heapUsed: 'heap_used', heapFree: 'heap_free', external: 'external', native: 'native', cliOpaque: 'cli_opaque',
-  mcpServer: 'mcp_server', tool: 'tool', subagent: 'subagent', other: 'other',
+  heapUsed: 'heap_used',
+  heapFree: 'heap_free',
+  external: 'external',
+  native: 'native',
+  cliOpaque: 'cli_opaque',
+  mcpServer: 'mcp_server',
+  tool: 'tool',
+  subagent: 'subagent',
+  other: 'other',
 };
 
 export function registerMemoryMetrics(meter: Meter, session: Session): void {
@@ -29,21 +36,35 @@ export function registerMemoryMetrics(meter: Meter, session: Session): void {
   const agents = (): ProcessEntry[] => alive().filter(isInstrumented);
 
   gauge(meter, METRIC_PROCESS_MEMORY_USAGE, 'Resident set size (RSS) of the processes with this role, now', (r) =>
-    observeByRole(r, alive(), (e) => e.rss));
-  gauge(meter, 'qwen_otel.process.memory.peak', "Largest kernel RSS high-water mark (VmHWM) of a process with this role", (r) =>
-    observeByRole(r, everyone(), (e) => e.hwm, 'max'));
-  meter.createObservableGauge('qwen_otel.processes', { unit: '{process}', description: 'Processes with this role alive now' })
+    observeByRole(r, alive(), (e) => e.rss),
+  );
+  gauge(meter, 'qwen_otel.process.memory.peak', 'Largest kernel RSS high-water mark (VmHWM) of a process with this role', (r) =>
+    observeByRole(r, everyone(), (e) => e.hwm, 'max'),
+  );
+  meter
+    .createObservableGauge('qwen_otel.processes', { unit: '{process}', description: 'Processes with this role alive now' })
     .addCallback((r) => observeByRole(r, alive(), () => 1));
 
   gauge(meter, 'qwen_otel.tree.memory.usage', "Sum of the RSS of every process in the CLI's tree, now", (r) =>
-    r.observe(session.latest?.total ?? 0));
-  gauge(meter, 'qwen_otel.tree.memory.peak', 'Process-tree RSS peak: the best lower bound from sampled sums and the processes\' high-water marks', (r) =>
-    r.observe(Math.max(session.peakBound, ...everyone().map((e) => e.hwm))));
+    r.observe(session.latest?.total ?? 0),
+  );
+  gauge(
+    meter,
+    'qwen_otel.tree.memory.peak',
+    "Process-tree RSS peak: the best lower bound from sampled sums and the processes' high-water marks",
+    (r) => r.observe(Math.max(session.peakBound, ...everyone().map((e) => e.hwm))),
+  );
   gauge(meter, 'qwen_otel.tree.memory.peak.sampled', 'Largest sum of RSS across the tree seen in one sample', (r) =>
-    r.observe(session.peak.sampled));
-  gauge(meter, 'qwen_otel.tree.memory.pss.peak', "Largest sum of PSS across the tree read from smaps_rollup (shared pages split among their processes); read sparsely", (r) => {
-    if (session.pss.figures.peak > 0) r.observe(session.pss.figures.peak);
-  });
+    r.observe(session.peak.sampled),
+  );
+  gauge(
+    meter,
+    'qwen_otel.tree.memory.pss.peak',
+    'Largest sum of PSS across the tree read from smaps_rollup (shared pages split among their processes); read sparsely',
+    (r) => {
+      if (session.pss.figures.peak > 0) r.observe(session.pss.figures.peak);
+    },
+  );
   gauge(meter, 'qwen_otel.tree.memory.uss', 'Sum of the private pages (USS) across the tree in the read of the PSS peak', (r) => {
     if (session.pss.figures.peak > 0) r.observe(session.pss.figures.ussAtPeak);
   });
@@ -51,21 +72,44 @@ export function registerMemoryMetrics(meter: Meter, session: Session): void {
     for (const role of PROCESS_ROLES) if (session.rolePeaks[role] > 0) r.observe(session.rolePeaks[role], { role });
   });
 
-  gauge(meter, 'qwen_otel.tree.memory.peak.breakdown', 'Where the memory was at the sampled tree peak: V8 heap, external, native, child processes by role', (r) => {
-    for (const [bucket, bytes] of Object.entries(session.peak.buckets)) r.observe(bytes, { bucket: BUCKET_LABELS[bucket] ?? bucket });
-  });
+  gauge(
+    meter,
+    'qwen_otel.tree.memory.peak.breakdown',
+    'Where the memory was at the sampled tree peak: V8 heap, external, native, child processes by role',
+    (r) => {
+      for (const [bucket, bytes] of Object.entries(session.peak.buckets)) r.observe(bytes, { bucket: BUCKET_LABELS[bucket] ?? bucket });
+    },
+  );
 
   registerHeapSpaces(meter, agents);
-  const v8Total = (name: string, description: string, pick: (e: ProcessEntry) => number | undefined, combine: 'sum' | 'max' = 'sum'): void =>
-    gauge(meter, name, description, (r) => observeByRole(r, agents(), pick, combine));
+  const v8Total = (
+    name: string,
+    description: string,
+    pick: (e: ProcessEntry) => number | undefined,
+    combine: 'sum' | 'max' = 'sum',
+  ): void => gauge(meter, name, description, (r) => observeByRole(r, agents(), pick, combine));
   v8Total('qwen_otel.v8.heap.used', 'V8 heap in use', (e) => e.latest?.mem.heapUsed);
   v8Total('qwen_otel.v8.heap.reserved', 'V8 heap reserved (heapTotal)', (e) => e.latest?.mem.heapTotal);
   v8Total('qwen_otel.v8.heap.size_limit', 'V8 heap size limit (out of memory past it)', (e) => e.latest?.heap?.limit, 'max');
   v8Total('qwen_otel.v8.external', 'Memory of C++ objects bound to JavaScript objects (V8 external)', (e) => e.latest?.mem.external);
-  v8Total('qwen_otel.v8.array_buffers', 'Memory of ArrayBuffers and SharedArrayBuffers (Buffers included)', (e) => e.latest?.mem.arrayBuffers);
+  v8Total(
+    'qwen_otel.v8.array_buffers',
+    'Memory of ArrayBuffers and SharedArrayBuffers (Buffers included)',
+    (e) => e.latest?.mem.arrayBuffers,
+  );
   v8Total('qwen_otel.v8.malloced', 'Memory V8 allocated with malloc', (e) => e.latest?.heap?.malloced);
-  v8Total('qwen_otel.v8.old_generation.used', 'V8 old generation in use (what a heap out-of-memory crash is about)', (e) => e.latest?.heap?.oldUsed, 'max');
-  v8Total('qwen_otel.v8.old_generation.limit', 'V8 old generation size limit (--max-old-space-size)', (e) => e.latest?.heap?.oldLimit, 'max');
+  v8Total(
+    'qwen_otel.v8.old_generation.used',
+    'V8 old generation in use (what a heap out-of-memory crash is about)',
+    (e) => e.latest?.heap?.oldUsed,
+    'max',
+  );
+  v8Total(
+    'qwen_otel.v8.old_generation.limit',
+    'V8 old generation size limit (--max-old-space-size)',
+    (e) => e.latest?.heap?.oldLimit,
+    'max',
+  );
   const peakOf = (name: string, description: string, pick: (p: ReturnType<typeof processPeaks>) => number): void =>
     gauge(meter, name, description, (r) => observeByRole(r, everyone().filter(isInstrumented), (e) => pick(processPeaks(e)), 'max'));
   peakOf('qwen_otel.v8.external.peak', 'Largest V8 external memory sampled in one process with this role', (p) => p.external);
@@ -74,7 +118,11 @@ export function registerMemoryMetrics(meter: Meter, session: Session): void {
 }
 
 function registerHeapSpaces(meter: Meter, agents: () => ProcessEntry[]): void {
-  const perSpace = (name: string, description: string, pick: (s: { size: number; used: number; available: number; physical: number }) => number): void =>
+  const perSpace = (
+    name: string,
+    description: string,
+    pick: (s: { size: number; used: number; available: number; physical: number }) => number,
+  ): void =>
     gauge(meter, name, description, (r) => {
       const sums = new Map<string, { role: string; space: string; value: number }>();
       for (const entry of agents()) {
@@ -93,6 +141,11 @@ function registerHeapSpaces(meter: Meter, agents: () => ProcessEntry[]): void {
   perSpace(METRIC_V8JS_MEMORY_HEAP_SPACE_PHYSICAL_SIZE, 'V8 heap space committed physical memory', (s) => s.physical);
 }
 
-function gauge(meter: Meter, name: string, description: string, callback: Parameters<ReturnType<Meter['createObservableGauge']>['addCallback']>[0]): void {
+function gauge(
+  meter: Meter,
+  name: string,
+  description: string,
+  callback: Parameters<ReturnType<Meter['createObservableGauge']>['addCallback']>[0],
+): void {
   meter.createObservableGauge(name, { ...BYTES, description }).addCallback(callback);
 }

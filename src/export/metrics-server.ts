@@ -29,7 +29,8 @@ export async function startMetricsServer(
     }
   });
   server.unref();
-  const candidates = port === 0 ? [0] : [...Array.from({ length: NEIGHBOURS + 1 }, (_, i) => port + i).filter((p) => p <= 65535 && !avoid.includes(p)), 0];
+  const candidates =
+    port === 0 ? [0] : [...Array.from({ length: NEIGHBOURS + 1 }, (_, i) => port + i).filter((p) => p <= 65535 && !avoid.includes(p)), 0];
   for (const candidate of candidates) {
     const error = await listen(server, host, candidate);
     if (!error) {

@@ -15,15 +15,19 @@ export function pushToGateway(baseUrl: string, grouping: Record<string, string>,
   const url = new URL(`${baseUrl.replace(/\/+$/, '')}${pushgatewayPath(grouping)}`);
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = send(url, { method: 'PUT', headers: { 'Content-Type': 'text/plain; version=0.0.4', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-      res.on('end', () => {
-        const status = res.statusCode ?? 0;
-        if (status >= 200 && status < 300) resolve();
-        else reject(new Error(`Pushgateway answered ${status}: ${text.split('\n')[0].slice(0, 200)}`));
-      });
-    });
+    const req = send(
+      url,
+      { method: 'PUT', headers: { 'Content-Type': 'text/plain; version=0.0.4', 'Content-Length': Buffer.byteLength(body) } },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) resolve();
+          else reject(new Error(`Pushgateway answered ${status}: ${text.split('\n')[0].slice(0, 200)}`));
+        });
+      },
+    );
     req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: 'TimeoutError' })));
     req.on('error', reject);
     req.end(body);

@@ -56,12 +56,16 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   };
   const { prometheus } = config;
   const membership: Membership | null = prometheus.enabled
-    ? await joinEndpoint({ host: prometheus.host, port: prometheus.port, avoid: prometheus.avoid, fileSdDir: config.fileSdDir },
-      () => ({ families: collect(), labels, targetInfo }), options.notice)
+    ? await joinEndpoint(
+        { host: prometheus.host, port: prometheus.port, avoid: prometheus.avoid, fileSdDir: config.fileSdDir },
+        () => ({ families: collect(), labels, targetInfo }),
+        options.notice,
+      )
     : null;
   const traces = config.traces.enabled ? new TraceExport(config.traces, resource, session.traceId) : null;
   const toConsole = (spans: SpanRecord[]): void => {
-    if (config.traces.console) for (const span of spans) options.log(`qwen-otel: span ${JSON.stringify({ traceId: session.traceId, ...span })}`);
+    if (config.traces.console)
+      for (const span of spans) options.log(`qwen-otel: span ${JSON.stringify({ traceId: session.traceId, ...span })}`);
   };
   let sending = false;
   warmExitPath(meter, labels, targetInfo);
@@ -93,7 +97,8 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
         const spans = [...traces.takeQueued(), ...last];
         if (spans.length > 0) items.push(tracesItem(config.traces, session.traceId, resource, spans));
       }
-      if (config.pushgatewayUrl) items.push(pushItem(config.pushgatewayUrl, labels, serializeExposition([{ families: meter.collect(), labels, targetInfo }])));
+      if (config.pushgatewayUrl)
+        items.push(pushItem(config.pushgatewayUrl, labels, serializeExposition([{ families: meter.collect(), labels, targetInfo }])));
       return { runId: session.options.id, items };
     },
     async close(): Promise<void> {

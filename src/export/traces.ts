@@ -31,13 +31,20 @@ export function createTraceExporter(target: TraceTarget, timeoutMs: number): Spa
   const hidden = Object.entries(process.env).filter(([k]) => k.startsWith('OTEL_EXPORTER_OTLP_'));
   for (const [k] of hidden) delete process.env[k];
   try {
-    const options = { url: target.endpoint, headers: { ...target.headers }, timeoutMillis: timeoutMs, compression: target.compression as never };
-    /* eslint-disable @typescript-eslint/no-require-imports */
+    const options = {
+      url: target.endpoint,
+      headers: { ...target.headers },
+      timeoutMillis: timeoutMs,
+      compression: target.compression as never,
+    };
     if (target.protocol === 'http/json') {
-      return new (require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter(options);
+      return new (
+        require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http')
+      ).OTLPTraceExporter(options);
     }
-    return new (require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter(options);
-    /* eslint-enable @typescript-eslint/no-require-imports */
+    return new (
+      require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto')
+    ).OTLPTraceExporter(options);
   } finally {
     for (const [k, v] of hidden) process.env[k] = v;
   }
@@ -108,7 +115,10 @@ export class TraceExport {
 }
 
 export function reachable(endpoint: string, timeoutMs: number): Promise<boolean> {
-  return connectCheck(endpoint, timeoutMs).then(() => true, () => false);
+  return connectCheck(endpoint, timeoutMs).then(
+    () => true,
+    () => false,
+  );
 }
 
 const exporters = new Map<string, SpanExporter>();
@@ -117,7 +127,13 @@ const exporters = new Map<string, SpanExporter>();
  * One batch of finished spans, within a time budget: rejects with the reason when nothing
  * listens, the exporter fails, or the budget runs out (the caller retries or keeps it).
  */
-export async function sendSpans(target: TraceTarget, traceId: string, resource: Resource, records: SpanRecord[], budgetMs: number): Promise<void> {
+export async function sendSpans(
+  target: TraceTarget,
+  traceId: string,
+  resource: Resource,
+  records: SpanRecord[],
+  budgetMs: number,
+): Promise<void> {
   if (records.length === 0) return;
   const timeoutMs = Math.min(budgetMs, target.timeoutMs);
   const deadline = Date.now() + timeoutMs;
@@ -138,8 +154,6 @@ export async function sendSpans(target: TraceTarget, traceId: string, resource: 
   if (result.code !== 0) throw new Error(`the receiver refused the batch: ${result.error?.message ?? 'unknown error'}`);
 }
 
-
-
 export function toReadableSpan(record: SpanRecord, traceId: string, resource: Resource): ReadableSpan {
   const end = record.end ?? record.start;
   const context = { traceId, spanId: record.spanId, traceFlags: 1 };
@@ -154,7 +168,12 @@ export function toReadableSpan(record: SpanRecord, traceId: string, resource: Re
     status: { code: SpanStatusCode.UNSET },
     attributes: record.attributes,
     links: [],
-    events: (record.events ?? []).map((e) => ({ name: e.name, time: msToHrTime(e.t), attributes: e.attributes ?? {}, droppedAttributesCount: 0 })),
+    events: (record.events ?? []).map((e) => ({
+      name: e.name,
+      time: msToHrTime(e.t),
+      attributes: e.attributes ?? {},
+      droppedAttributesCount: 0,
+    })),
     ended: true,
     resource,
     instrumentationScope: SCOPE,

@@ -27,7 +27,8 @@ const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'fish', 'busybox', '
 const LAUNCHERS = /^(node|nodejs|bun|deno|npx|npm|pnpm|yarn|uv|uvx|pipx|docker|podman|python[0-9.]*)$/;
 // npx shows as `npm exec X` once it has set its process title.
 const WITH_SUBCOMMAND = /^(npm|pnpm|yarn|uv|pipx|docker|podman)$/;
-const CODING_CLI = /(^|\/)(qwen|claude|gemini|codex)(\.exe|\.js)?$|@qwen-code\/qwen-code|@anthropic-ai\/claude-code|@google\/gemini-cli|@openai\/codex/;
+const CODING_CLI =
+  /(^|\/)(qwen|claude|gemini|codex)(\.exe|\.js)?$|@qwen-code\/qwen-code|@anthropic-ai\/claude-code|@google\/gemini-cli|@openai\/codex/;
 const MCP = /(^|[/@_.-])mcp([/@_.-]|$)|modelcontextprotocol/i;
 
 export function classifyRole(input: RoleInput): ProcessRole {
@@ -56,8 +57,12 @@ function programNames(argv: string[], name: string): string[] {
   const program = basename(argv[0] ?? name);
   if (!LAUNCHERS.test(program)) return [program];
   // `uv run X`, `docker run X`, `pnpm dlx X` name X after a subcommand; `node X`, `npx X` at once.
-  const operands = argv.slice(1).filter((arg) => !arg.startsWith('-')).slice(0, WITH_SUBCOMMAND.test(program) ? 2 : 1);
-  const named = (arg: string): string[] => (arg.includes('/') && !arg.startsWith('@') ? [lastSegments(arg), ...installedPackage(arg)] : [arg]);
+  const operands = argv
+    .slice(1)
+    .filter((arg) => !arg.startsWith('-'))
+    .slice(0, WITH_SUBCOMMAND.test(program) ? 2 : 1);
+  const named = (arg: string): string[] =>
+    arg.includes('/') && !arg.startsWith('@') ? [lastSegments(arg), ...installedPackage(arg)] : [arg];
   return [program, ...operands.flatMap(named)];
 }
 
@@ -87,7 +92,7 @@ function isMcpPackage(pkg: ScriptPackage | null | undefined): boolean {
  */
 function sameCodingCli(program: string, packageDir: string | null): boolean {
   const name = /(?:^|\/)(qwen|claude|gemini|codex)(?:\.exe)?$/.exec(program)?.[1];
-  return name !== undefined && packageDir !== null && packageDir.includes(name);
+  return name !== undefined && packageDir?.includes(name) === true;
 }
 
 function runsFromPackage(argv: string[], packageDir: string | null): boolean {

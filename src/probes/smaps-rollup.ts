@@ -21,5 +21,10 @@ export function parseSmapsRollup(text: string): SmapsRollup | null {
   const rss = kb('Rss');
   const pss = kb('Pss');
   if (rss === null || pss === null) return null;
-  return { rssBytes: rss, pssBytes: pss, ussBytes: (kb('Private_Clean') ?? 0) + (kb('Private_Dirty') ?? 0), swapPssBytes: kb('SwapPss') ?? 0 };
+  return {
+    rssBytes: rss,
+    pssBytes: pss,
+    ussBytes: (kb('Private_Clean') ?? 0) + (kb('Private_Dirty') ?? 0),
+    swapPssBytes: kb('SwapPss') ?? 0,
+  };
 }

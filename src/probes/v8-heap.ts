@@ -53,7 +53,6 @@ let v8Module: typeof v8 | null = null;
  * at which point it is free for us.
  */
 export function v8Api(): typeof v8 {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   v8Module ??= require('node:v8') as typeof v8;
   return v8Module;
 }

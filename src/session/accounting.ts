@@ -42,10 +42,26 @@ export interface AccountingTotals {
 
 export function emptyTotals(): AccountingTotals {
   return {
-    requests: 0, turns: 0, peakRequestBytes: 0, peakRequest: { systemBytes: 0, toolSchemaBytes: 0, historyBytes: 0, messageCount: 0 }, tokens: { input: 0, output: 0, cached: 0 },
-    toolCalls: 0, toolCallsByName: {}, toolResults: { count: 0, totalBytes: 0, largestBytes: 0, truncated: 0 },
-    retained: { count: 0, totalBytes: 0, largestBytes: 0 }, historyItems: 0, toolsOffered: { first: null, last: 0, max: 0 }, savedOutputRecoveries: 0,
-    truncations: 0, truncated: { saved: 0, sentBytes: 0, stated: 0, statedBytes: 0 }, truncationKeys: [], compressions: 0, subagents: 0, model: null, unparsedRequests: 0, httpByHost: {},
+    requests: 0,
+    turns: 0,
+    peakRequestBytes: 0,
+    peakRequest: { systemBytes: 0, toolSchemaBytes: 0, historyBytes: 0, messageCount: 0 },
+    tokens: { input: 0, output: 0, cached: 0 },
+    toolCalls: 0,
+    toolCallsByName: {},
+    toolResults: { count: 0, totalBytes: 0, largestBytes: 0, truncated: 0 },
+    retained: { count: 0, totalBytes: 0, largestBytes: 0 },
+    historyItems: 0,
+    toolsOffered: { first: null, last: 0, max: 0 },
+    savedOutputRecoveries: 0,
+    truncations: 0,
+    truncated: { saved: 0, sentBytes: 0, stated: 0, statedBytes: 0 },
+    truncationKeys: [],
+    compressions: 0,
+    subagents: 0,
+    model: null,
+    unparsedRequests: 0,
+    httpByHost: {},
     requestsSeenBy: { inProcess: 0, proxy: null },
   };
 }
@@ -59,7 +75,14 @@ export interface ResponseValues {
   /** `gen_ai.provider.name`, from the request's wire format. */
   provider: string;
   /** null: the response could not be observed (an error first); its figures are then unknown. */
-  figures: { toolNames: string[]; bytes: number; inputTokens: number | null; outputTokens: number | null; cachedTokens: number | null; finishReason: string | null } | null;
+  figures: {
+    toolNames: string[];
+    bytes: number;
+    inputTokens: number | null;
+    outputTokens: number | null;
+    cachedTokens: number | null;
+    finishReason: string | null;
+  } | null;
 }
 
 export interface ResponseAccount {
@@ -89,7 +112,12 @@ export function applyAccounting(totals: AccountingTotals, event: AccountEvent): 
       const total = v.totalBytes ?? 0;
       if (total >= totals.peakRequestBytes) {
         totals.peakRequestBytes = total;
-        totals.peakRequest = { systemBytes: v.systemBytes ?? 0, toolSchemaBytes: v.toolSchemaBytes ?? 0, historyBytes: v.historyBytes ?? 0, messageCount: v.messageCount ?? 0 };
+        totals.peakRequest = {
+          systemBytes: v.systemBytes ?? 0,
+          toolSchemaBytes: v.toolSchemaBytes ?? 0,
+          historyBytes: v.historyBytes ?? 0,
+          messageCount: v.messageCount ?? 0,
+        };
         totals.retained = { count: v.toolResultCount ?? 0, totalBytes: v.toolResultBytes ?? 0, largestBytes: v.toolResultLargest ?? 0 };
       }
       break;

@@ -48,7 +48,11 @@ export function breakdown(alive: ProcessEntry[]): Buckets {
 }
 
 /** RSS = heap used + heap free + external + native, each clamped so the parts never exceed RSS. */
-function splitCliProcess(b: Buckets, rss: number, mem: { heapUsed: number; heapTotal: number; external: number; arrayBuffers: number }): void {
+function splitCliProcess(
+  b: Buckets,
+  rss: number,
+  mem: { heapUsed: number; heapTotal: number; external: number; arrayBuffers: number },
+): void {
   const heapUsed = Math.min(mem.heapUsed, rss);
   const heapFree = Math.min(Math.max(mem.heapTotal - mem.heapUsed, 0), rss - heapUsed);
   // Node counts arrayBuffers inside external already.
@@ -95,7 +99,11 @@ function classify({ buckets: b, heapLimitRatio, treePeak = 0 }: DiagnosisInput):
   // The buckets are summed over the tree's processes at the sample where the tree peaked.
   const at = `of the ${mib(total)} MiB sampled at the tree's peak`;
   if (heapLimitRatio && heapLimitRatio.ratio >= 0.75) {
-    return { class: 'heap-limit', buckets: b, reason: `the V8 old generation reached ${Math.round(heapLimitRatio.ratio * 100)} % of its limit in ${heapLimitRatio.role}: close to an out-of-memory crash` };
+    return {
+      class: 'heap-limit',
+      buckets: b,
+      reason: `the V8 old generation reached ${Math.round(heapLimitRatio.ratio * 100)} % of its limit in ${heapLimitRatio.role}: close to an out-of-memory crash`,
+    };
   }
   if (Math.max(total, treePeak) < 64 * MiB) {
     const unseen = total === 0 && treePeak > 0 ? ' (from high-water marks: no tree sample saw the run)' : '';
@@ -107,16 +115,29 @@ function classify({ buckets: b, heapLimitRatio, treePeak = 0 }: DiagnosisInput):
   }
   // External memory is the class when it is the largest part, or large beside the heap in use.
   if (b.external > Math.max(heap, outsideHeap) || (b.external >= 64 * MiB && b.external >= 0.5 * b.heapUsed)) {
-    return { class: 'external', buckets: b, reason: `external memory (Buffers, array buffers) holds ${share(b.external)} ${at}, against ${mib(b.heapUsed)} MiB of V8 heap in use` };
+    return {
+      class: 'external',
+      buckets: b,
+      reason: `external memory (Buffers, array buffers) holds ${share(b.external)} ${at}, against ${mib(b.heapUsed)} MiB of V8 heap in use`,
+    };
   }
   if (outsideHeap >= heap) {
-    return { class: 'native', buckets: b, reason: `RSS outside the V8 heaps and external memory (code, native allocations) holds ${share(outsideHeap)} ${at}; the heaps hold ${mib(heap)} MiB` };
+    return {
+      class: 'native',
+      buckets: b,
+      reason: `RSS outside the V8 heaps and external memory (code, native allocations) holds ${share(outsideHeap)} ${at}; the heaps hold ${mib(heap)} MiB`,
+    };
   }
   return { class: 'heap', buckets: b, reason: `the V8 heaps hold ${share(heap)} ${at}, ${mib(b.heapUsed)} MiB of it in use` };
 }
 
 function largestChild(b: Buckets): string {
-  const parts: Array<[string, number]> = [['mcp_server', b.mcpServer], ['tool', b.tool], ['subagent', b.subagent], ['other', b.other]];
+  const parts: Array<[string, number]> = [
+    ['mcp_server', b.mcpServer],
+    ['tool', b.tool],
+    ['subagent', b.subagent],
+    ['other', b.other],
+  ];
   const [name, bytes] = parts.reduce((best, part) => (part[1] > best[1] ? part : best));
   return `${name} with ${mib(bytes)} MiB`;
 }

@@ -26,8 +26,13 @@ export function shortCliName(packageName: string): string {
 
 export function resolveIdentity(config: Config, pkg: PackageIdentity | null, command: string | null): RunIdentity {
   const attrs = config.resourceAttributes;
-  const cli = config.cli ?? config.serviceName ?? attrs['service.name'] ?? (pkg ? shortCliName(pkg.name) : null)
-    ?? (command ? path.basename(command) : null) ?? 'unknown';
+  const cli =
+    config.cli ??
+    config.serviceName ??
+    attrs['service.name'] ??
+    (pkg ? shortCliName(pkg.name) : null) ??
+    (command ? path.basename(command) : null) ??
+    'unknown';
   const cliVersion = config.cliVersion ?? attrs['service.version'] ?? pkg?.version ?? null;
   const branch = config.branch ?? attrs['vcs.ref.head.name'] ?? pkg?.branch ?? cliVersion ?? 'unknown';
   return { cli, cliVersion, branch, workload: config.workload };

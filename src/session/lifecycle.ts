@@ -39,7 +39,6 @@ interface LastResponse {
   toolNames: string[];
 }
 
-
 export interface LifecycleHooks {
   /** When the tools asked for by a response were done: the end of the tool processes this CLI process started in between, if any. */
   toolsEndedAt(entry: ProcessEntry, from: number, to: number): number | null;
@@ -64,8 +63,10 @@ export class Lifecycle {
     else if (c.lastResponse) c.unsettled = { last: c.lastResponse, request: { t: m.t, mem: m.mem } };
     if (c.lastRequest && m.figures && shrank(c.lastRequest, m.figures)) {
       this.span(entry, 'compression', c.lastResponse?.t ?? m.t, m.t, c.lastResponse?.mem ?? null, m.mem, {
-        'qwen_otel.history.bytes.before': c.lastRequest.historyBytes, 'qwen_otel.history.bytes.after': m.figures.historyBytes,
-        'qwen_otel.history.items.before': c.lastRequest.messageCount, 'qwen_otel.history.items.after': m.figures.messageCount,
+        'qwen_otel.history.bytes.before': c.lastRequest.historyBytes,
+        'qwen_otel.history.bytes.after': m.figures.historyBytes,
+        'qwen_otel.history.items.before': c.lastRequest.messageCount,
+        'qwen_otel.history.items.after': m.figures.messageCount,
       });
       this.hooks.onCompression(c.lastRequest, m.figures);
     }
@@ -86,7 +87,18 @@ export class Lifecycle {
     this.span(entry, `chat ${model ?? request.format}`, request.t, m.t, request.mem, m.mem, chatAttributes(request, m), chatId, events);
     const toolNames = f?.toolNames ?? [];
     if (f && !m.error && f.toolCalls === 0) {
-      this.span(entry, 'final_response', m.firstChunkAt ?? request.t, m.t, null, m.mem, { 'gen_ai.response.finish_reasons': f.finishReason ?? 'unknown' }, undefined, [], chatId);
+      this.span(
+        entry,
+        'final_response',
+        m.firstChunkAt ?? request.t,
+        m.t,
+        null,
+        m.mem,
+        { 'gen_ai.response.finish_reasons': f.finishReason ?? 'unknown' },
+        undefined,
+        [],
+        chatId,
+      );
     }
     c.lastResponse = { t: m.t, requestT: request.t, mem: m.mem, toolNames };
     return request;
@@ -96,10 +108,14 @@ export class Lifecycle {
   onHook(entry: ProcessEntry, event: string, t: number): void {
     const c = this.conversation(entry.pid);
     if (event === 'PreToolUse') c.toolStarts.push(t);
-    else if ((event === 'PostToolUse' || event === 'PostToolUseFailure') && c.toolStarts.length > 0) c.toolRuns.push([c.toolStarts.shift() as number, t]);
+    else if ((event === 'PostToolUse' || event === 'PostToolUseFailure') && c.toolStarts.length > 0)
+      c.toolRuns.push([c.toolStarts.shift() as number, t]);
     else if (event === 'SubagentStart') c.subagentStarts.push(t);
     else if (event === 'SubagentStop' && c.subagentStarts.length > 0) {
-      this.span(entry, 'invoke_agent', c.subagentStarts.shift() as number, t, null, null, { 'gen_ai.operation.name': 'invoke_agent', 'qwen_otel.source': 'hook' });
+      this.span(entry, 'invoke_agent', c.subagentStarts.shift() as number, t, null, null, {
+        'gen_ai.operation.name': 'invoke_agent',
+        'qwen_otel.source': 'hook',
+      });
       this.hooks.onSubagent();
     }
   }
@@ -123,7 +139,9 @@ export class Lifecycle {
         // The CLI's own hooks, when they fired, say exactly when each tool ran.
         const [start, end] = runs[i] ?? [last.t, toolEnd];
         this.span(entry, `execute_tool ${name}`, start, end, start === last.t ? last.mem : null, end === request.t ? request.mem : null, {
-          'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name, 'qwen_otel.source': runs[i] ? 'hook' : 'traffic',
+          'gen_ai.operation.name': 'execute_tool',
+          'gen_ai.tool.name': name,
+          'qwen_otel.source': runs[i] ? 'hook' : 'traffic',
         });
         assemblyStart = Math.max(assemblyStart, end);
       });
@@ -131,14 +149,34 @@ export class Lifecycle {
     this.span(entry, 'request_assembly', assemblyStart, request.t, null, request.mem, {});
   }
 
-  private span(entry: ProcessEntry, name: string, start: number, end: number, first: SpanMemory | null, last: SpanMemory | null, attributes: Attributes, spanId = this.spans.newSpanId(), events: Array<{ name: string; t: number }> = [], parentSpanId = entry.spanId): void {
+  private span(
+    entry: ProcessEntry,
+    name: string,
+    start: number,
+    end: number,
+    first: SpanMemory | null,
+    last: SpanMemory | null,
+    attributes: Attributes,
+    spanId = this.spans.newSpanId(),
+    events: Array<{ name: string; t: number }> = [],
+    parentSpanId = entry.spanId,
+  ): void {
     this.spans.closeAt({ spanId, parentSpanId, name, start: Math.min(start, end), attributes, events }, end, first, last);
   }
 
   private conversation(pid: number): Conversation {
     let c = this.conversations.get(pid);
     if (!c) {
-      c = { requests: 0, open: new Map(), lastResponse: null, unsettled: null, lastRequest: null, toolStarts: [], toolRuns: [], subagentStarts: [] };
+      c = {
+        requests: 0,
+        open: new Map(),
+        lastResponse: null,
+        unsettled: null,
+        lastRequest: null,
+        toolStarts: [],
+        toolRuns: [],
+        subagentStarts: [],
+      };
       this.conversations.set(pid, c);
     }
     return c;
@@ -160,10 +198,14 @@ function chatAttributes(request: OpenRequest, m: ModelResponseMessage): Attribut
   if (r) {
     if (r.model) attributes['gen_ai.request.model'] = r.model;
     Object.assign(attributes, {
-      'qwen_otel.request.bytes': r.totalBytes, 'qwen_otel.request.system.bytes': r.systemBytes,
-      'qwen_otel.request.tools.bytes': r.toolSchemaBytes, 'qwen_otel.request.tools.count': r.toolSchemaCount,
-      'qwen_otel.request.history.bytes': r.historyBytes, 'qwen_otel.request.messages': r.messageCount,
-      'qwen_otel.request.tool_results.count': r.toolResultCount, 'qwen_otel.request.tool_results.bytes': r.toolResultBytes,
+      'qwen_otel.request.bytes': r.totalBytes,
+      'qwen_otel.request.system.bytes': r.systemBytes,
+      'qwen_otel.request.tools.bytes': r.toolSchemaBytes,
+      'qwen_otel.request.tools.count': r.toolSchemaCount,
+      'qwen_otel.request.history.bytes': r.historyBytes,
+      'qwen_otel.request.messages': r.messageCount,
+      'qwen_otel.request.tool_results.count': r.toolResultCount,
+      'qwen_otel.request.tool_results.bytes': r.toolResultBytes,
     });
   }
   const f = m.figures;

@@ -29,7 +29,12 @@ export function argvHashOf(raw: string[]): number {
 }
 
 /** `raw`: the process's command line, as `reader.cmdline` gave it (read once per sample). */
-export function identify(reader: ProcReader, raw: string[], name: string, context: IdentityContext): Identity & { packageDir: string | null } {
+export function identify(
+  reader: ProcReader,
+  raw: string[],
+  name: string,
+  context: IdentityContext,
+): Identity & { packageDir: string | null } {
   if (isCollectorProcess(raw)) return { role: 'other', argvHash: 0, observer: true, packageDir: context.cliPackageDir };
   return { ...roleOfCommandLine(raw, name, context, reader.realpath), argvHash: argvHashOf(raw), observer: false };
 }
@@ -38,11 +43,19 @@ export function identify(reader: ProcReader, raw: string[], name: string, contex
  * A command line's role, and the CLI's package folder (found from the root's own command line).
  * The bench's independent tree watch decides roles with this too, so the two agree.
  */
-export function roleOfCommandLine(raw: string[], name: string, context: IdentityContext, realpath: (file: string) => string): { role: ProcessRole; packageDir: string | null } {
+export function roleOfCommandLine(
+  raw: string[],
+  name: string,
+  context: IdentityContext,
+  realpath: (file: string) => string,
+): { role: ProcessRole; packageDir: string | null } {
   const argv = raw.map((arg, i) => (i < 4 && arg.includes('/') ? realpath(arg) : arg));
   const packageDir = context.isRoot ? rootPackageDir(argv) : context.cliPackageDir;
   const scriptPackage = context.isRoot ? null : scriptPackageOf(argv);
-  return { role: classifyRole({ argv, name, isRoot: context.isRoot, parentRole: context.parentRole, cliPackageDir: packageDir, scriptPackage }), packageDir };
+  return {
+    role: classifyRole({ argv, name, isRoot: context.isRoot, parentRole: context.parentRole, cliPackageDir: packageDir, scriptPackage }),
+    packageDir,
+  };
 }
 
 const SCRIPT_RUNTIMES = /^(node|nodejs|bun|deno)$/;

@@ -9,7 +9,13 @@ export function closeProcessSpan(spans: SpanBook, timeline: Timeline, entry: Pro
   const start = entry.hello?.origin ?? entry.firstSeen;
   const end = entry.final?.t ?? entry.ended ?? entry.lastSeen;
   spans.closeWith(
-    { spanId: entry.spanId, parentSpanId, name: `process ${entry.role}`, start, attributes: { ...processAttributes(entry), 'qwen_otel.session.id': sessionId } },
+    {
+      spanId: entry.spanId,
+      parentSpanId,
+      name: `process ${entry.role}`,
+      start,
+      attributes: { ...processAttributes(entry), 'qwen_otel.session.id': sessionId },
+    },
     end,
     { rss: entry.firstRss ?? entry.rss, heapUsed: entry.firstHeapUsed ?? undefined, treeRss: first?.treeRss ?? null },
     { rss: entry.latest?.mem.rss ?? entry.rss, heapUsed: entry.latest?.mem.heapUsed, treeRss: last?.treeRss ?? null },

@@ -77,15 +77,30 @@ export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd
     tokens: t.tokens,
     tool_calls: t.toolCalls,
     tool_calls_by_name: t.toolCallsByName,
-    tool_results: { count: t.toolResults.count, total_bytes: t.toolResults.totalBytes, largest_bytes: t.toolResults.largestBytes, truncated: t.toolResults.truncated },
+    tool_results: {
+      count: t.toolResults.count,
+      total_bytes: t.toolResults.totalBytes,
+      largest_bytes: t.toolResults.largestBytes,
+      truncated: t.toolResults.truncated,
+    },
     retained_tool_results: { count: t.retained.count, total_bytes: t.retained.totalBytes, largest_bytes: t.retained.largestBytes },
     history_items: t.historyItems,
     tools_offered: { first: t.toolsOffered.first, last: t.toolsOffered.last, max: t.toolsOffered.max },
     peak_request_bytes: t.peakRequestBytes,
-    peak_request: { system_bytes: t.peakRequest.systemBytes, tool_schema_bytes: t.peakRequest.toolSchemaBytes, history_bytes: t.peakRequest.historyBytes, messages: t.peakRequest.messageCount },
+    peak_request: {
+      system_bytes: t.peakRequest.systemBytes,
+      tool_schema_bytes: t.peakRequest.toolSchemaBytes,
+      history_bytes: t.peakRequest.historyBytes,
+      messages: t.peakRequest.messageCount,
+    },
     subagents: t.subagents,
     truncations: t.truncations,
-    truncated_outputs: { saved: t.truncated.saved, sent_bytes: t.truncated.sentBytes, stated: t.truncated.stated, stated_original_bytes: t.truncated.statedBytes },
+    truncated_outputs: {
+      saved: t.truncated.saved,
+      sent_bytes: t.truncated.sentBytes,
+      stated: t.truncated.stated,
+      stated_original_bytes: t.truncated.statedBytes,
+    },
     saved_output_recoveries: t.savedOutputRecoveries,
     compressions: t.compressions,
     unparsed_requests: t.unparsedRequests,
@@ -123,12 +138,20 @@ export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd
 }
 
 /** The agents' own CPU, summed over the instrumented processes: starting, sampling, reading traffic. */
-function agentCpu(instrumented: ProcessEntry[]): Pick<RunRecord['observer'], 'agent_start_cpu_ms' | 'agent_sampling_cpu_ms' | 'agent_traffic_cpu_ms' | 'agent_cpu_ms'> {
-  const sum = (pick: (p: ProcessEntry) => number | null | undefined): number => instrumented.reduce((total, p) => total + (pick(p) ?? 0), 0) / 1000;
+function agentCpu(
+  instrumented: ProcessEntry[],
+): Pick<RunRecord['observer'], 'agent_start_cpu_ms' | 'agent_sampling_cpu_ms' | 'agent_traffic_cpu_ms' | 'agent_cpu_ms'> {
+  const sum = (pick: (p: ProcessEntry) => number | null | undefined): number =>
+    instrumented.reduce((total, p) => total + (pick(p) ?? 0), 0) / 1000;
   const start = sum((p) => p.hello?.startCpuUs);
   const sampling = sum((p) => p.latest?.costUs);
   const traffic = sum((p) => p.latest?.trafficUs);
-  return { agent_start_cpu_ms: round1(start), agent_sampling_cpu_ms: round1(sampling), agent_traffic_cpu_ms: round1(traffic), agent_cpu_ms: round1(start + sampling + traffic) };
+  return {
+    agent_start_cpu_ms: round1(start),
+    agent_sampling_cpu_ms: round1(sampling),
+    agent_traffic_cpu_ms: round1(traffic),
+    agent_cpu_ms: round1(start + sampling + traffic),
+  };
 }
 
 /** The best lower bound on the tree's peak: sampled sums, and every process's high-water mark. */
@@ -137,7 +160,9 @@ export function treePeakBytes(session: Session): number {
 }
 
 /** Null figures when smaps_rollup was never read (no such file, or no tree sample). */
-function pssFigures(session: Session): Pick<RunRecord['tree'], 'pss_peak_bytes' | 'uss_at_pss_peak_bytes' | 'rss_at_pss_peak_bytes' | 'pss_reads' | 'pss_read_ms'> {
+function pssFigures(
+  session: Session,
+): Pick<RunRecord['tree'], 'pss_peak_bytes' | 'uss_at_pss_peak_bytes' | 'rss_at_pss_peak_bytes' | 'pss_reads' | 'pss_read_ms'> {
   const f = session.pss.figures;
   const read = f.peak > 0;
   return {
@@ -247,8 +272,16 @@ function diagnosisFigures(d: Diagnosis, session: Session): DiagnosisFigures {
     reason: d.reason,
     at_ms: Math.round(session.peak.at - session.start),
     buckets_bytes: {
-      heap_used: b.heapUsed, heap_free: b.heapFree, external: b.external, native: b.native, cli_opaque: b.cliOpaque,
-      mcp_server: b.mcpServer, tool: b.tool, subagent: b.subagent, other: b.other, total: bucketTotal(b),
+      heap_used: b.heapUsed,
+      heap_free: b.heapFree,
+      external: b.external,
+      native: b.native,
+      cli_opaque: b.cliOpaque,
+      mcp_server: b.mcpServer,
+      tool: b.tool,
+      subagent: b.subagent,
+      other: b.other,
+      total: bucketTotal(b),
     },
     context: { history_items: session.totals.historyItems, retained_tool_result_bytes: session.totals.retained.totalBytes },
   };

@@ -128,7 +128,10 @@ export class Session implements SessionView {
   }
 
   apply(pid: number, messages: AgentMessage[], now: number): void {
-    if (pid === this.proxyPid) return this.onProxy(messages, now);
+    if (pid === this.proxyPid) {
+      this.onProxy(messages, now);
+      return;
+    }
     if (messages[0]?.k === 'hook') {
       for (const m of messages) if (m.k === 'hook') this.onHook(m);
       return;
@@ -151,8 +154,26 @@ export class Session implements SessionView {
   toCheckpoint(channel: SessionCheckpoint['channel']): SessionCheckpoint {
     const { traceId, start, peak, peakBound, rolePeaks, snapshots, drops, totals, restarts } = this;
     const live = [...this.tree.live.values()];
-    return { schema: CHECKPOINT_SCHEMA, at: Date.now(), traceId, start, peak, peakBound, rolePeaks, snapshots, drops, fromLines: this.fromLines.count, totals, restarts, pss: this.pss.figures,
-      live, closed: this.closed, timeline: this.timeline.snapshot(), walk: this.tree.walkState(), channel };
+    return {
+      schema: CHECKPOINT_SCHEMA,
+      at: Date.now(),
+      traceId,
+      start,
+      peak,
+      peakBound,
+      rolePeaks,
+      snapshots,
+      drops,
+      fromLines: this.fromLines.count,
+      totals,
+      restarts,
+      pss: this.pss.figures,
+      live,
+      closed: this.closed,
+      timeline: this.timeline.snapshot(),
+      walk: this.tree.walkState(),
+      channel,
+    };
   }
 
   /** Takes over a session a previous collector checkpointed (before any sample or message). */
@@ -193,7 +214,8 @@ export class Session implements SessionView {
     const points = this.timeline.snapshot();
     const first = points[0];
     const last = points[points.length - 1];
-    const point = (p: TimelinePoint | undefined): MemoryPoint => (p ? { rss: p.rootRss, heapUsed: p.heapUsed, treeRss: p.treeRss } : { treeRss: null });
+    const point = (p: TimelinePoint | undefined): MemoryPoint =>
+      p ? { rss: p.rootRss, heapUsed: p.heapUsed, treeRss: p.treeRss } : { treeRss: null };
     this.spans.closeWith(this.spans.session, now, point(first), point(last));
   }
 

@@ -102,7 +102,11 @@ export class SpanBook {
     this.pending = [];
     for (const record of taken) {
       if (record.treeAt) {
-        Object.assign(record.attributes, memoryAttributes('start', { treeRss: treeRssAt(record.treeAt.start) }), memoryAttributes('end', { treeRss: treeRssAt(record.treeAt.end) }));
+        Object.assign(
+          record.attributes,
+          memoryAttributes('start', { treeRss: treeRssAt(record.treeAt.start) }),
+          memoryAttributes('end', { treeRss: treeRssAt(record.treeAt.end) }),
+        );
         delete record.treeAt;
       }
       addDeltas(record.attributes);

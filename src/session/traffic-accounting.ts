@@ -5,15 +5,26 @@ import type { WireFormat } from '../traffic/types';
 import type { AccountingTotals, ResponseAccount } from './accounting';
 
 /** `gen_ai.provider.name` by wire format (semantic conventions' well-known values). */
-export const PROVIDERS: Record<WireFormat, string> = { 'openai-chat': 'openai', 'openai-responses': 'openai', anthropic: 'anthropic', gemini: 'gcp.gemini' };
+export const PROVIDERS: Record<WireFormat, string> = {
+  'openai-chat': 'openai',
+  'openai-responses': 'openai',
+  anthropic: 'anthropic',
+  gemini: 'gcp.gemini',
+};
 
 export function requestAccounting(m: ModelRequestMessage): AccountingMessage | null {
   const f = m.figures;
   if (!f) return null;
   const values: RequestValues = {
-    totalBytes: f.totalBytes, systemBytes: f.systemBytes, toolSchemaBytes: f.toolSchemaBytes, toolSchemaCount: f.toolSchemaCount,
-    historyBytes: f.historyBytes, messageCount: f.messageCount, toolResultCount: f.toolResultCount,
-    toolResultBytes: f.toolResultBytes, toolResultLargest: f.toolResultLargest,
+    totalBytes: f.totalBytes,
+    systemBytes: f.systemBytes,
+    toolSchemaBytes: f.toolSchemaBytes,
+    toolSchemaCount: f.toolSchemaCount,
+    historyBytes: f.historyBytes,
+    messageCount: f.messageCount,
+    toolResultCount: f.toolResultCount,
+    toolResultBytes: f.toolResultBytes,
+    toolResultLargest: f.toolResultLargest,
   };
   if (f.model) values.model = f.model;
   return { k: 'account', kind: 'request', t: m.t, values };
@@ -30,7 +41,14 @@ export function responseAccounting(m: ModelResponseMessage, sentAt: number, mode
       firstChunkMs: m.firstChunkAt === null ? null : Math.max(0, m.firstChunkAt - sentAt),
       model: model || null,
       provider: PROVIDERS[format],
-      figures: f && { toolNames: f.toolNames, bytes: f.bytes, inputTokens: f.inputTokens, outputTokens: f.outputTokens, cachedTokens: f.cachedTokens, finishReason: f.finishReason },
+      figures: f && {
+        toolNames: f.toolNames,
+        bytes: f.bytes,
+        inputTokens: f.inputTokens,
+        outputTokens: f.outputTokens,
+        cachedTokens: f.cachedTokens,
+        finishReason: f.finishReason,
+      },
     },
   };
 }

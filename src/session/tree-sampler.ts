@@ -208,7 +208,11 @@ export class TreeSampler {
     }
     const isRoot = this.isRoot(pid, ppid);
     const parent = this.live.get(ppid);
-    const seen = identify(this.reader, this.reader.cmdline(pid) ?? [], name, { isRoot, parentRole: parent?.role ?? null, cliPackageDir: this.cliPackageDir });
+    const seen = identify(this.reader, this.reader.cmdline(pid) ?? [], name, {
+      isRoot,
+      parentRole: parent?.role ?? null,
+      cliPackageDir: this.cliPackageDir,
+    });
     if (seen.observer) {
       // qwen-otel itself (a nested collector, the wrapper's own forks): never the CLI's memory.
       this.options.observerPids.add(pid);
@@ -239,7 +243,11 @@ export class TreeSampler {
     const raw = this.reader.cmdline(entry.pid) ?? [];
     if (argvHashOf(raw) === entry.argvHash && name === entry.name) return;
     const isRoot = this.isRoot(entry.pid, entry.parentPid);
-    const seen = identify(this.reader, raw, name, { isRoot, parentRole: this.live.get(entry.parentPid)?.role ?? null, cliPackageDir: this.cliPackageDir });
+    const seen = identify(this.reader, raw, name, {
+      isRoot,
+      parentRole: this.live.get(entry.parentPid)?.role ?? null,
+      cliPackageDir: this.cliPackageDir,
+    });
     if (isRoot) this.cliPackageDir = seen.packageDir ?? this.cliPackageDir;
     entry.name = name;
     entry.shown = shownName(this.reader, entry.pid, this.workTree);
@@ -288,7 +296,32 @@ function hwmBound(everyone: ProcessEntry[]): number {
 
 function blankEntry(pid: number, ppid: number, name: string, role: ProcessRole, now: number, spanId: string): ProcessEntry {
   return {
-    pid, startTicks: 0, name, shown: '', parentPid: ppid, role, firstSeen: now, lastSeen: now, ended: null,
-    rss: 0, rssPeak: 0, prevRss: 0, prevHwm: 0, firstRss: null, firstHeapUsed: null, hwm: 0, samples: 0, argvHash: 0, preExec: false, hello: null, peaks: emptyPeaks(), latest: null, final: null, endNote: null, pendingNote: null, pressure: false, spanId,
+    pid,
+    startTicks: 0,
+    name,
+    shown: '',
+    parentPid: ppid,
+    role,
+    firstSeen: now,
+    lastSeen: now,
+    ended: null,
+    rss: 0,
+    rssPeak: 0,
+    prevRss: 0,
+    prevHwm: 0,
+    firstRss: null,
+    firstHeapUsed: null,
+    hwm: 0,
+    samples: 0,
+    argvHash: 0,
+    preExec: false,
+    hello: null,
+    peaks: emptyPeaks(),
+    latest: null,
+    final: null,
+    endNote: null,
+    pendingNote: null,
+    pressure: false,
+    spanId,
   };
 }

@@ -3,7 +3,11 @@
 import type { AccountingTotals } from './accounting';
 import type { ProcessEntry } from './process-table';
 
-export type DeepReadonly<T> = T extends (infer U)[] ? ReadonlyArray<DeepReadonly<U>> : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+export type DeepReadonly<T> = T extends (infer U)[]
+  ? ReadonlyArray<DeepReadonly<U>>
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
 
 export interface SessionView {
   readonly totals: DeepReadonly<AccountingTotals>;

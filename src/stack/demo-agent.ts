@@ -19,9 +19,15 @@ interface ChatMessage {
 
 const stringParameter = (name: string): object => ({ type: 'object', properties: { [name]: { type: 'string' } }, required: [name] });
 const TOOLS = [
-  { type: 'function', function: { name: 'run_shell_command', description: 'Run a shell command.', parameters: stringParameter('command') } },
+  {
+    type: 'function',
+    function: { name: 'run_shell_command', description: 'Run a shell command.', parameters: stringParameter('command') },
+  },
   { type: 'function', function: { name: 'read_file', description: 'Read a file.', parameters: stringParameter('file_path') } },
-  { type: 'function', function: { name: 'grep_search', description: 'Search the files for a pattern.', parameters: stringParameter('pattern') } },
+  {
+    type: 'function',
+    function: { name: 'grep_search', description: 'Search the files for a pattern.', parameters: stringParameter('pattern') },
+  },
 ];
 const MAX_TURNS = 20;
 
@@ -29,10 +35,14 @@ function runTool(call: ToolCall): string {
   const args = JSON.parse(call.function.arguments) as Record<string, string>;
   const output = (result: ReturnType<typeof spawnSync>): string => `${result.stdout ?? ''}${result.stderr ?? ''}`;
   switch (call.function.name) {
-    case 'run_shell_command': return output(spawnSync('sh', ['-c', args.command], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }));
-    case 'read_file': return readFileSync(args.file_path, 'utf8');
-    case 'grep_search': return output(spawnSync('grep', ['-rn', '--', args.pattern, '.'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }));
-    default: return `unknown tool ${call.function.name}`;
+    case 'run_shell_command':
+      return output(spawnSync('sh', ['-c', args.command], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }));
+    case 'read_file':
+      return readFileSync(args.file_path, 'utf8');
+    case 'grep_search':
+      return output(spawnSync('grep', ['-rn', '--', args.pattern, '.'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }));
+    default:
+      return `unknown tool ${call.function.name}`;
   }
 }
 
@@ -49,7 +59,10 @@ async function ask(baseUrl: string, messages: ChatMessage[]): Promise<ChatMessag
 
 /** Plays the conversation through; `onTurn` is called after each model reply. Returns the turns taken. */
 export async function converse(baseUrl: string, prompt: string, onTurn: (turn: number) => void): Promise<number> {
-  const messages: ChatMessage[] = [{ role: 'system', content: 'You are a demo coding agent.' }, { role: 'user', content: prompt }];
+  const messages: ChatMessage[] = [
+    { role: 'system', content: 'You are a demo coding agent.' },
+    { role: 'user', content: prompt },
+  ];
   for (let turn = 1; turn <= MAX_TURNS; turn += 1) {
     const reply = await ask(baseUrl, messages);
     messages.push(reply);

@@ -56,7 +56,15 @@ function retain(mib: number): void {
 async function turn(n: number, options: TargetOptions): Promise<void> {
   await otel.phase('turn', async () => {
     const historyBytes = retainedMiB() * 1024 * 1024;
-    otel.recordRequest({ totalBytes: 70_000 + historyBytes, systemBytes: 38_000, toolSchemaBytes: 32_000, toolSchemaCount: 15, historyBytes, messageCount: 2 + 2 * n, model: 'demo-model' });
+    otel.recordRequest({
+      totalBytes: 70_000 + historyBytes,
+      systemBytes: 38_000,
+      toolSchemaBytes: 32_000,
+      toolSchemaCount: 15,
+      historyBytes,
+      messageCount: 2 + 2 * n,
+      model: 'demo-model',
+    });
     await otel.phase('chat demo-model', () => sleep(20));
     otel.recordTokens({ input: 18_000 + n * 500, output: 60 });
     await otel.phase('execute_tool run_shell_command', async () => {

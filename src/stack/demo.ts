@@ -36,30 +36,67 @@ export interface StackEndpoints {
 }
 
 function runEnv(endpoints: StackEndpoints): NodeJS.ProcessEnv {
-  return { ...process.env, OTEL_TRACES_EXPORTER: process.env.OTEL_TRACES_EXPORTER ?? 'none', ...endpoints.env, QWEN_OTEL_PUSHGATEWAY_URL: endpoints.pushgatewayUrl, QWEN_OTEL_PROMETHEUS_PORT: '0' };
+  return {
+    ...process.env,
+    OTEL_TRACES_EXPORTER: process.env.OTEL_TRACES_EXPORTER ?? 'none',
+    ...endpoints.env,
+    QWEN_OTEL_PUSHGATEWAY_URL: endpoints.pushgatewayUrl,
+    QWEN_OTEL_PROMETHEUS_PORT: '0',
+  };
 }
 
 function runArgs(run: DemoRun, targetArgs: string[]): string[] {
-  return ['run', '--cli', run.cli, '--branch', run.branch, '--workload', run.workload, '--', process.execPath, TARGET, '--retain-mib', String(run.retainMiB), ...targetArgs];
+  return [
+    'run',
+    '--cli',
+    run.cli,
+    '--branch',
+    run.branch,
+    '--workload',
+    run.workload,
+    '--',
+    process.execPath,
+    TARGET,
+    '--retain-mib',
+    String(run.retainMiB),
+    ...targetArgs,
+  ];
 }
 
 /** Runs each cell once, one after another; throws on the first run that fails. */
-export async function pushRuns(endpoints: StackEndpoints, runs: DemoRun[] = DEMO_MATRIX, say: (line: string) => void = () => undefined): Promise<void> {
+export async function pushRuns(
+  endpoints: StackEndpoints,
+  runs: DemoRun[] = DEMO_MATRIX,
+  say: (line: string) => void = () => undefined,
+): Promise<void> {
   for (const [i, run] of runs.entries()) {
     say(`qwen-otel stack demo: [${i + 1}/${runs.length}] ${run.cli}@${run.branch} ${run.workload} (retains ${run.retainMiB} MiB)`);
     const result = await runCommand(BIN, runArgs(run, []), { env: runEnv(endpoints), timeoutMs: 60_000 });
-    if (result.code !== 0) throw new Error(`${run.cli}@${run.branch} ${run.workload} exited ${result.code}: ${result.stderr.trim().split('\n').slice(0, 3).join(' | ')}`);
+    if (result.code !== 0)
+      throw new Error(
+        `${run.cli}@${run.branch} ${run.workload} exited ${result.code}: ${result.stderr.trim().split('\n').slice(0, 3).join(' | ')}`,
+      );
   }
 }
 
 /** A session that stays up for `holdMs`, announced through file_sd; stop() ends it early. */
-export function startLiveSession(endpoints: StackEndpoints, holdMs: number): { child: ChildProcess; ended: Promise<void>; stop(): Promise<void> } {
+export function startLiveSession(
+  endpoints: StackEndpoints,
+  holdMs: number,
+): { child: ChildProcess; ended: Promise<void>; stop(): Promise<void> } {
   mkdirSync(endpoints.fileSdDir, { recursive: true });
   const run: DemoRun = { cli: 'demo', branch: 'main', workload: 'live', retainMiB: 30 };
   const env = { ...runEnv(endpoints), QWEN_OTEL_FILE_SD_DIR: endpoints.fileSdDir, QWEN_OTEL_SAMPLE_INTERVAL_MS: '250' };
   const child = spawn(BIN, runArgs(run, ['--hold-ms', String(holdMs)]), { env, stdio: 'ignore' });
   const ended = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return { child, ended, stop: () => (child.exitCode === null && child.signalCode === null ? (child.kill('SIGTERM'), ended) : ended) };
+  return {
+    child,
+    ended,
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return ended;
+    },
+  };
 }
 
 async function main(): Promise<void> {
@@ -70,9 +107,13 @@ async function main(): Promise<void> {
   };
   const holdMs = 120_000;
   const live = startLiveSession(endpoints, holdMs);
-  say(`qwen-otel stack demo: a live session (demo@main, workload live) runs for ${holdMs / 1000} s, scraped through ${endpoints.fileSdDir}`);
+  say(
+    `qwen-otel stack demo: a live session (demo@main, workload live) runs for ${holdMs / 1000} s, scraped through ${endpoints.fileSdDir}`,
+  );
   await pushRuns(endpoints, DEMO_MATRIX, say);
-  say('qwen-otel stack demo: runs pushed to ' + redactUrl(endpoints.pushgatewayUrl) + '. Open http://127.0.0.1:3000 (Grafana): the candidate\'s pr-review peak is ~100 MiB above main;');
+  say(
+    `qwen-otel stack demo: runs pushed to ${redactUrl(endpoints.pushgatewayUrl)}. Open http://127.0.0.1:3000 (Grafana): the candidate's pr-review peak is ~100 MiB above main;`,
+  );
   say('  QwenOtelTreeRssRegression fires after 5 minutes (http://127.0.0.1:9090/alerts, http://127.0.0.1:9093).');
   await live.ended;
 }

@@ -10,7 +10,19 @@
  * leaves finer checks to the JSON.parse that built the body in the first place.
  */
 
-import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, escapeLength, escapeSavings, isWhitespace, OPEN_BRACE, OPEN_BRACKET, QUOTE } from './json-chars';
+import {
+  BACKSLASH,
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  COLON,
+  COMMA,
+  escapeLength,
+  escapeSavings,
+  isWhitespace,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  QUOTE,
+} from './json-chars';
 
 export class ScanError extends Error {}
 
@@ -146,7 +158,8 @@ export class JsonScanner {
    * text (escapes kept). A short-lived copy: never keep it (see readString).
    */
   headOf(chars: number, walk: () => void): string {
-    const start = (this.peek(), this.pos);
+    this.peek();
+    const start = this.pos;
     walk();
     return this.text.slice(start, Math.min(this.pos, start + chars));
   }

@@ -85,8 +85,12 @@ class BodyObserver implements ResponseObserver {
       isJson = first === OPEN_BRACE || first === OPEN_BRACKET;
     }
     const onValue = (text: string | null, name: string | null = null): void => this.readValue(text, name);
-    if (isJson) return (this.json = new JsonObjectSplitter(onValue, MAX_VALUE_BYTES));
-    return (this.sse = new SseReader(onValue, MAX_VALUE_BYTES));
+    if (isJson) {
+      this.json = new JsonObjectSplitter(onValue, MAX_VALUE_BYTES);
+      return this.json;
+    }
+    this.sse = new SseReader(onValue, MAX_VALUE_BYTES);
+    return this.sse;
   }
 
   private readValue(text: string | null, eventName: string | null): void {

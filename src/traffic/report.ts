@@ -63,7 +63,14 @@ export function callKey(url: URL): string {
 }
 
 /** The request's figures, read from its body (null: not read, or not text). */
-export function requestMessage(id: number, t: number, format: WireFormat, body: string | null, url: URL, options: TapOptions): ModelCallMessage {
+export function requestMessage(
+  id: number,
+  t: number,
+  format: WireFormat,
+  body: string | null,
+  url: URL,
+  options: TapOptions,
+): ModelCallMessage {
   const parse = (): RequestFigures | null => (body === null ? null : parserFor(format).parseRequest(body, url));
   const figures = options.cost ? options.cost.cpu(parse) : parse();
   return { k: 'model_request', id, t, format, figures, mem: options.memory() };
@@ -71,13 +78,23 @@ export function requestMessage(id: number, t: number, format: WireFormat, body: 
 
 /** Feeds a response chunk to its observer, timing it for the agent's own cost. */
 export function pushChunk(observer: ResponseObserver, chunk: Uint8Array, options: TapOptions): void {
-  if (!options.cost) return observer.push(chunk);
+  if (!options.cost) {
+    observer.push(chunk);
+    return;
+  }
   const began = process.hrtime.bigint();
   observer.push(chunk);
   options.cost.addClockUs(Number(process.hrtime.bigint() - began) / 1000);
 }
 
-export function responseMessage(id: number, firstChunkAt: number | null, status: number | null, figures: ReturnType<ResponseObserver['end']> | null, error: string | null, options: TapOptions): ModelCallMessage {
+export function responseMessage(
+  id: number,
+  firstChunkAt: number | null,
+  status: number | null,
+  figures: ReturnType<ResponseObserver['end']> | null,
+  error: string | null,
+  options: TapOptions,
+): ModelCallMessage {
   return { k: 'model_response', id, t: Date.now(), firstChunkAt, status, figures, error, mem: options.memory() };
 }
 

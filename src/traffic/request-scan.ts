@@ -121,7 +121,8 @@ export function addToolResult(figures: RequestFigures, bytes: number, head: stri
   if (bytes > figures.toolResultLargest) figures.toolResultLargest = bytes;
   const cut = head === null ? null : truncationOf(head, bytes);
   if (!cut) return;
-  const listed = (figures.truncated ??= []);
+  figures.truncated ??= [];
+  const listed = figures.truncated;
   listed.push(cut);
   if (listed.length > MAX_TRUNCATED_LISTED) listed.shift();
 }
@@ -134,7 +135,14 @@ export function toolResultText(scanner: JsonScanner): { bytes: number; head: str
 }
 
 /** The `tools` array: its JSON bytes as sent, and its tools (one per element unless `toolsIn` reads the element and says). */
-export function readToolsArray(scanner: JsonScanner, figures: RequestFigures, toolsIn: () => number = () => (scanner.skipValue(), 1)): void {
+export function readToolsArray(
+  scanner: JsonScanner,
+  figures: RequestFigures,
+  toolsIn: () => number = () => {
+    scanner.skipValue();
+    return 1;
+  },
+): void {
   figures.toolSchemaBytes += scanner.measure(() => {
     forEachElement(scanner, () => {
       figures.toolSchemaCount += toolsIn();

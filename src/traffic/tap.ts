@@ -4,7 +4,19 @@
 // (the CLI gets a new Response over the same bytes). Other requests are counted by host.
 import { detectFormat } from './detect';
 import { parserFor } from './parsers';
-import { callKey, endSafely, errorName, markTapped, nextCallId, pushChunk, requestMessage, responseMessage, safely, trackUnfinished, type TapOptions } from './report';
+import {
+  callKey,
+  endSafely,
+  errorName,
+  markTapped,
+  nextCallId,
+  pushChunk,
+  requestMessage,
+  responseMessage,
+  safely,
+  trackUnfinished,
+  type TapOptions,
+} from './report';
 import type { WireFormat } from './types';
 
 export { flushResponses, type TapOptions } from './report';
@@ -81,7 +93,15 @@ function describe(input: Parameters<Fetch>[0], init?: Parameters<Fetch>[1]): { u
   }
 }
 
-async function observeModelCall(original: Fetch, input: Parameters<Fetch>[0], init: Parameters<Fetch>[1], format: WireFormat, url: URL, id: number, options: TapOptions): Promise<Response> {
+async function observeModelCall(
+  original: Fetch,
+  input: Parameters<Fetch>[0],
+  init: Parameters<Fetch>[1],
+  format: WireFormat,
+  url: URL,
+  id: number,
+  options: TapOptions,
+): Promise<Response> {
   const t = Date.now();
   const body = bodyText(init?.body);
   // The request goes out first; reading what it carried waits for the next turn of the loop.

@@ -22,7 +22,11 @@ const NOTICES: Notice[] = [
   // Qwen Code 0.15.10 (a 300 KB output became a 25.9 KB message; the full one went to ~/.qwen/tmp/…/*.output).
   { cut: /Tool output was too large and has been truncated\./, saved: /The full output has been saved to: / },
   // Claude Code 2.1.112 (5 MiB: a 2,198-byte preview; the output went to …/tool-results/*.txt).
-  { cut: /^(?:"|\[\{"type":"text","text":")<persisted-output>/, saved: /Full output saved to: /, size: /Output too large \((\d+(?:\.\d+)?)\s*(B|KB|MB|GB)\)/ },
+  {
+    cut: /^(?:"|\[\{"type":"text","text":")<persisted-output>/,
+    saved: /Full output saved to: /,
+    size: /Output too large \((\d+(?:\.\d+)?)\s*(B|KB|MB|GB)\)/,
+  },
 ];
 
 const UNIT: Record<string, number> = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 };

@@ -5,7 +5,19 @@
 import * as channels from 'node:diagnostics_channel';
 import { detectFormat } from './detect';
 import { parserFor } from './parsers';
-import { callKey, endSafely, errorName, isTapped, nextCallId, pushChunk, requestMessage, responseMessage, safely, trackUnfinished, type TapOptions } from './report';
+import {
+  callKey,
+  endSafely,
+  errorName,
+  isTapped,
+  nextCallId,
+  pushChunk,
+  requestMessage,
+  responseMessage,
+  safely,
+  trackUnfinished,
+  type TapOptions,
+} from './report';
 import type { ResponseObserver, WireFormat } from './types';
 
 /** A request body larger than this is counted as unparsed rather than gathered. */
@@ -42,14 +54,16 @@ export function observeUndiciChannels(options: TapOptions): ((message: unknown) 
   const calls = new WeakMap<object, Call>();
   type Handler = (message: { request: UndiciRequest } & Record<string, unknown>, call: Call | undefined) => void;
   // Every undici call of the process comes through here: no closure per message.
-  const guarded = (handle: Handler) => (message: unknown): void => {
-    try {
-      const m = message as { request: UndiciRequest } & Record<string, unknown>;
-      if (m?.request && typeof m.request === 'object') handle(m, calls.get(m.request));
-    } catch {
-      // Telemetry never throws into the CLI.
-    }
-  };
+  const guarded =
+    (handle: Handler) =>
+    (message: unknown): void => {
+      try {
+        const m = message as { request: UndiciRequest } & Record<string, unknown>;
+        if (m?.request && typeof m.request === 'object') handle(m, calls.get(m.request));
+      } catch {
+        // Telemetry never throws into the CLI.
+      }
+    };
   const on = (name: string, handle: Handler): ((message: unknown) => void) => {
     const listener = guarded(handle);
     channels.subscribe(`undici:request:${name}`, listener);
@@ -96,7 +110,19 @@ function newCall(request: UndiciRequest, unread: () => void, skipOrigin: string 
   if (skipOrigin && url.origin === skipOrigin) return null;
   const format = detectFormat(url, typeof request.method === 'string' ? request.method : 'GET');
   if (!format || isTapped(callKey(url))) return null;
-  const call: Call = { id: nextCallId(), t: Date.now(), format, url, chunks: [], size: 0, reported: false, observer: null, status: null, firstChunkAt: null, untrack: () => undefined };
+  const call: Call = {
+    id: nextCallId(),
+    t: Date.now(),
+    format,
+    url,
+    chunks: [],
+    size: 0,
+    reported: false,
+    observer: null,
+    status: null,
+    firstChunkAt: null,
+    untrack: () => undefined,
+  };
   if (typeof request.body === 'string' || request.body instanceof Uint8Array) gather(call, request.body);
   call.untrack = trackUnfinished(unread);
   return call;

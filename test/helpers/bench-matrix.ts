@@ -12,9 +12,18 @@ export interface BenchProcess {
   stderr: string;
 }
 
-export function runBench(args: string[], env: NodeJS.ProcessEnv = {}, onStderr: (text: string) => void = () => {}, cwd?: string): Promise<BenchProcess> {
+export function runBench(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  onStderr: (text: string) => void = () => {},
+  cwd?: string,
+): Promise<BenchProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'bench', ...args], { env: { ...process.env, ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'bench', ...args], {
+      env: { ...process.env, ...env },
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
@@ -28,5 +37,8 @@ export function runBench(args: string[], env: NodeJS.ProcessEnv = {}, onStderr: 
 }
 
 export function readResults(dir: string): BenchResult[] {
-  return readFileSync(path.join(dir, 'results.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as BenchResult);
+  return readFileSync(path.join(dir, 'results.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as BenchResult);
 }

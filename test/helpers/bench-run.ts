@@ -45,13 +45,26 @@ export async function runOneBench(run: OneRun): Promise<BenchResult> {
     const tree = watch as ReturnType<typeof watchTree> | null;
     tree?.stop();
     const record = readRecords(recordFile).find((r) => r.complete !== false) ?? null;
-    const processes = (tree?.processes() ?? []).filter((p) => !QWEN_OTEL_PROCESSES.names.includes(p.name) && !p.argv.some((a) => a.endsWith('collector/main.js')));
-    const failure = result.timedOut ? `timeout after ${run.timeoutMs ?? 120_000} ms` : result.code !== 0 ? `exit code ${result.code}` : record ? null : 'no run record';
+    const processes = (tree?.processes() ?? []).filter(
+      (p) => !QWEN_OTEL_PROCESSES.names.includes(p.name) && !p.argv.some((a) => a.endsWith('collector/main.js')),
+    );
+    const failure = result.timedOut
+      ? `timeout after ${run.timeoutMs ?? 120_000} ms`
+      : result.code !== 0
+        ? `exit code ${result.code}`
+        : record
+          ? null
+          : 'no run record';
     return {
       schema: BENCH_RESULT_SCHEMA,
       time: new Date().toISOString(),
       bench: {
-        target: run.target, cli, branch, workload: run.workload, repeat: run.repeat, matrix_id: run.matrixId,
+        target: run.target,
+        cli,
+        branch,
+        workload: run.workload,
+        repeat: run.repeat,
+        matrix_id: run.matrixId,
         host: { node: process.version, platform: process.platform, cpus: os.cpus().length, total_memory_bytes: os.totalmem() },
       },
       status: failure ? 'failed' : 'ok',

@@ -6,7 +6,17 @@ import { PNG } from 'pngjs';
 
 /** Loads a page in headless Chromium, returns its CONSOLE lines and the screenshot. */
 export async function loadInChromium(file: string, screenshot: string): Promise<{ console: string[]; png: PNG }> {
-  const args = ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--enable-logging=stderr', '--v=0', `--screenshot=${screenshot}`, '--window-size=1280,2600', `file://${file}`];
+  const args = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--hide-scrollbars',
+    '--enable-logging=stderr',
+    '--v=0',
+    `--screenshot=${screenshot}`,
+    '--window-size=1280,2600',
+    `file://${file}`,
+  ];
   const { stderr } = await promisify(execFile)('chromium', args, { timeout: 60_000 });
   return { console: stderr.split('\n').filter((line) => line.includes(':CONSOLE')), png: PNG.sync.read(readFileSync(screenshot)) };
 }
@@ -30,7 +40,15 @@ export async function measureInChromium(file: string, expression: string, width 
   const measured = `${file}.measured.html`;
   const probe = `<script>document.title = JSON.stringify(${expression});</script>`;
   writeFileSync(measured, readFileSync(file, 'utf8').replace('</body></html>', `${probe}</body></html>`));
-  const args = ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', `--window-size=${width},${height}`, '--dump-dom', `file://${measured}`];
+  const args = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--hide-scrollbars',
+    `--window-size=${width},${height}`,
+    '--dump-dom',
+    `file://${measured}`,
+  ];
   const { stdout } = await promisify(execFile)('chromium', args, { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
   const title = /<title>(.*?)<\/title>/s.exec(stdout)?.[1] ?? 'null';
   return JSON.parse(title.replace(/&quot;/g, '"').replace(/&amp;/g, '&'));

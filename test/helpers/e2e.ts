@@ -50,13 +50,23 @@ export function sandbox(prefix: string, extra: NodeJS.ProcessEnv = {}): Sandbox 
   };
 }
 
-export function runWrapped(command: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000, wrapperArgs: string[] = [], bin = BIN): Promise<CommandResult> {
+export function runWrapped(
+  command: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 60_000,
+  wrapperArgs: string[] = [],
+  bin = BIN,
+): Promise<CommandResult> {
   return runCommand(bin, ['run', ...wrapperArgs, '--', ...command], { env, timeoutMs });
 }
 
 export function readRecords(file: string): Array<Record<string, any>> {
   try {
-    return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    return readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
   } catch {
     return [];
   }

@@ -18,18 +18,26 @@ export function writeHeapFixture(root: string, retainMiB: number): { src: string
   write('package.json', JSON.stringify({ name: 'fixture-cli', version: '1.0.0' }));
   write('node_modules/heavy-pkg/package.json', JSON.stringify({ name: 'heavy-pkg', version: '1.0.0', main: 'index.js' }));
   // Small objects, so the heap (not external memory) holds them; a string with the planted text.
-  write('node_modules/heavy-pkg/index.js', `
+  write(
+    'node_modules/heavy-pkg/index.js',
+    `
 exports.fillHeavy = function fillHeavy(mib) {
   const keep = [];
   for (let i = 0; i < mib * 1024 * 1024 / 32; i += 1) keep.push({ n: i, m: i + 1 });
   keep.push('${PLANTED}-' + Date.now());
   return keep;
 };
-`);
-  write('packages/core/src/light.js', `
+`,
+  );
+  write(
+    'packages/core/src/light.js',
+    `
 exports.fillLight = function fillLight() { const small = []; for (let i = 0; i < 20000; i += 1) small.push([i]); return small; };
-`);
-  write('main.js', `
+`,
+  );
+  write(
+    'main.js',
+    `
 const { fillHeavy } = require('heavy-pkg');
 const { fillLight } = require('./packages/core/src/light.js');
 globalThis.kept = [fillLight()];
@@ -38,11 +46,19 @@ const timer = setInterval(() => {
   globalThis.kept.push(fillHeavy(${retainMiB / 8}));
   if (++rounds === 8) { clearInterval(timer); setTimeout(() => console.log('fixture done'), 1500); }
 }, 120);
-`);
+`,
+  );
   const dist = path.join(root, 'cli');
   mkdirSync(dist, { recursive: true });
   writeFileSync(path.join(dist, 'package.json'), JSON.stringify({ name: 'fixture-cli', version: '1.0.0' }));
-  const common = { entryPoints: [path.join(src, 'main.js')], bundle: true, platform: 'node' as const, target: 'node20', absWorkingDir: src, logLevel: 'silent' as const };
+  const common = {
+    entryPoints: [path.join(src, 'main.js')],
+    bundle: true,
+    platform: 'node' as const,
+    target: 'node20',
+    absWorkingDir: src,
+    logLevel: 'silent' as const,
+  };
   buildSync({ ...common, outfile: path.join(dist, 'regions.js') });
   buildSync({ ...common, outfile: path.join(dist, 'mapped.js'), minify: true, sourcemap: true });
   return { src, dist };

@@ -79,7 +79,12 @@ function start(binary: string, args: string[], dir: string, name: string): Child
 
 async function waitReady(url: string, name: string, dir: string, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 150; i += 1) {
-    if (await fetch(`${url}/-/ready`).then((r) => r.ok, () => false)) {
+    if (
+      await fetch(`${url}/-/ready`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    ) {
       if (listensOn(child.pid ?? 0, Number(new URL(url).port))) return;
       if (child.exitCode !== null || i > 20) throw new PortTaken(`${name}: ${url} answers, but from another program`);
     }
@@ -105,16 +110,41 @@ async function startStackOnce(): Promise<Stack> {
   mkdirSync(fileSdDir);
   const config = adaptedPrometheusConfig(dir, ports);
   copyFileSync(path.join(REPO, 'prometheus', 'alertmanager.yml'), path.join(dir, 'alertmanager.yml'));
-  const urls = { prometheusUrl: `http://127.0.0.1:${ports.prometheus}`, pushgatewayUrl: `http://127.0.0.1:${ports.pushgateway}`, alertmanagerUrl: `http://127.0.0.1:${ports.alertmanager}` };
+  const urls = {
+    prometheusUrl: `http://127.0.0.1:${ports.prometheus}`,
+    pushgatewayUrl: `http://127.0.0.1:${ports.pushgateway}`,
+    alertmanagerUrl: `http://127.0.0.1:${ports.alertmanager}`,
+  };
   const children = [
     start(BINARIES.pushgateway, [`--web.listen-address=127.0.0.1:${ports.pushgateway}`], dir, 'pushgateway'),
-    start(BINARIES.alertmanager, [`--config.file=${path.join(dir, 'alertmanager.yml')}`, `--storage.path=${path.join(dir, 'am')}`, `--web.listen-address=127.0.0.1:${ports.alertmanager}`, '--cluster.listen-address='], dir, 'alertmanager'),
-    start(BINARIES.prometheus, [`--config.file=${config}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${ports.prometheus}`], dir, 'prometheus'),
+    start(
+      BINARIES.alertmanager,
+      [
+        `--config.file=${path.join(dir, 'alertmanager.yml')}`,
+        `--storage.path=${path.join(dir, 'am')}`,
+        `--web.listen-address=127.0.0.1:${ports.alertmanager}`,
+        '--cluster.listen-address=',
+      ],
+      dir,
+      'alertmanager',
+    ),
+    start(
+      BINARIES.prometheus,
+      [`--config.file=${config}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${ports.prometheus}`],
+      dir,
+      'prometheus',
+    ),
   ];
-  const stop = (): void => children.forEach((child) => child.kill());
+  const stop = (): void => {
+    for (const child of children) child.kill();
+  };
   try {
     const [pushgateway, alertmanager, prometheus] = children;
-    await Promise.all([waitReady(urls.pushgatewayUrl, 'pushgateway', dir, pushgateway), waitReady(urls.alertmanagerUrl, 'alertmanager', dir, alertmanager), waitReady(urls.prometheusUrl, 'prometheus', dir, prometheus)]);
+    await Promise.all([
+      waitReady(urls.pushgatewayUrl, 'pushgateway', dir, pushgateway),
+      waitReady(urls.alertmanagerUrl, 'alertmanager', dir, alertmanager),
+      waitReady(urls.prometheusUrl, 'prometheus', dir, prometheus),
+    ]);
   } catch (error) {
     stop();
     throw error;

@@ -1,7 +1,7 @@
 // A sampling heap profile, summed by origin. Each sampled allocation counts once, for the
 // nearest frame on its stack that has a script (V8's own entries such as "(V8 API)" have none),
 // and whatever cannot be placed is `(unattributed)`: the entries add up to the sampled total.
-import { type CallFrame, type FrameResolver } from './resolve';
+import type { CallFrame, FrameResolver } from './resolve';
 import { OTHER, type Origin, unattributed } from './origin';
 
 export interface ProfileNode {

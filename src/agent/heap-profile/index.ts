@@ -11,7 +11,12 @@ import { HeapProfiler } from './profiler';
 export { HeapProfiler };
 
 /** `cacheDir`: a private per-user directory for the bundles' region indexes (null: none). */
-export function startHeapProfiler(script: string | undefined, cliName: string | null, send: (m: HeapProfileMessage) => void, cacheDir: string | null = null): HeapProfiler | null {
+export function startHeapProfiler(
+  script: string | undefined,
+  cliName: string | null,
+  send: (m: HeapProfileMessage) => void,
+  cacheDir: string | null = null,
+): HeapProfiler | null {
   return HeapProfiler.start(installRoots(script, cliName), send, cacheDir);
 }
 

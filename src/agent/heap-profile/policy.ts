@@ -32,9 +32,8 @@ export type Decision = 'capture' | 'near-limit' | 'wait';
 
 export function decide(state: CaptureState, heapUsed: number, oldUsed: number, oldLimit: number): Decision {
   if (state.stopped || state.captures >= MAX_CAPTURES) return 'wait';
-  const threshold = state.captures === 0
-    ? FIRST_CAPTURE_BYTES
-    : Math.max(state.lastTrigger * (1 + STEP_FRACTION), state.lastTrigger + STEP_BYTES);
+  const threshold =
+    state.captures === 0 ? FIRST_CAPTURE_BYTES : Math.max(state.lastTrigger * (1 + STEP_FRACTION), state.lastTrigger + STEP_BYTES);
   if (heapUsed < threshold) return 'wait';
   if (oldLimit > 0 && oldUsed >= NEAR_LIMIT_FRACTION * oldLimit) return 'near-limit';
   return 'capture';

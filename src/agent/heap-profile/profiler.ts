@@ -40,7 +40,6 @@ export class HeapProfiler {
       return null;
     };
     if (process.versions.bun) return skip('no V8 inspector (Bun)');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const inspectorModule = require('node:inspector') as typeof inspector;
     if (inspectorModule.url() !== undefined || process.execArgv.some((a) => /^--inspect/.test(a))) {
       return skip('inspector already attached');
@@ -49,11 +48,17 @@ export class HeapProfiler {
       const session = new inspectorModule.Session();
       session.connect();
       let failed: Error | null = null;
-      session.post('HeapProfiler.startSampling', {
-        samplingInterval: SAMPLING_INTERVAL_BYTES,
-        includeObjectsCollectedByMajorGC: false,
-        includeObjectsCollectedByMinorGC: false,
-      }, (error) => { failed = error; });
+      session.post(
+        'HeapProfiler.startSampling',
+        {
+          samplingInterval: SAMPLING_INTERVAL_BYTES,
+          includeObjectsCollectedByMajorGC: false,
+          includeObjectsCollectedByMinorGC: false,
+        },
+        (error) => {
+          failed = error;
+        },
+      );
       if (failed) return skip('could not start sampling');
       return new HeapProfiler(session, roots, send, cacheDir);
     } catch {
@@ -104,8 +109,11 @@ export class HeapProfiler {
       try {
         const sums = attribute(captured.head, this.resolver);
         Object.assign(message, {
-          status: 'captured', reason: pauseMs > MAX_PAUSE_MS ? 'pause over its bound; no more captures' : null,
-          sampled: sums.total, byPackage: topEntries(sums.byPackage, TOP_ENTRIES), byModule: topEntries(sums.byModule, TOP_ENTRIES),
+          status: 'captured',
+          reason: pauseMs > MAX_PAUSE_MS ? 'pause over its bound; no more captures' : null,
+          sampled: sums.total,
+          byPackage: topEntries(sums.byPackage, TOP_ENTRIES),
+          byModule: topEntries(sums.byModule, TOP_ENTRIES),
         });
       } catch {
         message.reason = 'attribution failed';
@@ -128,7 +136,20 @@ export class HeapProfiler {
 }
 
 function emptyMessage(status: HeapProfileMessage['status'], reason: string | null, capture: number): HeapProfileMessage {
-  return { k: 'heap_profile', t: Date.now(), status, reason, capture, heapUsed: 0, heapUsedAfter: 0, sampled: 0, byPackage: {}, byModule: {}, pauseMs: 0, attributeMs: 0 };
+  return {
+    k: 'heap_profile',
+    t: Date.now(),
+    status,
+    reason,
+    capture,
+    heapUsed: 0,
+    heapUsedAfter: 0,
+    sampled: 0,
+    byPackage: {},
+    byModule: {},
+    pauseMs: 0,
+    attributeMs: 0,
+  };
 }
 
 function msSince(began: bigint): number {

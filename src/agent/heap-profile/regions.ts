@@ -114,7 +114,8 @@ export function cachedRegions(file: string, cacheDir: string | null): { index: R
   try {
     const stored = JSON.parse(readFileSync(cacheFile, 'utf8')) as RegionIndex | { none: true };
     if ('none' in stored) return { index: null, cached: true };
-    if (Array.isArray(stored.lines) && Array.isArray(stored.paths) && stored.lines.length === stored.paths.length) return { index: stored, cached: true };
+    if (Array.isArray(stored.lines) && Array.isArray(stored.paths) && stored.lines.length === stored.paths.length)
+      return { index: stored, cached: true };
   } catch {
     // Not cached yet (or unreadable): scan.
   }

@@ -36,7 +36,10 @@ export class FrameResolver {
   readonly stats = { scripts: 0, sourceMapped: 0, withRegions: 0, regionsFromCache: 0 };
 
   /** `cacheDir`: where region indexes are kept between processes (null: scan every time). */
-  constructor(private readonly roots: InstallRoot[], private readonly cacheDir: string | null = null) {}
+  constructor(
+    private readonly roots: InstallRoot[],
+    private readonly cacheDir: string | null = null,
+  ) {}
 
   /** null: the frame has no script (V8's own entries); the caller uses the nearest caller's. */
   resolve(frame: CallFrame): Origin | null {
@@ -129,7 +132,9 @@ export function loadSourceMap(file: string): { map: NodeSourceMap; dir: string }
       const comma = url.indexOf(',');
       if (comma === -1 || url.length > MAX_SOURCE_MAP_BYTES) return null;
       const body = url.slice(comma + 1);
-      payload = JSON.parse(url.slice(0, comma).endsWith(';base64') ? Buffer.from(body, 'base64').toString('utf8') : decodeURIComponent(body));
+      payload = JSON.parse(
+        url.slice(0, comma).endsWith(';base64') ? Buffer.from(body, 'base64').toString('utf8') : decodeURIComponent(body),
+      );
     } else {
       const mapFile = path.resolve(dir, decodeURIComponent(url));
       const fd = openSync(mapFile, 'r');
@@ -143,7 +148,6 @@ export function loadSourceMap(file: string): { map: NodeSourceMap; dir: string }
     }
     if (payload.sourceRoot) dir = path.resolve(dir, payload.sourceRoot);
     // node:module is loaded by every Node process already; its SourceMap parses the mappings.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { SourceMap } = require('node:module') as typeof import('node:module');
     return { map: new SourceMap({ ...payload, sourceRoot: '' }), dir };
   } catch {

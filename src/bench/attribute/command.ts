@@ -20,28 +20,39 @@ export const ATTRIBUTE_USAGE = `usage: qwen-otel attribute [--target qwen@0.15.1
 
 export async function attributeCommand(argv: string[]): Promise<number> {
   const say = (line: string): void => void process.stderr.write(`${line}\n`);
-  let values;
+  let values: ReturnType<typeof parseAttributeArgs>;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        from: { type: 'string' }, target: { type: 'string', default: 'qwen@0.15.10' }, items: { type: 'string', default: CONFIG_ITEMS.join(',') },
-        workload: { type: 'string', default: 'pr-review' }, repeats: { type: 'string', default: '3' }, out: { type: 'string', default: path.join('bench-results', 'attribute') },
-        timeout: { type: 'string', default: '300s' }, help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
+    values = parseAttributeArgs(argv);
   } catch (error) {
     say(`qwen-otel attribute: ${(error as Error).message}\n${ATTRIBUTE_USAGE}`);
     return 2;
   }
-  if (values.help) return void process.stdout.write(`${ATTRIBUTE_USAGE}\n`), 0;
+  if (values.help) {
+    process.stdout.write(`${ATTRIBUTE_USAGE}\n`);
+    return 0;
+  }
   let file = values.from ? path.resolve(values.from) : null;
   let code = 0;
   if (!file) {
     const items = values.items.split(',').filter(Boolean);
     const configs = items.length > 1 ? [...items, `all=${items.join(',')}`] : items;
-    code = await benchCommand(['--target', values.target, '--workload', values.workload, '--repeats', values.repeats, '--warmup', '0', '--timeout', values.timeout,
-      '--out', values.out, '--metrics-port', 'off', ...configs.flatMap((c) => ['--config', c])]);
+    code = await benchCommand([
+      '--target',
+      values.target,
+      '--workload',
+      values.workload,
+      '--repeats',
+      values.repeats,
+      '--warmup',
+      '0',
+      '--timeout',
+      values.timeout,
+      '--out',
+      values.out,
+      '--metrics-port',
+      'off',
+      ...configs.flatMap((c) => ['--config', c]),
+    ]);
     if (code === 2) return code;
     file = path.resolve(values.out, 'results.jsonl');
   }
@@ -67,10 +78,34 @@ export async function attributeCommand(argv: string[]): Promise<number> {
 export function formatAttribution(a: Attribution): string {
   const figures = ATTRIBUTED_FIGURES.map((name) => findFigure(name)!);
   const header = ['item', ...figures.map((f) => f.label)];
-  const rows = a.shares.map((s) => [s.item, ...figures.map((f) => {
-    const d = s.figures[f.name];
-    return d.n === 0 ? '—' : `${formatDelta(d.median, f.unit)} (${formatDelta(d.q1, f.unit)}..${formatDelta(d.q3, f.unit)})`;
-  })]);
-  const how = a.all ? `each item alone and all (${a.all}) against none` : 'each item alone against none (no run had all items: no remainder)';
-  return [`${a.target} ${a.workload}: ${a.pairs} paired repeat(s); ${how}; median (IQR) of the paired differences`, textTable(header, rows)].join('\n');
+  const rows = a.shares.map((s) => [
+    s.item,
+    ...figures.map((f) => {
+      const d = s.figures[f.name];
+      return d.n === 0 ? '—' : `${formatDelta(d.median, f.unit)} (${formatDelta(d.q1, f.unit)}..${formatDelta(d.q3, f.unit)})`;
+    }),
+  ]);
+  const how = a.all
+    ? `each item alone and all (${a.all}) against none`
+    : 'each item alone against none (no run had all items: no remainder)';
+  return [
+    `${a.target} ${a.workload}: ${a.pairs} paired repeat(s); ${how}; median (IQR) of the paired differences`,
+    textTable(header, rows),
+  ].join('\n');
+}
+
+function parseAttributeArgs(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      from: { type: 'string' },
+      target: { type: 'string', default: 'qwen@0.15.10' },
+      items: { type: 'string', default: CONFIG_ITEMS.join(',') },
+      workload: { type: 'string', default: 'pr-review' },
+      repeats: { type: 'string', default: '3' },
+      out: { type: 'string', default: path.join('bench-results', 'attribute') },
+      timeout: { type: 'string', default: '300s' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }).values;
 }

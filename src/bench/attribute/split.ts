@@ -72,7 +72,8 @@ function split(target: string, workload: string, runs: BenchResult[]): Attributi
     return a === null || b === null ? NaN : a - b;
   };
   const share = (item: string, per: (figure: Figure, k: string) => number): ItemShare => ({
-    item, figures: Object.fromEntries(figures().map((f) => [f.name, spread(rounds.map((k) => per(f, k)))])),
+    item,
+    figures: Object.fromEntries(figures().map((f) => [f.name, spread(rounds.map((k) => per(f, k)))])),
   });
   const shares = singles.map(([name, [item]]) => share(item, (f, k) => diff(name, f, k)));
   if (all) {

@@ -32,7 +32,12 @@ export interface Comparison {
   confidence: number;
 }
 
-export function compareSelection(selection: Selection, criteria: Criterion[], confidence = DEFAULT_CONFIDENCE, heapBy: HeapGrouping = 'package'): Comparison {
+export function compareSelection(
+  selection: Selection,
+  criteria: Criterion[],
+  confidence = DEFAULT_CONFIDENCE,
+  heapBy: HeapGrouping = 'package',
+): Comparison {
   const workloads = selection.pairs.map((pair) => compareWorkload(pair, criteria, confidence, heapBy));
   const regression = workloads.some((w) => w.verdict.regression);
   return {
@@ -50,7 +55,9 @@ export function compareSelection(selection: Selection, criteria: Criterion[], co
 function compareWorkload(pair: Pair, criteria: Criterion[], confidence: number, heapBy: HeapGrouping): WorkloadComparison {
   const decomposition = decompose(pair.baseline.runs, pair.candidate.runs);
   const heap = heapDifference(pair.baseline.runs, pair.candidate.runs, heapBy);
-  const words = decomposition ? explain(decomposition, context(pair)) : ['No run record on one side: the gap cannot be decomposed (run the targets under qwen-otel run).'];
+  const words = decomposition
+    ? explain(decomposition, context(pair))
+    : ['No run record on one side: the gap cannot be decomposed (run the targets under qwen-otel run).'];
   return {
     workload: pair.workload,
     runs: {
@@ -67,4 +74,3 @@ function compareWorkload(pair: Pair, criteria: Criterion[], confidence: number, 
     words: heap ? [...words, heapWords(heap, heapBy)] : words,
   };
 }
-

@@ -10,7 +10,8 @@ export const ALLOW_MISSING_HINT = 'pass --allow-missing to compare what there is
 function why(cell: Cell): string {
   if (cell.runs.length === 0) return `every run failed (${cell.failures.length})`;
   const without = cell.runs.filter((r) => r.record === null).length;
-  if (without === cell.runs.length) return `none of its ${cell.runs.length} runs has a run record (run the target under qwen-otel run, not --plain)`;
+  if (without === cell.runs.length)
+    return `none of its ${cell.runs.length} runs has a run record (run the target under qwen-otel run, not --plain)`;
   return `none of its ${cell.runs.length} runs carries it`;
 }
 

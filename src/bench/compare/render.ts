@@ -21,11 +21,16 @@ export function marginText(check: Check): string {
 
 function verdictText(check: Check): string {
   switch (check.status) {
-    case 'no-data': return 'no data';
-    case 'regression': return `REGRESSION (beyond ${marginText(check)})`;
-    case 'improved': return `improved (beyond ${marginText(check)})`;
-    case 'same': return `ok (within ${marginText(check)})`;
-    case 'inconclusive': return `inconclusive (${check.interval && check.why?.startsWith('the ') ? `straddles ${marginText(check)}` : 'too few runs'})`;
+    case 'no-data':
+      return 'no data';
+    case 'regression':
+      return `REGRESSION (beyond ${marginText(check)})`;
+    case 'improved':
+      return `improved (beyond ${marginText(check)})`;
+    case 'same':
+      return `ok (within ${marginText(check)})`;
+    case 'inconclusive':
+      return `inconclusive (${check.interval && check.why?.startsWith('the ') ? `straddles ${marginText(check)}` : 'too few runs'})`;
   }
 }
 
@@ -54,10 +59,17 @@ function checksTable(w: WorkloadComparison, confidence: number, table: Table): s
  */
 function partRows(p: Part, labels: Record<string, string>): string[][] {
   const label = (text: string | undefined): string => (text ? `${text} (${p.name})` : p.name);
-  if (p.baseline >= 0 && p.candidate >= 0) return [[label(labels[p.name]), formatBytes(p.baseline), formatBytes(p.candidate), formatDelta(p.delta, 'bytes')]];
-  const [plusB, plusC, lessB, lessC] = [Math.max(0, p.baseline), Math.max(0, p.candidate), Math.max(0, -p.baseline), Math.max(0, -p.candidate)];
+  if (p.baseline >= 0 && p.candidate >= 0)
+    return [[label(labels[p.name]), formatBytes(p.baseline), formatBytes(p.candidate), formatDelta(p.delta, 'bytes')]];
+  const [plusB, plusC, lessB, lessC] = [
+    Math.max(0, p.baseline),
+    Math.max(0, p.candidate),
+    Math.max(0, -p.baseline),
+    Math.max(0, -p.candidate),
+  ];
   const rows: string[][] = [];
-  if (plusB > 0 || plusC > 0) rows.push([label(ABOVE_LABELS[p.name] ?? labels[p.name]), formatBytes(plusB), formatBytes(plusC), formatDelta(plusC - plusB, 'bytes')]);
+  if (plusB > 0 || plusC > 0)
+    rows.push([label(ABOVE_LABELS[p.name] ?? labels[p.name]), formatBytes(plusB), formatBytes(plusC), formatDelta(plusC - plusB, 'bytes')]);
   rows.push([`less: ${label(labels[p.name])}`, formatBytes(lessB), formatBytes(lessC), formatDelta(lessB - lessC, 'bytes')]);
   return rows;
 }
@@ -78,9 +90,22 @@ function heapTable(w: WorkloadComparison, table: Table): string | null {
   const rows = shown.map((p) => [p.name, formatBytes(p.baseline), formatBytes(p.candidate), formatDelta(p.delta, 'bytes')]);
   if (rest.length > 0) {
     const sum = (pick: (p: (typeof rest)[number]) => number): number => rest.reduce((a, p) => a + pick(p), 0);
-    rows.push([`${rest.length} more`, formatBytes(sum((p) => p.baseline)), formatBytes(sum((p) => p.candidate)), formatDelta(sum((p) => p.delta), 'bytes')]);
+    rows.push([
+      `${rest.length} more`,
+      formatBytes(sum((p) => p.baseline)),
+      formatBytes(sum((p) => p.candidate)),
+      formatDelta(
+        sum((p) => p.delta),
+        'bytes',
+      ),
+    ]);
   }
-  rows.push(['total = sampled live heap', formatBytes(h.baseline.chosen.sampled), formatBytes(h.candidate.chosen.sampled), formatDelta(h.gap, 'bytes')]);
+  rows.push([
+    'total = sampled live heap',
+    formatBytes(h.baseline.chosen.sampled),
+    formatBytes(h.candidate.chosen.sampled),
+    formatDelta(h.gap, 'bytes'),
+  ]);
   return table([`V8 heap by ${w.heapBy}`, 'baseline', 'candidate', 'change'], rows);
 }
 
@@ -88,7 +113,8 @@ const HEAP_ROWS = 12;
 
 function heapIntro(w: WorkloadComparison): string {
   const h = w.heap!;
-  const side = (c: typeof h.baseline): string => `run #${c.chosen.repeat} (${c.chosen.role}, ${formatBytes(c.chosen.profile.heap_used_bytes ?? 0)} in use at the capture)`;
+  const side = (c: typeof h.baseline): string =>
+    `run #${c.chosen.repeat} (${c.chosen.role}, ${formatBytes(c.chosen.profile.heap_used_bytes ?? 0)} in use at the capture)`;
   return `What fills the V8 heap (QWEN_OTEL_HEAP_PROFILE): baseline ${side(h.baseline)}, candidate ${side(h.candidate)}, each nearest its side's median sampled heap; the rows add up to the sampled totals' difference. Captured after V8's own GC, at a different moment than the tree peak: this explains the heap_used part, it does not split it exactly.`;
 }
 
@@ -122,14 +148,26 @@ export function renderText(c: Comparison): string {
 }
 
 export function renderMarkdown(c: Comparison): string {
-  const md: Table = (header, rows) => markdownTable(header, rows, header.map((h, i) => i > 0 && h !== 'verdict'));
+  const md: Table = (header, rows) =>
+    markdownTable(
+      header,
+      rows,
+      header.map((h, i) => i > 0 && h !== 'verdict'),
+    );
   const out = [`## qwen-otel compare: \`${c.baseline}\` → \`${c.candidate}\``, '', `**${verdictLine(c)}**`, ''];
   for (const w of c.workloads) {
     out.push(`### ${w.workload}`, '', `${runsLine(w)}.`, '', checksTable(w, c.confidence, md), '');
     if (w.verdict.failed) out.push(`**Regression:** ${w.verdict.failed}`, '');
     const d = w.decomposition;
     if (d) {
-      out.push(decompositionIntro(d), '', partsTable(d.byKind, KIND_LABELS, d, md, 'by kind'), '', partsTable(d.byRole, ROLE_LABELS, d, md, 'by process role'), '');
+      out.push(
+        decompositionIntro(d),
+        '',
+        partsTable(d.byKind, KIND_LABELS, d, md, 'by kind'),
+        '',
+        partsTable(d.byRole, ROLE_LABELS, d, md, 'by process role'),
+        '',
+      );
     }
     const heap = heapTable(w, md);
     if (heap) out.push(heapIntro(w), '', heap, '');
@@ -147,19 +185,30 @@ export function verdictLine(c: Comparison): string {
   const regressed = c.workloads.filter((w) => w.verdict.regression);
   if (regressed.length > 0) {
     const what = regressed.map((w) => {
-      const figures = w.verdict.checks.filter((ch) => ch.status === 'regression').map((ch) => `${ch.figure.name} ${formatPercent(ch.relative ?? 0)}, interval ${intervalText(ch)} beyond ${marginText(ch)}`);
+      const figures = w.verdict.checks
+        .filter((ch) => ch.status === 'regression')
+        .map((ch) => `${ch.figure.name} ${formatPercent(ch.relative ?? 0)}, interval ${intervalText(ch)} beyond ${marginText(ch)}`);
       return `${w.workload}: ${w.verdict.failed ? 'candidate failed' : figures.join('; ')}`;
     });
     return `REGRESSION in ${of(regressed.length)} (${what.join('; ')}).`;
   }
   const undecided = c.workloads.filter((w) => w.verdict.inconclusive);
   if (undecided.length > 0) {
-    const what = undecided.map((w) => `${w.workload}: ${w.verdict.checks.filter((ch) => ch.status === 'inconclusive').map((ch) => `${ch.figure.name} ${ch.why}`).join('; ')}`);
+    const what = undecided.map(
+      (w) =>
+        `${w.workload}: ${w.verdict.checks
+          .filter((ch) => ch.status === 'inconclusive')
+          .map((ch) => `${ch.figure.name} ${ch.why}`)
+          .join('; ')}`,
+    );
     return `INCONCLUSIVE in ${of(undecided.length)} (${what.join('; ')}); ${MORE_RUNS_HINT}.`;
   }
   return `No regression in ${c.workloads.length} workload${c.workloads.length === 1 ? '' : 's'}.`;
 }
 
 function indent(text: string): string {
-  return text.split('\n').map((line) => `  ${line}`).join('\n');
+  return text
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
 }

@@ -77,7 +77,13 @@ export function check(criterion: Criterion, baseline: Cell, candidate: Cell, wor
   return { ...empty, delta, relative, interval: judged.interval, status: judged.outcome, why: judged.why };
 }
 
-export function judgeWorkload(workload: string, criteria: Criterion[], baseline: Cell, candidate: Cell, confidence = DEFAULT_CONFIDENCE): WorkloadVerdict {
+export function judgeWorkload(
+  workload: string,
+  criteria: Criterion[],
+  baseline: Cell,
+  candidate: Cell,
+  confidence = DEFAULT_CONFIDENCE,
+): WorkloadVerdict {
   const checks = criteria.map((c) => check(c, baseline, candidate, workload, confidence));
   const failed =
     candidate.runs.length === 0 && baseline.runs.length > 0

@@ -31,17 +31,27 @@ async function main(): Promise<void> {
   const commands = flagValue(argv, '--commands', 'version,prompt').split(',') as QwenCommand[];
   if (commands.some((c) => c !== 'version' && c !== 'prompt')) throw new Error('--commands takes version and/or prompt');
   const withins = flagValue(argv, '--within', '30,300').split(',').map(Number);
-  if (sizes.some((s) => !(s > 0)) || !(reps >= 1) || withins.some((w) => !(w >= 1))) throw new Error('--sizes takes MiB,MiB,...; --reps a positive number; --within seconds,seconds');
+  if (sizes.some((s) => !(s > 0)) || !(reps >= 1) || withins.some((w) => !(w >= 1)))
+    throw new Error('--sizes takes MiB,MiB,...; --reps a positive number; --within seconds,seconds');
   console.log(`Node ${process.version}, ${os.availableParallelism()} cores, load ${load()} at the start`);
 
   const rows: string[][] = [];
   for (const size of qwenOnly ? [] : sizes) {
     const runs = [];
     for (let i = 0; i < reps; i++) runs.push(await timeSyntheticSnapshot(size));
-    rows.push([`${size}`, fmt(median(runs.map((r) => r.heapUsedMiB))), fmt(median(runs.map((r) => r.fileMiB))), fmt(median(runs.map((r) => r.cpuMs / r.heapUsedMiB))), fmt(median(runs.map((r) => r.ms / r.heapUsedMiB))), fmt(median(runs.map((r) => r.ms)) / 1000), load()]);
+    rows.push([
+      `${size}`,
+      fmt(median(runs.map((r) => r.heapUsedMiB))),
+      fmt(median(runs.map((r) => r.fileMiB))),
+      fmt(median(runs.map((r) => r.cpuMs / r.heapUsedMiB))),
+      fmt(median(runs.map((r) => r.ms / r.heapUsedMiB))),
+      fmt(median(runs.map((r) => r.ms)) / 1000),
+      load(),
+    ]);
   }
   if (rows.length > 0) console.log('\nV8 writeHeapSnapshot on heaps of small objects (medians)');
-  if (rows.length > 0) console.log(table(['target MiB', 'heap used MiB', 'file MiB', 'CPU ms per MiB', 'wall ms per MiB', 'wall s', 'load'], rows));
+  if (rows.length > 0)
+    console.log(table(['target MiB', 'heap used MiB', 'file MiB', 'CPU ms per MiB', 'wall ms per MiB', 'wall s', 'load'], rows));
   if (!withQwen) return;
 
   const qwen = (await installCli(QWEN_SPEC)).binPath('qwen');
@@ -49,10 +59,21 @@ async function main(): Promise<void> {
   for (const command of commands) for (let i = 0; i < reps; i++) costs.push(...(await qwenProcessCosts(qwen, command)));
   const groups = [...new Set(costs.map((c) => `${c.command} ${c.process}`))];
   console.log('\nQwen Code 0.15.10, plain Node: V8 writeHeapSnapshot at exit in each process (medians)');
-  console.log(table(['run', 'heap used MiB', 'after full GC MiB', 'CPU ms per MiB after GC', 'wall s'], groups.map((g) => {
-    const of = costs.filter((c) => `${c.command} ${c.process}` === g);
-    return [g, fmt(median(of.map((c) => c.heapUsedMiB))), fmt(median(of.map((c) => c.liveMiB))), fmt(median(of.map((c) => c.cpuMs / c.liveMiB))), fmt(median(of.map((c) => c.ms)) / 1000)];
-  })));
+  console.log(
+    table(
+      ['run', 'heap used MiB', 'after full GC MiB', 'CPU ms per MiB after GC', 'wall s'],
+      groups.map((g) => {
+        const of = costs.filter((c) => `${c.command} ${c.process}` === g);
+        return [
+          g,
+          fmt(median(of.map((c) => c.heapUsedMiB))),
+          fmt(median(of.map((c) => c.liveMiB))),
+          fmt(median(of.map((c) => c.cpuMs / c.liveMiB))),
+          fmt(median(of.map((c) => c.ms)) / 1000),
+        ];
+      }),
+    ),
+  );
 
   console.log('\nQwen Code 0.15.10 under qwen-otel run, QWEN_OTEL_HEAP_SNAPSHOT=exit,within:S: exit delay against the same run without');
   const delayRows: string[][] = [];
@@ -62,8 +83,17 @@ async function main(): Promise<void> {
       for (let i = 0; i < reps; i++) delays.push(await exitDelay(qwen, BIN, command, withinS));
       const lines = delays.flatMap((d) => d.lines);
       const outcome = `${lines.filter((l) => l.includes(' written to ')).length} written, ${lines.filter((l) => l.includes(' skipped: ')).length} skipped`;
-      delayRows.push([`${withinS}`, command, fmt(median(delays.map((d) => d.delayMs)) / 1000, 2), fmt(Math.max(...delays.map((d) => d.delayMs)) / 1000, 2), outcome, `${delays.filter((d) => d.sameExitCode).length}/${delays.length}`, load()]);
-      for (const line of new Set(lines.map((l) => l.replace(/\b\d+(\.\d+)?\b/g, 'N').replace(/ to \S+/, ' to FILE')))) console.log(`  within ${withinS}, ${command}: ${line}`);
+      delayRows.push([
+        `${withinS}`,
+        command,
+        fmt(median(delays.map((d) => d.delayMs)) / 1000, 2),
+        fmt(Math.max(...delays.map((d) => d.delayMs)) / 1000, 2),
+        outcome,
+        `${delays.filter((d) => d.sameExitCode).length}/${delays.length}`,
+        load(),
+      ]);
+      for (const line of new Set(lines.map((l) => l.replace(/\b\d+(\.\d+)?\b/g, 'N').replace(/ to \S+/, ' to FILE'))))
+        console.log(`  within ${withinS}, ${command}: ${line}`);
     }
   }
   console.log(table(['within s', 'command', 'median delay s', 'max delay s', 'snapshots', 'same exit code', 'load'], delayRows));
@@ -73,7 +103,14 @@ async function main(): Promise<void> {
   for (const command of commands) {
     const runs = [];
     for (let i = 0; i < reps; i++) runs.push(await sigtermDuringSnapshot(qwen, BIN, command));
-    termRows.push([command, fmt(median(runs.map((r) => r.deathMs)), 1), fmt(Math.max(...runs.map((r) => r.deathMs)), 1), fmt(median(runs.map((r) => r.returnMs)), 0), runs.map((r) => r.code).join(','), load()]);
+    termRows.push([
+      command,
+      fmt(median(runs.map((r) => r.deathMs)), 1),
+      fmt(Math.max(...runs.map((r) => r.deathMs)), 1),
+      fmt(median(runs.map((r) => r.returnMs)), 0),
+      runs.map((r) => r.code).join(','),
+      load(),
+    ]);
   }
   console.log(table(['command', 'median ms to death', 'max ms', 'median ms to return', 'exit codes', 'load'], termRows));
 }

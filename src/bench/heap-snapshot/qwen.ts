@@ -37,16 +37,28 @@ process.on('exit', () => {
   fs.writeSync(2, 'QO_SNAP ' + JSON.stringify({ pid: process.pid, ppid: process.ppid, used, live, ms, cpuMs: (c.user + c.system) / 1000 }) + '\\n');
 });`;
 
-function runQwen(qwen: string, command: QwenCommand, extraEnv: Record<string, string>, wrapper?: string[], onSpawn?: (pid: number) => void): Promise<CommandResult | { code: number | null; stdout: string; stderr: string; wallMs: number }> {
+function runQwen(
+  qwen: string,
+  command: QwenCommand,
+  extraEnv: Record<string, string>,
+  wrapper?: string[],
+  onSpawn?: (pid: number) => void,
+): Promise<CommandResult | { code: number | null; stdout: string; stderr: string; wallMs: number }> {
   if (command === 'prompt') {
-    return runCliAgainstModel({ bin: qwen, invocation: qwenInvocation, prompt: PROMPT, timeoutMs: TIMEOUT_MS, wrapper, extraEnv }).then((r) => ({ code: r.exitCode, stdout: r.stdout, stderr: r.stderr, wallMs: r.wallMs }));
+    return runCliAgainstModel({ bin: qwen, invocation: qwenInvocation, prompt: PROMPT, timeoutMs: TIMEOUT_MS, wrapper, extraEnv }).then(
+      (r) => ({ code: r.exitCode, stdout: r.stdout, stderr: r.stderr, wallMs: r.wallMs }),
+    );
   }
   const home = mkdtempSync(path.join(os.tmpdir(), 'qo-snapbench-home-'));
   const [bin, ...prefix] = wrapper ?? [qwen];
   const args = wrapper ? [...prefix, qwen, '--version'] : ['--version'];
   // The bench's runs share one collector, whose state outlives each run's HOME.
   const state = wrapper ? { QWEN_OTEL_STATE_DIR: harnessStateDir() } : {};
-  return runCommand(bin, args, { env: { PATH: process.env.PATH, HOME: home, ...state, ...extraEnv }, timeoutMs: TIMEOUT_MS, onSpawn }).finally(() => rmSync(home, { recursive: true, force: true }));
+  return runCommand(bin, args, {
+    env: { PATH: process.env.PATH, HOME: home, ...state, ...extraEnv },
+    timeoutMs: TIMEOUT_MS,
+    onSpawn,
+  }).finally(() => rmSync(home, { recursive: true, force: true }));
 }
 
 export async function qwenProcessCosts(qwen: string, command: QwenCommand): Promise<ProcessCost[]> {
@@ -55,7 +67,10 @@ export async function qwenProcessCosts(qwen: string, command: QwenCommand): Prom
     const timer = path.join(dir, 'timer.js');
     writeFileSync(timer, TIMER);
     const result = await runQwen(qwen, command, { NODE_OPTIONS: `--require ${timer}`, QO_SNAP_DIR: dir });
-    const lines = result.stderr.split('\n').filter((l) => l.startsWith('QO_SNAP ')).map((l) => JSON.parse(l.slice(8)) as { pid: number; ppid: number; used: number; live: number; ms: number; cpuMs: number });
+    const lines = result.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('QO_SNAP '))
+      .map((l) => JSON.parse(l.slice(8)) as { pid: number; ppid: number; used: number; live: number; ms: number; cpuMs: number });
     const pids = new Set(lines.map((l) => l.pid));
     return lines.map((l) => ({
       command,
@@ -82,7 +97,12 @@ export interface ExitDelay {
 export async function exitDelay(qwen: string, bin: string, command: QwenCommand, withinS: number): Promise<ExitDelay> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'qo-snapbench-'));
   try {
-    const base = { QWEN_OTEL_RECORD_FILE: path.join(dir, 'runs.jsonl'), OTEL_TRACES_EXPORTER: 'none', QWEN_OTEL_PROMETHEUS_PORT: '0', QWEN_OTEL_EXIT_TIMEOUT_MS: '120000' };
+    const base = {
+      QWEN_OTEL_RECORD_FILE: path.join(dir, 'runs.jsonl'),
+      OTEL_TRACES_EXPORTER: 'none',
+      QWEN_OTEL_PROMETHEUS_PORT: '0',
+      QWEN_OTEL_EXIT_TIMEOUT_MS: '120000',
+    };
     const without = await runQwen(qwen, command, base, [bin, 'run', '--']);
     const withSnap = await runQwen(qwen, command, { ...base, QWEN_OTEL_HEAP_SNAPSHOT: `exit,within:${withinS}` }, [bin, 'run', '--']);
     const lines = withSnap.stderr.split('\n').filter((l) => l.startsWith('qwen-otel: heap snapshot'));
@@ -105,7 +125,13 @@ export interface SigtermTiming {
 export async function sigtermDuringSnapshot(qwen: string, bin: string, command: QwenCommand): Promise<SigtermTiming> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'qo-snapbench-'));
   try {
-    const env = { QWEN_OTEL_RECORD_FILE: path.join(dir, 'runs.jsonl'), OTEL_TRACES_EXPORTER: 'none', QWEN_OTEL_PROMETHEUS_PORT: '0', QWEN_OTEL_EXIT_TIMEOUT_MS: '120000', QWEN_OTEL_HEAP_SNAPSHOT: 'exit,within:3600' };
+    const env = {
+      QWEN_OTEL_RECORD_FILE: path.join(dir, 'runs.jsonl'),
+      OTEL_TRACES_EXPORTER: 'none',
+      QWEN_OTEL_PROMETHEUS_PORT: '0',
+      QWEN_OTEL_EXIT_TIMEOUT_MS: '120000',
+      QWEN_OTEL_HEAP_SNAPSHOT: 'exit,within:3600',
+    };
     let sentAt = 0;
     let deathMs = Number.NaN;
     let over = false;

@@ -38,11 +38,16 @@ console.log(JSON.stringify({ heapUsedMiB: used / 1048576, ms, cpuMs: (cpu.user +
 export async function timeSyntheticSnapshot(targetMiB: number): Promise<SnapshotTiming> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'qo-snapbench-'));
   try {
-    const result = await runCommand(process.execPath, ['--expose-gc', '--max-old-space-size=8192', '-e', CHILD, String(targetMiB), path.join(dir, 'x.heapsnapshot')], {
-      env: { PATH: process.env.PATH },
-      timeoutMs: 1_800_000,
-    });
-    if (result.code !== 0) throw new Error(`synthetic ${targetMiB} MiB heap: exit ${result.code ?? result.signal}: ${result.stderr.trim().slice(0, 300)}`);
+    const result = await runCommand(
+      process.execPath,
+      ['--expose-gc', '--max-old-space-size=8192', '-e', CHILD, String(targetMiB), path.join(dir, 'x.heapsnapshot')],
+      {
+        env: { PATH: process.env.PATH },
+        timeoutMs: 1_800_000,
+      },
+    );
+    if (result.code !== 0)
+      throw new Error(`synthetic ${targetMiB} MiB heap: exit ${result.code ?? result.signal}: ${result.stderr.trim().slice(0, 300)}`);
     const { heapUsedMiB, ms, cpuMs, fileMiB } = JSON.parse(result.stdout) as SnapshotTiming;
     return { heapUsedMiB, ms, cpuMs, fileMiB };
   } finally {

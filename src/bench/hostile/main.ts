@@ -34,8 +34,14 @@ async function runCase(bin: string, hostile: HostileCase, hugeMb: number): Promi
   const recordFile = path.join(dir, 'runs.jsonl');
   const state = path.join(dir, 'state');
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH, HOME: dir, QWEN_OTEL_STATE_DIR: state, QWEN_OTEL_RECORD_FILE: recordFile, OTEL_TRACES_EXPORTER: 'none',
-    QWEN_OTEL_PROMETHEUS_PORT: '0', QWEN_OTEL_EXIT_TIMEOUT_MS: '120000', QWEN_OTEL_COLLECTOR_LINGER_MS: '5000',
+    PATH: process.env.PATH,
+    HOME: dir,
+    QWEN_OTEL_STATE_DIR: state,
+    QWEN_OTEL_RECORD_FILE: recordFile,
+    OTEL_TRACES_EXPORTER: 'none',
+    QWEN_OTEL_PROMETHEUS_PORT: '0',
+    QWEN_OTEL_EXIT_TIMEOUT_MS: '120000',
+    QWEN_OTEL_COLLECTOR_LINGER_MS: '5000',
   };
   const script = writeHostileScript(dir);
   const size = hostile === 'huge-line' ? [String(hugeMb)] : [];
@@ -46,7 +52,15 @@ async function runCase(bin: string, hostile: HostileCase, hugeMb: number): Promi
   const counted: Record<string, number> = {};
   for (const name of COUNTERS) if (typeof record?.[name] === 'number') counted[name] = record[name] as number;
   const listed = record ? (record.processes as unknown[]).length + (record.processes_not_listed as number) : null;
-  return { hostile, code: result.code, recordWritten: record !== undefined, counted, processes: listed, collectorHwmMiB: hwm === null ? null : hwm / MiB, stderr: result.stderr.trim() };
+  return {
+    hostile,
+    code: result.code,
+    recordWritten: record !== undefined,
+    counted,
+    processes: listed,
+    collectorHwmMiB: hwm === null ? null : hwm / MiB,
+    stderr: result.stderr.trim(),
+  };
 }
 
 function collectorPid(state: string): number | null {
@@ -83,14 +97,30 @@ async function main(): Promise<void> {
   }
   const rows = cases.map((hostile) => {
     const mine = all.filter((r) => r.hostile === hostile);
-    const hwms = mine.map((r) => r.collectorHwmMiB).filter((v): v is number => v !== null).sort((a, b) => a - b);
-    const counted = mine.map((r) => COUNTERS.filter((c) => (r.counted[c] ?? 0) > 0).map((c) => `${c} ${r.counted[c]}`).join(', ') || '-');
-    return [hostile, `${mine.filter((r) => r.recordWritten).length}/${mine.length}`, [...new Set(counted)].join(' / '),
-      [...new Set(mine.map((r) => r.processes ?? '-'))].join(' / '), `${fmt(quantile(hwms, 0.5))} (max ${fmt(hwms[hwms.length - 1] ?? NaN)})`];
+    const hwms = mine
+      .map((r) => r.collectorHwmMiB)
+      .filter((v): v is number => v !== null)
+      .sort((a, b) => a - b);
+    const counted = mine.map(
+      (r) =>
+        COUNTERS.filter((c) => (r.counted[c] ?? 0) > 0)
+          .map((c) => `${c} ${r.counted[c]}`)
+          .join(', ') || '-',
+    );
+    return [
+      hostile,
+      `${mine.filter((r) => r.recordWritten).length}/${mine.length}`,
+      [...new Set(counted)].join(' / '),
+      [...new Set(mine.map((r) => r.processes ?? '-'))].join(' / '),
+      `${fmt(quantile(hwms, 0.5))} (max ${fmt(hwms[hwms.length - 1] ?? NaN)})`,
+    ];
   });
   const markdown = [
     `# Hostile input: ${runs} runs per case, ${bin}`,
-    `load: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ${os.cpus().length} CPUs`,
+    `load: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}, ${os.cpus().length} CPUs`,
     '',
     table(['case', 'records', 'counted in the record', 'processes in the record', 'collector VmHWM MiB, median (max)'], rows),
     '',

@@ -42,7 +42,14 @@ async function measured(plan: RunPlan, round: number): Promise<Sample> {
     cpuMs = (cpu.user + cpu.system) / 1000;
   };
   const result = await runOne({ ...plan, onWindow });
-  return { round, sampler: plan.sampler !== false, wallMs: result.wall_ms, mainThreadBusyMs: busyMs, harnessCpuMs: cpuMs, ok: result.status === 'ok' };
+  return {
+    round,
+    sampler: plan.sampler !== false,
+    wallMs: result.wall_ms,
+    mainThreadBusyMs: busyMs,
+    harnessCpuMs: cpuMs,
+    ok: result.status === 'ok',
+  };
 }
 
 const pct = (s: Spread): string => `${s.median.toFixed(2)} % (IQR ${s.q1.toFixed(2)}..${s.q3.toFixed(2)})`;
@@ -57,18 +64,24 @@ async function main(args: string[]): Promise<void> {
     const order = round % 2 === 0 ? [true, false] : [false, true];
     for (const sampler of order) {
       const sample = await measured({ ...base, repeat: round, sampler }, round);
-      process.stderr.write(`round ${round}/${rounds}${round === 0 ? ' (warm-up)' : ''}  sampler ${sampler ? 'on ' : 'off'}  ${(sample.wallMs / 1000).toFixed(2)} s\n`);
+      process.stderr.write(
+        `round ${round}/${rounds}${round === 0 ? ' (warm-up)' : ''}  sampler ${sampler ? 'on ' : 'off'}  ${(sample.wallMs / 1000).toFixed(2)} s\n`,
+      );
       if (round > 0) samples.push(sample);
     }
   }
   const failed = samples.filter((s) => !s.ok).length;
-  const pairs = Array.from({ length: rounds }, (_, i) => [samples.find((s) => s.round === i + 1 && s.sampler), samples.find((s) => s.round === i + 1 && !s.sampler)] as const);
+  const pairs = Array.from(
+    { length: rounds },
+    (_, i) => [samples.find((s) => s.round === i + 1 && s.sampler), samples.find((s) => s.round === i + 1 && !s.sampler)] as const,
+  );
   const samplerCost = spread(pairs.map(([on, off]) => ((on?.wallMs ?? NaN) / (off?.wallMs ?? NaN) - 1) * 100));
   const serverShare = spread(samples.filter((s) => !s.sampler).map((s) => (s.mainThreadBusyMs / s.wallMs) * 100));
   const wallOff = spread(samples.filter((s) => !s.sampler).map((s) => s.wallMs));
   // CPU is far steadier than wall time on a shared machine: the harness's CPU during a run, as a
   // share of the run's wall time, bounds what it can take from the CLI even with no spare core.
-  const cpuShare = (sampler: boolean): Spread => spread(samples.filter((s) => s.sampler === sampler).map((s) => (s.harnessCpuMs / s.wallMs) * 100));
+  const cpuShare = (sampler: boolean): Spread =>
+    spread(samples.filter((s) => s.sampler === sampler).map((s) => (s.harnessCpuMs / s.wallMs) * 100));
   const cpuOn = cpuShare(true);
   const cpuOff = cpuShare(false);
   const total = samplerCost.median + serverShare.median;
@@ -83,14 +96,24 @@ async function main(args: string[]): Promise<void> {
     `| harness CPU (all threads) without the sampler, share of wall | ${pct(cpuOff)} |`,
     `| harness CPU (all threads: server, recording, 20 ms sampler), share of wall: the bound | ${pct(cpuOn)} |`,
     '',
-    'Budget: the sampler and server add < 2 % to a run\'s wall time. The paired wall ratio is the direct',
+    "Budget: the sampler and server add < 2 % to a run's wall time. The paired wall ratio is the direct",
     'measure; its IQR shows what this machine can resolve. The CPU share bounds the cost from above: it is',
     'what the harness could take from the CLI if every harness CPU millisecond delayed it (no spare core).',
     '',
     failed > 0 ? `${failed} run(s) failed: figures are not trustworthy.` : 'Every run completed its script.',
     '',
   ];
-  const data = { target: target.label, workload: workload.name, rounds, samples, samplerCost, serverShare, cpuOff, cpuOn, totalPercent: total };
+  const data = {
+    target: target.label,
+    workload: workload.name,
+    rounds,
+    samples,
+    samplerCost,
+    serverShare,
+    cpuOff,
+    cpuOn,
+    totalPercent: total,
+  };
   saveReport(path.resolve(flagValue(args, '--out', 'bench-results')), 'harness', data, lines.join('\n'));
   process.stdout.write(lines.join('\n'));
 }

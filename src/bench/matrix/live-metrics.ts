@@ -14,11 +14,31 @@ interface Family {
 
 const RUN_FAMILIES: Family[] = [
   { name: 'qwen_otel_bench_run_wall_seconds', help: 'Wall time of the latest finished run of the cell.', value: (r) => r.wall_ms / 1000 },
-  { name: 'qwen_otel_bench_run_ok', help: '1 when the latest run of the cell succeeded, 0 when it failed.', value: (r) => (r.status === 'ok' ? 1 : 0) },
-  { name: 'qwen_otel_bench_tree_memory_peak_bytes', help: 'Process-tree RSS peak of the latest run, from the bench sampler (bytes).', value: (r) => r.external.tree_rss_peak_bytes },
-  { name: 'qwen_otel_bench_process_memory_peak_bytes', help: 'Largest VmHWM of one process in the latest run (bytes).', value: (r) => r.external.hwm_max_bytes },
-  { name: 'qwen_otel_bench_model_requests', help: 'Model requests the scripted server answered in the latest run.', value: (r) => r.server.requests },
-  { name: 'qwen_otel_bench_request_size_peak_bytes', help: 'Largest model request body of the latest run (bytes).', value: (r) => r.server.request_bytes_peak },
+  {
+    name: 'qwen_otel_bench_run_ok',
+    help: '1 when the latest run of the cell succeeded, 0 when it failed.',
+    value: (r) => (r.status === 'ok' ? 1 : 0),
+  },
+  {
+    name: 'qwen_otel_bench_tree_memory_peak_bytes',
+    help: 'Process-tree RSS peak of the latest run, from the bench sampler (bytes).',
+    value: (r) => r.external.tree_rss_peak_bytes,
+  },
+  {
+    name: 'qwen_otel_bench_process_memory_peak_bytes',
+    help: 'Largest VmHWM of one process in the latest run (bytes).',
+    value: (r) => r.external.hwm_max_bytes,
+  },
+  {
+    name: 'qwen_otel_bench_model_requests',
+    help: 'Model requests the scripted server answered in the latest run.',
+    value: (r) => r.server.requests,
+  },
+  {
+    name: 'qwen_otel_bench_request_size_peak_bytes',
+    help: 'Largest model request body of the latest run (bytes).',
+    value: (r) => r.server.request_bytes_peak,
+  },
 ];
 
 export interface MatrixProgress {
@@ -28,8 +48,8 @@ export interface MatrixProgress {
 }
 
 function labels(r: BenchResult): string {
-  const escape = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-  return `{cli="${escape(r.bench.cli)}",branch="${escape(r.bench.branch)}",workload="${escape(r.bench.workload)}"}`;
+  const quote = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+  return `{cli="${quote(r.bench.cli)}",branch="${quote(r.bench.branch)}",workload="${quote(r.bench.workload)}"}`;
 }
 
 export function runExposition(results: BenchResult[]): string {
@@ -68,10 +88,15 @@ export class LiveMetrics {
 
   async serve(port: number | null, host = '127.0.0.1'): Promise<string | null> {
     if (port === null) return null;
-    this.server = await startMetricsServer(host, port, (_req, res) => {
-      res.setHeader('content-type', 'text/plain; version=0.0.4');
-      res.end(this.exposition());
-    }, this.notice);
+    this.server = await startMetricsServer(
+      host,
+      port,
+      (_req, res) => {
+        res.setHeader('content-type', 'text/plain; version=0.0.4');
+        res.end(this.exposition());
+      },
+      this.notice,
+    );
     return this.server ? `http://${host}:${this.server.port}/metrics` : null;
   }
 

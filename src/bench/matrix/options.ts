@@ -57,7 +57,8 @@ export function parseDuration(text: string): number {
 }
 
 function count(flag: string, text: string, min: number): number {
-  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > 1000) throw new Error(`${flag} "${text}" must be a whole number from ${min} to 1000`);
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > 1000)
+    throw new Error(`${flag} "${text}" must be a whole number from ${min} to 1000`);
   return Number(text);
 }
 
@@ -102,7 +103,8 @@ export function parseOptions(argv: string[], cwd = process.cwd()): MatrixOptions
   const labels = specs.map((s) => s.label);
   const twice = labels.find((l, i) => labels.indexOf(l) !== i);
   if (twice) throw new Error(`target ${twice} is given twice`);
-  if (baseline !== undefined && !labels.includes(baseline)) throw new Error(`--baseline ${baseline} is not one of the targets (${labels.join(', ')})`);
+  if (baseline !== undefined && !labels.includes(baseline))
+    throw new Error(`--baseline ${baseline} is not one of the targets (${labels.join(', ')})`);
   const configs = values.config.map(parseConfiguration);
   const names = configs.map((c) => c.name);
   const again = names.find((n, i) => names.indexOf(n) !== i);
@@ -128,9 +130,14 @@ export function parseOptions(argv: string[], cwd = process.cwd()): MatrixOptions
   };
 }
 
-function untilConfident(given: { on: boolean; maxRepeats?: number; margin?: string }, baseline: string, repeats: number): MatrixOptions['untilConfident'] {
+function untilConfident(
+  given: { on: boolean; maxRepeats?: number; margin?: string },
+  baseline: string,
+  repeats: number,
+): MatrixOptions['untilConfident'] {
   if (!given.on) {
-    if (given.maxRepeats !== undefined || given.margin !== undefined) throw new Error('--max-repeats and --margin go with --until-confident');
+    if (given.maxRepeats !== undefined || given.margin !== undefined)
+      throw new Error('--max-repeats and --margin go with --until-confident');
     return null;
   }
   const maxRepeats = given.maxRepeats ?? Math.max(10, repeats);

@@ -24,7 +24,16 @@ import { scriptShortfall, serverFigures } from './server-figures';
 export const SAMPLER_INTERVAL_MS = 20;
 const BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'qwen-otel');
 /** Telemetry settings of the bench's own environment handed to every instrumented run. */
-const PASSED_THROUGH = ['QWEN_OTEL_PROXY', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_TRACES_EXPORTER', 'QWEN_OTEL_PUSHGATEWAY_URL', 'QWEN_OTEL_SAMPLE_INTERVAL_MS', 'QWEN_OTEL_EXIT_TIMEOUT_MS', 'QWEN_OTEL_HEAP_PROFILE'];
+const PASSED_THROUGH = [
+  'QWEN_OTEL_PROXY',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  'OTEL_TRACES_EXPORTER',
+  'QWEN_OTEL_PUSHGATEWAY_URL',
+  'QWEN_OTEL_SAMPLE_INTERVAL_MS',
+  'QWEN_OTEL_EXIT_TIMEOUT_MS',
+  'QWEN_OTEL_HEAP_PROFILE',
+];
 
 const runRecord = validator(RunRecordSchema);
 
@@ -71,7 +80,19 @@ export async function runOne(plan: RunPlan): Promise<BenchResult> {
         plan.onWindow?.('start');
         watch?.start(pid);
       },
-    }).catch((error: Error): CommandResult => ({ code: null, signal: null, stdout: '', stderr: error.message, wallMs: 0, pid: 0, timedOut: false, spawnError: error.message }) as CommandResult);
+    }).catch(
+      (error: Error): CommandResult =>
+        ({
+          code: null,
+          signal: null,
+          stdout: '',
+          stderr: error.message,
+          wallMs: 0,
+          pid: 0,
+          timedOut: false,
+          spawnError: error.message,
+        }) as CommandResult,
+    );
     runningGroups.delete(result.pid);
     plan.onWindow?.('end');
     const tree = watch ? await watch.stop() : null;
@@ -130,7 +151,11 @@ function telemetryEnv(plan: RunPlan, recordFile: string): Record<string, string>
   if (!plan.instrumented) return {};
   const env: Record<string, string> = {};
   for (const name of PASSED_THROUGH) if (process.env[name]) env[name] = process.env[name] as string;
-  const attributes = { 'qwen_otel.bench.matrix_id': plan.matrixId, 'qwen_otel.bench.target': plan.target.label, 'qwen_otel.bench.repeat': String(plan.repeat) };
+  const attributes = {
+    'qwen_otel.bench.matrix_id': plan.matrixId,
+    'qwen_otel.bench.target': plan.target.label,
+    'qwen_otel.bench.repeat': String(plan.repeat),
+  };
   return {
     // The bench reads each run's record as soon as it returns: wait for it as long as it takes.
     QWEN_OTEL_EXIT_TIMEOUT_MS: '120000',
@@ -141,7 +166,9 @@ function telemetryEnv(plan: RunPlan, recordFile: string): Record<string, string>
     // The bench serves its own /metrics; each run's endpoint takes any free port.
     QWEN_OTEL_PROMETHEUS_PORT: '0',
     ...(plan.heapProfile ? { QWEN_OTEL_HEAP_PROFILE: '1' } : {}),
-    OTEL_RESOURCE_ATTRIBUTES: Object.entries(attributes).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join(','),
+    OTEL_RESOURCE_ATTRIBUTES: Object.entries(attributes)
+      .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+      .join(','),
   };
 }
 
@@ -165,7 +192,10 @@ interface RecordRead {
 export function readRunRecord(file: string): RecordRead {
   let records: Array<{ complete?: unknown }>;
   try {
-    records = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    records = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
     return { record: null, unreadable: missing ? null : 'run record unreadable: not a JSON line' };

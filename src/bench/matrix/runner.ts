@@ -35,20 +35,47 @@ export function newMatrixId(): string {
 
 export function planRuns(m: MatrixRun, matrixId: string): RunPlan[] {
   const plan = (target: ResolvedTarget, workload: Workload, repeat: number): RunPlan => ({
-    target, workload, repeat, matrixId, timeoutMs: m.timeoutMs, instrumented: m.instrumented, heapProfile: m.heapProfile,
+    target,
+    workload,
+    repeat,
+    matrixId,
+    timeoutMs: m.timeoutMs,
+    instrumented: m.instrumented,
+    heapProfile: m.heapProfile,
   });
   const runs: RunPlan[] = [];
   for (let w = 0; w < m.warmup; w += 1) for (const target of m.targets) runs.push(plan(target, m.workloads[0], 0));
-  for (let round = 1; round <= m.repeats; round += 1) runs.push(...roundPlans(m, m.workloads.map((workload) => ({ workload, targets: m.targets })), round, matrixId));
+  for (let round = 1; round <= m.repeats; round += 1)
+    runs.push(
+      ...roundPlans(
+        m,
+        m.workloads.map((workload) => ({ workload, targets: m.targets })),
+        round,
+        matrixId,
+      ),
+    );
   return runs;
 }
 
 /** One round over the given cells, the targets' order rotated by the round number. */
-function roundPlans(m: MatrixRun, cells: Array<{ workload: Workload; targets: ResolvedTarget[] }>, round: number, matrixId: string): RunPlan[] {
+function roundPlans(
+  m: MatrixRun,
+  cells: Array<{ workload: Workload; targets: ResolvedTarget[] }>,
+  round: number,
+  matrixId: string,
+): RunPlan[] {
   return cells.flatMap(({ workload, targets }) =>
-    targets.map((_, i) => targets[(i + round - 1) % targets.length]).map((target) => ({
-      target, workload, repeat: round, matrixId, timeoutMs: m.timeoutMs, instrumented: m.instrumented, heapProfile: m.heapProfile,
-    })),
+    targets
+      .map((_, i) => targets[(i + round - 1) % targets.length])
+      .map((target) => ({
+        target,
+        workload,
+        repeat: round,
+        matrixId,
+        timeoutMs: m.timeoutMs,
+        instrumented: m.instrumented,
+        heapProfile: m.heapProfile,
+      })),
   );
 }
 
@@ -59,15 +86,25 @@ function confidenceRound(m: MatrixRun, results: BenchResult[], round: number, ma
   const open = undecided(results, m.targets, m.workloads, until.baseline, until.margin, judgedFigure(m.instrumented));
   if (open.length === 0) return [];
   if (round > until.maxRepeats) {
-    notice(`qwen-otel bench: still inconclusive after ${until.maxRepeats} repeats (${describeUndecided(open)}): raise --max-repeats, or the margin`);
+    notice(
+      `qwen-otel bench: still inconclusive after ${until.maxRepeats} repeats (${describeUndecided(open)}): raise --max-repeats, or the margin`,
+    );
     return [];
   }
   notice(`qwen-otel bench: repeat ${round} for the cells still inconclusive against ${until.baseline} (${describeUndecided(open)})`);
   const base = m.targets.filter((t) => t.label === until.baseline);
-  return roundPlans(m, open.map((c) => ({ workload: c.workload, targets: [...base, ...c.targets] })), round, matrixId);
+  return roundPlans(
+    m,
+    open.map((c) => ({ workload: c.workload, targets: [...base, ...c.targets] })),
+    round,
+    matrixId,
+  );
 }
 
-export async function runMatrix(m: MatrixRun, notice: (line: string) => void): Promise<{ matrixId: string; resultsFile: string; results: BenchResult[] }> {
+export async function runMatrix(
+  m: MatrixRun,
+  notice: (line: string) => void,
+): Promise<{ matrixId: string; resultsFile: string; results: BenchResult[] }> {
   const matrixId = newMatrixId();
   const plans = planRuns(m, matrixId);
   mkdirSync(m.outDir, { recursive: true });
@@ -76,7 +113,9 @@ export async function runMatrix(m: MatrixRun, notice: (line: string) => void): P
   const line = new ProgressLine(plans.length);
   const live = new LiveMetrics(progress, process.env.QWEN_OTEL_PUSHGATEWAY_URL, (text) => line.note(text));
   const url = await live.serve(m.metricsPort);
-  notice(`qwen-otel bench: matrix ${matrixId}: ${plans.length} runs; results appended to ${resultsFile}${url ? `; live metrics at ${url}` : ''}`);
+  notice(
+    `qwen-otel bench: matrix ${matrixId}: ${plans.length} runs; results appended to ${resultsFile}${url ? `; live metrics at ${url}` : ''}`,
+  );
   const results: BenchResult[] = [];
   // Targets run in process groups of their own: an interrupted bench must not leave them running.
   const interrupted = (signal: NodeJS.Signals): void => {
@@ -108,9 +147,13 @@ export async function runMatrix(m: MatrixRun, notice: (line: string) => void): P
     progress.finished += 1;
     if (result.status === 'failed') {
       progress.failed += 1;
-      line.note(`qwen-otel bench: ${plan.target.label} ${plan.workload.name} ${plan.repeat === 0 ? 'warm-up' : `repeat ${plan.repeat}`} failed: ${result.failure}`);
+      line.note(
+        `qwen-otel bench: ${plan.target.label} ${plan.workload.name} ${plan.repeat === 0 ? 'warm-up' : `repeat ${plan.repeat}`} failed: ${result.failure}`,
+      );
     } else if (plan.instrumented && result.record === null) {
-      line.note(`qwen-otel bench: ${plan.target.label} ${plan.workload.name} repeat ${plan.repeat}: no run record was written; the run's record figures are missing`);
+      line.note(
+        `qwen-otel bench: ${plan.target.label} ${plan.workload.name} repeat ${plan.repeat}: no run record was written; the run's record figures are missing`,
+      );
     }
     await live.finished(result);
   }

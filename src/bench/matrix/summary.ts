@@ -31,8 +31,14 @@ interface MemoryFigures {
 /** The record's figures when any run has a record (as in report and compare), else the harness sampler's. */
 function memoryFigures(results: BenchResult[]): MemoryFigures {
   const named = (name: string): Figure => findFigure(name) as Figure;
-  if (results.some((r) => r.record !== null)) return { tree: named('tree_rss_peak'), hwm: named('hwm_max'), source: 'from the run record, as in report and compare' };
-  const sampler: Figure = { name: 'hwm_max_sampler', label: 'largest process peak (harness sampler)', unit: 'bytes', read: (r) => r.external.hwm_max_bytes };
+  if (results.some((r) => r.record !== null))
+    return { tree: named('tree_rss_peak'), hwm: named('hwm_max'), source: 'from the run record, as in report and compare' };
+  const sampler: Figure = {
+    name: 'hwm_max_sampler',
+    label: 'largest process peak (harness sampler)',
+    unit: 'bytes',
+    read: (r) => r.external.hwm_max_bytes,
+  };
   return { tree: named('external_tree_rss_peak'), hwm: sampler, source: "from the bench's 20 ms sampler: no run records (--plain)" };
 }
 
@@ -44,10 +50,12 @@ function summaryCells(results: BenchResult[], targets: string[], workloads: stri
       const cell = findCell(all, workload, target);
       const runs = cell?.runs ?? [];
       const of = (pick: (r: BenchResult) => number | null): Spread => spread(runs.map(pick).filter((v): v is number => v !== null));
-      const mib = (figure: Figure) => (r: BenchResult): number | null => {
-        const v = figure.read(r);
-        return v === null ? null : v / MiB;
-      };
+      const mib =
+        (figure: Figure) =>
+        (r: BenchResult): number | null => {
+          const v = figure.read(r);
+          return v === null ? null : v / MiB;
+        };
       return {
         target,
         workload,
@@ -71,7 +79,9 @@ function range(s: Spread, digits: number): string {
 
 function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  return rows.map((row) => `  ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('   ')}`.trimEnd());
+  return rows.map((row) =>
+    `  ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('   ')}`.trimEnd(),
+  );
 }
 
 function ratio(candidate: number, baseline: number): string {
@@ -86,7 +96,17 @@ export function formatSummary(results: BenchResult[], targets: string[], workloa
     const rows = all.filter((c) => c.workload === workload);
     const base = rows.find((c) => c.target === baseline);
     lines.push('', `${workload}   (median [min..max] over the counted repeats; memory ${memory.source})`);
-    const header = ['target', 'runs ok', 'wall s', 'tree peak MiB', 'largest process MiB', 'requests', 'peak request KiB', `tree vs ${baseline}`, 'wall vs baseline'];
+    const header = [
+      'target',
+      'runs ok',
+      'wall s',
+      'tree peak MiB',
+      'largest process MiB',
+      'requests',
+      'peak request KiB',
+      `tree vs ${baseline}`,
+      'wall vs baseline',
+    ];
     const body = rows.map((c) => [
       c.target,
       `${c.ok}/${c.ok + c.failures.length}`,
@@ -119,7 +139,9 @@ function verdicts(all: SummaryCell[], targets: string[], workloads: string[], ba
       })
       .filter((r) => Number.isFinite(r) && r > 0);
     if (ratios.length === 0) continue;
-    out.push(`${target}: tree peak ${formatRatioRange(Math.min(...ratios), Math.max(...ratios))} that of ${baseline} over ${ratios.length} workload${ratios.length === 1 ? '' : 's'}`);
+    out.push(
+      `${target}: tree peak ${formatRatioRange(Math.min(...ratios), Math.max(...ratios))} that of ${baseline} over ${ratios.length} workload${ratios.length === 1 ? '' : 's'}`,
+    );
   }
   return out;
 }

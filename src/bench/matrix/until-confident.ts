@@ -26,13 +26,22 @@ function values(results: BenchResult[], workload: string, target: string, figure
 }
 
 /** Per workload, the targets whose verdict against the baseline is still inconclusive. */
-export function undecided(results: BenchResult[], targets: ResolvedTarget[], workloads: Workload[], baseline: string, margin: Margin, figure: Figure): Undecided[] {
+export function undecided(
+  results: BenchResult[],
+  targets: ResolvedTarget[],
+  workloads: Workload[],
+  baseline: string,
+  margin: Margin,
+  figure: Figure,
+): Undecided[] {
   return workloads.flatMap((workload) => {
     const base = values(results, workload.name, baseline, figure);
-    const open = targets.filter((t) => t.label !== baseline).filter((t) => {
-      const judged = judge(base, values(results, workload.name, t.label, figure), margin, seedOf(`${workload.name}\0${figure.name}`));
-      return judged.outcome === 'inconclusive';
-    });
+    const open = targets
+      .filter((t) => t.label !== baseline)
+      .filter((t) => {
+        const judged = judge(base, values(results, workload.name, t.label, figure), margin, seedOf(`${workload.name}\0${figure.name}`));
+        return judged.outcome === 'inconclusive';
+      });
     return open.length > 0 ? [{ workload, targets: open }] : [];
   });
 }

@@ -12,8 +12,14 @@ export const MODEL_SERVER_USAGE = `usage: qwen-otel model-server [--port N]
 export async function serveModel(args: string[]): Promise<number> {
   let port: number;
   try {
-    const { values } = parseArgs({ args, options: { port: { type: 'string', default: '0' }, help: { type: 'boolean', short: 'h', default: false } } });
-    if (values.help) return void process.stdout.write(`${MODEL_SERVER_USAGE}\n`), 0;
+    const { values } = parseArgs({
+      args,
+      options: { port: { type: 'string', default: '0' }, help: { type: 'boolean', short: 'h', default: false } },
+    });
+    if (values.help) {
+      process.stdout.write(`${MODEL_SERVER_USAGE}\n`);
+      return 0;
+    }
     port = Number(values.port);
     if (!/^\d+$/.test(values.port) || port > 65535) throw new Error(`--port ${JSON.stringify(values.port)} is not a port (0-65535)`);
   } catch (error) {

@@ -47,7 +47,11 @@ function responseFormatSchema(format: unknown): JsonSchema | undefined {
 }
 
 /** True when the last message with one of these roles mentions JSON (Gemini keeps text in `parts`). */
-export function lastInstructionMentionsJson(messages: unknown[], roles = ['system', 'user'], field: 'content' | 'parts' = 'content'): boolean {
+export function lastInstructionMentionsJson(
+  messages: unknown[],
+  roles = ['system', 'user'],
+  field: 'content' | 'parts' = 'content',
+): boolean {
   const instructions = messages.filter((m) => isObject(m) && roles.includes(String(m.role)));
   const last = instructions[instructions.length - 1];
   return isObject(last) && /\bJSON\b/.test(partsText(last[field]));

@@ -14,9 +14,7 @@ export const MOCK_MODEL_ID = 'mock-model';
 /** Fixed so that identical requests get byte-identical replies. */
 export const FIXED_CREATED = 1_700_000_000;
 
-export type ChatReply =
-  | { kind: 'text'; text: string }
-  | { kind: 'tool_call'; id: string; name: string; argumentsJson: string };
+export type ChatReply = { kind: 'text'; text: string } | { kind: 'tool_call'; id: string; name: string; argumentsJson: string };
 
 export interface Usage {
   prompt_tokens: number;
@@ -60,11 +58,7 @@ export function streamChunks(reply: ChatReply, meta: ReplyMeta): object[] {
   const chunk = (delta: ChunkDelta, finishReason: string | null = null): object =>
     chunkEnvelope(meta, [{ index: 0, delta, logprobs: null, finish_reason: finishReason }]);
   const body = reply.kind === 'tool_call' ? toolCallDeltas(reply) : [{ role: 'assistant', content: reply.text }];
-  return [
-    ...body.map((delta) => chunk(delta)),
-    chunk({}, finishReasonOf(reply)),
-    { ...chunkEnvelope(meta, []), usage: meta.usage },
-  ];
+  return [...body.map((delta) => chunk(delta)), chunk({}, finishReasonOf(reply)), { ...chunkEnvelope(meta, []), usage: meta.usage }];
 }
 
 function toolCallDeltas(reply: Extract<ChatReply, { kind: 'tool_call' }>): ChunkDelta[] {

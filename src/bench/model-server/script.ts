@@ -42,7 +42,11 @@ export function selectStep(request: WireRequest, script: Script): Selection {
   const schemaTool = request.tools.get(SCHEMA_TOOL_NAME);
   if (schemaTool) {
     const argumentsJson = JSON.stringify(sampleFromSchema(schemaTool));
-    return { kind: 'json-side', stepIndex, reply: toolCallReply(callId(request.format, `schema_${stepIndex}`), SCHEMA_TOOL_NAME, argumentsJson) };
+    return {
+      kind: 'json-side',
+      stepIndex,
+      reply: toolCallReply(callId(request.format, `schema_${stepIndex}`), SCHEMA_TOOL_NAME, argumentsJson),
+    };
   }
   if (request.jsonSchema !== undefined) {
     return { kind: 'json-side', stepIndex, reply: { kind: 'text', text: JSON.stringify(sampleFromSchema(request.jsonSchema)) } };
@@ -140,4 +144,3 @@ function requiredNames(schema: JsonSchema): string[] {
 function asSchema(value: unknown): JsonSchema {
   return isObject(value) ? value : {};
 }
-

@@ -41,12 +41,18 @@ function bigRequestMarkdown(runs: Record<Kind, Times[]>, rounds: number): string
   const at = (kind: Kind, i: number, pick: 'ms' | 'cpuMs'): number[] => runs[kind].map((t) => t[pick][i] as number);
   const rows: string[][] = [];
   for (const pick of ['ms', 'cpuMs'] as const) {
-    for (const [label, indexes] of [['first request', [0]], ['later requests', [1, 2]]] as const) {
+    for (const [label, indexes] of [
+      ['first request', [0]],
+      ['later requests', [1, 2]],
+    ] as const) {
       const added = indexes.flatMap((i) => pairedDifferences(at('plain', i, pick), at('tapped', i, pick)));
       const scan = indexes.flatMap((i) => at('scan', i, pick));
       rows.push([
         `${label}, ${pick === 'ms' ? 'wall' : 'CPU'}`,
-        spreadText(indexes.flatMap((i) => at('plain', i, pick)), 1),
+        spreadText(
+          indexes.flatMap((i) => at('plain', i, pick)),
+          1,
+        ),
         spreadText(added, 1),
         spreadText(scan, 1),
         fmt(median(added) / median(scan), 2),
@@ -59,14 +65,16 @@ function bigRequestMarkdown(runs: Record<Kind, Times[]>, rounds: number): string
     '',
     table(['', 'plain request', 'added by qwen-otel (paired)', 'bare scan of the body', 'added ÷ scan'], rows),
     '',
-    'The bare scan is the tap\'s request parser alone on the same body, in a fresh process of its own (request 1 cold, like the first request). Target: added <= 2x the scan, the first request no slower than later ones.',
+    "The bare scan is the tap's request parser alone on the same body, in a fresh process of its own (request 1 cold, like the first request). Target: added <= 2x the scan, the first request no slower than later ones.",
   ].join('\n');
 }
 
 /** Reads each request whole and answers with a small, well-formed chat completion. */
 function replyServer(): Promise<Server> {
   const reply = JSON.stringify({
-    id: 'bench', object: 'chat.completion', model: 'bench',
+    id: 'bench',
+    object: 'chat.completion',
+    model: 'bench',
     choices: [{ index: 0, message: { role: 'assistant', content: 'done' }, finish_reason: 'stop' }],
     usage: { prompt_tokens: 1000, completion_tokens: 1, total_tokens: 1001 },
   });

@@ -40,17 +40,37 @@ async function measure(bin: string, sessions: number, scrapes: number): Promise<
   const state = path.join(dir, 'state');
   const release = path.join(dir, 'release');
   const holder = path.join(dir, 'hold.js');
-  writeFileSync(holder, `const fs = require('fs'); const t = setInterval(() => { if (fs.existsSync(${JSON.stringify(release)})) { clearInterval(t); } }, 100);`);
+  writeFileSync(
+    holder,
+    `const fs = require('fs'); const t = setInterval(() => { if (fs.existsSync(${JSON.stringify(release)})) { clearInterval(t); } }, 100);`,
+  );
   const env = {
-    PATH: process.env.PATH, HOME: dir, QWEN_OTEL_STATE_DIR: state, QWEN_OTEL_RECORD_FILE: path.join(dir, 'runs.jsonl'),
-    OTEL_TRACES_EXPORTER: 'none', QWEN_OTEL_PROMETHEUS_PORT: '0', QWEN_OTEL_COLLECTOR_NODE_ARGS: process.env.QWEN_OTEL_COLLECTOR_NODE_ARGS ?? '', QWEN_OTEL_COLLECTOR_LINGER_MS: '1000', QWEN_OTEL_EXIT_TIMEOUT_MS: '120000',
+    PATH: process.env.PATH,
+    HOME: dir,
+    QWEN_OTEL_STATE_DIR: state,
+    QWEN_OTEL_RECORD_FILE: path.join(dir, 'runs.jsonl'),
+    OTEL_TRACES_EXPORTER: 'none',
+    QWEN_OTEL_PROMETHEUS_PORT: '0',
+    QWEN_OTEL_COLLECTOR_NODE_ARGS: process.env.QWEN_OTEL_COLLECTOR_NODE_ARGS ?? '',
+    QWEN_OTEL_COLLECTOR_LINGER_MS: '1000',
+    QWEN_OTEL_EXIT_TIMEOUT_MS: '120000',
   };
-  const runs = Array.from({ length: sessions }, () => runCommand(bin, ['run', '--', process.execPath, holder], { env, timeoutMs: 600_000 }));
+  const runs = Array.from({ length: sessions }, () =>
+    runCommand(bin, ['run', '--', process.execPath, holder], { env, timeoutMs: 600_000 }),
+  );
   const sessionsDir = path.join(state, 'sessions');
-  const urls = await waitFor(() => {
-    const found = existsSync(sessionsDir) ? readdirSync(sessionsDir).map((s) => path.join(sessionsDir, s, 'metrics.url')).filter(existsSync) : [];
-    return found.length === sessions ? found.map((f) => readFileSync(f, 'utf8').trim()) : null;
-  }, 60_000, `${sessions} sessions to serve metrics`);
+  const urls = await waitFor(
+    () => {
+      const found = existsSync(sessionsDir)
+        ? readdirSync(sessionsDir)
+            .map((s) => path.join(sessionsDir, s, 'metrics.url'))
+            .filter(existsSync)
+        : [];
+      return found.length === sessions ? found.map((f) => readFileSync(f, 'utf8').trim()) : null;
+    },
+    60_000,
+    `${sessions} sessions to serve metrics`,
+  );
   const pid = Number(readFileSync(path.join(state, 'collector.id'), 'utf8').split(' ')[0]);
   for (const url of new Set(urls)) await (await fetch(url)).text();
   await new Promise((r) => setTimeout(r, 2000));
@@ -58,7 +78,15 @@ async function measure(bin: string, sessions: number, scrapes: number): Promise<
   const rssUp = statusKb(pid, 'VmRSS');
   const targets = [...new Set(urls)];
   for (let i = 0; i < scrapes; i++) await (await fetch(targets[i % targets.length])).text();
-  const figures = { sessions, scrapes, endpoints: targets.length, hwmUp, rssUp, hwmAfter: statusKb(pid, 'VmHWM'), rssAfter: statusKb(pid, 'VmRSS') };
+  const figures = {
+    sessions,
+    scrapes,
+    endpoints: targets.length,
+    hwmUp,
+    rssUp,
+    hwmAfter: statusKb(pid, 'VmHWM'),
+    rssAfter: statusKb(pid, 'VmRSS'),
+  };
   writeFileSync(release, '');
   await Promise.all(runs);
   return figures;
@@ -74,12 +102,16 @@ async function main(): Promise<void> {
   });
   const counts = values.sessions.split(',').map(Number);
   const scrapes = Number(values.scrapes);
-  console.log(`collector memory: ${values.bin}, ${scrapes} scrapes (a loaded machine: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`);
+  console.log(
+    `collector memory: ${values.bin}, ${scrapes} scrapes (a loaded machine: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`,
+  );
   console.log('sessions  endpoints  VmHWM up  VmRSS up  VmHWM after  VmRSS after (MiB)');
   for (const n of counts) {
     const f = await measure(values.bin, n, scrapes);
     const mib = (bytes: number): string => (bytes / MiB).toFixed(1).padStart(9);
-    console.log(`${String(n).padStart(8)}  ${String(f.endpoints).padStart(9)} ${mib(f.hwmUp)} ${mib(f.rssUp)} ${mib(f.hwmAfter).padStart(12)} ${mib(f.rssAfter).padStart(12)}`);
+    console.log(
+      `${String(n).padStart(8)}  ${String(f.endpoints).padStart(9)} ${mib(f.hwmUp)} ${mib(f.rssUp)} ${mib(f.hwmAfter).padStart(12)} ${mib(f.rssAfter).padStart(12)}`,
+    );
   }
 }
 

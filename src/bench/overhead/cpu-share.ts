@@ -32,15 +32,22 @@ export async function measureCpuShare(rounds: number, progress: (line: string) =
   }
   const agent = pairedDifferences(plain, host);
   const total = agent.map((ms, i) => ms + (collector[i] as number));
-  const share = (values: number[]): string => `${spreadText(values.map((ms) => (100 * ms) / WINDOW_MS), 3)} %`;
+  const share = (values: number[]): string =>
+    `${spreadText(
+      values.map((ms) => (100 * ms) / WINDOW_MS),
+      3,
+    )} %`;
   const markdown = [
     `## CPU at the default interval (${DEFAULT_SAMPLE_INTERVAL_MS} ms), idle Node CLI, ${WINDOW_MS / 1000} s window, ${rounds} rounds alternated (median, IQR)`,
     '',
-    table(['where', 'CPU ms in the window', 'share of one core'], [
-      ['inside the CLI (agent: instrumented minus plain, paired)', spreadText(agent, 1), share(agent)],
-      ['collector process (its CPU in the window; /proc/<pid>/stat)', spreadText(collector, 1), share(collector)],
-      ['total', spreadText(total, 1), share(total)],
-    ]),
+    table(
+      ['where', 'CPU ms in the window', 'share of one core'],
+      [
+        ['inside the CLI (agent: instrumented minus plain, paired)', spreadText(agent, 1), share(agent)],
+        ['collector process (its CPU in the window; /proc/<pid>/stat)', spreadText(collector, 1), share(collector)],
+        ['total', spreadText(total, 1), share(total)],
+      ],
+    ),
     '',
     `Plain idle CLI: ${fmt(median(plain), 1)} ms in the window. Target: <= 0.3 % of a core in total.`,
   ].join('\n');

@@ -33,7 +33,8 @@ function parseOptions(argv: string[]): Options {
   const value = (flag: string, fallback: string): string => flagValue(argv, flag, fallback);
   const variants = value('--variants', 'plain,qwen-otel,naive').split(',') as VariantName[];
   const bad = variants.filter((v) => !VARIANTS.includes(v));
-  if (bad.length > 0 || !variants.includes('plain')) throw new Error(`--variants takes plain plus any of ${VARIANTS.join(', ')}; got ${bad.join(', ') || 'no plain'}`);
+  if (bad.length > 0 || !variants.includes('plain'))
+    throw new Error(`--variants takes plain plus any of ${VARIANTS.join(', ')}; got ${bad.join(', ') || 'no plain'}`);
   const rounds = Number(value('--rounds', '10'));
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds takes a whole number >= 1; got ${value('--rounds', '')}`);
   return {
@@ -50,7 +51,12 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   mkdirSync(options.out, { recursive: true });
   const progress = progressLine;
-  const sections: string[] = [`# qwen-otel observer effect (${new Date().toISOString()}, node ${process.version}, load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ${os.cpus().length} CPUs)`];
+  const sections: string[] = [
+    `# qwen-otel observer effect (${new Date().toISOString()}, node ${process.version}, load average at start ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}, ${os.cpus().length} CPUs)`,
+  ];
   const results: Record<string, unknown> = {};
   if (options.only.includes('off')) {
     const off = await measureOffStart(progress);

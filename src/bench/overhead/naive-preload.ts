@@ -22,9 +22,27 @@ function start(): void {
   const meter = metrics.getMeter('naive');
   const figures: Array<[string, () => number]> = [
     ['rss', () => process.memoryUsage.rss()],
-    ...(['heapTotal', 'heapUsed', 'external', 'arrayBuffers'] as const).map((k): [string, () => number] => [k, () => process.memoryUsage()[k]]),
-    ...(['total_heap_size', 'total_heap_size_executable', 'total_physical_size', 'total_available_size', 'used_heap_size', 'heap_size_limit', 'malloced_memory', 'peak_malloced_memory', 'number_of_native_contexts', 'number_of_detached_contexts', 'total_global_handles_size', 'used_global_handles_size', 'external_memory'] as const)
-      .map((k): [string, () => number] => [k, () => Number(v8.getHeapStatistics()[k])]),
+    ...(['heapTotal', 'heapUsed', 'external', 'arrayBuffers'] as const).map((k): [string, () => number] => [
+      k,
+      () => process.memoryUsage()[k],
+    ]),
+    ...(
+      [
+        'total_heap_size',
+        'total_heap_size_executable',
+        'total_physical_size',
+        'total_available_size',
+        'used_heap_size',
+        'heap_size_limit',
+        'malloced_memory',
+        'peak_malloced_memory',
+        'number_of_native_contexts',
+        'number_of_detached_contexts',
+        'total_global_handles_size',
+        'used_global_handles_size',
+        'external_memory',
+      ] as const
+    ).map((k): [string, () => number] => [k, () => Number(v8.getHeapStatistics()[k])]),
     ['uptime', () => process.uptime()],
     ['cpu_user', () => process.cpuUsage().user],
   ];

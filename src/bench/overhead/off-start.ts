@@ -23,7 +23,13 @@ export async function measureOffStart(progress: (line: string) => void): Promise
   writeFileSync(path.join(fakeSession, 'collector.pid'), String(process.pid));
   const register = path.join(__dirname, '..', '..', 'register.js');
   const env = { PATH: process.env.PATH };
-  const onEnv = { ...env, QWEN_OTEL: '1', QWEN_OTEL_SESSION_DIR: fakeSession, QWEN_OTEL_SESSION_ID: 'bench', QWEN_OTEL_PROMETHEUS_PORT: 'off' };
+  const onEnv = {
+    ...env,
+    QWEN_OTEL: '1',
+    QWEN_OTEL_SESSION_DIR: fakeSession,
+    QWEN_OTEL_SESSION_ID: 'bench',
+    QWEN_OTEL_PROMETHEUS_PORT: 'off',
+  };
   const load = async (file: string, e: NodeJS.ProcessEnv): Promise<number> =>
     Number((await runCommand(process.execPath, ['-r', mark0, '-r', file, '-r', mark1, '-e', '0'], { env: e })).stdout);
   const wall = async (args: string[]): Promise<number> => (await runCommand(process.execPath, [...args, '-e', '0'], { env })).wallMs;
@@ -41,11 +47,17 @@ export async function measureOffStart(progress: (line: string) => void): Promise
   const markdown = [
     `## Start-up cost of the preload (${RUNS} runs each, alternated)`,
     '',
-    table(['what', 'added start-up, ms (median, IQR)'], [
-      ['QWEN_OTEL unset: loading dist/register.js (vs an empty preload)', spreadText(offCost, 2)],
-      ['QWEN_OTEL=1: loading and starting the agent (its first sample waits for the first tick)', spreadText(onCost, 2)],
-      ['whole `node -e 0`, plain vs with the preload off (wall, noisy)', `${fmt(median(pairedDifferences(series.wallPlain, series.wallOff)), 1)} (plain median ${fmt(median(series.wallPlain), 0)})`],
-    ]),
+    table(
+      ['what', 'added start-up, ms (median, IQR)'],
+      [
+        ['QWEN_OTEL unset: loading dist/register.js (vs an empty preload)', spreadText(offCost, 2)],
+        ['QWEN_OTEL=1: loading and starting the agent (its first sample waits for the first tick)', spreadText(onCost, 2)],
+        [
+          'whole `node -e 0`, plain vs with the preload off (wall, noisy)',
+          `${fmt(median(pairedDifferences(series.wallPlain, series.wallOff)), 1)} (plain median ${fmt(median(series.wallPlain), 0)})`,
+        ],
+      ],
+    ),
     '',
     'Target: <= 1 ms added start when off.',
   ].join('\n');

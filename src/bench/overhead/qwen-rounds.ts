@@ -147,6 +147,7 @@ function delivered(variant: VariantName, runId: string, recordFile: string, sink
 }
 
 /** The record file's last line, parsed; null while there is none (or it is cut short). */
+// biome-ignore lint/suspicious/noExplicitAny: a record of any version, read for a few fields
 function lastRecord(recordFile: string): any {
   try {
     return JSON.parse(readFileSync(recordFile, 'utf8').trim().split('\n').pop() ?? '{}');

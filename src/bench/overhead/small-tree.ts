@@ -28,10 +28,13 @@ export async function measureSmallTree(rounds: number, progress: (line: string) 
   const markdown = [
     `## Each small instrumented Node process (a tree of ${CHILDREN} children holding 20 MiB each, ${rounds} rounds alternated; per round the median child, paired)`,
     '',
-    table(['', 'plain child', 'added by qwen-otel (median, IQR)'], [
-      ['VmHWM, MiB', fmt(median(medians(plain, 'hwmKiB')) / 1024, 2), spreadText(hwm, 2)],
-      ['CPU, ms (process.cpuUsage at exit)', fmt(median(medians(plain, 'cpuMs')), 1), spreadText(cpu, 1)],
-    ]),
+    table(
+      ['', 'plain child', 'added by qwen-otel (median, IQR)'],
+      [
+        ['VmHWM, MiB', fmt(median(medians(plain, 'hwmKiB')) / 1024, 2), spreadText(hwm, 2)],
+        ['CPU, ms (process.cpuUsage at exit)', fmt(median(medians(plain, 'cpuMs')), 1), spreadText(cpu, 1)],
+      ],
+    ),
     '',
     'Targets: <= +1 MiB VmHWM and <= 10 ms CPU per small instrumented process.',
   ].join('\n');

@@ -35,15 +35,18 @@ export async function runSoak(minutes: number, progress: (line: string) => void)
     throw new Error(`soak: the soak script did not report (exit ${result.code}): ${result.stderr.slice(0, 300)}`);
   }
   const row = (name: string, warm: number | null, end: number | null): string[] => [
-    name, fmt((warm ?? NaN) / MiB, 2), fmt((end ?? NaN) / MiB, 2), fmt(((end ?? NaN) - (warm ?? NaN)) / MiB, 3),
+    name,
+    fmt((warm ?? NaN) / MiB, 2),
+    fmt((end ?? NaN) / MiB, 2),
+    fmt(((end ?? NaN) - (warm ?? NaN)) / MiB, 3),
   ];
   const markdown = [
     `## Soak: ${minutes} min at a 100 ms interval, ${out.turns} turns (${out.turns * 2} phases) through the API`,
     '',
-    table(['process', 'retained heap after warm-up (MiB)', 'at the end (MiB)', 'growth (MiB)'], [
-      row('the CLI (agent + API)', out.warm.agent, out.end.agent),
-      row('collector', out.warm.collector, out.end.collector),
-    ]),
+    table(
+      ['process', 'retained heap after warm-up (MiB)', 'at the end (MiB)', 'growth (MiB)'],
+      [row('the CLI (agent + API)', out.warm.agent, out.end.agent), row('collector', out.warm.collector, out.end.collector)],
+    ),
     '',
     'Target: <= 1 MiB growth of retained heap.',
   ].join('\n');

@@ -13,12 +13,30 @@ const SAMPLES = 300;
 
 export async function measureTreeSample(progress: (line: string) => void): Promise<{ data: unknown; markdown: string }> {
   progress(`tree sample: starting ${UNRELATED} unrelated processes`);
-  const crowd = spawn('sh', ['-c', `i=0; while [ $i -lt ${UNRELATED} ]; do sleep 600 & i=$((i+1)); done; wait`], { stdio: 'ignore', detached: true });
-  const tree = spawn(process.execPath, ['-e', "for (let i = 0; i < 9; i++) require('child_process').spawn('sleep', ['600'], { stdio: 'ignore' }); setInterval(() => {}, 1000);"], { stdio: 'ignore', detached: true });
+  const crowd = spawn('sh', ['-c', `i=0; while [ $i -lt ${UNRELATED} ]; do sleep 600 & i=$((i+1)); done; wait`], {
+    stdio: 'ignore',
+    detached: true,
+  });
+  const tree = spawn(
+    process.execPath,
+    [
+      '-e',
+      "for (let i = 0; i < 9; i++) require('child_process').spawn('sleep', ['600'], { stdio: 'ignore' }); setInterval(() => {}, 1000);",
+    ],
+    { stdio: 'ignore', detached: true },
+  );
   try {
     await waitFor(() => (scanParents().size > UNRELATED ? true : null), 30_000);
     const session = new Session(
-      { id: 'bench', start: Date.now(), rootPid: tree.pid as number, rootIsObserver: false, observerPids: new Set(), timelinePoints: 512, spanAttributes: {} },
+      {
+        id: 'bench',
+        start: Date.now(),
+        rootPid: tree.pid as number,
+        rootIsObserver: false,
+        observerPids: new Set(),
+        timelinePoints: 512,
+        spanAttributes: {},
+      },
       createLinuxProcReader(),
     );
     const seen = await waitFor(() => {
@@ -39,10 +57,13 @@ export async function measureTreeSample(progress: (line: string) => void): Promi
     const markdown = [
       `## One sample of a ${seen}-process tree with ${machine} processes on the machine (${SAMPLES} samples)`,
       '',
-      table(['method', 'median ms', 'p75 ms', 'max ms'], [
-        ['collector sample (children files + status of each process)', fmt(w.median, 3), fmt(w.q3, 3), fmt(w.max, 3)],
-        ['full /proc scan (parents only; the fallback)', fmt(s.median, 3), fmt(s.q3, 3), fmt(s.max, 3)],
-      ]),
+      table(
+        ['method', 'median ms', 'p75 ms', 'max ms'],
+        [
+          ['collector sample (children files + status of each process)', fmt(w.median, 3), fmt(w.q3, 3), fmt(w.max, 3)],
+          ['full /proc scan (parents only; the fallback)', fmt(s.median, 3), fmt(s.q3, 3), fmt(s.max, 3)],
+        ],
+      ),
       '',
       'Target: <= 1 ms for the collector sample.',
     ].join('\n');

@@ -53,8 +53,12 @@ async function readCost(mebibytes: number, reads: number): Promise<void> {
   const status = time(`/proc/${child.pid}/status`);
   child.kill();
   console.log(`one read on a process of RSS ${mib(rollup?.rssBytes ?? 0)} MiB (PSS ${mib(rollup?.pssBytes ?? 0)}), ${reads} reads each:`);
-  console.log(`  smaps_rollup: CPU ${smaps.cpu.toFixed(2)} ms per read, wall median ${median(smaps.wall).toFixed(2)} ms (min ${Math.min(...smaps.wall).toFixed(2)})`);
-  console.log(`  status:       CPU ${(status.cpu * 1000).toFixed(0)} µs per read, wall median ${(median(status.wall) * 1000).toFixed(0)} µs`);
+  console.log(
+    `  smaps_rollup: CPU ${smaps.cpu.toFixed(2)} ms per read, wall median ${median(smaps.wall).toFixed(2)} ms (min ${Math.min(...smaps.wall).toFixed(2)})`,
+  );
+  console.log(
+    `  status:       CPU ${(status.cpu * 1000).toFixed(0)} µs per read, wall median ${(median(status.wall) * 1000).toFixed(0)} µs`,
+  );
 }
 
 async function session(cli: CliName, server: ModelServer, root: string, index: number): Promise<Tree | null> {
@@ -66,7 +70,13 @@ async function session(cli: CliName, server: ModelServer, root: string, index: n
   mkdirSync(cwd, { recursive: true });
   const inv = target.invocation({ baseUrl: server.url, prompt: 'Run the two echo commands, then say Done.', home });
   const recordFile = path.join(dir, 'runs.jsonl');
-  const env = { ...inv.env, QWEN_OTEL_RECORD_FILE: recordFile, OTEL_TRACES_EXPORTER: 'none', QWEN_OTEL_PROMETHEUS_PORT: '0', QWEN_OTEL_EXIT_TIMEOUT_MS: '120000' };
+  const env = {
+    ...inv.env,
+    QWEN_OTEL_RECORD_FILE: recordFile,
+    OTEL_TRACES_EXPORTER: 'none',
+    QWEN_OTEL_PROMETHEUS_PORT: '0',
+    QWEN_OTEL_EXIT_TIMEOUT_MS: '120000',
+  };
   const run = await runCommand(BIN, ['run', '--', bin, ...inv.args], { env, cwd, timeoutMs: 300_000 });
   if (run.code !== 0) {
     console.log(`  ${cli} session ${index}: exit ${run.code}, left out`);
@@ -74,43 +84,81 @@ async function session(cli: CliName, server: ModelServer, root: string, index: n
   }
   const record = JSON.parse(readFileSync(recordFile, 'utf8').trim().split('\n').pop()!);
   const t = record.tree;
-  return { rssPeak: t.rss_peak_bytes, pssPeak: t.pss_peak_bytes ?? null, rssAtPss: t.rss_at_pss_peak_bytes ?? null, ussAtPss: t.uss_at_pss_peak_bytes ?? null, reads: t.pss_reads ?? 0, readMs: t.pss_read_ms ?? 0 };
+  return {
+    rssPeak: t.rss_peak_bytes,
+    pssPeak: t.pss_peak_bytes ?? null,
+    rssAtPss: t.rss_at_pss_peak_bytes ?? null,
+    ussAtPss: t.uss_at_pss_peak_bytes ?? null,
+    reads: t.pss_reads ?? 0,
+    readMs: t.pss_read_ms ?? 0,
+  };
 }
 
 const sum = (trees: Tree[], pick: (t: Tree) => number | null): number => trees.reduce((s, t) => s + (pick(t) ?? 0), 0);
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { clis: { type: 'string', default: 'qwen,claude' }, sessions: { type: 'string', default: '1,2' }, rounds: { type: 'string', default: '1' }, 'cost-mib': { type: 'string', default: '700' } } });
+  const { values } = parseArgs({
+    options: {
+      clis: { type: 'string', default: 'qwen,claude' },
+      sessions: { type: 'string', default: '1,2' },
+      rounds: { type: 'string', default: '1' },
+      'cost-mib': { type: 'string', default: '700' },
+    },
+  });
   const clis = values.clis!.split(',') as CliName[];
   const counts = values.sessions!.split(',').map(Number);
   const rounds = Number(values.rounds);
-  console.log(`bench:pss on ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `bench:pss on ${os.cpus().length} cores, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   await readCost(Number(values['cost-mib']), 20);
   const server = await startModelServer();
   const root = mkdtempSync(path.join(os.tmpdir(), 'qwen-otel-bench-pss-'));
   try {
     for (const cli of clis) {
-      console.log(`\n${CLI_TARGETS[cli].spec}: N sessions at once; sums over the sessions' records (MiB; PSS is read every 10 s and on RSS rises, so its peak is a lower bound)`);
+      console.log(
+        `\n${CLI_TARGETS[cli].spec}: N sessions at once; sums over the sessions' records (MiB; PSS is read every 10 s and on RSS rises, so its peak is a lower bound)`,
+      );
       console.log('  N  tree RSS peak  RSS at PSS read  PSS at that read  USS at that read  PSS/RSS  reads  read ms');
       const byCount = new Map<number, Array<{ rss: number; pss: number }>>();
       for (let round = 0; round < rounds; round += 1) {
         for (const n of counts) {
-          const trees = (await Promise.all(Array.from({ length: n }, (_, i) => session(cli, server, root, round * 100 + n * 10 + i)))).filter((t): t is Tree => t !== null);
+          const trees = (
+            await Promise.all(Array.from({ length: n }, (_, i) => session(cli, server, root, round * 100 + n * 10 + i)))
+          ).filter((t): t is Tree => t !== null);
           if (trees.length < n || trees.some((t) => t.pssPeak === null)) {
             console.log(`  ${n}  incomplete (${trees.length} of ${n} records with a PSS read)`);
             continue;
           }
-          const [rss, rssAt, pss, uss] = [sum(trees, (t) => t.rssPeak), sum(trees, (t) => t.rssAtPss), sum(trees, (t) => t.pssPeak), sum(trees, (t) => t.ussAtPss)];
+          const [rss, rssAt, pss, uss] = [
+            sum(trees, (t) => t.rssPeak),
+            sum(trees, (t) => t.rssAtPss),
+            sum(trees, (t) => t.pssPeak),
+            sum(trees, (t) => t.ussAtPss),
+          ];
           byCount.set(n, [...(byCount.get(n) ?? []), { rss, pss }]);
-          console.log(`  ${n}  ${mib(rss).padStart(13)}  ${mib(rssAt).padStart(15)}  ${mib(pss).padStart(16)}  ${mib(uss).padStart(16)}  ${(pss / rssAt).toFixed(2).padStart(7)}  ${String(sum(trees, (t) => t.reads)).padStart(5)}  ${sum(trees, (t) => t.readMs).toFixed(0).padStart(7)}`);
+          console.log(
+            `  ${n}  ${mib(rss).padStart(13)}  ${mib(rssAt).padStart(15)}  ${mib(pss).padStart(16)}  ${mib(uss).padStart(16)}  ${(pss / rssAt).toFixed(2).padStart(7)}  ${String(sum(trees, (t) => t.reads)).padStart(5)}  ${sum(
+              trees,
+              (t) => t.readMs,
+            )
+              .toFixed(0)
+              .padStart(7)}`,
+          );
         }
       }
       const sorted = [...byCount.keys()].sort((a, b) => a - b);
       for (let i = 1; i < sorted.length; i += 1) {
         const [lo, hi] = [sorted[i - 1]!, sorted[i]!];
         const [a, b] = [byCount.get(lo)!, byCount.get(hi)!];
-        const step = (pick: (x: { rss: number; pss: number }) => number): string => mib((median(b.map(pick)) - median(a.map(pick))) / (hi - lo));
-        console.log(`  per extra session (${lo} -> ${hi}, medians of ${Math.min(a.length, b.length)} rounds): tree RSS peak +${step((x) => x.rss)} MiB, tree PSS peak +${step((x) => x.pss)} MiB`);
+        const step = (pick: (x: { rss: number; pss: number }) => number): string =>
+          mib((median(b.map(pick)) - median(a.map(pick))) / (hi - lo));
+        console.log(
+          `  per extra session (${lo} -> ${hi}, medians of ${Math.min(a.length, b.length)} rounds): tree RSS peak +${step((x) => x.rss)} MiB, tree PSS peak +${step((x) => x.pss)} MiB`,
+        );
       }
     }
   } finally {

@@ -16,7 +16,19 @@ export interface ChartSpec {
 const MiB = 1024 * 1024;
 const KiB = 1024;
 /** Okabe-Ito, readable by colour-blind readers, then two greys. */
-export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000', '#999999', '#BBBBBB', '#666666'];
+export const PALETTE = [
+  '#0072B2',
+  '#E69F00',
+  '#009E73',
+  '#CC79A7',
+  '#56B4E9',
+  '#D55E00',
+  '#F0E442',
+  '#000000',
+  '#999999',
+  '#BBBBBB',
+  '#666666',
+];
 
 /** Bytes in the unit that suits the largest value: B, KiB or MiB. */
 function byteUnit(values: Array<number | null>): [number, string] {
@@ -51,7 +63,9 @@ export function peakByWorkload(data: ReportData): ChartSpec {
     return {
       label: target,
       data: cells.map((c) => (c ? scaled(median(c, 'tree_rss_peak'), MiB) : null)),
-      ranges: cells.map((c) => (c?.stats.tree_rss_peak ? [scaled(c.stats.tree_rss_peak.min, MiB), scaled(c.stats.tree_rss_peak.max, MiB)] : null)),
+      ranges: cells.map((c) =>
+        c?.stats.tree_rss_peak ? [scaled(c.stats.tree_rss_peak.min, MiB), scaled(c.stats.tree_rss_peak.max, MiB)] : null,
+      ),
     };
   });
   return {
@@ -64,8 +78,12 @@ export function peakByWorkload(data: ReportData): ChartSpec {
 
 export function rssHeapExternal(data: ReportData): ChartSpec {
   const figures: Array<[string, string]> = [
-    ['tree_rss_peak', 'tree RSS peak'], ['root_rss_peak', 'root RSS peak'], ['hwm_max', 'largest process peak'],
-    ['heap_total_peak', 'V8 heap reserved'], ['heap_used_peak', 'V8 heap in use'], ['external_peak', 'external'],
+    ['tree_rss_peak', 'tree RSS peak'],
+    ['root_rss_peak', 'root RSS peak'],
+    ['hwm_max', 'largest process peak'],
+    ['heap_total_peak', 'V8 heap reserved'],
+    ['heap_used_peak', 'V8 heap in use'],
+    ['external_peak', 'external'],
   ];
   const datasets = figures.map(([name, label]) => ({ label, data: data.cells.map((c) => scaled(median(c, name), MiB)) }));
   return {
@@ -77,8 +95,16 @@ export function rssHeapExternal(data: ReportData): ChartSpec {
 }
 
 /** One stacked bar per cell: the medians of `prefix.name` for each name, in MiB, labelled in words. */
-function stackedByCell(data: ReportData, prefix: string, names: readonly string[], labels: Record<string, string>, head: Omit<ChartSpec, 'config'>): ChartSpec {
-  const datasets = drawn(names.map((name) => ({ label: labels[name] ?? name, data: data.cells.map((c) => scaled(median(c, `${prefix}.${name}`), MiB)) })));
+function stackedByCell(
+  data: ReportData,
+  prefix: string,
+  names: readonly string[],
+  labels: Record<string, string>,
+  head: Omit<ChartSpec, 'config'>,
+): ChartSpec {
+  const datasets = drawn(
+    names.map((name) => ({ label: labels[name] ?? name, data: data.cells.map((c) => scaled(median(c, `${prefix}.${name}`), MiB)) })),
+  );
   return { ...head, config: bar(data.cells.map(cellLabel), datasets, 'MiB', true) };
 }
 
@@ -116,8 +142,13 @@ export function requestComposition(data: ReportData): ChartSpec {
   return {
     id: 'requests',
     title: 'Request composition (largest request)',
-    note: 'Each run\'s largest request by part (median of each part, so a bar need not equal the median total); runs recorded before the parts were kept show the rest of the request as one part.',
-    config: bar(data.cells.map(cellLabel), drawn([...parts, { label: 'system, tool schemas, messages (not broken down)', data: whole }]), unitName, true),
+    note: "Each run's largest request by part (median of each part, so a bar need not equal the median total); runs recorded before the parts were kept show the rest of the request as one part.",
+    config: bar(
+      data.cells.map(cellLabel),
+      drawn([...parts, { label: 'system, tool schemas, messages (not broken down)', data: whole }]),
+      unitName,
+      true,
+    ),
   };
 }
 
@@ -128,12 +159,29 @@ export function retainedToolResults(data: ReportData): ChartSpec {
     [
       { label: 'total retained', data: data.cells.map((c) => scaled(median(c, 'retained_tool_result_bytes'), unit)) },
       { label: 'largest', data: data.cells.map((c) => scaled(median(c, 'largest_tool_result'), unit)) },
-      { label: 'count', type: 'line', yAxisID: 'count', data: data.cells.map((c) => median(c, 'retained_tool_results')), borderColor: PALETTE[7], pointRadius: 5 },
+      {
+        label: 'count',
+        type: 'line',
+        yAxisID: 'count',
+        data: data.cells.map((c) => median(c, 'retained_tool_results')),
+        borderColor: PALETTE[7],
+        pointRadius: 5,
+      },
     ],
     unitName,
   );
-  (config.options as { scales: Record<string, unknown> }).scales.count = { position: 'right', beginAtZero: true, title: { display: true, text: 'results' }, grid: { drawOnChartArea: false } };
-  return { id: 'tool-results', title: 'Retained tool results', note: 'What the largest request carried back: total and largest size, and how many.', config };
+  (config.options as { scales: Record<string, unknown> }).scales.count = {
+    position: 'right',
+    beginAtZero: true,
+    title: { display: true, text: 'results' },
+    grid: { drawOnChartArea: false },
+  };
+  return {
+    id: 'tool-results',
+    title: 'Retained tool results',
+    note: 'What the largest request carried back: total and largest size, and how many.',
+    config,
+  };
 }
 
 export function timelines(data: ReportData): ChartSpec[] {
@@ -151,14 +199,17 @@ export function timelines(data: ReportData): ChartSpec[] {
     return {
       id: `timeline-${w}`,
       title: `Tree RSS over time: ${workload}`,
-      note: 'The run nearest each target\'s median peak.',
+      note: "The run nearest each target's median peak.",
       config: {
         type: 'line',
         data: { datasets },
         options: {
           animation: false,
           maintainAspectRatio: false,
-          scales: { x: { type: 'linear', title: { display: true, text: 's' } }, y: { beginAtZero: true, title: { display: true, text: 'MiB' } } },
+          scales: {
+            x: { type: 'linear', title: { display: true, text: 's' } },
+            y: { beginAtZero: true, title: { display: true, text: 'MiB' } },
+          },
           plugins: { legend: { position: 'bottom' } },
         },
       },
@@ -172,20 +223,37 @@ export function heapByPackage(data: ReportData): ChartSpec[] {
   if (cells.length === 0) return [];
   const totals = new Map<string, number>();
   for (const c of cells) for (const [name, bytes] of topOf(c.heap!, 'package', 100)) totals.set(name, (totals.get(name) ?? 0) + bytes);
-  const named = [...totals.entries()].sort((a, b) => b[1] - a[1]).slice(0, HEAP_PACKAGES_DRAWN).map(([name]) => name);
+  const named = [...totals.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, HEAP_PACKAGES_DRAWN)
+    .map(([name]) => name);
   const entries = (c: ReportCell): Record<string, number> => c.heap!.chosen.profile.by_package_bytes;
   const datasets = named.map((name) => ({ label: name, data: cells.map((c) => scaled(entries(c)[name] ?? 0, MiB)) }));
-  datasets.push({ label: 'the rest', data: cells.map((c) => scaled(c.heap!.chosen.sampled - named.reduce((sum, name) => sum + (entries(c)[name] ?? 0), 0), MiB)) });
-  return [{
-    id: 'heap-packages',
-    title: 'What fills the V8 heap, by package',
-    note: "QWEN_OTEL_HEAP_PROFILE: the live heap at the highest capture of each cell's largest profiled process (the run nearest the median); each bar adds up to its sampled total.",
-    config: bar(cells.map(cellLabel), drawn(datasets), 'MiB', true),
-  }];
+  datasets.push({
+    label: 'the rest',
+    data: cells.map((c) => scaled(c.heap!.chosen.sampled - named.reduce((sum, name) => sum + (entries(c)[name] ?? 0), 0), MiB)),
+  });
+  return [
+    {
+      id: 'heap-packages',
+      title: 'What fills the V8 heap, by package',
+      note: "QWEN_OTEL_HEAP_PROFILE: the live heap at the highest capture of each cell's largest profiled process (the run nearest the median); each bar adds up to its sampled total.",
+      config: bar(cells.map(cellLabel), drawn(datasets), 'MiB', true),
+    },
+  ];
 }
 
 const HEAP_PACKAGES_DRAWN = 9;
 
 export function allCharts(data: ReportData): ChartSpec[] {
-  return [peakByWorkload(data), rssHeapExternal(data), bucketsAtPeak(data), ...heapByPackage(data), memoryByRole(data), requestComposition(data), retainedToolResults(data), ...timelines(data)];
+  return [
+    peakByWorkload(data),
+    rssHeapExternal(data),
+    bucketsAtPeak(data),
+    ...heapByPackage(data),
+    memoryByRole(data),
+    requestComposition(data),
+    retainedToolResults(data),
+    ...timelines(data),
+  ];
 }

@@ -70,12 +70,33 @@ function matrixTable(data: ReportData): string {
   const rows = data.cells.map((c) => {
     const s = c.stats.tree_rss_peak;
     return [
-      c.workload, c.target, s ? `${formatBytes(s.median)} (${formatBytes(s.min)} … ${formatBytes(s.max)})` : '—', formatRatio(c.ratioToBaseline),
-      stat(c, 'root_rss_peak'), stat(c, 'heap_used_peak'), stat(c, 'external_peak'), stat(c, 'duration'), stat(c, 'tokens_input'),
+      c.workload,
+      c.target,
+      s ? `${formatBytes(s.median)} (${formatBytes(s.min)} … ${formatBytes(s.max)})` : '—',
+      formatRatio(c.ratioToBaseline),
+      stat(c, 'root_rss_peak'),
+      stat(c, 'heap_used_peak'),
+      stat(c, 'external_peak'),
+      stat(c, 'duration'),
+      stat(c, 'tokens_input'),
       `${c.runs}${c.failures.length ? ` (+${c.failures.length} failed)` : ''}`,
     ];
   });
-  return tableHtml(['Workload', 'Target', 'Tree peak, median (min … max)', `/ ${data.baseline}`, 'Root peak', 'V8 heap peak', 'External peak', 'Duration', 'Input tokens', 'Runs'], rows);
+  return tableHtml(
+    [
+      'Workload',
+      'Target',
+      'Tree peak, median (min … max)',
+      `/ ${data.baseline}`,
+      'Root peak',
+      'V8 heap peak',
+      'External peak',
+      'Duration',
+      'Input tokens',
+      'Runs',
+    ],
+    rows,
+  );
 }
 
 function chartSection(spec: ChartSpec): string {
@@ -86,7 +107,11 @@ function chartSection(spec: ChartSpec): string {
 function differencesSection(data: ReportData): string {
   if (data.differences.length === 0) return '';
   const items = data.differences.map(
-    (d) => `<details><summary>${escapeHtml(`${d.workload}: ${d.target} vs ${data.baseline}`)} <span>${escapeHtml(d.words[0] ?? '')}</span></summary><ul class="words">${d.words.slice(1).map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul></details>`,
+    (d) =>
+      `<details><summary>${escapeHtml(`${d.workload}: ${d.target} vs ${data.baseline}`)} <span>${escapeHtml(d.words[0] ?? '')}</span></summary><ul class="words">${d.words
+        .slice(1)
+        .map((w) => `<li>${escapeHtml(w)}</li>`)
+        .join('')}</ul></details>`,
   );
   return `<section><h2>Where the difference is</h2><p class="note">The run nearest each side's median, split by kind of memory and by process role (qwen-otel compare gives the full tables). Open a line for the details.</p>${items.join('\n')}</section>`;
 }

@@ -10,11 +10,34 @@ import { measured, targetsOf, workloadsOf } from '../results/load';
 
 /** Figures in the tables and charts. */
 export const REPORTED = [
-  'tree_rss_peak', 'root_rss_peak', 'hwm_max', 'heap_used_peak', 'heap_total_peak', 'external_peak', 'array_buffers_peak',
-  'duration', 'wall', 'turns', 'requests', 'tokens_input', 'tokens_output', 'tool_calls', 'peak_request_bytes',
-  ...REQUEST_PARTS.map((p) => p.figure), 'request_messages', 'retained_tool_results', 'largest_tool_result', 'history_items', 'subagents',
-  'truncations', 'saved_output_recoveries', 'compressions', 'processes_peak', 'external_tree_rss_peak',
-  ...ROLES.map((r) => `role_peak.${r}`), ...BUCKETS.map((b) => `bucket.${b}`),
+  'tree_rss_peak',
+  'root_rss_peak',
+  'hwm_max',
+  'heap_used_peak',
+  'heap_total_peak',
+  'external_peak',
+  'array_buffers_peak',
+  'duration',
+  'wall',
+  'turns',
+  'requests',
+  'tokens_input',
+  'tokens_output',
+  'tool_calls',
+  'peak_request_bytes',
+  ...REQUEST_PARTS.map((p) => p.figure),
+  'request_messages',
+  'retained_tool_results',
+  'largest_tool_result',
+  'history_items',
+  'subagents',
+  'truncations',
+  'saved_output_recoveries',
+  'compressions',
+  'processes_peak',
+  'external_tree_rss_peak',
+  ...ROLES.map((r) => `role_peak.${r}`),
+  ...BUCKETS.map((b) => `bucket.${b}`),
 ] as const;
 
 export interface ReportCell {
@@ -59,7 +82,10 @@ export function buildReport(results: BenchResult[], baseline?: string): ReportDa
     const baseCell = reportCells.find((c) => c.workload === cell.workload && c.target === base);
     cell.ratioToBaseline = ratio(cell.stats[DEFAULT_FIGURE], baseCell?.stats[DEFAULT_FIGURE] ?? null);
   }
-  const times = results.map((r) => r.time).filter(Boolean).sort();
+  const times = results
+    .map((r) => r.time)
+    .filter(Boolean)
+    .sort();
   return {
     generatedFrom: {
       runs: measured(results).length,
@@ -82,7 +108,12 @@ function differences(cells: Cell[], base: string): ReportData['differences'] {
   for (const candidate of cells.filter((c) => c.target !== base)) {
     const baseline = findCell(cells, candidate.workload, base);
     const d = baseline ? decompose(baseline.runs, candidate.runs) : null;
-    if (baseline && d) out.push({ workload: candidate.workload, target: candidate.target, words: [...explain(d, contextMoves({ baseline, candidate })), ...heapLine(baseline, candidate)] });
+    if (baseline && d)
+      out.push({
+        workload: candidate.workload,
+        target: candidate.target,
+        words: [...explain(d, contextMoves({ baseline, candidate })), ...heapLine(baseline, candidate)],
+      });
   }
   return out;
 }

@@ -29,7 +29,14 @@ export interface Cell {
 export function cellStats(values: number[]): CellStats | null {
   const s = spread(values);
   if (s.n === 0) return null;
-  return { n: s.n, median: s.median, min: s.min, max: s.max, iqr: s.q3 - s.q1, relativeRange: s.median > 0 ? (s.max - s.min) / s.median : 0 };
+  return {
+    n: s.n,
+    median: s.median,
+    min: s.min,
+    max: s.max,
+    iqr: s.q3 - s.q1,
+    relativeRange: s.median > 0 ? (s.max - s.min) / s.median : 0,
+  };
 }
 
 function figureValues(runs: BenchResult[], figure: Figure): number[] {

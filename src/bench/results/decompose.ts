@@ -138,7 +138,12 @@ function orderedRoles(a: Record<string, number>, b: Record<string, number>): str
   return [...[...names].sort((x, y) => rank(x) - rank(y) || x.localeCompare(y)), 'not_at_once'];
 }
 
-function parts(base: Record<string, number>, cand: Record<string, number>, names: string[], adjust: { baseline: number; candidate: number }): Part[] {
+function parts(
+  base: Record<string, number>,
+  cand: Record<string, number>,
+  names: string[],
+  adjust: { baseline: number; candidate: number },
+): Part[] {
   const out = names.map((name) => part(name, base[name] ?? 0, cand[name] ?? 0));
   out.push(part('median_rule', adjust.baseline, adjust.candidate));
   return out;

@@ -53,7 +53,14 @@ export function contextMoves(pair: { baseline: Cell; candidate: Cell }): Context
     const base = statsOf(pair.baseline.runs, figure);
     const cand = statsOf(pair.candidate.runs, figure);
     if (!base || !cand || base.median === cand.median) continue;
-    moves.push({ figure: name, label: figure.label, unit: figure.unit, baseline: base.median, candidate: cand.median, delta: cand.median - base.median });
+    moves.push({
+      figure: name,
+      label: figure.label,
+      unit: figure.unit,
+      baseline: base.median,
+      candidate: cand.median,
+      delta: cand.median - base.median,
+    });
   }
   return moves;
 }
@@ -66,7 +73,10 @@ export function explain(d: Decomposition, context: ContextMove[]): string[] {
     return ` (${pct < 0 ? '−' : ''}${Math.abs(pct)} % of the gap)`;
   };
   const list = (parts: Part[], labels: Record<string, string>): string =>
-    parts.slice(0, 4).map((p) => `${labels[p.name] ?? p.name} ${formatDelta(p.delta, 'bytes')}${share(p)}`).join(', ');
+    parts
+      .slice(0, 4)
+      .map((p) => `${labels[p.name] ?? p.name} ${formatDelta(p.delta, 'bytes')}${share(p)}`)
+      .join(', ');
   const words = [
     `Median peak tree RSS ${formatBytes(d.baseline.median)} → ${formatBytes(d.candidate.median)}: ${formatDelta(d.gap, 'bytes')} (${formatPercent(d.baseline.median ? d.gap / d.baseline.median : Infinity)}).`,
   ];

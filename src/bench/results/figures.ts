@@ -24,7 +24,12 @@ function recordFigure(pick: (record: RunRecord) => number | undefined): (result:
   return (result) => (result.record ? finite(pick(result.record)) : null);
 }
 
-const fromRecord = (name: string, label: string, unit: Unit, pick: (record: RunRecord) => number | undefined): Figure => ({ name, label, unit, read: recordFigure(pick) });
+const fromRecord = (name: string, label: string, unit: Unit, pick: (record: RunRecord) => number | undefined): Figure => ({
+  name,
+  label,
+  unit,
+  read: recordFigure(pick),
+});
 
 const peakTotal = recordFigure((r) => r.peak_request_bytes);
 const peakSystem = recordFigure((r) => r.peak_request?.system_bytes);
@@ -79,7 +84,12 @@ const FIGURES: Figure[] = [
   fromRecord('peak_request_bytes', 'largest request', 'bytes', (r) => r.peak_request_bytes),
   fromRecord('request_system_bytes', 'system prompt in the largest request', 'bytes', (r) => r.peak_request?.system_bytes),
   fromRecord('request_tool_schema_bytes', 'tool schemas in the largest request', 'bytes', (r) => r.peak_request?.tool_schema_bytes),
-  { name: 'request_history_bytes', label: 'history in the largest request, without tool results', unit: 'bytes', read: historyWithoutToolResults },
+  {
+    name: 'request_history_bytes',
+    label: 'history in the largest request, without tool results',
+    unit: 'bytes',
+    read: historyWithoutToolResults,
+  },
   { name: 'request_other_bytes', label: 'other fields of the largest request', unit: 'bytes', read: otherRequestBytes },
   fromRecord('request_messages', 'messages in the largest request', 'count', (r) => r.peak_request?.messages),
   fromRecord('history_items', 'history items', 'count', (r) => r.history_items),
@@ -91,11 +101,30 @@ const FIGURES: Figure[] = [
   fromRecord('saved_output_recoveries', 'saved-output recoveries', 'count', (r) => r.saved_output_recoveries),
   fromRecord('compressions', 'compressions', 'count', (r) => r.compressions),
   fromRecord('collector_hwm', 'qwen-otel collector peak RSS', 'bytes', (r) => r.observer.collector_hwm_bytes),
-  { name: 'external_tree_rss_peak', label: 'peak tree RSS (harness sampler)', unit: 'bytes', read: (r) => r.external?.tree_rss_peak_bytes ?? null },
-  { name: 'server_request_bytes', label: 'request bytes received (server)', unit: 'bytes', read: (r) => r.server?.request_bytes_total ?? null },
-  { name: 'server_request_peak', label: 'largest request received (server)', unit: 'bytes', read: (r) => r.server?.request_bytes_peak ?? null },
-  ...ROLES.map((role) => fromRecord(`role_peak.${role}`, `peak RSS of ${role} processes`, 'bytes', (r) => r.tree.rss_peak_by_role_bytes[role])),
-  ...BUCKETS.map((bucket) => fromRecord(`bucket.${bucket}`, `${bucket} at the tree peak`, 'bytes', (r) => r.diagnosis.buckets_bytes[bucket])),
+  {
+    name: 'external_tree_rss_peak',
+    label: 'peak tree RSS (harness sampler)',
+    unit: 'bytes',
+    read: (r) => r.external?.tree_rss_peak_bytes ?? null,
+  },
+  {
+    name: 'server_request_bytes',
+    label: 'request bytes received (server)',
+    unit: 'bytes',
+    read: (r) => r.server?.request_bytes_total ?? null,
+  },
+  {
+    name: 'server_request_peak',
+    label: 'largest request received (server)',
+    unit: 'bytes',
+    read: (r) => r.server?.request_bytes_peak ?? null,
+  },
+  ...ROLES.map((role) =>
+    fromRecord(`role_peak.${role}`, `peak RSS of ${role} processes`, 'bytes', (r) => r.tree.rss_peak_by_role_bytes[role]),
+  ),
+  ...BUCKETS.map((bucket) =>
+    fromRecord(`bucket.${bucket}`, `${bucket} at the tree peak`, 'bytes', (r) => r.diagnosis.buckets_bytes[bucket]),
+  ),
 ];
 
 const BY_NAME = new Map(FIGURES.map((f) => [f.name, f]));
@@ -112,7 +141,21 @@ export function findFigure(name: string): Figure | undefined {
 
 /** The context figures shown beside a memory gap (what the requests carried, how the run went). */
 export const CONTEXT_FIGURES = [
-  'requests', 'turns', 'tokens_input', 'tokens_output', 'tool_calls', 'peak_request_bytes', ...REQUEST_PARTS.map((p) => p.figure),
-  'server_request_bytes', 'history_items', 'retained_tool_results', 'largest_tool_result', 'subagents',
-  'truncations', 'saved_output_recoveries', 'compressions', 'processes_peak', 'duration',
+  'requests',
+  'turns',
+  'tokens_input',
+  'tokens_output',
+  'tool_calls',
+  'peak_request_bytes',
+  ...REQUEST_PARTS.map((p) => p.figure),
+  'server_request_bytes',
+  'history_items',
+  'retained_tool_results',
+  'largest_tool_result',
+  'subagents',
+  'truncations',
+  'saved_output_recoveries',
+  'compressions',
+  'processes_peak',
+  'duration',
 ];

@@ -15,7 +15,8 @@ export function formatValue(value: number, unit: Unit): string {
 
 /** Two values side by side in one unit: `11.7 s → 2.8 s`, not `11.7 s → 2836 ms`. */
 export function formatPair(a: number, b: number, unit: Unit): [string, string] {
-  if (unit === 'ms' && Math.max(Math.abs(a), Math.abs(b)) >= 10_000) return [a, b].map((v) => `${v < 0 ? MINUS : ''}${(Math.abs(v) / 1000).toFixed(1)} s`) as [string, string];
+  if (unit === 'ms' && Math.max(Math.abs(a), Math.abs(b)) >= 10_000)
+    return [a, b].map((v) => `${v < 0 ? MINUS : ''}${(Math.abs(v) / 1000).toFixed(1)} s`) as [string, string];
   return [formatValue(a, unit), formatValue(b, unit)];
 }
 
@@ -55,7 +56,10 @@ export function textTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const numeric = (cell: string): boolean => /^[-+−±]?[\d.]/.test(cell);
   const line = (cells: string[]): string =>
-    cells.map((c, i) => (numeric(c) && i > 0 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (numeric(c) && i > 0 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 

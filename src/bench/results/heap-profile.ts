@@ -51,7 +51,8 @@ export function runHeap(run: BenchResult): RunHeap | null {
   for (const p of run.record?.processes ?? []) {
     const profile = p.heap_profile;
     if (!profile || profile.sampled_bytes === null || profile.captures === 0) continue;
-    if (!best || profile.sampled_bytes > best.sampled) best = { repeat: run.bench.repeat, role: p.role, profile, sampled: profile.sampled_bytes };
+    if (!best || profile.sampled_bytes > best.sampled)
+      best = { repeat: run.bench.repeat, role: p.role, profile, sampled: profile.sampled_bytes };
   }
   return best;
 }
@@ -98,5 +99,7 @@ export function heapWords(d: HeapDifference, by: HeapGrouping, limit = 5): strin
 
 /** The largest entries of a cell's chosen run, for tables and charts. */
 export function topOf(cell: CellHeap, by: HeapGrouping, limit: number): Array<[string, number]> {
-  return Object.entries(entriesOf(cell.chosen, by)).sort((a, b) => b[1] - a[1]).slice(0, limit);
+  return Object.entries(entriesOf(cell.chosen, by))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, limit);
 }

@@ -21,7 +21,8 @@ function amount(text: string, unit: Unit | null): { relative?: number; absolute?
   const scale = BYTES[suffix] ?? TIME[suffix];
   if (scale === undefined) throw new InputError(`bad margin "${text}": unknown unit "${match[2]}"`);
   const kind: Unit = suffix in BYTES ? 'bytes' : 'ms';
-  if (unit !== null && unit !== kind) throw new InputError(`margin "${text}" is in ${kind === 'bytes' ? 'bytes' : 'time'}, the figure is in ${unit}`);
+  if (unit !== null && unit !== kind)
+    throw new InputError(`margin "${text}" is in ${kind === 'bytes' ? 'bytes' : 'time'}, the figure is in ${unit}`);
   return { absolute: value * scale };
 }
 
@@ -34,12 +35,15 @@ export function parseMargin(text: string, unit: Unit | null = null): Margin {
   const parts = text.split(',').map((part) => amount(part, unit));
   const relative = parts.find((p) => p.relative !== undefined)?.relative ?? 0;
   const absolute = parts.find((p) => p.absolute !== undefined)?.absolute ?? 0;
-  if (parts.length > 2 || parts.filter((p) => p.relative !== undefined).length > 1 || parts.filter((p) => p.absolute !== undefined).length > 1) {
+  if (
+    parts.length > 2 ||
+    parts.filter((p) => p.relative !== undefined).length > 1 ||
+    parts.filter((p) => p.absolute !== undefined).length > 1
+  ) {
     throw new InputError(`bad margin "${text}": at most one percentage and one amount`);
   }
   return { relative, absolute, text: text.replace(/\s+/g, '') };
 }
-
 
 /** A margin for one figure: the default's 20 MiB applies to byte figures only (its 5 % to all). */
 export function marginFor(text: string, unit: Unit): Margin {

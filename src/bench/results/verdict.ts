@@ -102,7 +102,11 @@ export function judge(baseline: number[], candidate: number[], margin: Margin, s
   if (fewest === 0) return { outcome: 'inconclusive', interval: null, why: 'no data' };
   const interval = bootstrapChange(baseline, candidate, seed, confidence);
   if (fewest < MIN_RUNS) {
-    return { outcome: 'inconclusive', interval, why: `${fewest} run${fewest === 1 ? '' : 's'} on one side cannot show the noise (at least ${MIN_RUNS} a side)` };
+    return {
+      outcome: 'inconclusive',
+      interval,
+      why: `${fewest} run${fewest === 1 ? '' : 's'} on one side cannot show the noise (at least ${MIN_RUNS} a side)`,
+    };
   }
   const above = (delta: number, relative: number): boolean => delta > margin.absolute && relative > margin.relative;
   if (above(interval.low, interval.relativeLow)) return { outcome: 'regression', interval, why: null };

@@ -39,7 +39,13 @@ export function holdMiB(i: number): number {
 }
 
 /** `bin` null: the same runs without qwen-otel (the control: what a loaded machine costs anyway). */
-export async function runRound(bin: string | null, holder: string, env: NodeJS.ProcessEnv, round: number, count: number): Promise<StressRun[]> {
+export async function runRound(
+  bin: string | null,
+  holder: string,
+  env: NodeJS.ProcessEnv,
+  round: number,
+  count: number,
+): Promise<StressRun[]> {
   return Promise.all(
     Array.from({ length: count }, async (_, i): Promise<StressRun> => {
       const workload = `stress-r${round}-${i}`;
@@ -54,7 +60,15 @@ export async function runRound(bin: string | null, holder: string, env: NodeJS.P
       } catch {
         // The script did not finish: counted as a run without figures.
       }
-      return { workload, holdMiB: mib, code: result.code, stderr: result.stderr, hwm: said.hwm ?? null, cliEnd: said.end ?? null, returned };
+      return {
+        workload,
+        holdMiB: mib,
+        code: result.code,
+        stderr: result.stderr,
+        hwm: said.hwm ?? null,
+        cliEnd: said.end ?? null,
+        returned,
+      };
     }),
   );
 }

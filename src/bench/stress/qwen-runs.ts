@@ -18,7 +18,14 @@ export interface QwenStress {
   records: number;
 }
 
-export async function stressQwen(bin: string, root: string, baseEnv: NodeJS.ProcessEnv, count: number, hogCount: number, recordsOf: (workload: string) => number): Promise<QwenStress> {
+export async function stressQwen(
+  bin: string,
+  root: string,
+  baseEnv: NodeJS.ProcessEnv,
+  count: number,
+  hogCount: number,
+  recordsOf: (workload: string) => number,
+): Promise<QwenStress> {
   const qwen = (await installCli(QWEN)).binPath('qwen');
   const plain = await runQwen(qwen, root, 'plain', {}, null);
   const hogs = startCpuHogs(hogCount);
@@ -35,7 +42,13 @@ export async function stressQwen(bin: string, root: string, baseEnv: NodeJS.Proc
   }
 }
 
-async function runQwen(qwen: string, root: string, name: string, extraEnv: NodeJS.ProcessEnv, bin: string | null): Promise<{ workload: string; code: number | null; output: string }> {
+async function runQwen(
+  qwen: string,
+  root: string,
+  name: string,
+  extraEnv: NodeJS.ProcessEnv,
+  bin: string | null,
+): Promise<{ workload: string; code: number | null; output: string }> {
   const server = await startModelServer();
   const dir = mkdtempSync(path.join(root, `${name}-`));
   const [home, cwd] = ['home', 'work'].map((d) => path.join(dir, d));

@@ -22,7 +22,10 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
 export function parseConfiguration(text: string): Configuration {
   const equals = text.indexOf('=');
   const list = equals >= 0 ? text.slice(equals + 1) : text;
-  const items = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const name = equals >= 0 ? text.slice(0, equals).trim() : items.join('-');
   if (!NAME.test(name)) throw new Error(`--config "${text}": "${name}" is not a configuration name ([A-Za-z0-9_-], up to 32)`);
   if (items.length === 0) throw new Error(`--config "${text}": no items; give some of ${CONFIG_ITEMS.join(', ')}`);
@@ -41,7 +44,13 @@ export function isConfigurable(preset: string): boolean {
  * filesystem server serves `work` (the workload's repository); the memory server keeps its graph
  * in `home`. Servers are installed on first use (pinned, from npm) and started by path, offline.
  */
-export async function applyConfiguration(preset: string, invocation: Invocation, home: string, work: string, config: Configuration): Promise<Invocation> {
+export async function applyConfiguration(
+  preset: string,
+  invocation: Invocation,
+  home: string,
+  work: string,
+  config: Configuration,
+): Promise<Invocation> {
   const servers = await mcpServerConfigs(config.items, work, path.join(home, 'mcp-memory.jsonl'));
   switch (preset) {
     case 'qwen':
@@ -67,7 +76,12 @@ function codexMcpToml(servers: Record<string, McpServerConfig>): string {
   const lines: string[] = [''];
   for (const [name, server] of Object.entries(servers)) {
     lines.push(`[mcp_servers.${name}]`, `command = ${JSON.stringify(server.command)}`, `args = ${JSON.stringify(server.args)}`);
-    if (server.env) lines.push(`env = { ${Object.entries(server.env).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(', ')} }`);
+    if (server.env)
+      lines.push(
+        `env = { ${Object.entries(server.env)
+          .map(([k, v]) => `${k} = ${JSON.stringify(v)}`)
+          .join(', ')} }`,
+      );
     lines.push('');
   }
   return lines.join('\n');

@@ -27,7 +27,8 @@ const EXACT_VERSION = /^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?$/;
 export function defaultCliCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.QWEN_OTEL_CLI_CACHE_DIR) return path.resolve(env.QWEN_OTEL_CLI_CACHE_DIR);
   // The XDG spec says a relative XDG_CACHE_HOME is invalid and must be ignored.
-  const cache = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(env.HOME || os.homedir(), '.cache');
+  const cache =
+    env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(env.HOME || os.homedir(), '.cache');
   return path.join(cache, 'qwen-otel', 'clis');
 }
 
@@ -112,7 +113,10 @@ function runNpmInstall(prefix: string, spec: string): Promise<void> {
 
 /** e.g. "E404: 404 Not Found - GET …" from npm's `npm error` lines. */
 function lastMeaningfulLine(text: string): string {
-  const lines = text.split('\n').map((line) => line.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
   const errors = lines
     .filter((line) => /^npm (ERR!|error)/.test(line))
     .map((line) => line.replace(/^npm (ERR!|error)\s*/, ''))

@@ -31,7 +31,8 @@ export async function mcpServerConfigs(names: McpServerName[], root: string, mem
   const configs: Record<string, McpServerConfig> = {};
   for (const name of names) {
     const bin = (await installCli(MCP_SERVER_SPECS[name])).binPath(BINS[name]);
-    configs[name] = name === 'filesystem' ? { command: bin, args: [root] } : { command: bin, args: [], env: { MEMORY_FILE_PATH: memoryFile } };
+    configs[name] =
+      name === 'filesystem' ? { command: bin, args: [root] } : { command: bin, args: [], env: { MEMORY_FILE_PATH: memoryFile } };
   }
   return configs;
 }

@@ -53,14 +53,24 @@ export function sanitizeRules(identity: MachineIdentity): SanitizeRule[] {
   ];
   // Only as the start of a path: Codex names its root agent "/root", which is no directory.
   if (identity.home.length > 1) {
-    rules.push({ label: "the machine user's home directory", find: new RegExp(`${escapeRegExp(identity.home)}(?=/)`, 'g'), placeholder: '/HOME' });
+    rules.push({
+      label: "the machine user's home directory",
+      find: new RegExp(`${escapeRegExp(identity.home)}(?=/)`, 'g'),
+      placeholder: '/HOME',
+    });
   }
   if (identity.kernelRelease.length > 0) {
-    rules.push({ label: "the machine's kernel release", find: new RegExp(escapeRegExp(identity.kernelRelease), 'g'), placeholder: '0.0.0-kernel' });
+    rules.push({
+      label: "the machine's kernel release",
+      find: new RegExp(escapeRegExp(identity.kernelRelease), 'g'),
+      placeholder: '0.0.0-kernel',
+    });
   }
-  if (identity.hostname.length > 0) rules.push({ label: "the machine's hostname", find: wholeWord(identity.hostname), placeholder: 'HOST' });
+  if (identity.hostname.length > 0)
+    rules.push({ label: "the machine's hostname", find: wholeWord(identity.hostname), placeholder: 'HOST' });
   // 'root' is a system account and a common word ("root directory"), not a person's name.
-  if (identity.username !== 'root') rules.push({ label: "the machine's user name", find: wholeWord(identity.username), placeholder: 'USER' });
+  if (identity.username !== 'root')
+    rules.push({ label: "the machine's user name", find: wholeWord(identity.username), placeholder: 'USER' });
   return rules;
 }
 

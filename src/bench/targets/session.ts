@@ -62,7 +62,11 @@ export async function runCliAgainstModel(opts: CliRunOptions): Promise<CliRun> {
     const [command, ...prefix] = opts.wrapper ?? [opts.bin];
     const commandArgs = opts.wrapper ? [...prefix, opts.bin, ...args] : args;
     const harness = opts.wrapper ? { QWEN_OTEL_STATE_DIR: harnessStateDir() } : {};
-    const result = await runCommand(command, commandArgs, { cwd: opts.cwd ?? cwd, env: { ...env, ...harness, ...opts.extraEnv }, timeoutMs: opts.timeoutMs ?? 120_000 });
+    const result = await runCommand(command, commandArgs, {
+      cwd: opts.cwd ?? cwd,
+      env: { ...env, ...harness, ...opts.extraEnv },
+      timeoutMs: opts.timeoutMs ?? 120_000,
+    });
     const { code: exitCode, signal, stdout, stderr, wallMs } = result;
     return { exitCode, signal, stdout, stderr, wallMs, requests: [...server.requests], root };
   } finally {

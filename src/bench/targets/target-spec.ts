@@ -17,7 +17,7 @@ const LABEL_PART = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
 const EXACT_VERSION = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/;
 
 export function isPresetCli(cli: string): cli is CliName {
-  return Object.prototype.hasOwnProperty.call(CLI_TARGETS, cli);
+  return Object.hasOwn(CLI_TARGETS, cli);
 }
 
 /** The default version of each preset, from the pinned spec in registry.ts. */
@@ -42,10 +42,14 @@ export function parseTarget(text: string, cwd = process.cwd()): TargetSpec {
     return { label, cli, branch, command: absoluteWords(splitWords(commandText, text), cwd) };
   }
   if (!isPresetCli(cli)) {
-    throw new Error(`target "${text}": "${cli}" has no preset (${Object.keys(CLI_TARGETS).join(', ')}); give its command: ${label}="COMMAND"`);
+    throw new Error(
+      `target "${text}": "${cli}" has no preset (${Object.keys(CLI_TARGETS).join(', ')}); give its command: ${label}="COMMAND"`,
+    );
   }
   if (!EXACT_VERSION.test(branch)) {
-    throw new Error(`target "${text}": "${branch}" is not a published version; for a local build give its command: ${label}="node ../path/to/cli.js"`);
+    throw new Error(
+      `target "${text}": "${branch}" is not a published version; for a local build give its command: ${label}="node ../path/to/cli.js"`,
+    );
   }
   return { label, cli, branch, command: null };
 }

@@ -85,7 +85,7 @@ export function readme(target: CliTarget, files: FixtureFile[]): string {
     `Recorded from a real run of ${target.spec} against the scripted model server (\`src/bench/model-server/\`),`,
     `default script (two shell tool calls, then "Done."), prompt "${SCRIPT_PROMPT}". Requests are`,
     `\`${target.endpoint}\` (${target.format}); bodies are byte for byte as sent on the wire (SSE text for streams).`,
-    'Regenerate with `npm run build && node dist/bench/targets/traffic-fixtures.js ' + target.name + '`.',
+    `Regenerate with \`npm run build && node dist/bench/targets/traffic-fixtures.js ${target.name}\`.`,
     '',
     '| file | bytes | content |',
     '|---|---|---|',
@@ -96,14 +96,19 @@ export function readme(target: CliTarget, files: FixtureFile[]): string {
     'Each replacement has the byte length of what it replaced, so every size above is the size that went over the wire.',
     'The run used a temporary HOME and cwd; the files were checked for API keys (`sk-`), the CLI install path, the',
     "machine's home directory, hostname, user name and kernel release. Session, device and installation ids in the",
-  'bodies are random ones the CLI made up in that fresh HOME.',
+    'bodies are random ones the CLI made up in that fresh HOME.',
     '',
     ...(replaced.length > 0 ? replaced : ['- nothing needed replacing']),
     '',
     'The temporary HOME is `/tmp/qwen-otel-run-XXXXXX/home` and the cwd `/tmp/qwen-otel-run-XXXXXX/work`.',
     '',
     ...(homeLike.length > 0
-      ? ['Left as they are, since they are no paths of this machine (each shown in its context):', '', ...homeLike.map((c) => `- \`${c}\``), '']
+      ? [
+          'Left as they are, since they are no paths of this machine (each shown in its context):',
+          '',
+          ...homeLike.map((c) => `- \`${c}\``),
+          '',
+        ]
       : []),
   ].join('\n');
 }
@@ -112,7 +117,12 @@ export async function recordTrafficFixtures(name: CliName, outRoot: string, cach
   const target = CLI_TARGETS[name];
   const bin = (await installCli(target.spec, cacheDir)).binPath(target.bin);
   const capture = mainExchangeCapture(target);
-  const run = await runCliAgainstModel({ bin, invocation: target.invocation, prompt: SCRIPT_PROMPT, server: { onBodies: capture.onBodies } });
+  const run = await runCliAgainstModel({
+    bin,
+    invocation: target.invocation,
+    prompt: SCRIPT_PROMPT,
+    server: { onBodies: capture.onBodies },
+  });
   if (run.exitCode !== 0) throw new Error(`${target.spec} exited with ${run.exitCode ?? run.signal}: ${run.stderr.slice(-500)}`);
   if (capture.captured.length <= SAVED_REQUESTS) throw new Error(`${target.spec} sent only ${capture.captured.length} main requests`);
   const dir = path.join(outRoot, name);

@@ -89,12 +89,33 @@ function openAiChat(output: string): Assembly {
   const system = [JSON.stringify({ role: 'system', content: SYSTEM_TEXT })];
   const history = [
     { role: 'user', content: [{ type: 'text', text: 'List the build directory.' }] },
-    { role: 'assistant', content: null, tool_calls: [{ id: 'call_0', type: 'function', function: { name: 'run_shell_command', arguments: '{"command":"ls -l"}' } }] },
+    {
+      role: 'assistant',
+      content: null,
+      tool_calls: [{ id: 'call_0', type: 'function', function: { name: 'run_shell_command', arguments: '{"command":"ls -l"}' } }],
+    },
     { role: 'tool', tool_call_id: 'call_0', content: output },
   ].map((m) => JSON.stringify(m));
-  const tools = JSON.stringify(toolIndexes.map((i) => ({ type: 'function', function: { name: `tool_${i}`, description: 'A tool.', parameters: schema(i) } })));
-  const members: Array<[string, string]> = [['model', '"qwen3-coder"'], ['messages', `[${[...system, ...history].join(',')}]`], ['stream', 'true'], ['tools', tools]];
-  return { members, system, history, tools, toolSchemaCount: TOOL_COUNT, toolResults: [utf8(output)], messageCount: 4, model: 'qwen3-coder', stream: true };
+  const tools = JSON.stringify(
+    toolIndexes.map((i) => ({ type: 'function', function: { name: `tool_${i}`, description: 'A tool.', parameters: schema(i) } })),
+  );
+  const members: Array<[string, string]> = [
+    ['model', '"qwen3-coder"'],
+    ['messages', `[${[...system, ...history].join(',')}]`],
+    ['stream', 'true'],
+    ['tools', tools],
+  ];
+  return {
+    members,
+    system,
+    history,
+    tools,
+    toolSchemaCount: TOOL_COUNT,
+    toolResults: [utf8(output)],
+    messageCount: 4,
+    model: 'qwen3-coder',
+    stream: true,
+  };
 }
 
 function anthropic(output: string): Assembly {
@@ -105,8 +126,24 @@ function anthropic(output: string): Assembly {
     { role: 'user', content: [{ tool_use_id: 'toolu_0', type: 'tool_result', content: output, is_error: false }] },
   ].map((m) => JSON.stringify(m));
   const tools = JSON.stringify(toolIndexes.map((i) => ({ name: `Tool${i}`, description: 'A tool.', input_schema: schema(i) })));
-  const members: Array<[string, string]> = [['model', '"claude-sonnet-4-5"'], ['system', systemValue], ['messages', `[${history.join(',')}]`], ['tools', tools], ['stream', 'true']];
-  return { members, system: [systemValue], history, tools, toolSchemaCount: TOOL_COUNT, toolResults: [utf8(output)], messageCount: 3, model: 'claude-sonnet-4-5', stream: true };
+  const members: Array<[string, string]> = [
+    ['model', '"claude-sonnet-4-5"'],
+    ['system', systemValue],
+    ['messages', `[${history.join(',')}]`],
+    ['tools', tools],
+    ['stream', 'true'],
+  ];
+  return {
+    members,
+    system: [systemValue],
+    history,
+    tools,
+    toolSchemaCount: TOOL_COUNT,
+    toolResults: [utf8(output)],
+    messageCount: 3,
+    model: 'claude-sonnet-4-5',
+    stream: true,
+  };
 }
 
 function openAiResponses(output: string): Assembly {
@@ -117,9 +154,27 @@ function openAiResponses(output: string): Assembly {
     { type: 'function_call', name: 'exec_command', arguments: '{"cmd":"ls -l"}', call_id: 'call_0' },
     { type: 'function_call_output', call_id: 'call_0', output },
   ].map((m) => JSON.stringify(m));
-  const tools = JSON.stringify(toolIndexes.map((i) => ({ type: 'function', name: `tool_${i}`, description: 'A tool.', strict: false, parameters: schema(i) })));
-  const members: Array<[string, string]> = [['model', '"gpt-5-codex"'], ['instructions', instructions], ['input', `[${[developer, ...history].join(',')}]`], ['tools', tools], ['stream', 'true']];
-  return { members, system: [instructions, developer], history, tools, toolSchemaCount: TOOL_COUNT, toolResults: [utf8(output)], messageCount: 4, model: 'gpt-5-codex', stream: true };
+  const tools = JSON.stringify(
+    toolIndexes.map((i) => ({ type: 'function', name: `tool_${i}`, description: 'A tool.', strict: false, parameters: schema(i) })),
+  );
+  const members: Array<[string, string]> = [
+    ['model', '"gpt-5-codex"'],
+    ['instructions', instructions],
+    ['input', `[${[developer, ...history].join(',')}]`],
+    ['tools', tools],
+    ['stream', 'true'],
+  ];
+  return {
+    members,
+    system: [instructions, developer],
+    history,
+    tools,
+    toolSchemaCount: TOOL_COUNT,
+    toolResults: [utf8(output)],
+    messageCount: 4,
+    model: 'gpt-5-codex',
+    stream: true,
+  };
 }
 
 function gemini(output: string): Assembly {
@@ -130,9 +185,26 @@ function gemini(output: string): Assembly {
     JSON.stringify({ role: 'model', parts: [{ functionCall: { name: 'run_shell_command', args: { command: 'ls -l' } } }] }),
     `{"role":"user","parts":[{"functionResponse":{"name":"run_shell_command","response":${response}}}]}`,
   ];
-  const tools = JSON.stringify([{ functionDeclarations: toolIndexes.map((i) => ({ name: `tool_${i}`, description: 'A tool.', parametersJsonSchema: schema(i) })) }]);
-  const members: Array<[string, string]> = [['contents', `[${history.join(',')}]`], ['systemInstruction', systemValue], ['tools', tools], ['generationConfig', '{"temperature":1}']];
-  return { members, system: [systemValue], history, tools, toolSchemaCount: TOOL_COUNT, toolResults: [utf8(response)], messageCount: 3, model: 'gemini-2.5-pro', stream: true };
+  const tools = JSON.stringify([
+    { functionDeclarations: toolIndexes.map((i) => ({ name: `tool_${i}`, description: 'A tool.', parametersJsonSchema: schema(i) })) },
+  ]);
+  const members: Array<[string, string]> = [
+    ['contents', `[${history.join(',')}]`],
+    ['systemInstruction', systemValue],
+    ['tools', tools],
+    ['generationConfig', '{"temperature":1}'],
+  ];
+  return {
+    members,
+    system: [systemValue],
+    history,
+    tools,
+    toolSchemaCount: TOOL_COUNT,
+    toolResults: [utf8(response)],
+    messageCount: 3,
+    model: 'gemini-2.5-pro',
+    stream: true,
+  };
 }
 
 const BUILDERS: Record<WireFormat, (output: string) => Assembly> = {

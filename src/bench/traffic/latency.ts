@@ -26,7 +26,15 @@ export async function measureTapLatency(progress: (line: string) => void): Promi
   try {
     for (let round = -WARMUP_ROUNDS; round < ROUNDS; round += 1) {
       progress(`tap latency: ${round < 0 ? 'warm-up' : `round ${round + 1}/${ROUNDS}`}`);
-      for (const [fetchFn, into] of round % 2 === 0 ? [[plainFetch, plain], [tappedFetch, tapped]] as const : [[tappedFetch, tapped], [plainFetch, plain]] as const) {
+      for (const [fetchFn, into] of round % 2 === 0
+        ? ([
+            [plainFetch, plain],
+            [tappedFetch, tapped],
+          ] as const)
+        : ([
+            [tappedFetch, tapped],
+            [plainFetch, plain],
+          ] as const)) {
         const run = await readStream(fetchFn, url);
         if (round < 0) continue;
         into.perChunkUs.push(run.perChunkUs);
@@ -42,17 +50,28 @@ export async function measureTapLatency(progress: (line: string) => void): Promi
   const markdown = [
     `## The tap on a streamed response (${CHUNKS} SSE chunks from a local server, ${ROUNDS} rounds alternated after ${WARMUP_ROUNDS} of warm-up)`,
     '',
-    table(['', 'plain fetch', 'tapped fetch', 'paired difference (median, IQR)'], [
-      ['time per chunk, µs', spreadText(plain.perChunkUs, 2), spreadText(tapped.perChunkUs, 2), `${spreadText(perChunk, 2)} µs = ${fmt(added / 1000, 4)} ms`],
-      ['time to first byte, ms', spreadText(plain.firstByteMs, 2), spreadText(tapped.firstByteMs, 2), `${spreadText(firstByte, 2)} ms`],
-    ]),
+    table(
+      ['', 'plain fetch', 'tapped fetch', 'paired difference (median, IQR)'],
+      [
+        [
+          'time per chunk, µs',
+          spreadText(plain.perChunkUs, 2),
+          spreadText(tapped.perChunkUs, 2),
+          `${spreadText(perChunk, 2)} µs = ${fmt(added / 1000, 4)} ms`,
+        ],
+        ['time to first byte, ms', spreadText(plain.firstByteMs, 2), spreadText(tapped.firstByteMs, 2), `${spreadText(firstByte, 2)} ms`],
+      ],
+    ),
     '',
     `Targets: < 0.1 ms added per chunk; time to first byte unchanged beyond noise. (${messages} tap messages were produced.)`,
   ].join('\n');
   return { data: { plain, tapped }, markdown };
 }
 
-export async function readStream(fetchFn: typeof fetch, url: string): Promise<{ perChunkUs: number; firstByteMs: number; totalMs: number }> {
+export async function readStream(
+  fetchFn: typeof fetch,
+  url: string,
+): Promise<{ perChunkUs: number; firstByteMs: number; totalMs: number }> {
   const began = process.hrtime.bigint();
   const response = await fetchFn(url, { method: 'POST', body: '{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}' });
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
@@ -63,7 +82,11 @@ export async function readStream(fetchFn: typeof fetch, url: string): Promise<{ 
     if (done) break;
   }
   const ended = process.hrtime.bigint();
-  return { perChunkUs: Number(ended - (first as bigint)) / 1000 / CHUNKS, firstByteMs: Number((first as bigint) - began) / 1e6, totalMs: Number(ended - began) / 1e6 };
+  return {
+    perChunkUs: Number(ended - (first as bigint)) / 1000 / CHUNKS,
+    firstByteMs: Number((first as bigint) - began) / 1e6,
+    totalMs: Number(ended - began) / 1e6,
+  };
 }
 
 /** Writes CHUNKS small SSE events as fast as the socket takes them, each its own write. */

@@ -27,14 +27,30 @@ export interface ObserveRow {
 
 const DELTA = 'Reading the build output, then the failing test — café 東京 🚀. ';
 
-const sse = (data: unknown, name?: string, eol = '\n'): string => `${name ? `event: ${name}${eol}` : ''}data: ${JSON.stringify(data)}${eol}${eol}`;
+const sse = (data: unknown, name?: string, eol = '\n'): string =>
+  `${name ? `event: ${name}${eol}` : ''}data: ${JSON.stringify(data)}${eol}${eol}`;
 
 /** A delta event, and the closing events (one tool call named `run`, usage 1000 in / 50 out). */
 const EVENTS: Record<WireFormat, { delta: (i: number) => string; closing: string[] }> = {
   'openai-chat': {
-    delta: () => sse({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: DELTA }, finish_reason: null }] }),
+    delta: () =>
+      sse({
+        id: 'c',
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'm',
+        choices: [{ index: 0, delta: { content: DELTA }, finish_reason: null }],
+      }),
     closing: [
-      sse({ choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'x', type: 'function', function: { name: 'run', arguments: '{}' } }] }, finish_reason: 'tool_calls' }] }),
+      sse({
+        choices: [
+          {
+            index: 0,
+            delta: { tool_calls: [{ index: 0, id: 'x', type: 'function', function: { name: 'run', arguments: '{}' } }] },
+            finish_reason: 'tool_calls',
+          },
+        ],
+      }),
       sse({ choices: [], usage: { prompt_tokens: 1000, completion_tokens: 50 } }),
       'data: [DONE]\n\n',
     ],
@@ -42,21 +58,48 @@ const EVENTS: Record<WireFormat, { delta: (i: number) => string; closing: string
   anthropic: {
     delta: () => sse({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: DELTA } }, 'content_block_delta'),
     closing: [
-      sse({ type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: 't', name: 'run', input: {} } }, 'content_block_start'),
+      sse(
+        { type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: 't', name: 'run', input: {} } },
+        'content_block_start',
+      ),
       sse({ type: 'message_delta', delta: { stop_reason: 'tool_use' }, usage: { input_tokens: 1000, output_tokens: 50 } }, 'message_delta'),
       sse({ type: 'message_stop' }, 'message_stop'),
     ],
   },
   'openai-responses': {
-    delta: (i) => sse({ type: 'response.output_text.delta', item_id: 'msg', output_index: 0, content_index: 0, delta: DELTA, sequence_number: i }, 'response.output_text.delta'),
+    delta: (i) =>
+      sse(
+        { type: 'response.output_text.delta', item_id: 'msg', output_index: 0, content_index: 0, delta: DELTA, sequence_number: i },
+        'response.output_text.delta',
+      ),
     closing: [
-      sse({ type: 'response.output_item.done', item: { type: 'function_call', name: 'run', arguments: '{}' } }, 'response.output_item.done'),
-      sse({ type: 'response.completed', response: { status: 'completed', usage: { input_tokens: 1000, output_tokens: 50 } } }, 'response.completed'),
+      sse(
+        { type: 'response.output_item.done', item: { type: 'function_call', name: 'run', arguments: '{}' } },
+        'response.output_item.done',
+      ),
+      sse(
+        { type: 'response.completed', response: { status: 'completed', usage: { input_tokens: 1000, output_tokens: 50 } } },
+        'response.completed',
+      ),
     ],
   },
   gemini: {
-    delta: () => sse({ candidates: [{ content: { role: 'model', parts: [{ text: DELTA }] }, index: 0 }], usageMetadata: { promptTokenCount: 1000 } }, undefined, '\r\n'),
-    closing: [sse({ candidates: [{ content: { parts: [{ functionCall: { name: 'run', args: {} } }] }, finishReason: 'STOP' }], usageMetadata: { promptTokenCount: 1000, candidatesTokenCount: 50 } }, undefined, '\r\n')],
+    delta: () =>
+      sse(
+        { candidates: [{ content: { role: 'model', parts: [{ text: DELTA }] }, index: 0 }], usageMetadata: { promptTokenCount: 1000 } },
+        undefined,
+        '\r\n',
+      ),
+    closing: [
+      sse(
+        {
+          candidates: [{ content: { parts: [{ functionCall: { name: 'run', args: {} } }] }, finishReason: 'STOP' }],
+          usageMetadata: { promptTokenCount: 1000, candidatesTokenCount: 50 },
+        },
+        undefined,
+        '\r\n',
+      ),
+    ],
   },
 };
 
@@ -75,7 +118,13 @@ function observeOnce(format: WireFormat, chunks: Buffer[], pushMicros: number[],
   const start = performance.now();
   const figures = observer.end();
   endMicros.push((performance.now() - start) * 1000);
-  return figures.toolNames.join() === 'run' && figures.inputTokens === 1000 && figures.outputTokens === 50 && figures.events === chunks.length && !figures.unparsed;
+  return (
+    figures.toolNames.join() === 'run' &&
+    figures.inputTokens === 1000 &&
+    figures.outputTokens === 50 &&
+    figures.events === chunks.length &&
+    !figures.unparsed
+  );
 }
 
 export function measureObserve(options: ObserveOptions, progress: (line: string) => void): { data: ObserveRow[]; markdown: string } {
@@ -97,7 +146,14 @@ export function measureObserve(options: ObserveOptions, progress: (line: string)
 function observeMarkdown(rows: ObserveRow[], options: ObserveOptions): string {
   const lines = rows.map((row) => {
     const sorted = [...row.pushMicros].sort((a, b) => a - b);
-    return [row.format, row.chunkBytes, spreadText(row.pushMicros, 2), fmt(quantile(sorted, 0.99), 2), fmt(spread(row.endMicros).median, 1), row.figuresMatch ? 'yes' : 'NO'];
+    return [
+      row.format,
+      row.chunkBytes,
+      spreadText(row.pushMicros, 2),
+      fmt(quantile(sorted, 0.99), 2),
+      fmt(spread(row.endMicros).median, 1),
+      row.figuresMatch ? 'yes' : 'NO',
+    ];
   });
   return [
     `## Response observer per chunk (${options.events} text deltas + closing events, one event per chunk; ${options.runs} streams)`,

@@ -40,14 +40,23 @@ function timeRuns(runs: number, call: () => unknown): number[] {
   return seconds;
 }
 
-async function measureSubject(subject: string, bodyBytes: number, runs: number, call: () => unknown, figuresMatch: boolean): Promise<ParseRow> {
+async function measureSubject(
+  subject: string,
+  bodyBytes: number,
+  runs: number,
+  call: () => unknown,
+  figuresMatch: boolean,
+): Promise<ParseRow> {
   const throughput = timeRuns(runs, call).map((s) => bodyBytes / 1e6 / s);
   const memory: CallMemory[] = [];
   for (let i = 0; i < MEMORY_RUNS; i++) memory.push(await measureCall(call));
   return { subject, bodyBytes, throughput, memory, figuresMatch };
 }
 
-export async function measureParse(options: ParseOptions, progress: (line: string) => void): Promise<{ data: ParseRow[]; markdown: string }> {
+export async function measureParse(
+  options: ParseOptions,
+  progress: (line: string) => void,
+): Promise<{ data: ParseRow[]; markdown: string }> {
   const rows: ParseRow[] = [];
   for (const format of Object.keys(WIRE_PARSERS) as WireFormat[]) {
     progress(`parse: ${format}`);
@@ -58,7 +67,9 @@ export async function measureParse(options: ParseOptions, progress: (line: strin
   }
   progress('parse: JSON.parse reference');
   const reference = syntheticRequest('openai-chat', options.toolResultBytes);
-  rows.push(await measureSubject('JSON.parse (reference)', reference.expected.totalBytes, options.runs, () => JSON.parse(reference.body), true));
+  rows.push(
+    await measureSubject('JSON.parse (reference)', reference.expected.totalBytes, options.runs, () => JSON.parse(reference.body), true),
+  );
   return { data: rows, markdown: parseMarkdown(rows, options) };
 }
 
@@ -82,7 +93,16 @@ function parseMarkdown(rows: ParseRow[], options: ParseOptions): string {
       row.figuresMatch ? 'yes' : 'NO',
     ];
   });
-  const headers = ['parser', 'body MiB', 'MB/s median (IQR)', 'peak extra heap KiB (× body)', 'RSS extra MiB', 'retained KiB', 'GCs during', 'figures exact'];
+  const headers = [
+    'parser',
+    'body MiB',
+    'MB/s median (IQR)',
+    'peak extra heap KiB (× body)',
+    'RSS extra MiB',
+    'retained KiB',
+    'GCs during',
+    'figures exact',
+  ];
   return [
     `## Request parsing (a ${fmt(options.toolResultBytes / MiB, 0)} MiB tool result in the history; ${options.runs} timed runs, memory over ${MEMORY_RUNS})`,
     '',

@@ -24,7 +24,16 @@ export async function measureProxyLatency(progress: (line: string) => void): Pro
   try {
     for (let round = -WARMUP_ROUNDS; round < ROUNDS; round += 1) {
       progress(`proxy latency: ${round < 0 ? 'warm-up' : `round ${round + 1}/${ROUNDS}`}`);
-      const order = round % 2 === 0 ? ([[direct, plain], [proxy.origin, proxied]] as const) : ([[proxy.origin, proxied], [direct, plain]] as const);
+      const order =
+        round % 2 === 0
+          ? ([
+              [direct, plain],
+              [proxy.origin, proxied],
+            ] as const)
+          : ([
+              [proxy.origin, proxied],
+              [direct, plain],
+            ] as const);
       for (const [origin, into] of order) {
         const run = await readStream(fetch, `${origin}/v1/chat/completions`);
         if (round < 0) continue;
@@ -45,11 +54,19 @@ export async function measureProxyLatency(progress: (line: string) => void): Pro
   const markdown = [
     `## The loopback proxy on a streamed response (${CHUNKS} SSE chunks from a local server, a separate proxy process, ${ROUNDS} rounds alternated after ${WARMUP_ROUNDS} of warm-up)`,
     '',
-    table(['', 'direct', 'through the proxy', 'paired difference (median, IQR)'], [
-      ['time per chunk, µs', spreadText(plain.perChunkUs, 2), spreadText(proxied.perChunkUs, 2), `${spreadText(perChunk, 2)} µs`],
-      ['time to first byte, ms', spreadText(plain.firstByteMs, 2), spreadText(proxied.firstByteMs, 2), `${spreadText(firstByte, 2)} ms`],
-      ['whole request, ms', spreadText(plain.totalMs, 2), spreadText(proxied.totalMs, 2), `${spreadText(total, 2)} ms = ${fmt(spread(total).median, 2)} ms per request`],
-    ]),
+    table(
+      ['', 'direct', 'through the proxy', 'paired difference (median, IQR)'],
+      [
+        ['time per chunk, µs', spreadText(plain.perChunkUs, 2), spreadText(proxied.perChunkUs, 2), `${spreadText(perChunk, 2)} µs`],
+        ['time to first byte, ms', spreadText(plain.firstByteMs, 2), spreadText(proxied.firstByteMs, 2), `${spreadText(firstByte, 2)} ms`],
+        [
+          'whole request, ms',
+          spreadText(plain.totalMs, 2),
+          spreadText(proxied.totalMs, 2),
+          `${spreadText(total, 2)} ms = ${fmt(spread(total).median, 2)} ms per request`,
+        ],
+      ],
+    ),
     '',
     `Against a model's time to first token (hundreds of ms) the first-byte difference is what a user can notice. (${lines} channel file(s) written.)`,
   ].join('\n');

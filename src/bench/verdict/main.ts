@@ -35,7 +35,12 @@ exec "$@"
 `;
 
 function variants(target: ResolvedTarget, wrapper: string): ResolvedTarget[] {
-  return HOLDS.map((mib) => ({ ...target, branch: `hold-${mib}`, label: `${target.cli}@hold-${mib}`, launch: [wrapper, String(mib), ...target.launch] }));
+  return HOLDS.map((mib) => ({
+    ...target,
+    branch: `hold-${mib}`,
+    label: `${target.cli}@hold-${mib}`,
+    launch: [wrapper, String(mib), ...target.launch],
+  }));
 }
 
 async function measurePool(args: string[], out: string): Promise<BenchResult[]> {
@@ -43,17 +48,20 @@ async function measurePool(args: string[], out: string): Promise<BenchResult[]> 
   const wrapper = path.join(out, 'hold-memory.sh');
   writeFileSync(wrapper, WRAPPER);
   chmodSync(wrapper, 0o755);
-  const { results } = await runMatrix({
-    targets: variants(target, wrapper),
-    workloads: resolveWorkloads([flagValue(args, '--workload', 'pr-review')]),
-    repeats: Number(flagValue(args, '--pool', '12')),
-    warmup: 1,
-    timeoutMs: 300_000,
-    instrumented: true,
-    outDir: out,
-    metricsPort: null,
-    untilConfident: null,
-  }, (line) => process.stderr.write(`${line}\n`));
+  const { results } = await runMatrix(
+    {
+      targets: variants(target, wrapper),
+      workloads: resolveWorkloads([flagValue(args, '--workload', 'pr-review')]),
+      repeats: Number(flagValue(args, '--pool', '12')),
+      warmup: 1,
+      timeoutMs: 300_000,
+      instrumented: true,
+      outDir: out,
+      metricsPort: null,
+      untilConfident: null,
+    },
+    (line) => process.stderr.write(`${line}\n`),
+  );
   return results;
 }
 
@@ -62,8 +70,13 @@ const pct = (n: number, of: number): string => `${fmt((100 * n) / of, 0)} % (${n
 function row(name: string, t: Tally, counted: 'regression'): Array<string> {
   const u = t.untilConfident;
   return [
-    name, pct(t.outcomes[counted], t.comparisons), pct(t.outcomes.inconclusive, t.comparisons), pct(t.fixedRuleAlarms, t.comparisons),
-    pct(u[counted], t.comparisons), pct(u.inconclusive, t.comparisons), fmt(t.meanRunsPerSide, 2),
+    name,
+    pct(t.outcomes[counted], t.comparisons),
+    pct(t.outcomes.inconclusive, t.comparisons),
+    pct(t.fixedRuleAlarms, t.comparisons),
+    pct(u[counted], t.comparisons),
+    pct(u.inconclusive, t.comparisons),
+    fmt(t.meanRunsPerSide, 2),
   ];
 }
 
@@ -92,9 +105,14 @@ async function main(args: string[]): Promise<void> {
   const t30 = resample(base, plus30, options);
   const t100 = resample(base, plus100, options);
   const paired = (hold: number): number[] => {
-    const pairs = [...byRound.values()].map((runs) => [0, hold].map((h) => runs.find((r) => r.bench.branch === `hold-${h}`)).map((r) => (r ? figure.read(r) : null)));
+    const pairs = [...byRound.values()].map((runs) =>
+      [0, hold].map((h) => runs.find((r) => r.bench.branch === `hold-${h}`)).map((r) => (r ? figure.read(r) : null)),
+    );
     const complete = pairs.filter((p): p is [number, number] => p[0] !== null && p[1] !== null);
-    return pairedDifferences(complete.map((p) => p[0]), complete.map((p) => p[1])).map((d) => d / MiB);
+    return pairedDifferences(
+      complete.map((p) => p[0]),
+      complete.map((p) => p[1]),
+    ).map((d) => d / MiB);
   };
   const target = results[0]?.bench.cli ?? '?';
   const lines = [
@@ -102,15 +120,33 @@ async function main(args: string[]): Promise<void> {
     '',
     'Peak tree RSS of each variant (the target through a wrapper whose idle Node child holds 0, 30 or 100 MiB), MiB, median (IQR), and the paired difference from hold-0 in the same round:',
     '',
-    table(['variant', 'runs', 'peak tree RSS', 'paired difference from hold-0'], HOLDS.map((h, i) => [
-      `hold-${h}`, [base, plus30, plus100][i].length, spreadText([base, plus30, plus100][i].map((v) => v / MiB)), h === 0 ? '—' : spreadText(paired(h)),
-    ])),
+    table(
+      ['variant', 'runs', 'peak tree RSS', 'paired difference from hold-0'],
+      HOLDS.map((h, i) => [
+        `hold-${h}`,
+        [base, plus30, plus100][i].length,
+        spreadText([base, plus30, plus100][i].map((v) => v / MiB)),
+        h === 0 ? '—' : spreadText(paired(h)),
+      ]),
+    ),
     '',
     `${options.comparisons} comparisons each, ${options.repeats} runs a side drawn without replacement from the pools (A/A: two disjoint draws from hold-0); margin ${options.margin.text}, 95 % bootstrap interval; --until-confident replayed by drawing one more run a side while inconclusive, up to ${options.cap}:`,
     '',
     table(
-      ['comparison', 'regression (new rule)', 'inconclusive', 'regression (fixed 10 % rule)', 'regression (--until-confident)', 'still inconclusive at the cap', 'runs a side, mean'],
-      [row('A/A: false alarms (target <= 5 %)', aa, 'regression'), row('+30 MiB: detected (target >= 95 %)', t30, 'regression'), row('+100 MiB: detected (target >= 95 %)', t100, 'regression')],
+      [
+        'comparison',
+        'regression (new rule)',
+        'inconclusive',
+        'regression (fixed 10 % rule)',
+        'regression (--until-confident)',
+        'still inconclusive at the cap',
+        'runs a side, mean',
+      ],
+      [
+        row('A/A: false alarms (target <= 5 %)', aa, 'regression'),
+        row('+30 MiB: detected (target >= 95 %)', t30, 'regression'),
+        row('+100 MiB: detected (target >= 95 %)', t100, 'regression'),
+      ],
     ),
     '',
     'Draws overlap between comparisons (a pool of N runs holds fewer independent comparisons than it yields draws): these are estimates from one pool, not independent trials.',

@@ -24,7 +24,8 @@ export const prReview: Workload = {
   answer: 'The change raises the retry limit from 3 to 5; it looks correct.',
   prepare(dir) {
     const random = seededRandom('pr-review');
-    const server = (limit: number): string => sourceModule(seededRandom('pr-review/server'), 'server', 6, [`export const RETRY_LIMIT = ${limit};`]);
+    const server = (limit: number): string =>
+      sourceModule(seededRandom('pr-review/server'), 'server', 6, [`export const RETRY_LIMIT = ${limit};`]);
     const written = writeFiles(dir, {
       'README.md': readme('pr-review'),
       'package.json': `${JSON.stringify({ name: 'pr-review', version: '1.0.0', private: true, scripts: { test: 'node --test' } }, null, 2)}\n`,
@@ -62,7 +63,10 @@ export const codeNavigation: Workload = {
         i === DEFINED_IN
           ? [`export function ${NAVIGATION_SYMBOL}(path: string): string {`, `  return path.split('/').filter(Boolean).join('.');`, '}']
           : i === USED_IN
-            ? [`import { ${NAVIGATION_SYMBOL} } from './mod-${String(DEFINED_IN).padStart(2, '0')}';`, `export const HOME_ROUTE = ${NAVIGATION_SYMBOL}('/home/index');`]
+            ? [
+                `import { ${NAVIGATION_SYMBOL} } from './mod-${String(DEFINED_IN).padStart(2, '0')}';`,
+                `export const HOME_ROUTE = ${NAVIGATION_SYMBOL}('/home/index');`,
+              ]
             : [];
       files[moduleFile(i)] = sourceModule(random, `mod-${i}`, 8, extra);
     }

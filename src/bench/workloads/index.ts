@@ -22,7 +22,8 @@ export function resolveWorkloads(args: string[]): Workload[] {
     }
     for (const name of arg.split(',').filter(Boolean)) {
       const found = BUILTIN_WORKLOADS.find((w) => w.name === name);
-      if (!found) throw new Error(`unknown workload "${name}"; built in: ${DEFAULT_WORKLOAD_NAMES.join(', ')}, or a JSON file (docs/bench.md)`);
+      if (!found)
+        throw new Error(`unknown workload "${name}"; built in: ${DEFAULT_WORKLOAD_NAMES.join(', ')}, or a JSON file (docs/bench.md)`);
       out.push(found);
     }
   }

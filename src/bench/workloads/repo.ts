@@ -17,7 +17,24 @@ export function seededRandom(seed: string): () => number {
   };
 }
 
-const WORDS = ['order', 'item', 'account', 'ledger', 'invoice', 'customer', 'batch', 'route', 'token', 'cache', 'queue', 'record', 'report', 'entry', 'price', 'stock'];
+const WORDS = [
+  'order',
+  'item',
+  'account',
+  'ledger',
+  'invoice',
+  'customer',
+  'batch',
+  'route',
+  'token',
+  'cache',
+  'queue',
+  'record',
+  'report',
+  'entry',
+  'price',
+  'stock',
+];
 
 export function pick<T>(random: () => number, list: readonly T[]): T {
   return list[Math.floor(random() * list.length)] as T;
@@ -72,7 +89,13 @@ function gitEnv(): NodeJS.ProcessEnv {
 }
 
 export function git(dir: string, args: string[]): string {
-  return execFileSync('git', args, { cwd: dir, env: gitEnv(), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('git', args, {
+    cwd: dir,
+    env: gitEnv(),
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** `git init` and one commit of everything in `dir`. */

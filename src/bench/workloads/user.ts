@@ -48,7 +48,8 @@ function checkEntry(value: unknown, where: string): WorkloadFile {
   if (!Array.isArray(entry.steps)) fail('"steps" must be a list of {"shell"|"read"|"grep": "..."}');
   for (const [i, step] of (entry.steps as unknown[]).entries()) {
     const keys = typeof step === 'object' && step !== null ? Object.keys(step) : [];
-    const ok = keys.length === 1 && ['shell', 'read', 'grep'].includes(keys[0]) && typeof (step as Record<string, unknown>)[keys[0]] === 'string';
+    const ok =
+      keys.length === 1 && ['shell', 'read', 'grep'].includes(keys[0]) && typeof (step as Record<string, unknown>)[keys[0]] === 'string';
     if (!ok) fail(`steps[${i}] must be one of {"shell": "..."}, {"read": "path"}, {"grep": "pattern"}`);
   }
   if (entry.answer !== undefined && typeof entry.answer !== 'string') fail('"answer" must be a string');

@@ -4,7 +4,15 @@
  */
 import type { JsonScanner } from '../json-scan';
 import { observeWith, type ValueConsumer } from '../observer';
-import { addToolResult, forEachElement, forEachMember, readConversation, readToolsArray, scanRequestBody, toolResultText } from '../request-scan';
+import {
+  addToolResult,
+  forEachElement,
+  forEachMember,
+  readConversation,
+  readToolsArray,
+  scanRequestBody,
+  toolResultText,
+} from '../request-scan';
 import { addToolCall, asArray, isObject, numberOr, setFinishReason } from '../response-values';
 import type { RequestFigures, ResponseFigures, WireParser } from '../types';
 

@@ -12,7 +12,6 @@ import { addToolCall, asArray, isObject, numberOr, setFinishReason } from '../re
 import { HEAD_CHARS } from '../truncation';
 import type { RequestFigures, ResponseFigures, WireParser } from '../types';
 
-
 /** Model and streaming from a `…/models/<model>:<method>` URL. */
 function geminiTarget(url: URL | undefined): { model: string | null; stream: boolean } {
   const match = url ? GEMINI_MODEL_CALL.exec(url.pathname) : null;

@@ -36,7 +36,8 @@ const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Age
 
 export function routeOf(routes: Route[], path: string): { route: Route; rest: string } | null {
   for (const route of routes) {
-    if (route.prefix && (path === route.prefix || path.startsWith(`${route.prefix}/`))) return { route, rest: path.slice(route.prefix.length) || '/' };
+    if (route.prefix && (path === route.prefix || path.startsWith(`${route.prefix}/`)))
+      return { route, rest: path.slice(route.prefix.length) || '/' };
   }
   const fallback = routes.find((r) => r.prefix === '');
   return fallback ? { route: fallback, rest: path } : null;
@@ -71,7 +72,12 @@ export function proxyOrigin(server: http.Server): string {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-function forward(req: http.IncomingMessage, res: http.ServerResponse, options: ProxyOptions, sayOnce: (kind: string, line: string) => void): void {
+function forward(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  options: ProxyOptions,
+  sayOnce: (kind: string, line: string) => void,
+): void {
   const found = routeOf(options.routes, req.url ?? '/');
   if (!found) {
     res.writeHead(404).end();
@@ -108,7 +114,10 @@ function forward(req: http.IncomingMessage, res: http.ServerResponse, options: P
   upstream.on('error', (error) => {
     call?.finish(cancelled ? 'Cancelled' : errorName(error));
     if (cancelled) return;
-    sayOnce(`upstream ${target.origin}`, `qwen-otel: the proxy could not reach ${target.origin} (${(error as NodeJS.ErrnoException).code ?? errorName(error)}); the CLI was answered 502`);
+    sayOnce(
+      `upstream ${target.origin}`,
+      `qwen-otel: the proxy could not reach ${target.origin} (${(error as NodeJS.ErrnoException).code ?? errorName(error)}); the CLI was answered 502`,
+    );
     if (res.headersSent) res.destroy(error);
     else res.writeHead(502, { 'content-type': 'text/plain' }).end('qwen-otel proxy: upstream unreachable\n');
   });

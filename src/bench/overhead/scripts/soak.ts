@@ -6,7 +6,6 @@ import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import * as path from 'node:path';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const api = require(path.join(__dirname, '..', '..', '..', 'api.js')) as typeof import('../../../api');
 const gc = (globalThis as { gc?: () => void }).gc;
 const minutes = Number(process.env.SOAK_MINUTES ?? 15);
@@ -43,7 +42,14 @@ let turns = 0;
 const timer = setInterval(() => {
   turns += 1;
   api.phase('turn', () => {
-    api.phase('request_assembly', () => api.recordRequest({ totalBytes: 70000 + (turns % 7) * 1000, systemBytes: 38000, toolSchemaBytes: 30000, messageCount: 4 + (turns % 9) }));
+    api.phase('request_assembly', () =>
+      api.recordRequest({
+        totalBytes: 70000 + (turns % 7) * 1000,
+        systemBytes: 38000,
+        toolSchemaBytes: 30000,
+        messageCount: 4 + (turns % 9),
+      }),
+    );
     api.recordToolResult({ bytes: 1000 + (turns % 13) * 500, truncated: turns % 50 === 0, tool: `tool_${turns % 5}` });
     api.recordTokens({ input: 1200, output: 40 });
   });
