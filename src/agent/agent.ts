@@ -2,7 +2,15 @@
 // collector through the session's channel. It loads no OpenTelemetry module (the bare SDK
 // costs ~20 MB of RSS in every process it is loaded into, measured on Qwen Code 0.15.10); the collector, outside, exports.
 import * as path from 'node:path';
-import type { AgentMessage, EndReason, HeapProfileMessage, HelloMessage, SampleMessage, SpanMemory } from '../channel/protocol';
+import {
+  type AgentMessage,
+  type EndReason,
+  type HeapProfileMessage,
+  type HelloMessage,
+  heapProfileWithout,
+  type SampleMessage,
+  type SpanMemory,
+} from '../channel/protocol';
 import { ChannelWriter } from '../channel/writer';
 import { type Config, parseConfig } from '../config';
 import { type EndDetails, installExitHooks } from './exit-hooks';
@@ -146,20 +154,7 @@ function loadHeapProfiler(
     const bunMain = (globalThis as { Bun?: { main?: string } }).Bun?.main;
     return module.startHeapProfiler(bunMain ?? process.argv[1], cliName, send, cacheDir);
   } catch {
-    send({
-      k: 'heap_profile',
-      t: Date.now(),
-      status: 'skipped',
-      reason: 'profiler not loaded',
-      capture: 0,
-      heapUsed: 0,
-      heapUsedAfter: 0,
-      sampled: 0,
-      byPackage: {},
-      byModule: {},
-      pauseMs: 0,
-      attributeMs: 0,
-    });
+    send(heapProfileWithout('skipped', 'profiler not loaded', 0));
     return null;
   }
 }

@@ -192,6 +192,24 @@ export interface HeapProfileMessage {
   attributeMs: number;
 }
 
+/** The message of a process whose profile holds nothing: skipped, failed, or not taken yet. */
+export function heapProfileWithout(status: HeapProfileMessage['status'], reason: string | null, capture: number): HeapProfileMessage {
+  return {
+    k: 'heap_profile',
+    t: Date.now(),
+    status,
+    reason,
+    capture,
+    heapUsed: 0,
+    heapUsedAfter: 0,
+    sampled: 0,
+    byPackage: {},
+    byModule: {},
+    pauseMs: 0,
+    attributeMs: 0,
+  };
+}
+
 export type EndReason = 'exit' | 'signal' | 'exception';
 
 /**

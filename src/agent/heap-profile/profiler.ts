@@ -2,7 +2,7 @@
 // node:inspector session: started once, captured at the heap's high points (see policy.ts), each
 // capture summed by origin at once and the profile dropped. Only the summary leaves.
 import type * as inspector from 'node:inspector';
-import type { HeapProfileMessage } from '../../channel/protocol';
+import { type HeapProfileMessage, heapProfileWithout } from '../../channel/protocol';
 import type { V8Heap } from '../../probes/v8-heap';
 import { v8Api } from '../../probes/v8-heap';
 import { attribute, type ProfileNode, topEntries } from './attribute';
@@ -36,7 +36,7 @@ export class HeapProfiler {
   /** Starts sampling, or sends one line saying why not and returns null. */
   static start(roots: InstallRoot[], send: Send, cacheDir: string | null = null): HeapProfiler | null {
     const skip = (reason: string): null => {
-      send(emptyMessage('skipped', reason, 0));
+      send(heapProfileWithout('skipped', reason, 0));
       return null;
     };
     if (process.versions.bun) return skip('no V8 inspector (Bun)');
@@ -72,14 +72,14 @@ export class HeapProfiler {
     if (decision === 'wait') return;
     if (decision === 'near-limit') {
       this.state.stopped = true;
-      this.send(emptyMessage('skipped', 'heap near its limit', this.state.captures));
+      this.send(heapProfileWithout('skipped', 'heap near its limit', this.state.captures));
       return;
     }
     try {
       this.capture(heap.used);
     } catch {
       this.stop();
-      this.send(emptyMessage('failed', 'capture failed; no more captures', this.state.captures));
+      this.send(heapProfileWithout('failed', 'capture failed; no more captures', this.state.captures));
     }
   }
 
@@ -98,7 +98,7 @@ export class HeapProfiler {
     }
     const pauseMs = msSince(began);
     const heapUsedAfter = v8Api().getHeapStatistics().used_heap_size;
-    const message = emptyMessage('failed', 'no profile', this.state.captures);
+    const message = heapProfileWithout('failed', 'no profile', this.state.captures);
     message.heapUsed = heapUsed;
     message.pauseMs = pauseMs;
     message.heapUsedAfter = heapUsedAfter;
@@ -133,23 +133,6 @@ export class HeapProfiler {
       // Already gone at exit: nothing to undo.
     }
   }
-}
-
-function emptyMessage(status: HeapProfileMessage['status'], reason: string | null, capture: number): HeapProfileMessage {
-  return {
-    k: 'heap_profile',
-    t: Date.now(),
-    status,
-    reason,
-    capture,
-    heapUsed: 0,
-    heapUsedAfter: 0,
-    sampled: 0,
-    byPackage: {},
-    byModule: {},
-    pauseMs: 0,
-    attributeMs: 0,
-  };
 }
 
 function msSince(began: bigint): number {
