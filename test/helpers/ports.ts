@@ -3,17 +3,8 @@
 // would leave the test talking to a stranger that answers the same URLs. So a started server must
 // be seen listening on its port itself (its own socket in /proc/net/tcp), or it is started again.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../src/bench/backends';
 
 /** Whether process `pid` itself holds the socket listening on 127.0.0.1:`port`. */
 export function listensOn(pid: number, port: number): boolean {

@@ -94,15 +94,20 @@ export interface ExitDelay {
   lines: string[];
 }
 
+/** A run's settings here: its record in `dir`, no traces, any port, an exit bound that waits for the record. */
+function runEnv(dir: string): Record<string, string> {
+  return {
+    QWEN_OTEL_RECORD_FILE: path.join(dir, 'runs.jsonl'),
+    OTEL_TRACES_EXPORTER: 'none',
+    QWEN_OTEL_PROMETHEUS_PORT: '0',
+    QWEN_OTEL_EXIT_TIMEOUT_MS: '120000',
+  };
+}
+
 export async function exitDelay(qwen: string, bin: string, command: QwenCommand, withinS: number): Promise<ExitDelay> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'qo-snapbench-'));
   try {
-    const base = {
-      QWEN_OTEL_RECORD_FILE: path.join(dir, 'runs.jsonl'),
-      OTEL_TRACES_EXPORTER: 'none',
-      QWEN_OTEL_PROMETHEUS_PORT: '0',
-      QWEN_OTEL_EXIT_TIMEOUT_MS: '120000',
-    };
+    const base = runEnv(dir);
     const without = await runQwen(qwen, command, base, [bin, 'run', '--']);
     const withSnap = await runQwen(qwen, command, { ...base, QWEN_OTEL_HEAP_SNAPSHOT: `exit,within:${withinS}` }, [bin, 'run', '--']);
     const lines = withSnap.stderr.split('\n').filter((l) => l.startsWith('qwen-otel: heap snapshot'));
@@ -125,13 +130,7 @@ export interface SigtermTiming {
 export async function sigtermDuringSnapshot(qwen: string, bin: string, command: QwenCommand): Promise<SigtermTiming> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'qo-snapbench-'));
   try {
-    const env = {
-      QWEN_OTEL_RECORD_FILE: path.join(dir, 'runs.jsonl'),
-      OTEL_TRACES_EXPORTER: 'none',
-      QWEN_OTEL_PROMETHEUS_PORT: '0',
-      QWEN_OTEL_EXIT_TIMEOUT_MS: '120000',
-      QWEN_OTEL_HEAP_SNAPSHOT: 'exit,within:3600',
-    };
+    const env = { ...runEnv(dir), QWEN_OTEL_HEAP_SNAPSHOT: 'exit,within:3600' };
     let sentAt = 0;
     let deathMs = Number.NaN;
     let over = false;
