@@ -3,7 +3,7 @@
 // sent, with its output unchanged; without the proxy its record says the traffic was not observed.
 // A Node client under --proxy is counted once (the tap leaves the proxy's calls to it), and an
 // unreachable upstream costs one line.
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -169,5 +169,26 @@ describe('a Node client under --proxy', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.trim()).toBe('|out');
     expect(result.stderr.split('\n').filter((l) => l.startsWith('qwen-otel: no proxy for this run'))).toHaveLength(1);
+  }, 60_000);
+
+  it('that never ends is killed within the exit bound, with one line; the run unchanged', async () => {
+    const box = sandbox('proxy-hung', { OPENAI_BASE_URL: `${server.url}/v1` });
+    // A Node for the wrapper whose proxy says ready, then ignores SIGTERM; the collector is real.
+    const node = writeScript(
+      box.dir,
+      'node.sh',
+      `#!/bin/sh\ncase "$*" in *proxy-process.js*) trap '' TERM; echo ready; exec sleep 100000 ;; esac\nexec '${process.execPath}' "$@"\n`,
+    );
+    chmodSync(node, 0o755);
+    const result = await runWrapped(
+      ['sh', '-c', 'echo out; exit 3'],
+      { ...box.env, QWEN_OTEL_NODE: node, QWEN_OTEL_EXIT_TIMEOUT_MS: '500' },
+      60_000,
+      ['--proxy'],
+    );
+    expect(result.timedOut).toBe(false);
+    expect(result.code).toBe(3);
+    expect(result.stdout).toBe('out\n');
+    expect(result.stderr.split('\n').filter((l) => /^qwen-otel: the model proxy did not end within 500 ms/.test(l))).toHaveLength(1);
   }, 60_000);
 });
