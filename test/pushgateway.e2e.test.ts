@@ -1,40 +1,23 @@
 // Runs that end before a scrape are still delivered: to a real Prometheus Pushgateway
 // (Debian's prometheus-pushgateway; .ci/run installs it).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { find, parsePrometheus, runWrapped, sandbox, until, writeScript } from './helpers/e2e';
-import { freePort, listensOn } from './helpers/ports';
+import { type Pushgateway, startPushgateway } from '../src/bench/backends';
 
-const BINARY = ['/usr/bin/prometheus-pushgateway', '/usr/local/bin/pushgateway'].find(existsSync);
-let gateway: ChildProcess;
+let gateway: Pushgateway;
 let url = '';
 
 beforeAll(async () => {
-  if (!BINARY) throw new Error('prometheus-pushgateway is not installed (apt-get install -y prometheus-pushgateway)');
-  // A persistence file of its own: Debian's package keeps pushes across starts (in
-  // /var/lib/prometheus), and an earlier run's group (same labels) would answer before this run's push.
-  const persistence = path.join(mkdtempSync(path.join(os.tmpdir(), 'qo-test-pgw-')), 'pushgateway.data');
-  for (let attempt = 0; attempt < 5; attempt += 1) {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    gateway = spawn(BINARY, [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${persistence}`], { stdio: 'ignore' });
-    let ready = false;
-    const refresh = async () => {
-      ready = await fetch(`${url}/-/ready`).then(
-        (r) => r.ok,
-        () => false,
-      );
-    };
-    if (await until(() => ready && listensOn(gateway.pid ?? 0, port), 10_000, refresh)) return;
-    gateway.kill();
-  }
-  throw new Error('the Pushgateway did not start on a port of its own');
+  // A persistence file of its own: Debian's package keeps pushes across starts, and an earlier
+  // run's group (same labels) would answer before this run's push.
+  gateway = await startPushgateway(path.join(mkdtempSync(path.join(os.tmpdir(), 'qo-test-pgw-')), 'pushgateway.data'));
+  url = gateway.url;
 });
 afterAll(() => {
-  gateway?.kill();
+  gateway?.close();
 });
 
 describe('the Pushgateway', () => {

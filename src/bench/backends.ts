@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { listensOn } from '../probes/listening';
 
 const PUSHGATEWAY = ['/usr/bin/prometheus-pushgateway', '/usr/local/bin/pushgateway'];
 
@@ -13,25 +14,36 @@ export interface Pushgateway {
   close(): void;
 }
 
-export async function startPushgateway(): Promise<Pushgateway> {
+/**
+ * Debian's Pushgateway on a free loopback port, trusted once it is ready and its own socket
+ * listens there (else the port was taken meanwhile: started again on another). `persistence`:
+ * a file of its own, since Debian's package keeps pushes across starts in /var/lib/prometheus.
+ */
+export async function startPushgateway(persistence?: string): Promise<Pushgateway> {
   const binary = PUSHGATEWAY.find(existsSync);
   if (!binary) throw new Error('prometheus-pushgateway is not installed (apt-get install -y prometheus-pushgateway)');
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(binary, [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i += 1) {
-    if (
-      await fetch(`${url}/-/ready`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    ) {
-      return { url, groups: () => pushedGroups(url), close: () => child.kill() };
-    }
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const args = [`--web.listen-address=127.0.0.1:${port}`, ...(persistence ? [`--persistence.file=${persistence}`] : [])];
+    const child = spawn(binary, args, { stdio: 'ignore' });
+    if (await servesOwnPort(child, url, port)) return { url, groups: () => pushedGroups(url), close: () => child.kill() };
+    child.kill();
+  }
+  throw new Error('the Pushgateway did not start on a port of its own within 5 tries');
+}
+
+/** Ready within 10 s and listening itself; false once it has exited (its port was taken). */
+async function servesOwnPort(child: ChildProcess, url: string, port: number): Promise<boolean> {
+  for (let i = 0; i < 100 && child.exitCode === null; i += 1) {
+    const ready = await fetch(`${url}/-/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready && listensOn(child.pid ?? 0, port)) return true;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  child.kill();
-  throw new Error('the Pushgateway did not start within 10 s');
+  return false;
 }
 
 export interface PushedGroup {
