@@ -11,6 +11,7 @@ import { segmentPath } from '../src/channel/writer';
 import { MAX_PROCESSES_FROM_LINES } from '../src/session/line-processes';
 import { createLinuxProcReader } from '../src/session/proc-reader';
 import { Session } from '../src/session/session';
+import { parseCheckpoint } from '../src/session/checkpoint';
 import { tempDir } from './helpers/e2e';
 
 const sample = (t: number): SampleMessage => ({
@@ -170,5 +171,40 @@ describe('hostile channel input', () => {
     }
     expect(session.processes()).toHaveLength(MAX_PROCESSES_FROM_LINES);
     expect(session.drops.processes).toBe(1100 - MAX_PROCESSES_FROM_LINES);
+  });
+});
+
+describe('a checkpoint file in the session directory (which the CLI can write)', () => {
+  const real = (): Record<string, unknown> => {
+    const session = new Session(
+      { id: 't', start: 1, rootPid: process.pid, rootIsObserver: false, observerPids: new Set(), timelinePoints: 10, spanAttributes: {} },
+      createLinuxProcReader(),
+    );
+    session.sampleTree(Date.now());
+    return JSON.parse(JSON.stringify(session.toCheckpoint([['f.jsonl', 10, '']])));
+  };
+
+  it("is restored when it has the collector's own shape", () => {
+    expect(parseCheckpoint(JSON.stringify(real()))).not.toBeNull();
+  });
+
+  it.each([
+    ['a process without a pid', (c: any) => (c.live = [{ rss: 1 }])],
+    ['closed processes that are not a list', (c: any) => (c.closed = { length: 1 })],
+    ['a time that is a string', (c: any) => (c.at = 'now')],
+    ['a negative peak', (c: any) => (c.peak.sampled = -1)],
+    ['no walk', (c: any) => delete c.walk],
+    ['a trace id of another shape', (c: any) => (c.traceId = '../../x')],
+    ['a total that is text', (c: any) => (c.totals.requests = '1')],
+  ])('is no checkpoint with %s', (_, spoil) => {
+    const checkpoint = real();
+    spoil(checkpoint);
+    expect(parseCheckpoint(JSON.stringify(checkpoint))).toBeNull();
+  });
+
+  it('is no checkpoint with an infinite figure (JSON reads 1e999 as Infinity)', () => {
+    const text = JSON.stringify(real()).replace('"requests":0', '"requests":1e999');
+    expect(text).toContain('1e999');
+    expect(parseCheckpoint(text)).toBeNull();
   });
 });
