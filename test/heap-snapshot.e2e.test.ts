@@ -13,7 +13,7 @@ const WARNING = /^qwen-otel: heap snapshot \((\w+)\) of pid \d+ written to .* ke
 const SKIPPED = /^qwen-otel: heap snapshot \((\w+)\) of pid (\d+) skipped: (.*)$/gm;
 /** Small objects cost V8's snapshot writer the most per MiB: ~150 ms of CPU each, ~40 s for this heap. */
 const HOLD_SMALL_OBJECTS = (mib: number): string => `
-const v8 = require('v8'); const keep = [];
+const v8 = require('v8'); const keep = (globalThis.kept = []);
 while (v8.getHeapStatistics().used_heap_size < ${mib} * 1048576) { const b = []; for (let j = 0; j < 1000; j++) b.push({ id: j, text: 'm' + j, parts: [j, { n: j * 1.5 }] }); keep.push(b); }
 `;
 
