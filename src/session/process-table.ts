@@ -86,3 +86,13 @@ export function applySample(entry: ProcessEntry, sample: SampleMessage): void {
   entry.hwm = Math.max(entry.hwm, sample.mem.hwm);
   entry.rssPeak = Math.max(entry.rssPeak, sample.mem.rss);
 }
+
+/** The end of the tool processes `entry` started between a response (`from`) and the next request (`to`). */
+export function toolsEndedAt(processes: ProcessEntry[], entry: ProcessEntry, from: number, to: number): number | null {
+  let end: number | null = null;
+  for (const p of processes) {
+    if (p.parentPid !== entry.pid || p.role === 'mcp_server' || p.firstSeen < from || p.ended === null || p.ended > to) continue;
+    end = Math.max(end ?? 0, p.ended);
+  }
+  return end;
+}

@@ -2,23 +2,26 @@
 // timeline, spans and accounting. Fed by the tree sampler and the agents' messages.
 import { randomBytes } from 'node:crypto';
 import { type InputDrops, noDrops } from '../channel/reader';
-import type { AgentMessage, HookMessage, ModelRequestMessage, ModelResponseMessage } from '../channel/protocol';
+import type { AgentMessage, HookMessage } from '../channel/protocol';
 import { PROCESS_ROLES, type ProcessRole } from '../config';
-import { type AccountEvent, type AccountingTotals, applyAccounting, emptyTotals } from './accounting';
+import { AccountingFeed, type SessionListener } from './accounting-feed';
+import { type AccountingTotals, emptyTotals } from './accounting';
 import { CHECKPOINT_SCHEMA, type SessionCheckpoint } from './checkpoint';
 import { breakdown, type Buckets, emptyBuckets } from './diagnosis';
 import { applyHeapProfile } from './heap-profile';
 import { Lifecycle } from './lifecycle';
 import { LineProcesses } from './line-processes';
-import { addHosts, requestAccounting, responseAccounting, truncationAccounting } from './traffic-accounting';
+import { addHosts } from './traffic-accounting';
 import type { ProcReader } from './proc-reader';
-import { applyFinal, applySample, isAlive, isInstrumented, type ProcessEntry } from './process-table';
+import { applyFinal, applySample, isAlive, isInstrumented, type ProcessEntry, toolsEndedAt } from './process-table';
 import { closeProcessSpan } from './process-spans';
 import { type MemoryPoint, SpanBook, type SpanRecord } from './spans';
 import { Timeline, type TimelinePoint } from './timeline';
 import type { SessionView } from './view';
 import { PssTracker } from './pss';
 import { type TreeSample, TreeSampler } from './tree-sampler';
+
+export type { SessionListener } from './accounting-feed';
 
 export interface SessionOptions {
   id: string;
@@ -33,16 +36,6 @@ export interface SessionOptions {
   /** A process's heap neared its limit: the run record should be written now. */
   onHeapPressure?: (entry: ProcessEntry) => void;
 }
-
-/** What the metrics side wants to hear as messages arrive. */
-export interface SessionListener {
-  /** Garbage collections a sample reported: [kind, duration in ms]. */
-  onGc(entry: ProcessEntry, gc: ReadonlyArray<readonly [string, number]>): void;
-  onAccount(entry: ProcessEntry, event: Readonly<AccountEvent>): void;
-}
-
-/** Events kept for the metrics side until it listens (a burst at start-up, bounded). */
-const MAX_EARLY_EVENTS = 10_000;
 
 /** Spans for processes we only saw from outside are capped (a build can spawn thousands). */
 const MAX_OUTSIDE_PROCESS_SPANS = 1000;
@@ -75,11 +68,8 @@ export class Session implements SessionView {
   private outsideSpans = 0;
   private readonly fromLines: LineProcesses;
   private proxyPid: number | null = null;
-  private listener: SessionListener | null = null;
   private readonly lifecycle: Lifecycle;
-  /** When each model request went out (by process and request id), until its response. */
-  /** What arrived before the metrics side was listening (it starts ~0.3 s in), replayed to it. */
-  private early: Array<() => void> = [];
+  private readonly feed: AccountingFeed;
 
   constructor(
     readonly options: SessionOptions,
@@ -93,15 +83,15 @@ export class Session implements SessionView {
     this.timeline = new Timeline(options.timelinePoints);
     this.spans = new SpanBook(newSpanId, options.start, options.spanAttributes);
     this.lifecycle = new Lifecycle(this.spans, {
-      toolsEndedAt: (entry, from, to) => this.toolsEndedAt(entry, from, to),
+      toolsEndedAt: (entry, from, to) => toolsEndedAt(this.processes(), entry, from, to),
       onCompression: () => (this.totals.compressions += 1),
       onSubagent: () => (this.totals.subagents += 1),
     });
+    this.feed = new AccountingFeed(this.totals, this.lifecycle, this.drops);
   }
 
   listen(listener: SessionListener): void {
-    this.listener = listener;
-    for (const replay of this.early.splice(0)) replay();
+    this.feed.listen(listener);
   }
 
   sampleTree(now: number): TreeSample {
@@ -129,7 +119,8 @@ export class Session implements SessionView {
 
   apply(pid: number, messages: AgentMessage[], now: number): void {
     if (pid === this.proxyPid) {
-      this.onProxy(messages, now);
+      const cliPid = this.options.cliPid?.() ?? null;
+      this.feed.fromProxy(cliPid === null ? null : this.tree.entryFor(cliPid, now), messages);
       return;
     }
     if (messages[0]?.k === 'hook') {
@@ -232,7 +223,7 @@ export class Session implements SessionView {
         // Only the GC pairs are told: a burst kept for a listener not there yet holds no whole samples.
         if (message.gc.length > 0) {
           const { gc } = message;
-          this.tell((l) => l.onGc(entry, gc));
+          this.feed.tell((l) => l.onGc(entry, gc));
         }
         break;
       case 'start':
@@ -242,7 +233,7 @@ export class Session implements SessionView {
         this.spans.end(entry.pid, message);
         break;
       case 'account':
-        this.account(entry, message);
+        this.feed.account(entry, message);
         break;
       case 'pressure':
         entry.pressure = true;
@@ -255,10 +246,10 @@ export class Session implements SessionView {
         entry.heapProfile = applyHeapProfile(entry.heapProfile, message);
         break;
       case 'model_request':
-        this.onModelRequest(entry, message);
+        this.feed.request(entry, message);
         break;
       case 'model_response':
-        this.onModelResponse(entry, message);
+        this.feed.response(entry, message);
         break;
       case 'http':
         addHosts(this.totals, message.hosts);
@@ -274,17 +265,6 @@ export class Session implements SessionView {
     }
   }
 
-  /** The proxy's lines are the CLI's model calls, seen from outside: they go to the CLI's process. */
-  private onProxy(messages: AgentMessage[], now: number): void {
-    const cliPid = this.options.cliPid?.() ?? null;
-    const entry = cliPid === null ? null : this.tree.entryFor(cliPid, now);
-    for (const m of messages) {
-      if (!entry || (m.k !== 'model_request' && m.k !== 'model_response')) this.drops.lines += 1;
-      else if (m.k === 'model_request') this.onModelRequest(entry, m, 'proxy');
-      else this.onModelResponse(entry, m);
-    }
-  }
-
   /** A hook process's line belongs to the CLI process that ran the hook: its nearest instrumented ancestor. */
   private onHook(m: HookMessage): void {
     let pid = this.tree.live.has(m.ppid) || this.closedByPid.has(m.ppid) || !m.gppid ? m.ppid : m.gppid;
@@ -297,41 +277,6 @@ export class Session implements SessionView {
       }
       pid = entry.parentPid;
     }
-  }
-
-  private onModelRequest(entry: ProcessEntry, m: ModelRequestMessage, seenBy: 'inProcess' | 'proxy' = 'inProcess'): void {
-    const seen = this.totals.requestsSeenBy;
-    seen[seenBy] = (seen[seenBy] ?? 0) + 1;
-    const accounting = requestAccounting(m);
-    if (accounting) this.account(entry, accounting);
-    else this.totals.unparsedRequests += 1;
-    for (const truncation of truncationAccounting(this.totals, m)) this.account(entry, truncation);
-    this.lifecycle.onRequest(entry, m);
-  }
-
-  private onModelResponse(entry: ProcessEntry, m: ModelResponseMessage): void {
-    const request = this.lifecycle.onResponse(entry, m);
-    if (request) this.account(entry, responseAccounting(m, request.t, request.figures?.model ?? null, request.format));
-  }
-
-  private account(entry: ProcessEntry, event: AccountEvent): void {
-    applyAccounting(this.totals, event);
-    this.tell((l) => l.onAccount(entry, event));
-  }
-
-  /** The end of the tool processes a CLI process started between a response and the next request. */
-  private toolsEndedAt(entry: ProcessEntry, from: number, to: number): number | null {
-    let end: number | null = null;
-    for (const p of this.processes()) {
-      if (p.parentPid !== entry.pid || p.role === 'mcp_server' || p.firstSeen < from || p.ended === null || p.ended > to) continue;
-      end = Math.max(end ?? 0, p.ended);
-    }
-    return end;
-  }
-
-  private tell(event: (listener: SessionListener) => void): void {
-    if (this.listener) event(this.listener);
-    else if (this.early.length < MAX_EARLY_EVENTS) this.early.push(() => event(this.listener as SessionListener));
   }
 
   /** The run starts with its first process, which may be older than the collector. */
