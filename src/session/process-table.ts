@@ -1,6 +1,6 @@
 // Every process the session has seen: from the tree walk, from its own agent, or both.
 import type { FinalMessage, HelloMessage, ProcessPeaks, SampleMessage } from '../channel/protocol';
-import { raisePeaks } from '../agent/peaks';
+import { emptyPeaks, raisePeaks } from '../agent/peaks';
 import type { ProcessRole } from '../config';
 import type { HeapProfileState } from './heap-profile';
 
@@ -95,4 +95,37 @@ export function toolsEndedAt(processes: ProcessEntry[], entry: ProcessEntry, fro
     end = Math.max(end ?? 0, p.ended);
   }
   return end;
+}
+
+/** A process as first seen, before any figure of its own. */
+export function blankEntry(pid: number, ppid: number, name: string, role: ProcessRole, now: number, spanId: string): ProcessEntry {
+  return {
+    pid,
+    startTicks: 0,
+    name,
+    shown: '',
+    parentPid: ppid,
+    role,
+    firstSeen: now,
+    lastSeen: now,
+    ended: null,
+    rss: 0,
+    rssPeak: 0,
+    prevRss: 0,
+    prevHwm: 0,
+    firstRss: null,
+    firstHeapUsed: null,
+    hwm: 0,
+    samples: 0,
+    argvHash: 0,
+    preExec: false,
+    hello: null,
+    peaks: emptyPeaks(),
+    latest: null,
+    final: null,
+    endNote: null,
+    pendingNote: null,
+    pressure: false,
+    spanId,
+  };
 }

@@ -1,11 +1,10 @@
 // Samples the process tree rooted at the CLI: who is alive, their RSS and high-water marks, and
 // their roles. Processes that vanish mid-walk are fine; a reused pid is told apart by start time.
-import { PROCESS_ROLES, type ProcessRole } from '../config';
 import { descendantsViaChildren, descendantsViaParents } from '../probes/process-tree';
 import type { ProcReader } from './proc-reader';
 import { argvHashOf, identify, shownName } from './process-identity';
-import type { ProcessEntry } from './process-table';
-import { emptyPeaks } from '../agent/peaks';
+import { blankEntry, type ProcessEntry } from './process-table';
+import { summarizeTree, type TreeSample } from './tree-sample';
 
 export interface TreeOptions {
   rootPid: number;
@@ -18,23 +17,6 @@ export interface TreeOptions {
   cliPid?: () => number | null;
   observerPids: Set<number>;
   newSpanId: () => string;
-}
-
-export type RoleFigures = Record<ProcessRole, { rss: number; count: number }>;
-
-export interface TreeSample {
-  t: number;
-  total: number;
-  /**
-   * A lower bound on the tree's peak between the previous sample and this one: a process whose
-   * high-water mark rose peaked in between, while the others held at least the smaller of their
-   * two sampled RSS values. Catches a spike the sampler itself missed.
-   */
-  hwmBound: number;
-  rootRss: number;
-  count: number;
-  byRole: RoleFigures;
-  alive: ProcessEntry[];
 }
 
 /** startTicks of a process known only from its agent (no /proc here): its own reports end it. */
@@ -50,10 +32,6 @@ const YOUNG_MS = 3000;
 
 /** Every this many samples, children of every thread are read, not only the main thread's. */
 const ALL_THREADS_EVERY = 10;
-
-export function emptyRoleFigures(): RoleFigures {
-  return Object.fromEntries(PROCESS_ROLES.map((role) => [role, { rss: 0, count: 0 }])) as RoleFigures;
-}
 
 export class TreeSampler {
   readonly live = new Map<number, ProcessEntry>();
@@ -89,7 +67,7 @@ export class TreeSampler {
       if (entry.startTicks === AGENT_ONLY) entry.rss = entry.latest?.mem.rss ?? entry.rss;
       else this.end(entry, entry.lastSeen);
     }
-    return this.summarize(now);
+    return summarizeTree(now, [...this.live.values()]);
   }
 
   /** What a checkpoint keeps of the walk besides the processes (the working tree is read again). */
@@ -266,62 +244,6 @@ export class TreeSampler {
     this.live.set(pid, entry);
     return entry;
   }
-
-  private summarize(now: number): TreeSample {
-    const byRole = emptyRoleFigures();
-    let total = 0;
-    let rootRss = 0;
-    const alive = [...this.live.values()];
-    for (const entry of alive) {
-      if (entry.preExec) continue;
-      total += entry.rss;
-      byRole[entry.role].rss += entry.rss;
-      byRole[entry.role].count += 1;
-      if (entry.role === 'cli') rootRss = Math.max(rootRss, entry.rss);
-    }
-    return { t: now, total, hwmBound: hwmBound(alive), rootRss, count: alive.length, byRole, alive };
-  }
 }
 
-function hwmBound(everyone: ProcessEntry[]): number {
-  const alive = everyone.filter((e) => !e.preExec);
-  const held = (e: ProcessEntry): number => Math.min(e.prevRss, e.rss);
-  const othersHeld = alive.reduce((sum, e) => sum + held(e), 0);
-  let bound = 0;
-  for (const entry of alive) {
-    if (entry.hwm > entry.prevHwm) bound = Math.max(bound, entry.hwm + othersHeld - held(entry));
-  }
-  return bound;
-}
-
-function blankEntry(pid: number, ppid: number, name: string, role: ProcessRole, now: number, spanId: string): ProcessEntry {
-  return {
-    pid,
-    startTicks: 0,
-    name,
-    shown: '',
-    parentPid: ppid,
-    role,
-    firstSeen: now,
-    lastSeen: now,
-    ended: null,
-    rss: 0,
-    rssPeak: 0,
-    prevRss: 0,
-    prevHwm: 0,
-    firstRss: null,
-    firstHeapUsed: null,
-    hwm: 0,
-    samples: 0,
-    argvHash: 0,
-    preExec: false,
-    hello: null,
-    peaks: emptyPeaks(),
-    latest: null,
-    final: null,
-    endNote: null,
-    pendingNote: null,
-    pressure: false,
-    spanId,
-  };
-}
+export type { RoleFigures, TreeSample } from './tree-sample';
