@@ -96,7 +96,7 @@ describe('--config options', () => {
   it('names a configuration and its items, and refuses what cannot be applied', () => {
     expect(parseConfiguration('mcp=memory,filesystem')).toEqual({ name: 'mcp', items: ['memory', 'filesystem'] });
     expect(parseConfiguration('memory')).toEqual({ name: 'memory', items: ['memory'] });
-    expect(() => parseConfiguration('x=chrome')).toThrow(/"chrome" is not an item; items: memory, filesystem/);
+    expect(() => parseConfiguration('x=chrome')).toThrow(/"chrome" is not an item; items: memory, filesystem, everything, chrome-devtools/);
     expect(() => parseConfiguration('x=memory,memory')).toThrow(/given twice/);
     expect(() => parseConfiguration('a b=memory')).toThrow(/not a configuration name/);
     expect(() => parseOptions(['--target', 'x@1=node cli.js', '--config', 'memory'])).toThrow(/preset CLIs only; x@1 is not one/);

@@ -96,7 +96,9 @@ async function moveIntoPlace(tempDir: string, dir: string, spec: PackageSpec): P
 function runNpmInstall(prefix: string, spec: string): Promise<void> {
   const args = ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', spec];
   return new Promise((resolve, reject) => {
-    const child = spawn('npm', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // No package of the bench fetches a browser at install time (chrome-devtools-mcp drives Debian's chromium).
+    const env = { ...process.env, PUPPETEER_SKIP_DOWNLOAD: 'true' };
+    const child = spawn('npm', args, { stdio: ['ignore', 'ignore', 'pipe'], env });
     let stderr = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
