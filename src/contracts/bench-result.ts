@@ -35,6 +35,7 @@ const ServerRequest = Type.Object({
   requestBytes: Num(),
   messageCount: Num(),
   toolCount: Num(),
+  toolSchemaBytes: Type.Optional(Num('bytes of the `tools` value as JSON (the tool schemas offered); absent in older files')),
   toolResultCount: Num(),
   toolResultBytes: Num(),
   toolCallNames: Type.Array(Type.String()),
@@ -49,6 +50,9 @@ const ServerFigures = Type.Object({
   prompt_tokens: Num(),
   completion_tokens: Num(),
   tool_calls: Num(),
+  first_request_ms: Type.Optional(
+    Nullable(Num('from spawning the command to the first model request received (start-up); null: no request; absent in older files')),
+  ),
   sequence: Type.Array(ServerRequest),
 });
 

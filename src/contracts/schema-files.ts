@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
+import { AttributionSchema } from './attribution';
 import { BenchResultSchema } from './bench-result';
 import { RunRecordSchema } from './run-record';
 
@@ -19,7 +20,11 @@ function file(name: string, schema: TSchema): SchemaFile {
 }
 
 export function schemaFiles(): SchemaFile[] {
-  return [file('qwen-otel.run-1.schema.json', RunRecordSchema), file('qwen-otel.bench-1.schema.json', BenchResultSchema)];
+  return [
+    file('qwen-otel.run-1.schema.json', RunRecordSchema),
+    file('qwen-otel.bench-1.schema.json', BenchResultSchema),
+    file('qwen-otel.attribution-1.schema.json', AttributionSchema),
+  ];
 }
 
 if (require.main === module) {

@@ -1,35 +1,23 @@
-// Attribution by configuration item: from a matrix run with a CLI's configurations (bench
-// --config), each item's share of a figure is the paired difference (same matrix and repeat)
-// between the run with that item alone and the run without any; the items together are the run
-// with all of them. What the items do together beyond the sum of each alone (servers competing for
-// start-up, shared pages) is shown as the remainder: all - none - the items' sum, per repeat.
+// Attribution by configuration item, leave-one-out: from a matrix run with a CLI's configurations
+// (bench --config), the configuration with the most items is "all"; an item's share of a figure is
+// the paired difference (same matrix and repeat) between the run with all items and the run with
+// all but that item (for a single item: the run without any). Interactions (servers competing for
+// start-up, pages they share) fall to no item: the remainder is the total (all - none) less the
+// items' shares, so that the rows add up to the total exactly.
+import type { Attribution, AttributionRow, ShareSpread } from '../../contracts/attribution';
 import type { BenchResult } from '../../contracts/bench-result';
 import { findFigure, type Figure } from '../results/figures';
-import { spread, type Spread } from '../results/stats';
+import { spread } from '../results/stats';
 
 /** The figures split by item, in the order shown. */
-export const ATTRIBUTED_FIGURES = ['tree_rss_peak', 'external_tree_rss_peak', 'request_tool_schema_bytes', 'tokens_input', 'wall'];
+export const ATTRIBUTED_FIGURES = ['tree_rss_peak', 'tool_schema_bytes_per_request', 'input_tokens_per_request', 'first_request_ms'];
 
-export interface ItemShare {
-  /** An item's name, `all` (every item at once) or `remainder`. */
-  item: string;
-  /** Paired differences against the run without configuration, per figure. */
-  figures: Record<string, Spread>;
-}
-
-export interface Attribution {
-  /** The target without configuration, e.g. `qwen@0.15.10`. */
-  target: string;
-  workload: string;
-  /** Repeats with a run of every configuration and of none. */
-  pairs: number;
-  /** The configuration whose items were all on, or null when none has them all. */
-  all: string | null;
-  shares: ItemShare[];
-}
+/** The configuration name `attribute` gives the run with every item but `item`. */
+export const withoutName = (item: string): string => `without-${item}`;
 
 const baseTarget = (r: BenchResult): string => (r.bench.config ? r.bench.target.slice(0, -(r.bench.config.length + 1)) : r.bench.target);
 const round = (r: BenchResult): string => `${r.bench.matrix_id}#${r.bench.repeat}`;
+const key = (items: string[]): string => [...items].sort().join(',');
 
 function figures(): Figure[] {
   return ATTRIBUTED_FIGURES.map((name) => findFigure(name) as Figure);
@@ -40,45 +28,64 @@ export function attribute(results: BenchResult[]): Attribution[] {
   const ok = results.filter((r) => r.status === 'ok' && r.bench.repeat > 0);
   const groups = new Map<string, BenchResult[]>();
   for (const r of ok) {
-    const key = `${baseTarget(r)}\u0000${r.bench.workload}`;
-    groups.set(key, [...(groups.get(key) ?? []), r]);
+    const group = `${baseTarget(r)}\u0000${r.bench.workload}`;
+    groups.set(group, [...(groups.get(group) ?? []), r]);
   }
   const out: Attribution[] = [];
-  for (const [key, runs] of groups) {
-    if (!runs.some((r) => r.bench.config)) continue;
-    const [target, workload] = key.split('\u0000');
+  for (const [group, runs] of groups) {
+    if (!runs.some((r) => r.bench.config) || !runs.some((r) => !r.bench.config)) continue;
+    const [target, workload] = group.split('\u0000');
     out.push(split(target, workload, runs));
   }
   return out;
 }
 
+function toShare(values: number[]): ShareSpread {
+  const s = spread(values);
+  return s.n === 0 ? { n: 0, median: null, q1: null, q3: null } : { n: s.n, median: s.median, q1: s.q1, q3: s.q3 };
+}
+
 function split(target: string, workload: string, runs: BenchResult[]): Attribution {
-  const byConfig = new Map<string, Map<string, BenchResult>>();
-  const items = new Map<string, string[]>();
+  // Runs by their item set ('' is none), then by round.
+  const bySet = new Map<string, Map<string, BenchResult>>();
+  const names = new Map<string, string>();
   for (const r of runs) {
-    const name = r.bench.config ?? '';
-    if (name) items.set(name, r.bench.config_items ?? []);
-    if (!byConfig.has(name)) byConfig.set(name, new Map());
-    byConfig.get(name)?.set(round(r), r);
+    const set = key(r.bench.config ? (r.bench.config_items ?? []) : []);
+    if (r.bench.config) names.set(set, r.bench.config);
+    if (!bySet.has(set)) bySet.set(set, new Map());
+    bySet.get(set)?.set(round(r), r);
   }
-  const none = byConfig.get('') ?? new Map<string, BenchResult>();
-  const singles = [...items].filter(([, list]) => list.length === 1);
-  const every = new Set(singles.map(([, [item]]) => item));
-  const all = [...items].find(([, list]) => list.length > 1 && list.length === every.size && list.every((i) => every.has(i)))?.[0] ?? null;
-  const used = [...singles.map(([name]) => name), ...(all ? [all] : [])];
-  const rounds = [...none.keys()].filter((k) => used.every((name) => byConfig.get(name)?.has(k)));
-  const diff = (name: string, figure: Figure, k: string): number => {
-    const [a, b] = [figure.read(byConfig.get(name)?.get(k) as BenchResult), figure.read(none.get(k) as BenchResult)];
-    return a === null || b === null ? NaN : a - b;
+  const allSet = [...names.keys()].reduce((a, b) => (b.split(',').length > a.split(',').length ? b : a));
+  const items = allSet.split(',');
+  const leaveOut = (item: string): string => key(items.filter((i) => i !== item));
+  const missing = items.filter((i) => !bySet.has(leaveOut(i)));
+  const present = items.filter((i) => !missing.includes(i));
+  const rounds = [...(bySet.get('')?.keys() ?? [])].filter(
+    (k) => bySet.get(allSet)?.has(k) && present.every((i) => bySet.get(leaveOut(i))?.has(k)),
+  );
+  const diff = (from: string, to: string, figure: Figure, k: string): number => {
+    const [a, b] = [bySet.get(from)?.get(k), bySet.get(to)?.get(k)].map((r) => (r ? figure.read(r) : null));
+    return a === null || a === undefined || b === null || b === undefined ? NaN : a - b;
   };
-  const share = (item: string, per: (figure: Figure, k: string) => number): ItemShare => ({
+  const row = (item: string, per: (figure: Figure, k: string) => number): AttributionRow => ({
     item,
-    figures: Object.fromEntries(figures().map((f) => [f.name, spread(rounds.map((k) => per(f, k)))])),
+    figures: Object.fromEntries(figures().map((f) => [f.name, toShare(rounds.map((k) => per(f, k)))])),
   });
-  const shares = singles.map(([name, [item]]) => share(item, (f, k) => diff(name, f, k)));
-  if (all) {
-    shares.push(share('all', (f, k) => diff(all, f, k)));
-    shares.push(share('remainder', (f, k) => diff(all, f, k) - singles.reduce((sum, [name]) => sum + diff(name, f, k), 0)));
+  const rows = items.map((item) => (missing.includes(item) ? row(item, () => NaN) : row(item, (f, k) => diff(allSet, leaveOut(item), f, k))));
+  const total = row('total', (f, k) => diff(allSet, '', f, k));
+  rows.push(remainder(rows, total, missing.length > 0), total);
+  return { target, workload, method: 'leave-one-out', all: names.get(allSet) ?? allSet, items, pairs: rounds.length, missing, rows };
+}
+
+/** The total's median less the items' medians: what the rows leave out, so that they add up. */
+function remainder(items: AttributionRow[], total: AttributionRow, incomplete: boolean): AttributionRow {
+  const figures: Record<string, ShareSpread> = {};
+  for (const [name, t] of Object.entries(total.figures)) {
+    const shares = items.map((r) => r.figures[name].median);
+    const known = !incomplete && t.median !== null && shares.every((m) => m !== null);
+    figures[name] = known
+      ? { n: t.n, median: (t.median as number) - shares.reduce((s: number, m) => s + (m as number), 0), q1: null, q3: null }
+      : { n: 0, median: null, q1: null, q3: null };
   }
-  return { target, workload, pairs: rounds.length, all, shares };
+  return { item: 'remainder', figures };
 }

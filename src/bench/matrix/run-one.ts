@@ -4,6 +4,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { nowMs } from '../model-server/record';
 import { startModelServer } from '../model-server/server';
 import { signalOfExitCode } from '../../session/record';
 import { runCommand, type CommandResult } from '../run-command';
@@ -69,6 +70,7 @@ export async function runOne(plan: RunPlan): Promise<BenchResult> {
     const { configuration } = plan.target;
     const invocation = configuration ? await applyConfiguration(plan.target.preset, invoked, home, work, configuration) : invoked;
     const [command, ...args] = launchCommand(plan, invocation.args);
+    let spawnedAt: number | null = null;
     const watch = plan.sampler === false ? null : treeWatchWorker(SAMPLER_INTERVAL_MS, QWEN_OTEL_PROCESSES, 'children');
     await watch?.ready;
     const result = await runCommand(command, args, {
@@ -76,6 +78,7 @@ export async function runOne(plan: RunPlan): Promise<BenchResult> {
       cwd: work,
       timeoutMs: plan.timeoutMs,
       onSpawn: (pid) => {
+        spawnedAt = nowMs();
         runningGroups.add(pid);
         plan.onWindow?.('start');
         watch?.start(pid);
@@ -110,7 +113,7 @@ export async function runOne(plan: RunPlan): Promise<BenchResult> {
       exit_code: result.code,
       wall_ms: Math.round(result.wallMs * 10) / 10,
       external: externalFigures(tree),
-      server: serverFigures(server.requests),
+      server: serverFigures(server.requests, spawnedAt),
       record,
     };
   } finally {

@@ -7,7 +7,8 @@ function modelRequests(all: RecordedExchange[]): RecordedExchange[] {
   return [...all].filter((r) => r.format !== 'none' && r.replyKind !== 'none').sort((a, b) => a.seq - b.seq);
 }
 
-export function serverFigures(all: RecordedExchange[]): ServerFigures {
+/** `spawnedAt`: when the command was spawned (epoch ms), for the time to the first model request. */
+export function serverFigures(all: RecordedExchange[], spawnedAt: number | null = null): ServerFigures {
   const model = modelRequests(all);
   const sum = (pick: (r: RecordedExchange) => number): number => model.reduce((s, r) => s + pick(r), 0);
   const max = (pick: (r: RecordedExchange) => number): number => Math.max(0, ...model.map(pick));
@@ -19,10 +20,12 @@ export function serverFigures(all: RecordedExchange[]): ServerFigures {
     prompt_tokens: sum((r) => r.promptTokens),
     completion_tokens: sum((r) => r.completionTokens),
     tool_calls: sum((r) => r.toolCallNames.length),
-    sequence: model.map(({ requestBytes, messageCount, toolCount, toolResultCount, toolResultBytes, toolCallNames }) => ({
+    first_request_ms: spawnedAt === null || model.length === 0 ? null : Math.round((model[0].startedAt - spawnedAt) * 10) / 10,
+    sequence: model.map(({ requestBytes, messageCount, toolCount, toolSchemaBytes, toolResultCount, toolResultBytes, toolCallNames }) => ({
       requestBytes,
       messageCount,
       toolCount,
+      toolSchemaBytes,
       toolResultCount,
       toolResultBytes,
       toolCallNames,

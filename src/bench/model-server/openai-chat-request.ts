@@ -1,5 +1,5 @@
 /** Reading an OpenAI chat-completions request body into the common WireRequest. */
-import { isObject, partsText, utf8Bytes, type FormatHandler, type JsonSchema, type WireRequest } from './wire';
+import { isObject, jsonBytes, partsText, utf8Bytes, type FormatHandler, type JsonSchema, type WireRequest } from './wire';
 import { completionObject, MOCK_MODEL_ID, sseEvents, streamChunks, usageOf } from './openai-chat';
 
 export interface ChatRequest {
@@ -65,6 +65,7 @@ export function chatWireRequest(request: ChatRequest): WireRequest {
     stream: request.stream === true,
     messageCount: request.messages.length,
     toolCount: Array.isArray(request.tools) ? request.tools.length : 0,
+    toolSchemaBytes: jsonBytes(request.tools),
     tools: offeredTools(request),
     toolResultCount: countToolResults(request.messages),
     toolResultBytes: toolResultTextBytes(request.messages),

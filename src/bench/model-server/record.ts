@@ -18,6 +18,8 @@ export interface RecordedExchange {
   messageCount: number;
   /** Tool definitions offered. */
   toolCount: number;
+  /** Bytes of the `tools` value as JSON (the tool schemas offered). */
+  toolSchemaBytes: number;
   /** Tool results in the history; also the script step the request was given. */
   toolResultCount: number;
   /** UTF-8 bytes of the text of those tool results (Gemini: their `response` objects as JSON). */
@@ -51,6 +53,7 @@ export function newRecord(seq: number, req: http.IncomingMessage): RecordedExcha
     requestBytes: 0,
     messageCount: 0,
     toolCount: 0,
+    toolSchemaBytes: 0,
     toolResultCount: 0,
     toolResultBytes: 0,
     requestKind: 'none',
@@ -72,6 +75,7 @@ export function describeRequest(record: RecordedExchange, request: WireRequest, 
   record.format = request.format;
   record.messageCount = request.messageCount;
   record.toolCount = request.toolCount;
+  record.toolSchemaBytes = request.toolSchemaBytes;
   record.toolResultCount = request.toolResultCount;
   record.toolResultBytes = request.toolResultBytes;
   record.requestKind = selection.kind;

@@ -21,6 +21,11 @@ export interface WireRequest {
   messageCount: number;
   /** Tool definitions offered, whatever their kind. */
   toolCount: number;
+  /**
+   * Bytes of the `tools` value as JSON (0 without one). The CLIs serialize with JSON.stringify, so
+   * re-serializing the parsed value gives the bytes they sent.
+   */
+  toolSchemaBytes: number;
   /** Name → parameters schema of the function tools offered. */
   tools: Map<string, JsonSchema>;
   /** Tool results carried in the history; also the script step of a main request. */
@@ -89,4 +94,9 @@ export function namedEvent(name: string, data: unknown): string {
 export function argumentsObject(reply: Extract<ScriptedReply, { kind: 'tool_call' }>): Record<string, unknown> {
   const parsed: unknown = JSON.parse(reply.argumentsJson);
   return isObject(parsed) ? parsed : {};
+}
+
+/** UTF-8 bytes of a value as compact JSON; 0 for a value that is absent. */
+export function jsonBytes(value: unknown): number {
+  return value === undefined ? 0 : utf8Bytes(JSON.stringify(value));
 }

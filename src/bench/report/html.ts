@@ -4,6 +4,7 @@
 // is built for time series and lacks grouped/stacked bars). No CDN: the file works offline.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { METHOD_NOTE } from '../attribute/table';
 import { allCharts, type ChartSpec } from './charts';
 import { findFigure } from '../results/figures';
 import { formatBytes, formatRatio, formatValue } from '../results/format';
@@ -116,6 +117,12 @@ function differencesSection(data: ReportData): string {
   return `<section><h2>Where the difference is</h2><p class="note">The run nearest each side's median, split by kind of memory and by process role (qwen-otel compare gives the full tables). Open a line for the details.</p>${items.join('\n')}</section>`;
 }
 
+function attributionSection(data: ReportData): string {
+  if (data.attributions.length === 0) return '';
+  const tables = data.attributions.map((t) => `<p class="note">${escapeHtml(t.caption)}</p><div class="scroll">${tableHtml(t.header, t.rows)}</div>`);
+  return `<section id="attribution"><h2>Attribution by configuration item</h2><p class="note">${escapeHtml(METHOD_NOTE)}</p>${tables.join('\n')}</section>`;
+}
+
 export function renderHtmlReport(data: ReportData): string {
   const charts = allCharts(data);
   const g = data.generatedFrom;
@@ -128,6 +135,7 @@ export function renderHtmlReport(data: ReportData): string {
 <main>
 <section><h2>Matrix results</h2><p class="note">Medians over the measured runs of each cell; ratio = median peak tree RSS over the baseline's on the same workload.</p><div class="scroll">${matrixTable(data)}</div>
 ${failures.length ? `<p class="bad">${failures.map((c) => escapeHtml(`${c.workload} / ${c.target}: ${c.failures.length} failed (${[...new Set(c.failures)].join('; ')})`)).join('<br>')}</p>` : ''}</section>
+${attributionSection(data)}
 <div class="grid">
 ${charts.map(chartSection).join('\n')}
 </div>

@@ -1,5 +1,6 @@
 // report.md, shaped like the seed's benchmark report: summary, environment, matrix results,
 // where the memory is, runtime and token signals, caveats.
+import { METHOD_NOTE } from '../attribute/table';
 import { DECOMPOSITION_RULE } from '../results/decompose';
 import { KIND_LABELS } from '../results/explain';
 import type { CellStats } from '../results/cells';
@@ -193,6 +194,26 @@ function caveats(data: ReportData): string[] {
   return [...lines, ''];
 }
 
+function attributions(data: ReportData): string[] {
+  if (data.attributions.length === 0) return [];
+  return [
+    '## Attribution by configuration item',
+    '',
+    METHOD_NOTE,
+    '',
+    ...data.attributions.flatMap((t) => [
+      `**${t.caption}**`,
+      '',
+      markdownTable(
+        t.header,
+        t.rows,
+        t.header.map((_, i) => i > 0),
+      ),
+      '',
+    ]),
+  ];
+}
+
 export function renderMarkdownReport(data: ReportData): string {
   return [
     '# qwen-otel benchmark report',
@@ -201,6 +222,7 @@ export function renderMarkdownReport(data: ReportData): string {
     ...environment(data),
     ...matrix(data),
     ...buckets(data),
+    ...attributions(data),
     ...heapProfiles(data),
     ...signals(data),
     ...caveats(data),

@@ -1,6 +1,8 @@
 // What the reports show, computed once from a results file: per cell, the statistics of each
 // reported figure, and the run nearest the median (whose buckets and timeline are drawn).
 import type { BenchResult } from '../../contracts/bench-result';
+import { attribute } from '../attribute/split';
+import { attributionTable, type AttributionTable } from '../attribute/table';
 import { decompose, nearestToMedian, runMemory } from '../results/decompose';
 import { contextMoves, explain } from '../results/explain';
 import { buildCells, findCell, ratio, statsOf, type Cell, type CellStats } from '../results/cells';
@@ -65,6 +67,8 @@ export interface ReportData {
   cells: ReportCell[];
   /** Each other target against the baseline, per workload: where the difference in peak tree RSS is. */
   differences: Array<{ workload: string; target: string; words: string[] }>;
+  /** Runs with configurations (bench --config, qwen-otel attribute): each item's share, leave-one-out. */
+  attributions: AttributionTable[];
 }
 
 /** A candidate's words end with the heap by package when both sides were profiled. */
@@ -100,6 +104,7 @@ export function buildReport(results: BenchResult[], baseline?: string): ReportDa
     workloads: workloadsOf(results),
     cells: reportCells,
     differences: differences(cells, base),
+    attributions: attribute(results).map((a) => attributionTable(a, true)),
   };
 }
 

@@ -49,6 +49,13 @@ function otherRequestBytes(result: BenchResult): number | null {
   return total === null || system === null || tools === null || history === null ? null : total - system - tools - history;
 }
 
+/** The tool schemas each model request carried, as the server received them (mean over the run's requests). */
+function toolSchemaBytesPerRequest(result: BenchResult): number | null {
+  const sizes = (result.server?.sequence ?? []).map((r) => r.toolSchemaBytes);
+  if (sizes.length === 0 || sizes.some((s) => s === undefined)) return null;
+  return (sizes as number[]).reduce((a, b) => a + b, 0) / sizes.length;
+}
+
 /** The largest request by part, in the order they are stacked; the parts add up to `peak_request_bytes`. */
 export const REQUEST_PARTS: ReadonlyArray<{ figure: string; label: string }> = [
   { figure: 'request_system_bytes', label: 'system prompt' },
@@ -118,6 +125,24 @@ const FIGURES: Figure[] = [
     label: 'largest request received (server)',
     unit: 'bytes',
     read: (r) => r.server?.request_bytes_peak ?? null,
+  },
+  {
+    name: 'tool_schema_bytes_per_request',
+    label: 'tool-schema bytes per request (server)',
+    unit: 'bytes',
+    read: toolSchemaBytesPerRequest,
+  },
+  {
+    name: 'input_tokens_per_request',
+    label: 'input tokens per request (server)',
+    unit: 'count',
+    read: (r) => (r.server && r.server.requests > 0 ? r.server.prompt_tokens / r.server.requests : null),
+  },
+  {
+    name: 'first_request_ms',
+    label: 'start-up: spawn to first model request',
+    unit: 'ms',
+    read: (r) => r.server?.first_request_ms ?? null,
   },
   ...ROLES.map((role) =>
     fromRecord(`role_peak.${role}`, `peak RSS of ${role} processes`, 'bytes', (r) => r.tree.rss_peak_by_role_bytes[role]),
