@@ -87,7 +87,10 @@ describe('Qwen Code 0.15.10 with MCP servers from npm', () => {
     const mcp = processes.filter((p) => p.role === 'mcp_server');
     // Two Node processes: no update check of chrome-devtools-mcp (a shell and an npm-registry
     // query of its own), no browser before a tool of it is called.
-    expect(mcp.map((p) => p.name), described).toEqual(['node', 'node']);
+    expect(
+      mcp.map((p) => p.name),
+      described,
+    ).toEqual(['node', 'node']);
     for (const p of mcp) expect(p.hwm_bytes, described).toBeGreaterThan(20 * MiB);
     expect(
       processes.filter((p) => p.role === 'other' && p.instrumented),

@@ -28,7 +28,7 @@ const Split = Type.Object({
   pairs: Num('repeats with a run of none, of all and of every all-but-one'),
   missing: Type.Array(Type.String(), { description: 'items whose all-but-one configuration did not run: no share, no remainder' }),
   rows: Type.Array(Row, {
-    description: 'each item, then `remainder` (total - the items\' medians: what they do together), then `total` (all - none)',
+    description: "each item, then `remainder` (total - the items' medians: what they do together), then `total` (all - none)",
   }),
 });
 

@@ -71,7 +71,9 @@ function split(target: string, workload: string, runs: BenchResult[]): Attributi
     item,
     figures: Object.fromEntries(figures().map((f) => [f.name, toShare(rounds.map((k) => per(f, k)))])),
   });
-  const rows = items.map((item) => (missing.includes(item) ? row(item, () => NaN) : row(item, (f, k) => diff(allSet, leaveOut(item), f, k))));
+  const rows = items.map((item) =>
+    missing.includes(item) ? row(item, () => NaN) : row(item, (f, k) => diff(allSet, leaveOut(item), f, k)),
+  );
   const total = row('total', (f, k) => diff(allSet, '', f, k));
   rows.push(remainder(rows, total, missing.length > 0), total);
   return { target, workload, method: 'leave-one-out', all: names.get(allSet) ?? allSet, items, pairs: rounds.length, missing, rows };

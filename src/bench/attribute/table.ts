@@ -26,7 +26,8 @@ const TITLES: Record<string, string> = {
 function cell(share: ShareSpread, total: ShareSpread, figure: Figure, withRange: boolean): string {
   if (share.median === null) return '—';
   const value = formatDelta(share.median, figure.unit);
-  const part = total.median ? ` (${Math.round((100 * share.median) / total.median)} %)` : '';
+  const pct = total.median ? Math.round((100 * share.median) / total.median) : null;
+  const part = pct === null ? '' : ` (${pct < 0 ? '−' : ''}${Math.abs(pct)} %)`;
   const range =
     withRange && share.q1 !== null && share.q3 !== null
       ? ` [${formatDelta(share.q1, figure.unit)}..${formatDelta(share.q3, figure.unit)}]`

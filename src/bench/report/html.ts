@@ -119,7 +119,9 @@ function differencesSection(data: ReportData): string {
 
 function attributionSection(data: ReportData): string {
   if (data.attributions.length === 0) return '';
-  const tables = data.attributions.map((t) => `<p class="note">${escapeHtml(t.caption)}</p><div class="scroll">${tableHtml(t.header, t.rows)}</div>`);
+  const tables = data.attributions.map(
+    (t) => `<p class="note">${escapeHtml(t.caption)}</p><div class="scroll">${tableHtml(t.header, t.rows)}</div>`,
+  );
   return `<section id="attribution"><h2>Attribution by configuration item</h2><p class="note">${escapeHtml(METHOD_NOTE)}</p>${tables.join('\n')}</section>`;
 }
 
