@@ -3,7 +3,7 @@
 // --config, 3 repeats). The split is leave-one-out and its rows add up to all - none; the
 // tool-schema share is exact against the server's received bodies; attribution.json fits its
 // schema; report.md and report.html carry the table; a wrong item name costs one line.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -17,7 +17,8 @@ import { readResults } from '../src/bench/results/load';
 import { AttributionSchema } from '../src/contracts/attribution';
 import { BenchResultSchema, type BenchResult } from '../src/contracts/bench-result';
 import { validator } from '../src/contracts/validate';
-import { REPO, tempDir } from './helpers/e2e';
+import { startPushgateway } from '../src/bench/backends';
+import { find, parsePrometheus, REPO, tempDir } from './helpers/e2e';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'bench', 'qwen-mcp-attribution.jsonl');
 const ITEMS = ['chrome-devtools', 'filesystem', 'memory'];
@@ -117,6 +118,37 @@ describe('attribution.json and the bench results', () => {
       expect(run.stdout).toMatch(new RegExp(`^${item.replace(/[()]/g, '\\$&')} +[+−±]`, 'm'));
     expect(validator(AttributionSchema).misfit(JSON.parse(readFileSync(path.join(dir, 'attribution.json'), 'utf8')))).toBeNull();
   });
+});
+
+describe('the dashboard metrics', () => {
+  it('are pushed per item to a real Pushgateway by attribute --from, equal to the split', async () => {
+    const gateway = await startPushgateway(path.join(tempDir('attribute-pgw'), 'pushgateway.data'));
+    try {
+      const dir = tempDir('attribute-push');
+      const copy = path.join(dir, 'results.jsonl');
+      writeFileSync(copy, readFileSync(FIXTURE));
+      const child = spawn(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'attribute', '--from', copy], {
+        env: { ...process.env, QWEN_OTEL_PUSHGATEWAY_URL: gateway.url },
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const code = await new Promise((resolve) => child.on('close', resolve));
+      expect(code, stderr).toBe(0);
+      expect(stderr).toContain('pushed 1 split(s)');
+      const series = parsePrometheus(await (await fetch(`${gateway.url}/metrics`)).text());
+      const [split] = attribute(results());
+      const labels = { job: 'qwen-otel', instance: 'qwen-otel-attribute', cli: 'qwen', branch: '0.15.10', workload: 'pr-review' };
+      for (const row of split.rows) {
+        const [tree] = find(series, 'qwen_otel_attribution_tree_memory_peak_bytes', { ...labels, item: row.item });
+        expect(tree?.value, row.item).toBeCloseTo(row.figures.tree_rss_peak.median as number, 0);
+        const [startup] = find(series, 'qwen_otel_attribution_startup_seconds', { ...labels, item: row.item });
+        expect(startup?.value, row.item).toBeCloseTo((row.figures.first_request_ms.median as number) / 1000, 3);
+      }
+      expect(find(series, 'qwen_otel_attribution_request_input_tokens', labels)).toHaveLength(split.rows.length);
+    } finally {
+      gateway.close();
+    }
+  }, 60_000);
 });
 
 describe('the reports', () => {

@@ -85,10 +85,12 @@ describe('bench --config', () => {
       encoding: 'utf8',
     });
     expect(run.status, run.stderr).toBe(0);
-    for (const target of TARGETS) expect(run.stdout).toContain(`${target} pr-review: 1 paired repeat(s); each item alone against none`);
+    for (const target of TARGETS)
+      expect(run.stdout).toContain(`${target} pr-review: all = mem (memory); leave-one-out over 1 paired repeat(s)`);
     const rows = run.stdout.split('\n').filter((l) => l.startsWith('memory '));
     expect(rows).toHaveLength(2);
-    for (const row of rows) expect(row).toMatch(/[+−±][\d.]+ MiB/);
+    // One item: its share is the whole difference (100 %), nothing remains.
+    for (const row of rows) expect(row).toMatch(/^memory +[+−±][\d.]+ MiB \(100 %\)/);
   });
 });
 

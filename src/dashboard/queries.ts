@@ -66,3 +66,10 @@ export const retainedLargest = `max by (cli, branch, workload) (qwen_otel_tool_r
 export const retainedCount = `max by (cli, branch, workload) (qwen_otel_tool_results_retained{${RUNS}})`;
 export const tokens = `cli_branch_workload_type:gen_ai_client_token_usage:sum{${PICKED}}`;
 export const historyItems = `max by (cli, branch, workload) (qwen_otel_history_items{${RUNS}})`;
+
+/** `qwen-otel attribute`'s split (pushed): one row per cli × branch × workload × item (items, `remainder`, `total`). */
+const attribution = (metric: string): string => `max by (cli, branch, workload, item) (${metric}{${RUNS}})`;
+export const attributionTree = attribution('qwen_otel_attribution_tree_memory_peak_bytes');
+export const attributionToolSchemas = attribution('qwen_otel_attribution_request_tool_schema_bytes');
+export const attributionInputTokens = attribution('qwen_otel_attribution_request_input_tokens');
+export const attributionStartup = attribution('qwen_otel_attribution_startup_seconds');

@@ -11,6 +11,8 @@ import { benchCommand } from '../bench-command';
 import { textTable } from '../results/format';
 import { InputError, readResults } from '../results/load';
 import { CONFIG_ITEMS, parseConfiguration } from '../targets/configuration';
+import { redactUrl } from '../../redact';
+import { pushAttribution } from './metrics';
 import { ATTRIBUTED_FIGURES, attribute, withoutName } from './split';
 import { attributionTable, METHOD_NOTE } from './table';
 
@@ -77,6 +79,11 @@ export async function attributeCommand(argv: string[]): Promise<number> {
   const written = writeAttribution(file, splits);
   process.stdout.write(`${splits.map(formatAttribution).join('\n\n')}\n${METHOD_NOTE}\n`);
   say(`qwen-otel attribute: wrote ${written}`);
+  const gateway = process.env.QWEN_OTEL_PUSHGATEWAY_URL;
+  if (gateway) {
+    const pushed = await pushAttribution(gateway, splits, say);
+    if (pushed > 0) say(`qwen-otel attribute: pushed ${pushed} split(s) to ${redactUrl(gateway)} (the dashboard's attribution panel)`);
+  }
   return code;
 }
 
