@@ -4,6 +4,8 @@ import { baseEnv, trimBaseUrl, writeHomeFile, type Invocation, type InvocationOp
 export interface QwenInvocationOptions extends InvocationOptions {
   /** Keep Qwen in one process instead of a relauncher parent plus a worker. */
   noRelaunch?: boolean;
+  /** Qwen's own `telemetry` settings block (default: off). */
+  telemetry?: Record<string, unknown>;
 }
 
 const QWEN_MODEL_NAME = 'mock-model';
@@ -22,7 +24,8 @@ const QWEN_SETTINGS = {
  * OpenAI-compatible server. Qwen writes an output-language rule from LANG (pinned by baseEnv).
  */
 export function qwenInvocation(opts: QwenInvocationOptions): Invocation {
-  writeHomeFile(opts.home, '.qwen/settings.json', QWEN_SETTINGS);
+  const settings = opts.telemetry ? { ...QWEN_SETTINGS, telemetry: opts.telemetry } : QWEN_SETTINGS;
+  writeHomeFile(opts.home, '.qwen/settings.json', settings);
   const env: Record<string, string> = {
     ...baseEnv(opts.home),
     QWEN_CODE_LANG: 'en',

@@ -1,0 +1,217 @@
+// Real Qwen Code 0.15.10 with its own OpenTelemetry telemetry on, alone and under `qwen-otel run`:
+// Qwen's telemetry gets the same records either way (OTLP/HTTP to a receiver on :4318, or its
+// outfile), qwen-otel's endpoint and record are there, and Qwen's answer and exit code are its own.
+// The OTEL_* variables a user sets for qwen-otel reach Qwen exactly as they would without it:
+// qwen-otel adds none to the CLI's environment. Runs in a network namespace of its own (root,
+// `unshare -n`): the default ports (4317, 4318, 9464, 19464) for real, without touching this machine's.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCommand } from '../src/bench/run-command';
+import { installCli } from '../src/bench/targets/install';
+import { normalizeQwenOutput } from '../src/bench/targets/qwen';
+import { QWEN_SPEC } from '../src/bench/targets/registry';
+import { BIN, REPO, tempDir, writeScript } from './helpers/e2e';
+
+let qwen = '';
+beforeAll(async () => {
+  qwen = (await installCli(QWEN_SPEC)).binPath('qwen');
+}, 300_000);
+
+/**
+ * Inside the namespace: an OTLP/HTTP receiver on 4318 (what a local OpenTelemetry Collector or
+ * Jaeger listens on), then Qwen alone and under qwen-otel, each with the same settings and
+ * environment; while each runs, qwen-otel's endpoint is scraped and the listening ports noted.
+ */
+const RUNNER = `
+const http = require('node:http');
+const fs = require('node:fs');
+const dist = (f) => require(${JSON.stringify(path.join(REPO, 'dist'))} + '/' + f);
+const { runCliAgainstModel } = dist('bench/targets/session.js');
+const { qwenInvocation } = dist('bench/targets/qwen.js');
+const { SCRIPT_PROMPT } = dist('bench/targets/registry.js');
+const [bin, qwenOtel, spec] = process.argv.slice(2);
+const { telemetry, env, outfile } = JSON.parse(spec);
+let posts = [];
+const receiver = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks).toString('latin1');
+    posts.push({ path: req.url, type: req.headers['content-type'], body });
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{}');
+  });
+});
+const listening = () => {
+  const ports = new Set();
+  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of fs.readFileSync(f, 'utf8').split('\\n').slice(1)) {
+      const fields = line.trim().split(/\\s+/);
+      if (fields[3] === '0A') ports.add(parseInt(fields[1].split(':').pop(), 16));
+    }
+  }
+  return ports;
+};
+const scrape = () => fetch('http://127.0.0.1:19464/metrics').then((r) => r.text(), () => null);
+(async () => {
+  await new Promise((r) => receiver.listen(4318, '127.0.0.1', r));
+  const out = {};
+  for (const label of ['alone', 'wrapped']) {
+    posts = [];
+    fs.rmSync(outfile, { force: true });
+    let done = false;
+    let ours = null;
+    const ports = new Set();
+    const watching = (async () => {
+      while (!done) {
+        for (const p of listening()) ports.add(p);
+        const text = await scrape();
+        if (text && text.includes('qwen_otel_tree_memory_usage_bytes')) ours = text;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const run = await runCliAgainstModel({
+      bin,
+      invocation: (o) => qwenInvocation({ ...o, telemetry }),
+      prompt: SCRIPT_PROMPT,
+      wrapper: label === 'wrapped' ? [qwenOtel, 'run', '--'] : undefined,
+      extraEnv: env,
+      timeoutMs: 240000,
+    });
+    done = true;
+    await watching;
+    // Qwen exports at shutdown, before it exits; a receiver's last request may still be in flight.
+    await new Promise((r) => setTimeout(r, 300));
+    out[label] = {
+      code: run.exitCode, stdout: run.stdout, stderr: run.stderr, posts,
+      outfile: fs.existsSync(outfile) ? fs.readFileSync(outfile, 'utf8') : null,
+      ours, ports: [...ports].sort((a, b) => a - b),
+    };
+  }
+  receiver.close();
+  console.log(JSON.stringify(out));
+})();
+`;
+
+interface Post {
+  path: string;
+  type: string;
+  body: string;
+}
+interface Seen {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  posts: Post[];
+  outfile: string | null;
+  ours: string | null;
+  ports: number[];
+}
+
+async function inNamespace(
+  telemetry: Record<string, unknown>,
+  env: Record<string, string>,
+): Promise<{ dir: string; alone: Seen; wrapped: Seen }> {
+  const dir = tempDir('qwen-telemetry');
+  const runner = writeScript(dir, 'runner.js', RUNNER);
+  const outfile = path.join(dir, 'qwen-telemetry.log');
+  const spec = JSON.stringify({
+    telemetry: telemetry.outfile === true ? { ...telemetry, outfile } : telemetry,
+    env: { QWEN_OTEL_RECORD_FILE: path.join(dir, 'runs.jsonl'), QWEN_OTEL_EXIT_TIMEOUT_MS: '120000', ...env },
+    outfile,
+  });
+  const args = [runner, qwen, BIN, spec].map((a) => `'${a}'`).join(' ');
+  const result = await runCommand('unshare', ['-n', 'sh', '-c', `ip link set lo up && exec "${process.execPath}" ${args}`], {
+    env: process.env,
+    timeoutMs: 600_000,
+  });
+  if (result.code !== 0) throw new Error(`runner exited ${result.code}: ${result.stderr.slice(-2000)}`);
+  return { dir, ...JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') };
+}
+
+/** What Qwen's own OTel SDK sent: OTLP/JSON under its service name (qwen-otel sends protobuf). */
+function qwenPosts(seen: Seen): Post[] {
+  return seen.posts.filter((p) => p.type === 'application/json' && p.body.includes('"stringValue":"qwen-code"'));
+}
+/** Qwen's event names (its log records) and metric names, from OTLP/JSON or its outfile. */
+function qwenSignals(text: string): { events: string[]; metrics: string[] } {
+  const all = (re: RegExp): string[] => [...new Set([...text.matchAll(re)].map((m) => m[1]))].sort();
+  return {
+    events: all(/"event\.name",?\s*"?(?:value"?:\s*\{"stringValue":|:)\s*"(qwen-code\.[a-z_.]+)"/g),
+    metrics: all(/"name":\s*"(qwen-code\.[a-z_.]+)"/g),
+  };
+}
+function answer(seen: Seen): unknown {
+  return normalizeQwenOutput(JSON.parse(seen.stdout));
+}
+function records(dir: string): Array<Record<string, any>> {
+  return readFileSync(path.join(dir, 'runs.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+}
+
+describe.skipIf(process.getuid?.() !== 0)("Qwen Code 0.15.10's own telemetry beside qwen-otel", () => {
+  it('OTLP/HTTP to :4318 through OTEL_EXPORTER_OTLP_ENDPOINT, read by both: Qwen sends the same, qwen-otel adds its spans', async () => {
+    const { dir, alone, wrapped } = await inNamespace(
+      { enabled: true, target: 'local', otlpProtocol: 'http' },
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' },
+    );
+    expect(alone.code, alone.stderr).toBe(0);
+    expect([wrapped.code, wrapped.stderr]).toEqual([alone.code, alone.stderr]);
+    expect(answer(wrapped)).toEqual(answer(alone));
+    // Qwen's settings name no endpoint (its default is gRPC on :4317): what arrives on :4318 came
+    // through OTEL_EXPORTER_OTLP_ENDPOINT, alone as under qwen-otel.
+    const signals = (s: Seen) =>
+      qwenSignals(
+        qwenPosts(s)
+          .map((p) => p.body)
+          .join('\n'),
+      );
+    expect(signals(alone).events.length).toBeGreaterThan(0);
+    expect(signals(alone).metrics.length).toBeGreaterThan(0);
+    expect(signals(wrapped)).toEqual(signals(alone));
+    expect([...new Set(qwenPosts(wrapped).map((p) => p.path))].sort()).toEqual([...new Set(qwenPosts(alone).map((p) => p.path))].sort());
+    // qwen-otel's spans (protobuf, its instrumentation scope) go to the same receiver, only when it runs.
+    const oursSpans = (s: Seen) =>
+      s.posts.filter((p) => p.path === '/v1/traces' && p.type === 'application/x-protobuf' && p.body.includes('qwen-otel'));
+    expect(oursSpans(alone)).toHaveLength(0);
+    expect(oursSpans(wrapped).length).toBeGreaterThan(0);
+    expect(wrapped.ours).toMatch(/cli="qwen-code"/);
+    // qwen-otel never listens on the OTLP ports nor on the OTel Prometheus exporter's default.
+    expect(wrapped.ports).toContain(19464);
+    expect(wrapped.ports.filter((p) => [4317, 9464].includes(p))).toEqual([]);
+    expect(records(dir).map((r) => [r.cli, r.exit.code, r.complete])).toEqual([['qwen-code', 0, true]]);
+  }, 700_000);
+
+  it("outfile, with qwen-otel's OTEL_* variables set: Qwen's file gets the same records under its own name, nothing leaks to OTLP", async () => {
+    const { dir, alone, wrapped } = await inNamespace(
+      { enabled: true, target: 'local', outfile: true },
+      {
+        OTEL_SERVICE_NAME: 'memory-watch',
+        OTEL_RESOURCE_ATTRIBUTES: 'team=platform',
+        OTEL_TRACES_EXPORTER: 'none',
+        OTEL_METRICS_EXPORTER: 'prometheus',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+      },
+    );
+    expect(alone.code, alone.stderr).toBe(0);
+    expect([wrapped.code, wrapped.stderr]).toEqual([alone.code, alone.stderr]);
+    expect(answer(wrapped)).toEqual(answer(alone));
+    // Qwen 0.15.10 prefers its outfile to OTLP, and names its own resource (no OTEL_SERVICE_NAME).
+    const signals = (s: Seen) => qwenSignals(s.outfile ?? '');
+    expect(signals(alone).events.length).toBeGreaterThan(0);
+    expect(signals(alone).metrics.length).toBeGreaterThan(0);
+    expect(signals(wrapped)).toEqual(signals(alone));
+    for (const s of [alone, wrapped]) {
+      expect(s.outfile).toMatch(/"service\.name",\s*"qwen-code"/);
+      expect(s.outfile).not.toMatch(/memory-watch|team/);
+      expect(s.posts).toEqual([]);
+    }
+    // qwen-otel took the variables meant for it (OTEL_SERVICE_NAME is also its `cli` label).
+    expect(wrapped.ours).toMatch(/target_info\{[^}]*service_name="memory-watch"/);
+    expect(wrapped.ours).toMatch(/team="platform"/);
+    expect(records(dir).map((r) => [r.cli, r.exit.code])).toEqual([['memory-watch', 0]]);
+  }, 700_000);
+});
