@@ -38,7 +38,7 @@ const receiver = http.createServer((req, res) => {
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
     const body = Buffer.concat(chunks).toString('latin1');
-    posts.push({ path: req.url, type: req.headers['content-type'], body });
+    posts.push({ path: req.url, type: req.headers['content-type'], tenant: req.headers['x-tenant'] ?? null, body });
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end('{}');
   });
@@ -97,6 +97,7 @@ const scrape = () => fetch('http://127.0.0.1:19464/metrics').then((r) => r.text(
 interface Post {
   path: string;
   type: string;
+  tenant: string | null;
   body: string;
 }
 interface Seen {
@@ -153,10 +154,10 @@ function records(dir: string): Array<Record<string, any>> {
 }
 
 describe.skipIf(process.getuid?.() !== 0)("Qwen Code 0.15.10's own telemetry beside qwen-otel", () => {
-  it('OTLP/HTTP to :4318 through OTEL_EXPORTER_OTLP_ENDPOINT, read by both: Qwen sends the same, qwen-otel adds its spans', async () => {
+  it('OTLP/HTTP to :4318 through OTEL_EXPORTER_OTLP_ENDPOINT and _HEADERS, read by both: Qwen sends the same, qwen-otel adds its spans', async () => {
     const { dir, alone, wrapped } = await inNamespace(
       { enabled: true, target: 'local', otlpProtocol: 'http' },
-      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' },
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_EXPORTER_OTLP_HEADERS: 'x-tenant=memory' },
     );
     expect(alone.code, alone.stderr).toBe(0);
     expect([wrapped.code, wrapped.stderr]).toEqual([alone.code, alone.stderr]);
@@ -178,6 +179,8 @@ describe.skipIf(process.getuid?.() !== 0)("Qwen Code 0.15.10's own telemetry bes
       s.posts.filter((p) => p.path === '/v1/traces' && p.type === 'application/x-protobuf' && p.body.includes('qwen-otel'));
     expect(oursSpans(alone)).toHaveLength(0);
     expect(oursSpans(wrapped).length).toBeGreaterThan(0);
+    // OTEL_EXPORTER_OTLP_HEADERS too is read by both: every batch, Qwen's and qwen-otel's, carries it.
+    expect(new Set([...alone.posts, ...wrapped.posts].map((p) => p.tenant))).toEqual(new Set(['memory']));
     expect(wrapped.ours).toMatch(/cli="qwen-code"/);
     // qwen-otel never listens on the OTLP ports nor on the OTel Prometheus exporter's default.
     expect(wrapped.ports).toContain(19464);
