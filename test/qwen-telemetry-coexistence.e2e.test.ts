@@ -43,6 +43,20 @@ const receiver = http.createServer((req, res) => {
     res.end('{}');
   });
 });
+// gRPC (HTTP/2, Qwen's default protocol) is seen by its connection preface: at :4317 by a bare
+// listener, at :4318 as a request the HTTP/1 receiver refuses. Either way the socket closes, so
+// Qwen's exporter fails at once.
+let grpc = [];
+receiver.on('clientError', (err, socket) => {
+  if (String(err.rawPacket ?? '').startsWith('PRI * HTTP/2.0')) grpc.push(4318);
+  socket.destroy();
+});
+const grpcPort = require('node:net').createServer((socket) => {
+  socket.once('data', (d) => {
+    if (d.toString('latin1').startsWith('PRI * HTTP/2.0')) grpc.push(4317);
+    socket.destroy();
+  });
+});
 const listening = () => {
   const ports = new Set();
   for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
@@ -56,9 +70,11 @@ const listening = () => {
 const scrape = () => fetch('http://127.0.0.1:19464/metrics').then((r) => r.text(), () => null);
 (async () => {
   await new Promise((r) => receiver.listen(4318, '127.0.0.1', r));
+  await new Promise((r) => grpcPort.listen(4317, '127.0.0.1', r));
   const out = {};
   for (const label of ['alone', 'wrapped']) {
     posts = [];
+    grpc = [];
     fs.rmSync(outfile, { force: true });
     let done = false;
     let ours = null;
@@ -86,10 +102,11 @@ const scrape = () => fetch('http://127.0.0.1:19464/metrics').then((r) => r.text(
     out[label] = {
       code: run.exitCode, stdout: run.stdout, stderr: run.stderr, posts,
       outfile: fs.existsSync(outfile) ? fs.readFileSync(outfile, 'utf8') : null,
-      ours, ports: [...ports].sort((a, b) => a - b),
+      ours, ports: [...ports].sort((a, b) => a - b), grpc: [...new Set(grpc)],
     };
   }
   receiver.close();
+  grpcPort.close();
   console.log(JSON.stringify(out));
 })();
 `;
@@ -108,6 +125,8 @@ interface Seen {
   outfile: string | null;
   ours: string | null;
   ports: number[];
+  /** Where Qwen's gRPC exports arrived (4317 or 4318). */
+  grpc: number[];
 }
 
 async function inNamespace(
@@ -182,9 +201,10 @@ describe.skipIf(process.getuid?.() !== 0)("Qwen Code 0.15.10's own telemetry bes
     // OTEL_EXPORTER_OTLP_HEADERS too is read by both: every batch, Qwen's and qwen-otel's, carries it.
     expect(new Set([...alone.posts, ...wrapped.posts].map((p) => p.tenant))).toEqual(new Set(['memory']));
     expect(wrapped.ours).toMatch(/cli="qwen-code"/);
-    // qwen-otel never listens on the OTLP ports nor on the OTel Prometheus exporter's default.
+    // qwen-otel never listens on the OTel Prometheus exporter's default (4317 and 4318 are the
+    // runner's own: qwen-otel could not have bound them).
     expect(wrapped.ports).toContain(19464);
-    expect(wrapped.ports.filter((p) => [4317, 9464].includes(p))).toEqual([]);
+    expect(wrapped.ports.filter((p) => p === 9464)).toEqual([]);
     expect(records(dir).map((r) => [r.cli, r.exit.code, r.complete])).toEqual([['qwen-code', 0, true]]);
   }, 700_000);
 
@@ -217,4 +237,20 @@ describe.skipIf(process.getuid?.() !== 0)("Qwen Code 0.15.10's own telemetry bes
     expect(wrapped.ours).toMatch(/team="platform"/);
     expect(records(dir).map((r) => [r.cli, r.exit.code])).toEqual([['memory-watch', 0]]);
   }, 700_000);
+
+  it("Qwen's default gRPC: OTEL_EXPORTER_OTLP_ENDPOINT set for qwen-otel takes Qwen's exports from settings.json's :4317 to :4318, the traces-only variable does not", async () => {
+    const settings = { enabled: true, target: 'local', otlpEndpoint: 'http://127.0.0.1:4317' };
+    const base = await inNamespace(settings, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' });
+    const tracesOnly = await inNamespace(settings, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318/v1/traces' });
+    for (const { alone, wrapped } of [base, tracesOnly]) {
+      expect(alone.code, alone.stderr).toBe(0);
+      expect([wrapped.code, wrapped.stderr]).toEqual([alone.code, alone.stderr]);
+      expect(answer(wrapped)).toEqual(answer(alone));
+      // qwen-otel's spans reach :4318 either way.
+      expect(wrapped.posts.filter((p) => p.path === '/v1/traces' && p.body.includes('qwen-otel')).length).toBeGreaterThan(0);
+    }
+    // The same with and without qwen-otel: the variable is Qwen's to read, qwen-otel passes it on unchanged.
+    expect([base.alone.grpc, base.wrapped.grpc]).toEqual([[4318], [4318]]);
+    expect([tracesOnly.alone.grpc, tracesOnly.wrapped.grpc]).toEqual([[4317], [4317]]);
+  }, 1_300_000);
 });
