@@ -253,4 +253,18 @@ describe.skipIf(process.getuid?.() !== 0)("Qwen Code 0.15.10's own telemetry bes
     expect([base.alone.grpc, base.wrapped.grpc]).toEqual([[4318], [4318]]);
     expect([tracesOnly.alone.grpc, tracesOnly.wrapped.grpc]).toEqual([[4317], [4317]]);
   }, 1_300_000);
+
+  it("OTEL_SDK_DISABLED=true turns off both: Qwen's outfile stays empty alone and wrapped, qwen-otel says so in its one line and still writes its record", async () => {
+    const { dir, alone, wrapped } = await inNamespace({ enabled: true, target: 'local', outfile: true }, { OTEL_SDK_DISABLED: 'true' });
+    expect(alone.code, alone.stderr).toBe(0);
+    expect(wrapped.code).toBe(alone.code);
+    expect(answer(wrapped)).toEqual(answer(alone));
+    // Qwen opens its outfile, but its SDK never starts: nothing is written to it.
+    expect([alone.outfile ?? '', wrapped.outfile ?? '']).toEqual(['', '']);
+    expect(wrapped.stderr.trim().split('\n')).toEqual([
+      'qwen-otel: OTEL_SDK_DISABLED=true: no metrics endpoint, push or traces (the run record is still written)',
+    ]);
+    expect(wrapped.ours).toBeNull();
+    expect(records(dir).map((r) => [r.cli, r.exit.code])).toEqual([['qwen-code', 0]]);
+  }, 700_000);
 });
