@@ -6,10 +6,9 @@
 // without touching this machine's.
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCommand } from '../src/bench/run-command';
 import { installCli } from '../src/bench/targets/install';
 import { CLI_TARGETS } from '../src/bench/targets/registry';
-import { BIN, REPO, tempDir, writeScript } from './helpers/e2e';
+import { BIN, inNetworkNamespace, REPO } from './helpers/e2e';
 
 let claudeBin = '';
 beforeAll(async () => {
@@ -51,15 +50,8 @@ const scrape = (port) => fetch('http://127.0.0.1:' + port + '/metrics').then((r)
 })();
 `;
 
-async function inNamespace(claudePort: number, oursPort: number, cliPortVar = ''): Promise<Record<string, any>> {
-  const runner = writeScript(tempDir('claude-ports'), 'runner.js', RUNNER);
-  const args = [runner, claudeBin, BIN, String(claudePort), String(oursPort), cliPortVar].map((a) => `'${a}'`).join(' ');
-  const result = await runCommand('unshare', ['-n', 'sh', '-c', `ip link set lo up && exec "${process.execPath}" ${args}`], {
-    env: process.env,
-    timeoutMs: 300_000,
-  });
-  if (result.code !== 0) throw new Error(`runner exited ${result.code}: ${result.stderr.slice(-2000)}`);
-  return JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}');
+function inNamespace(claudePort: number, oursPort: number, cliPortVar = ''): Promise<Record<string, any>> {
+  return inNetworkNamespace('claude-ports', RUNNER, [claudeBin, BIN, String(claudePort), String(oursPort), cliPortVar], 300_000);
 }
 
 describe.skipIf(process.getuid?.() !== 0)("Claude Code's own Prometheus exporter beside qwen-otel's", () => {

@@ -4,14 +4,12 @@
 // The OTEL_* variables a user sets for qwen-otel reach Qwen exactly as they would without it:
 // qwen-otel adds none to the CLI's environment. Runs in a network namespace of its own (root,
 // `unshare -n`): the default ports (4317, 4318, 9464, 19464) for real, without touching this machine's.
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCommand } from '../src/bench/run-command';
 import { installCli } from '../src/bench/targets/install';
 import { normalizeQwenOutput } from '../src/bench/targets/qwen';
 import { QWEN_SPEC } from '../src/bench/targets/registry';
-import { BIN, REPO, tempDir, writeScript } from './helpers/e2e';
+import { BIN, inNetworkNamespace, REPO, readRecords, tempDir } from './helpers/e2e';
 
 let qwen = '';
 beforeAll(async () => {
@@ -134,20 +132,13 @@ async function inNamespace(
   env: Record<string, string>,
 ): Promise<{ dir: string; alone: Seen; wrapped: Seen }> {
   const dir = tempDir('qwen-telemetry');
-  const runner = writeScript(dir, 'runner.js', RUNNER);
   const outfile = path.join(dir, 'qwen-telemetry.log');
   const spec = JSON.stringify({
     telemetry: telemetry.outfile === true ? { ...telemetry, outfile } : telemetry,
     env: { QWEN_OTEL_RECORD_FILE: path.join(dir, 'runs.jsonl'), QWEN_OTEL_EXIT_TIMEOUT_MS: '120000', ...env },
     outfile,
   });
-  const args = [runner, qwen, BIN, spec].map((a) => `'${a}'`).join(' ');
-  const result = await runCommand('unshare', ['-n', 'sh', '-c', `ip link set lo up && exec "${process.execPath}" ${args}`], {
-    env: process.env,
-    timeoutMs: 600_000,
-  });
-  if (result.code !== 0) throw new Error(`runner exited ${result.code}: ${result.stderr.slice(-2000)}`);
-  return { dir, ...JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') };
+  return { dir, ...(await inNetworkNamespace('qwen-telemetry', RUNNER, [qwen, BIN, spec], 600_000)) };
 }
 
 /** What Qwen's own OTel SDK sent: OTLP/JSON under its service name (qwen-otel sends protobuf). */
@@ -165,13 +156,6 @@ function qwenSignals(text: string): { events: string[]; metrics: string[] } {
 function answer(seen: Seen): unknown {
   return normalizeQwenOutput(JSON.parse(seen.stdout));
 }
-function records(dir: string): Array<Record<string, any>> {
-  return readFileSync(path.join(dir, 'runs.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-}
-
 describe.skipIf(process.getuid?.() !== 0)("Qwen Code 0.15.10's own telemetry beside qwen-otel", () => {
   it('OTLP/HTTP to :4318 through OTEL_EXPORTER_OTLP_ENDPOINT and _HEADERS, read by both: Qwen sends the same, qwen-otel adds its spans', async () => {
     const { dir, alone, wrapped } = await inNamespace(
@@ -205,7 +189,7 @@ describe.skipIf(process.getuid?.() !== 0)("Qwen Code 0.15.10's own telemetry bes
     // runner's own: qwen-otel could not have bound them).
     expect(wrapped.ports).toContain(19464);
     expect(wrapped.ports.filter((p) => p === 9464)).toEqual([]);
-    expect(records(dir).map((r) => [r.cli, r.exit.code, r.complete])).toEqual([['qwen-code', 0, true]]);
+    expect(readRecords(path.join(dir, 'runs.jsonl')).map((r) => [r.cli, r.exit.code, r.complete])).toEqual([['qwen-code', 0, true]]);
   }, 700_000);
 
   it("outfile, with qwen-otel's OTEL_* variables set: Qwen's file gets the same records under its own name, nothing leaks to OTLP", async () => {
@@ -235,7 +219,7 @@ describe.skipIf(process.getuid?.() !== 0)("Qwen Code 0.15.10's own telemetry bes
     // qwen-otel took the variables meant for it (OTEL_SERVICE_NAME is also its `cli` label).
     expect(wrapped.ours).toMatch(/target_info\{[^}]*service_name="memory-watch"/);
     expect(wrapped.ours).toMatch(/team="platform"/);
-    expect(records(dir).map((r) => [r.cli, r.exit.code])).toEqual([['memory-watch', 0]]);
+    expect(readRecords(path.join(dir, 'runs.jsonl')).map((r) => [r.cli, r.exit.code])).toEqual([['memory-watch', 0]]);
   }, 700_000);
 
   it("Qwen's default gRPC: OTEL_EXPORTER_OTLP_ENDPOINT set for qwen-otel takes Qwen's exports from settings.json's :4317 to :4318, the traces-only variable does not", async () => {
@@ -265,6 +249,6 @@ describe.skipIf(process.getuid?.() !== 0)("Qwen Code 0.15.10's own telemetry bes
       'qwen-otel: OTEL_SDK_DISABLED=true: no metrics endpoint, push or traces (the run record is still written)',
     ]);
     expect(wrapped.ours).toBeNull();
-    expect(records(dir).map((r) => [r.cli, r.exit.code])).toEqual([['qwen-code', 0]]);
+    expect(readRecords(path.join(dir, 'runs.jsonl')).map((r) => [r.cli, r.exit.code])).toEqual([['qwen-code', 0]]);
   }, 700_000);
 });

@@ -118,3 +118,19 @@ export async function until(check: () => boolean, timeoutMs: number, refresh?: (
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/**
+ * Runs a Node script in a network namespace of its own (root, `unshare -n`, loopback up), so a
+ * test can use the default ports for real without touching this machine's; returns the JSON its
+ * last stdout line holds.
+ */
+export async function inNetworkNamespace(prefix: string, code: string, args: string[], timeoutMs: number): Promise<any> {
+  const runner = writeScript(tempDir(prefix), 'runner.js', code);
+  const quoted = [runner, ...args].map((a) => `'${a}'`).join(' ');
+  const result = await runCommand('unshare', ['-n', 'sh', '-c', `ip link set lo up && exec "${process.execPath}" ${quoted}`], {
+    env: process.env,
+    timeoutMs,
+  });
+  if (result.code !== 0) throw new Error(`runner exited ${result.code}: ${result.stderr.slice(-2000)}`);
+  return JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}');
+}
