@@ -74,4 +74,19 @@ describe('when the tree PSS is read', () => {
     none.observe(0, sample(0, 200));
     expect(none.figures.reads).toBe(0);
   });
+
+  it("keeps each process's largest PSS with its USS of the same read; a process never read has none", () => {
+    const [a, b, c] = [entry(1), entry(2), entry(3)];
+    const byPid: Record<number, number[]> = { 1: [50, 70, 60], 2: [30, 20, 10] };
+    let read = 0;
+    const tracker = new PssTracker((pid) => {
+      const pss = byPid[pid]?.[read];
+      return pss === undefined ? null : { rssBytes: 100, pssBytes: pss, ussBytes: pss - 5, swapPssBytes: 0 };
+    });
+    for (; read < 3; read += 1) {
+      const t = read * PSS_INTERVAL_MS;
+      tracker.observe(t, { t, total: 200, alive: [a, b, c] } as unknown as TreeSample);
+    }
+    expect([a.pss, b.pss, c.pss]).toEqual([{ peak: 70, ussAtPeak: 65 }, { peak: 30, ussAtPeak: 25 }, undefined]);
+  });
 });

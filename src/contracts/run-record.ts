@@ -99,6 +99,10 @@ const ProcessFigures = Type.Object({
   end_reason: Nullable(Type.String()),
   heap_pressure: Type.Boolean(),
   heap_profile: Type.Optional(HeapProfile),
+  pss_peak_bytes: Type.Optional(
+    Nullable(Num("the largest PSS the tree's smaps_rollup reads saw for this process (sparse reads: a lower bound); null: never read")),
+  ),
+  uss_at_pss_peak_bytes: Type.Optional(Nullable(Num('its private pages (USS) in the same read'))),
 });
 
 const Tokens = Type.Object({ input: Num(), output: Num(), cached: Num() });

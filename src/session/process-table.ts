@@ -47,6 +47,8 @@ export interface ProcessEntry {
   spanId: string;
   /** QWEN_OTEL_HEAP_PROFILE: the capture nearest the heap peak and the captures' costs. */
   heapProfile?: HeapProfileState | null;
+  /** The largest PSS the tree's smaps_rollup reads saw for it, with the USS of the same read (absent: never read). */
+  pss?: { peak: number; ussAtPeak: number };
 }
 
 export function isAlive(entry: ProcessEntry): boolean {

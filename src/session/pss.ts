@@ -5,6 +5,7 @@
 // so it is read at a slow interval and when the tree's RSS has risen, never every sample
 // (`npm run bench:pss` prints both costs).
 import type { SmapsRollup } from '../probes/smaps-rollup';
+import type { ProcessEntry } from './process-table';
 import type { TreeSample } from './tree-sampler';
 
 /** At most this long between two reads while the tree lives. */
@@ -58,27 +59,30 @@ export class PssTracker {
     this.lastAt = now;
     this.rssAtLast = sample.total;
     const started = process.cpuUsage();
-    const reads = sample.alive.filter((entry) => !entry.preExec).map((entry) => this.read?.(entry.pid) ?? null);
+    const entries = sample.alive.filter((entry) => !entry.preExec);
+    const reads = entries.map((entry) => this.read?.(entry.pid) ?? null);
     if (!reads.some((r) => r instanceof Promise)) {
-      this.add(reads as Rollup[], now, started);
+      this.add(entries, reads as Rollup[], now, started);
       return;
     }
     this.reading = true;
     void Promise.all(reads)
-      .then((rollups) => this.add(rollups, now, started))
+      .then((rollups) => this.add(entries, rollups, now, started))
       .finally(() => {
         this.reading = false;
       });
   }
 
   /** `started`: the CPU clock before the reads (off the tick, other work in between counts too: an upper bound). */
-  private add(rollups: Rollup[], now: number, started: NodeJS.CpuUsage): void {
+  private add(entries: ProcessEntry[], rollups: Rollup[], now: number, started: NodeJS.CpuUsage): void {
     let pss = 0;
     let uss = 0;
     let rss = 0;
     let seen = 0;
-    for (const rollup of rollups) {
+    for (const [i, rollup] of rollups.entries()) {
       if (!rollup) continue;
+      const entry = entries[i];
+      if (entry && rollup.pssBytes > (entry.pss?.peak ?? -1)) entry.pss = { peak: rollup.pssBytes, ussAtPeak: rollup.ussBytes };
       seen += 1;
       pss += rollup.pssBytes;
       uss += rollup.ussBytes;

@@ -261,6 +261,8 @@ function processFigures(p: ProcessEntry, start: number): ProcessFigures {
     exit_code: p.final?.exitCode ?? null,
     end_reason: p.endNote?.reason ?? (p.final ? 'exit' : null),
     heap_pressure: p.pressure,
+    pss_peak_bytes: p.pss?.peak ?? null,
+    uss_at_pss_peak_bytes: p.pss?.ussAtPeak ?? null,
     ...(p.heapProfile ? { heap_profile: heapProfileFigures(p.heapProfile, start) } : {}),
   };
 }
