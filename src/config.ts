@@ -2,7 +2,21 @@
 // A bad value never throws: it becomes one problem line (variable, value, what is accepted)
 // and the default is used, so the host CLI is never harmed by a typo.
 import * as path from 'node:path';
-import { redactUrl } from './redact';
+import { grpcLines, type OtlpTarget, readOtlp } from './config-otlp';
+import {
+  type Env,
+  isOff,
+  parseExporterList,
+  parseIntIn,
+  parseLabel,
+  parseResourceAttributes,
+  parseSwitch,
+  parseUrl,
+  Reader,
+} from './config-parse';
+
+export type { OtlpProtocol, OtlpTarget } from './config-otlp';
+export { joinUrl, parseSwitch } from './config-parse';
 
 export type ProcessRole = 'cli' | 'cli_worker' | 'mcp_server' | 'tool' | 'subagent' | 'other';
 export const PROCESS_ROLES: readonly ProcessRole[] = ['cli', 'cli_worker', 'mcp_server', 'tool', 'subagent', 'other'];
@@ -27,6 +41,7 @@ export interface Config {
   /** `avoid`: the port the CLI's own Prometheus exporter takes, never bound by qwen-otel. */
   prometheus: { enabled: boolean; host: string; port: number; avoid: number[] };
   traces: TracesConfig;
+  otlpMetrics: OtlpMetricsConfig | null;
   pushgatewayUrl: string | null;
   sampleIntervalMs: number;
   recordFile: string | null;
@@ -52,19 +67,16 @@ export interface Config {
   role: ProcessRole | null;
 }
 
-export type OtlpProtocol = 'http/protobuf' | 'http/json';
-
-export interface TracesConfig {
+export interface TracesConfig extends OtlpTarget {
   /** OTLP export on (OTEL_TRACES_EXPORTER has `otlp`). */
   enabled: boolean;
   /** Spans also written as JSON lines to the collector's log (`console`). */
   console: boolean;
-  endpoint: string;
-  protocol: OtlpProtocol;
-  /** Sent with every export (may hold credentials: never printed). */
-  headers: Record<string, string>;
-  compression: 'gzip' | 'none';
-  timeoutMs: number;
+}
+
+/** Metrics over OTLP (OTEL_METRICS_EXPORTER has `otlp`): every interval while the run lives, and once at its end. */
+export interface OtlpMetricsConfig extends OtlpTarget {
+  intervalMs: number;
 }
 
 export interface ParsedConfig {
@@ -73,11 +85,7 @@ export interface ParsedConfig {
   problems: string[];
 }
 
-type Env = Record<string, string | undefined>;
-
-const LABEL_VALUE = /^[A-Za-z0-9._@/+:=-]{1,80}$/;
 const HOST = /^[A-Za-z0-9.:_-]{1,253}$|^\[[0-9A-Fa-f:.]+\]$/;
-const DEFAULT_OTLP_BASE = 'http://localhost:4318';
 /**
  * Not 9464, the OpenTelemetry Prometheus exporter's default: Claude Code 2.1.112 with its own
  * exporter on serves there (on every interface), and a port qwen-otel took first silenced it.
@@ -86,6 +94,7 @@ export const DEFAULT_PROMETHEUS_PORT = 19464;
 /** Where a CLI's own OpenTelemetry Prometheus exporter listens unless OTEL_EXPORTER_PROMETHEUS_PORT says otherwise. */
 export const OTEL_PROMETHEUS_DEFAULT_PORT = 9464;
 export const DEFAULT_SAMPLE_INTERVAL_MS = 500;
+const METRICS_EXPORTERS = ['prometheus', 'otlp', 'none'];
 
 export function defaultRecordFile(env: Env): string {
   // node:os only when HOME is unset: loading it costs every instrumented process ~0.2 MiB (measured).
@@ -93,28 +102,6 @@ export function defaultRecordFile(env: Env): string {
 }
 
 /** Reads one variable; `parse` returns the value or undefined when it is not acceptable. */
-class Reader {
-  readonly problems: string[] = [];
-  constructor(private readonly env: Env) {}
-
-  read<T>(name: string, fallback: T, accepted: string, parse: (raw: string) => T | undefined): T {
-    const raw = this.env[name];
-    if (raw === undefined || raw.trim() === '') return fallback;
-    const value = parse(raw.trim());
-    if (value !== undefined) return value;
-    this.problems.push(
-      `qwen-otel: ${name}=${JSON.stringify(shorten(raw))} is not valid (expected ${accepted}); using ${describe(fallback)}`,
-    );
-    return fallback;
-  }
-
-  /** The first of several names that is set wins (our own name before the OpenTelemetry one). */
-  readFirst<T>(names: string[], fallback: T, accepted: string, parse: (raw: string) => T | undefined): T {
-    const name = names.find((n) => (this.env[n] ?? '').trim() !== '') ?? names[0];
-    return this.read(name, fallback, accepted, parse);
-  }
-}
-
 export function parseConfig(env: Env = process.env): ParsedConfig {
   const r = new Reader(env);
   const enabled = r.read('QWEN_OTEL', false, '1 to turn on, or 0', parseSwitch);
@@ -128,21 +115,41 @@ export function parseConfig(env: Env = process.env): ParsedConfig {
   );
   // Read only to stay off it: this variable configures the CLI's own exporter, not ours.
   const cliPort = parseIntIn((env.OTEL_EXPORTER_PROMETHEUS_PORT ?? '').trim(), 1, 65535) ?? OTEL_PROMETHEUS_DEFAULT_PORT;
-  const metricsExporters = r.read('OTEL_METRICS_EXPORTER', ['prometheus'], 'a comma list of "prometheus", "none"', parseExporterList);
+  const metricsExporters = r.read(
+    'OTEL_METRICS_EXPORTER',
+    ['prometheus'],
+    'a comma list of "prometheus", "otlp", "none"',
+    parseExporterList,
+  );
   const traces = readTraces(r, env);
+  const metricsOtlp = readOtlp(r, env, 'metrics');
+  const wantsOtlpMetrics = metricsExporters.includes('otlp');
+  r.problems.push(
+    ...grpcLines([
+      { variable: traces.grpc, what: 'traces' },
+      { variable: wantsOtlpMetrics ? metricsOtlp.grpc : null, what: 'OTLP metrics' },
+    ]),
+  );
   if (sdkDisabled)
     r.problems.push('qwen-otel: OTEL_SDK_DISABLED=true: no metrics endpoint, push or traces (the run record is still written)');
-  for (const name of metricsExporters.filter((e) => e !== 'prometheus' && e !== 'none')) {
+  const unsupported = metricsExporters.filter((e) => !METRICS_EXPORTERS.includes(e));
+  for (const name of unsupported)
     r.problems.push(
-      `qwen-otel: OTEL_METRICS_EXPORTER=${name} is not supported: qwen-otel serves metrics to Prometheus (pull, and the Pushgateway) only`,
+      `qwen-otel: OTEL_METRICS_EXPORTER=${name} is not supported (qwen-otel exports metrics by prometheus, otlp or none): ignored`,
     );
-  }
-  const served = !sdkDisabled && promPort !== null && !(metricsExporters.includes('none') && !metricsExporters.includes('prometheus'));
+  // Nothing supported in the list: the default stands, as for any bad value.
+  const pulled = metricsExporters.includes('prometheus') || unsupported.length === metricsExporters.length;
+  const served = !sdkDisabled && promPort !== null && pulled;
+  // Spec default 60 s; no less than 1 s, each export costs a collection and a request.
+  const intervalMs = r.read('OTEL_METRIC_EXPORT_INTERVAL', 60_000, 'a whole number of milliseconds, 1000-86400000', (v) =>
+    parseIntIn(v, 1000, 86_400_000),
+  );
   const config: Config = {
     enabled,
     sdkDisabled,
     prometheus: { enabled: served, host: promHost, port: promPort ?? 0, avoid: [cliPort] },
-    traces: sdkDisabled ? { ...traces, enabled: false, console: false } : traces,
+    traces: sdkDisabled ? { ...traces.config, enabled: false, console: false } : traces.config,
+    otlpMetrics: !sdkDisabled && wantsOtlpMetrics && !metricsOtlp.grpc ? { ...metricsOtlp.target, intervalMs } : null,
     pushgatewayUrl: sdkDisabled ? null : r.read('QWEN_OTEL_PUSHGATEWAY_URL', null as string | null, 'an http(s) URL', parseUrl),
     proxyOrigin: r.read('QWEN_OTEL_PROXY_ORIGIN', null as string | null, 'an http(s) URL', (v) => parseUrl(v) && new URL(v).origin),
     // 500 ms: each wake-up of an idle process costs ~0.2-0.6 ms of CPU on our VMs (measured),
@@ -183,124 +190,15 @@ export function parseConfig(env: Env = process.env): ParsedConfig {
   return { config, problems: r.problems };
 }
 
-/**
- * The OTLP trace exporter's variables, as the OpenTelemetry spec names them (signal-specific
- * before general). The shared collector reads them from each session's settings, not its own
- * environment: two sessions may send to two places.
- */
-function readTraces(r: Reader, env: Env): TracesConfig {
+/** OTEL_TRACES_EXPORTER and the OTLP settings for traces. */
+function readTraces(r: Reader, env: Env): { config: TracesConfig; grpc: string | null } {
   const exporters = r.read('OTEL_TRACES_EXPORTER', ['otlp'], 'a comma list of "otlp", "console", "none"', (v) => {
     const list = parseExporterList(v);
     return list?.every((e) => ['otlp', 'console', 'none'].includes(e)) ? list : undefined;
   });
-  const endpoint =
-    r.read('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', null as string | null, 'an http(s) URL', parseUrl) ??
-    joinUrl(r.read('OTEL_EXPORTER_OTLP_ENDPOINT', DEFAULT_OTLP_BASE, 'an http(s) URL', parseUrl), 'v1/traces');
-  const protocolVar = signalFirst(env, 'PROTOCOL');
-  const protocol = r.read(protocolVar, 'http/protobuf' as OtlpProtocol | 'grpc', '"http/protobuf", "http/json" or "grpc"', (v) =>
-    v === 'http/protobuf' || v === 'http/json' || v === 'grpc' ? v : undefined,
-  );
-  let enabled = exporters.includes('otlp');
-  if (protocol === 'grpc' && enabled) {
-    r.problems.push(
-      `qwen-otel: ${protocolVar}=grpc is not supported (qwen-otel sends OTLP over HTTP): traces are off; use http/protobuf and the receiver's HTTP port (4318)`,
-    );
-    enabled = false;
-  }
-  const headersVar = signalFirst(env, 'HEADERS');
-  const general = headersVar === 'OTEL_EXPORTER_OTLP_TRACES_HEADERS' ? (parseHeaders(env.OTEL_EXPORTER_OTLP_HEADERS ?? '') ?? {}) : {};
-  const headers = { ...general, ...readHeaders(r, headersVar, env[headersVar] ?? '') };
-  return {
-    enabled,
-    console: exporters.includes('console'),
-    endpoint,
-    protocol: protocol === 'grpc' ? 'http/protobuf' : protocol,
-    headers,
-    compression: r.read(signalFirst(env, 'COMPRESSION'), 'none' as 'gzip' | 'none', '"gzip" or "none"', (v) =>
-      v === 'gzip' || v === 'none' ? v : undefined,
-    ),
-    timeoutMs: r.read(signalFirst(env, 'TIMEOUT'), 10_000, 'a whole number of milliseconds, 1-600000', (v) => parseIntIn(v, 1, 600_000)),
-  };
-}
-
-/** OTEL_EXPORTER_OTLP_TRACES_<what> when set, else OTEL_EXPORTER_OTLP_<what>. */
-function signalFirst(env: Env, what: string): string {
-  const specific = `OTEL_EXPORTER_OTLP_TRACES_${what}`;
-  return (env[specific] ?? '').trim() !== '' ? specific : `OTEL_EXPORTER_OTLP_${what}`;
-}
-
-/** Headers carry credentials: a bad value is named, never printed. */
-function readHeaders(r: Reader, name: string, raw: string): Record<string, string> {
-  if (raw.trim() === '') return {};
-  const headers = parseHeaders(raw);
-  if (headers) return headers;
-  r.problems.push(
-    `qwen-otel: ${name} is not valid (expected key=value pairs separated by commas, values URL-encoded); sending no headers from it`,
-  );
-  return {};
-}
-
-function parseHeaders(raw: string): Record<string, string> | undefined {
-  if (raw.trim() === '') return {};
-  const parsed = parseResourceAttributes(raw);
-  if (!parsed) return undefined;
-  return Object.keys(parsed).every((k) => /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k)) ? parsed : undefined;
-}
-
-function parseExporterList(v: string): string[] | undefined {
-  const list = v
-    .split(',')
-    .map((e) => e.trim().toLowerCase())
-    .filter(Boolean);
-  return list.length > 0 && list.every((e) => /^[a-z_/]+$/.test(e)) ? list : undefined;
-}
-
-export function parseSwitch(v: string): boolean | undefined {
-  const lower = v.toLowerCase();
-  if (['1', 'true', 'on', 'yes'].includes(lower)) return true;
-  if (['0', 'false', 'off', 'no'].includes(lower)) return false;
-  return undefined;
-}
-
-function isOff(v: string): boolean {
-  return ['off', 'none', 'false', 'no'].includes(v.toLowerCase());
-}
-
-function parseIntIn(v: string, min: number, max: number): number | undefined {
-  if (!/^\d+$/.test(v)) return undefined;
-  const n = Number(v);
-  return n >= min && n <= max ? n : undefined;
-}
-
-function parseUrl(v: string): string | undefined {
-  try {
-    const url = new URL(v);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? v.replace(/\/+$/, '') : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function parseLabel(v: string): string | undefined {
-  return LABEL_VALUE.test(v) ? v : undefined;
-}
-
-export function joinUrl(base: string, suffix: string): string {
-  return `${base.replace(/\/+$/, '')}/${suffix}`;
-}
-
-function parseResourceAttributes(v: string): Record<string, string> | undefined {
-  const out: Record<string, string> = {};
-  for (const pair of v.split(',')) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) return undefined;
-    try {
-      out[decodeURIComponent(pair.slice(0, eq).trim())] = decodeURIComponent(pair.slice(eq + 1).trim());
-    } catch {
-      return undefined;
-    }
-  }
-  return out;
+  const { target, grpc } = readOtlp(r, env, 'traces');
+  const wanted = exporters.includes('otlp');
+  return { config: { ...target, enabled: wanted && !grpc, console: exporters.includes('console') }, grpc: wanted ? grpc : null };
 }
 
 function noSnapshots(): HeapSnapshotConfig {
@@ -319,15 +217,4 @@ function parseHeapSnapshot(v: string): HeapSnapshotConfig | undefined {
     else return undefined;
   }
   return result;
-}
-
-function shorten(raw: string): string {
-  const redacted = redactUrl(raw);
-  return redacted.length > 60 ? `${redacted.slice(0, 57)}...` : redacted;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'off';
-  if (typeof value === 'object') return 'the default';
-  return String(value);
 }

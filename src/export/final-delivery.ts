@@ -1,9 +1,11 @@
 // A finished run's final figures as items the collector's delivery queue can try, retry, and keep
-// in the spool: the Pushgateway push (its body computed once, when the run ended) and the last
-// trace batch (plain span data, so a later process can still send it).
+// in the spool: the Pushgateway push (its body computed once, when the run ended), the last
+// trace batch (plain span data, so a later process can still send it) and the last OTLP metrics
+// (the instruments' figures as plain data, read once when the run ended).
 import type { Resource } from '@opentelemetry/resources';
-import type { Config } from '../config';
+import type { Config, OtlpTarget } from '../config';
 import type { SpanRecord } from '../session/spans';
+import type { MetricsBatch } from './otlp-metrics';
 import type { TraceTarget } from './traces';
 import { pushToGateway } from './pushgateway';
 import { redactUrl } from '../redact';
@@ -18,7 +20,8 @@ export type SpoolEntry =
       resource: Record<string, string>;
       spans: SpanRecord[];
       target?: Omit<TraceTarget, 'endpoint'>;
-    };
+    }
+  | { schema: 'qwen-otel.spool/1'; kind: 'metrics'; target: OtlpTarget; batch: MetricsBatch };
 
 /** A spool entry written before the protocol and headers were kept: JSON, no headers, as then. */
 const SPOOLED_BEFORE: Omit<TraceTarget, 'endpoint'> = { protocol: 'http/json', headers: {}, compression: 'none', timeoutMs: 10_000 };
@@ -52,11 +55,14 @@ export interface DeliveryTarget {
 
 const PUSH = { what: 'final figures', hint: 'unset QWEN_OTEL_PUSHGATEWAY_URL to stop pushing' };
 const TRACES = { what: 'traces', hint: 'OTEL_TRACES_EXPORTER=none turns traces off' };
+const METRICS = { what: 'OTLP metrics', hint: 'OTEL_METRICS_EXPORTER without otlp stops sending them' };
 
 export function deliveryTargets(config: Config): DeliveryTarget[] {
   const targets: DeliveryTarget[] = [];
   if (config.pushgatewayUrl) targets.push({ ...PUSH, url: config.pushgatewayUrl, target: redactUrl(config.pushgatewayUrl) });
   if (config.traces.enabled) targets.push({ ...TRACES, url: config.traces.endpoint, target: redactUrl(config.traces.endpoint) });
+  const metrics = config.otlpMetrics;
+  if (metrics) targets.push({ ...METRICS, url: metrics.endpoint, target: redactUrl(metrics.endpoint) });
   return targets;
 }
 
@@ -93,9 +99,23 @@ export function tracesItem(target: TraceTarget, traceId: string, resource: Resou
   };
 }
 
+export function metricsItem(target: OtlpTarget, batch: MetricsBatch): DeliveryItem {
+  return {
+    ...METRICS,
+    target: redactUrl(target.endpoint),
+    attempt: async (timeoutMs) => {
+      const { sendMetrics } = require('./otlp-metrics') as typeof import('./otlp-metrics');
+      await sendMetrics(target, batch, timeoutMs);
+    },
+    // Headers kept in the private spool, as for traces.
+    spoolForm: () => ({ schema: 'qwen-otel.spool/1', kind: 'metrics', target, batch }),
+  };
+}
+
 /** An item kept in the spool, ready to be tried again. */
 export function itemFromSpool(entry: SpoolEntry): DeliveryItem {
   if (entry.kind === 'push') return pushItem(entry.url, entry.grouping, entry.body);
+  if (entry.kind === 'metrics') return metricsItem(entry.target, entry.batch);
   const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
   return tracesItem(
     { endpoint: entry.endpoint, ...(entry.target ?? SPOOLED_BEFORE) },

@@ -3,6 +3,7 @@
 // entry; test/semconv.test.ts checks every copy against the package.
 export const ATTR_SERVICE_NAME = 'service.name';
 export const ATTR_SERVICE_VERSION = 'service.version';
+export const ATTR_SERVICE_INSTANCE_ID = 'service.instance.id';
 export const ATTR_VCS_REF_HEAD_NAME = 'vcs.ref.head.name';
 export const ATTR_PROCESS_PID = 'process.pid';
 export const ATTR_V8JS_HEAP_SPACE_NAME = 'v8js.heap.space.name';

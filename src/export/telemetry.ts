@@ -3,6 +3,7 @@
 // only in the collector, never in the CLI's processes.
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { Config } from '../config';
+import { redactUrl } from '../redact';
 import type { RunIdentity } from '../session/identity';
 import type { Session, SessionListener } from '../session/session';
 import type { SpanRecord } from '../session/spans';
@@ -13,8 +14,9 @@ import { joinEndpoint, type Membership } from './metrics-endpoint';
 import { registerHeapProfileMetrics } from './metrics-heap-profile';
 import { registerMemoryMetrics } from './metrics-memory';
 import { registerObserverMetrics } from './metrics-observer';
-import { type DeliveryItem, type FinalDelivery, pushItem, stringAttributes, tracesItem } from './final-delivery';
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION, ATTR_VCS_REF_HEAD_NAME } from './semconv';
+import { type DeliveryItem, type FinalDelivery, metricsItem, pushItem, stringAttributes, tracesItem } from './final-delivery';
+import type { MetricsBatch } from './otlp-metrics';
+import { ATTR_SERVICE_INSTANCE_ID, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION, ATTR_VCS_REF_HEAD_NAME } from './semconv';
 import { TraceExport } from './traces';
 
 export interface TelemetryOptions {
@@ -70,6 +72,17 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   let sending = false;
   warmExitPath(meter, labels, targetInfo);
   void traces?.check(150);
+  // The run id tells two live runs' series apart at a receiver, as the endpoint's `session` label
+  // does on a scrape (a Collector's Prometheus exporter makes it `instance`).
+  const otlpResource = { [ATTR_SERVICE_INSTANCE_ID]: session.options.id, ...targetInfo };
+  const metricsBatch = (): MetricsBatch => ({
+    resource: otlpResource,
+    labels,
+    startMs: session.options.start,
+    atMs: Date.now(),
+    families: collect(),
+  });
+  const otlpTimer = config.otlpMetrics ? exportMetricsEvery(config.otlpMetrics, metricsBatch, options.log, session.options.id) : null;
 
   return {
     listener,
@@ -89,6 +102,7 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     },
     async finalDelivery(): Promise<FinalDelivery> {
       membership?.leave();
+      if (otlpTimer) clearInterval(otlpTimer);
       options.refresh();
       const items: DeliveryItem[] = [];
       const last = session.takeFinishedSpans();
@@ -99,12 +113,45 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
       }
       if (config.pushgatewayUrl)
         items.push(pushItem(config.pushgatewayUrl, labels, serializeExposition([{ families: meter.collect(), labels, targetInfo }])));
+      if (config.otlpMetrics) items.push(metricsItem(config.otlpMetrics, { ...metricsBatch(), families: meter.collect() }));
       return { runId: session.options.id, items };
     },
     async close(): Promise<void> {
       membership?.leave();
+      if (otlpTimer) clearInterval(otlpTimer);
     },
   };
+}
+
+/**
+ * Sends the session's figures every interval while it runs (OTEL_METRIC_EXPORT_INTERVAL). Each
+ * export is cumulative, so one that fails is carried by the next and by the final one (which is
+ * retried and spooled): a failure is one line in the collector's log, said once per session.
+ */
+function exportMetricsEvery(
+  target: NonNullable<Config['otlpMetrics']>,
+  batch: () => MetricsBatch,
+  log: (line: string) => void,
+  runId: string,
+): NodeJS.Timeout {
+  const { sendMetrics } = require('./otlp-metrics') as typeof import('./otlp-metrics');
+  let sending = false;
+  let told = false;
+  const timer = setInterval(() => {
+    if (sending) return;
+    sending = true;
+    sendMetrics(target, batch(), Math.min(target.timeoutMs, target.intervalMs))
+      .catch((error: NodeJS.ErrnoException) => {
+        if (!told)
+          log(
+            `qwen-otel: run ${runId}: OTLP metrics not sent to ${redactUrl(target.endpoint)} (${error.code ?? error.message}); the next export carries them`,
+          );
+        told = true;
+      })
+      .finally(() => (sending = false));
+  }, target.intervalMs);
+  timer.unref();
+  return timer;
 }
 
 /**

@@ -2,13 +2,14 @@
 // fact from what processes reported, so it hands finished spans (with the ids and times it chose)
 // straight to the OTLP exporter.
 // Before each send it checks that something listens: exporter 0.223 retries a refused connection
-// for ~8 s (measured), which would blow the exit bound of 500 ms.
+// for ~8 s (measured), which would blow the exit bound of 500 ms. What the signals share is in
+// otlp-exporter.ts.
 import { SpanKind, SpanStatusCode, type HrTime } from '@opentelemetry/api';
-import type { ExportResult } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { TracesConfig } from '../config';
-import { connectCheck, timeoutError } from './reachability';
+import type { OtlpTarget } from '../config';
+import { ExporterCache, exportBefore, makeOtlpExporter, sendBatch } from './otlp-exporter';
+import { connectCheck } from './reachability';
 import type { SpanRecord } from '../session/spans';
 
 const SCOPE = { name: 'qwen-otel', version: '0.1.0' };
@@ -20,34 +21,19 @@ export type TraceDelivery = 'sent' | 'nothing' | 'unreachable' | 'failed' | 'tim
 const REACHABLE_FOR_MS = 30_000;
 
 /** Where and how one session's spans go. */
-export type TraceTarget = Pick<TracesConfig, 'endpoint' | 'protocol' | 'headers' | 'compression' | 'timeoutMs'>;
+export type TraceTarget = OtlpTarget;
 
-/**
- * The exporter made for the protocol. The OTLP exporters also read OTEL_EXPORTER_OTLP_* from the
- * process's environment, which in the shared collector is whichever session started it: they are
- * hidden while the exporter is made, so one session's headers never go with another's spans.
- */
+/** The exporter made for the protocol. */
 export function createTraceExporter(target: TraceTarget, timeoutMs: number): SpanExporter {
-  const hidden = Object.entries(process.env).filter(([k]) => k.startsWith('OTEL_EXPORTER_OTLP_'));
-  for (const [k] of hidden) delete process.env[k];
-  try {
-    const options = {
-      url: target.endpoint,
-      headers: { ...target.headers },
-      timeoutMillis: timeoutMs,
-      compression: target.compression as never,
-    };
-    if (target.protocol === 'http/json') {
-      return new (
-        require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http')
-      ).OTLPTraceExporter(options);
-    }
-    return new (
-      require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto')
-    ).OTLPTraceExporter(options);
-  } finally {
-    for (const [k, v] of hidden) process.env[k] = v;
-  }
+  return makeOtlpExporter(target, timeoutMs, (options) =>
+    target.protocol === 'http/json'
+      ? new (
+          require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http')
+        ).OTLPTraceExporter(options)
+      : new (
+          require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto')
+        ).OTLPTraceExporter(options),
+  );
 }
 
 export class TraceExport {
@@ -93,10 +79,7 @@ export class TraceExport {
       return 'unreachable';
     }
     const spans = batch.map((r) => toReadableSpan(r, this.traceId, this.resource));
-    const result = await Promise.race([
-      new Promise<ExportResult>((resolve) => this.exporter.export(spans, resolve)),
-      new Promise<null>((resolve) => setTimeout(() => resolve(null), Math.max(0, deadline - Date.now())).unref()),
-    ]);
+    const result = await exportBefore(this.exporter, spans, deadline);
     if (result === null) return 'timeout';
     return result.code === 0 ? 'sent' : 'failed';
   }
@@ -121,7 +104,7 @@ export function reachable(endpoint: string, timeoutMs: number): Promise<boolean>
   );
 }
 
-const exporters = new Map<string, SpanExporter>();
+const exporters = new ExporterCache<ReadableSpan[]>(createTraceExporter);
 
 /**
  * One batch of finished spans, within a time budget: rejects with the reason when nothing
@@ -135,23 +118,12 @@ export async function sendSpans(
   budgetMs: number,
 ): Promise<void> {
   if (records.length === 0) return;
-  const timeoutMs = Math.min(budgetMs, target.timeoutMs);
-  const deadline = Date.now() + timeoutMs;
-  await connectCheck(target.endpoint, Math.min(timeoutMs, 1000));
-  const key = JSON.stringify([target.endpoint, target.protocol, target.headers, target.compression, target.timeoutMs]);
-  let exporter = exporters.get(key);
-  if (!exporter) {
-    exporter = createTraceExporter(target, Math.max(1000, target.timeoutMs));
-    exporters.set(key, exporter);
-  }
-  const spans = records.map((r) => toReadableSpan(r, traceId, resource));
-  const sent = exporter;
-  const result = await Promise.race([
-    new Promise<ExportResult>((resolve) => sent.export(spans, resolve)),
-    new Promise<null>((resolve) => setTimeout(() => resolve(null), Math.max(0, deadline - Date.now())).unref()),
-  ]);
-  if (result === null) throw timeoutError(`no answer within ${timeoutMs} ms`);
-  if (result.code !== 0) throw new Error(`the receiver refused the batch: ${result.error?.message ?? 'unknown error'}`);
+  await sendBatch(
+    exporters,
+    target,
+    records.map((r) => toReadableSpan(r, traceId, resource)),
+    budgetMs,
+  );
 }
 
 export function toReadableSpan(record: SpanRecord, traceId: string, resource: Resource): ReadableSpan {
