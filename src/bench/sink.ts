@@ -1,11 +1,11 @@
 // A local stand-in for the backends, used by tests and benchmarks to see what was delivered:
-// OTLP/HTTP traces in protobuf or JSON (POST /v1/traces, gzip or not), OTLP metrics (POST
-// /v1/metrics, counted) and Pushgateway pushes (PUT /metrics/job/...). It keeps what arrives as
-// plain data, and how each trace batch came (its content type and headers).
+// OTLP/HTTP traces and metrics in protobuf or JSON (POST /v1/traces, /v1/metrics, gzip or not)
+// and Pushgateway pushes (PUT /metrics/job/...). It keeps what arrives as plain data, and how each
+// batch came (its content type and headers).
 import { createServer, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { traceRequestToJson } from './otlp-proto';
+import { metricsRequestToJson, traceRequestToJson } from './otlp-proto';
 
 export interface ReceivedSpan {
   traceId: string;
@@ -21,6 +21,34 @@ export interface ReceivedSpan {
   receivedMs: number;
 }
 
+export interface ReceivedPoint {
+  attributes: Record<string, string | number | boolean>;
+  startMs: number;
+  timeMs: number;
+  /** A gauge's or sum's value, or a histogram's. */
+  value: number | { count: number; sum: number; bucketCounts: number[]; explicitBounds: number[] };
+}
+
+export interface ReceivedMetric {
+  name: string;
+  unit: string;
+  description: string;
+  type: 'gauge' | 'sum' | 'histogram';
+  /** Sums: monotonic; sums and histograms: 1 delta, 2 cumulative. */
+  isMonotonic?: boolean;
+  temporality?: number;
+  resource: Record<string, string | number | boolean>;
+  points: ReceivedPoint[];
+}
+
+/** One OTLP metrics export as it arrived. */
+export interface ReceivedMetricsRequest {
+  contentType: string;
+  headers: IncomingHttpHeaders;
+  metrics: ReceivedMetric[];
+  receivedMs: number;
+}
+
 export interface ReceivedPush {
   path: string;
   body: string;
@@ -30,7 +58,7 @@ export interface TelemetrySink {
   url: string;
   spans: ReceivedSpan[];
   pushes: ReceivedPush[];
-  metricExports: number;
+  metricRequests: ReceivedMetricsRequest[];
   /** How each trace batch arrived. */
   traceRequests: Array<{ contentType: string; headers: IncomingHttpHeaders }>;
   /**
@@ -63,7 +91,7 @@ export async function startTelemetrySink(): Promise<TelemetrySink> {
     url: '',
     spans: [],
     pushes: [],
-    metricExports: 0,
+    metricRequests: [],
     traceRequests: [],
     trace: async (traceId, timeoutMs = DELIVERY_WAIT_MS) => {
       const ofTrace = (): ReceivedSpan[] => sink.spans.filter((span) => span.traceId === traceId);
@@ -79,8 +107,10 @@ export async function startTelemetrySink(): Promise<TelemetrySink> {
         const contentType = req.headers['content-type'] ?? '';
         sink.traceRequests.push({ contentType, headers: req.headers });
         sink.spans.push(...parseTraces(contentType, body));
-      } else if (req.method === 'POST' && req.url === '/v1/metrics') sink.metricExports += 1;
-      else if ((req.method === 'PUT' || req.method === 'POST') && req.url?.startsWith('/metrics/job/'))
+      } else if (req.method === 'POST' && req.url === '/v1/metrics') {
+        const contentType = req.headers['content-type'] ?? '';
+        sink.metricRequests.push({ contentType, headers: req.headers, metrics: parseMetrics(contentType, body), receivedMs: Date.now() });
+      } else if ((req.method === 'PUT' || req.method === 'POST') && req.url?.startsWith('/metrics/job/'))
         sink.pushes.push({ path: req.url, body: body.toString('utf8') });
       else res.statusCode = 404;
       res.setHeader('Content-Type', 'application/json');
@@ -145,6 +175,58 @@ function parseTraces(contentType: string, body: Buffer): ReceivedSpan[] {
     }
   }
   return spans;
+}
+
+type OtlpPoint = Record<string, unknown> & { attributes?: OtlpAttribute[]; startTimeUnixNano: string; timeUnixNano: string };
+type OtlpData = { dataPoints?: OtlpPoint[]; aggregationTemporality?: number; isMonotonic?: boolean };
+
+function parseMetrics(contentType: string, body: Buffer): ReceivedMetric[] {
+  let json: {
+    resourceMetrics?: Array<{
+      resource?: { attributes?: OtlpAttribute[] };
+      scopeMetrics?: Array<{ metrics?: Array<Record<string, unknown>> }>;
+    }>;
+  };
+  try {
+    json = contentType.includes('protobuf') ? (metricsRequestToJson(body) as typeof json) : JSON.parse(body.toString('utf8'));
+  } catch {
+    return [];
+  }
+  const out: ReceivedMetric[] = [];
+  for (const rm of json.resourceMetrics ?? []) {
+    const resource = attributesOf(rm.resource?.attributes);
+    for (const sm of rm.scopeMetrics ?? []) {
+      for (const m of sm.metrics ?? []) {
+        const type = (['gauge', 'sum', 'histogram'] as const).find((t) => m[t] !== undefined);
+        if (!type) continue;
+        const data = m[type] as OtlpData;
+        out.push({
+          name: String(m.name),
+          unit: String(m.unit ?? ''),
+          description: String(m.description ?? ''),
+          type,
+          isMonotonic: data.isMonotonic,
+          temporality: data.aggregationTemporality,
+          resource,
+          points: (data.dataPoints ?? []).map((p) => ({
+            attributes: attributesOf(p.attributes),
+            startMs: Number(BigInt(String(p.startTimeUnixNano)) / 1000000n),
+            timeMs: Number(BigInt(String(p.timeUnixNano)) / 1000000n),
+            value:
+              type === 'histogram'
+                ? {
+                    count: Number(p.count),
+                    sum: Number(p.sum ?? 0),
+                    bucketCounts: ((p.bucketCounts as unknown[]) ?? []).map(Number),
+                    explicitBounds: ((p.explicitBounds as unknown[]) ?? []).map(Number),
+                  }
+                : Number(p.asDouble ?? p.asInt ?? 0),
+          })),
+        });
+      }
+    }
+  }
+  return out;
 }
 
 function attributesOf(list: OtlpAttribute[] | undefined): Record<string, string | number | boolean> {
