@@ -122,12 +122,13 @@ export function parseConfig(env: Env = process.env): ParsedConfig {
     parseExporterList,
   );
   const traces = readTraces(r, env);
-  const metricsOtlp = readOtlp(r, env, 'metrics');
   const wantsOtlpMetrics = metricsExporters.includes('otlp');
+  // Read only when asked for: a CLI's own exporter may be set up by the same variables.
+  const metricsOtlp = wantsOtlpMetrics ? readOtlp(r, env, 'metrics') : null;
   r.problems.push(
     ...grpcLines([
       { variable: traces.grpc, what: 'traces' },
-      { variable: wantsOtlpMetrics ? metricsOtlp.grpc : null, what: 'OTLP metrics' },
+      { variable: metricsOtlp?.grpc ?? null, what: 'OTLP metrics' },
     ]),
   );
   if (sdkDisabled)
@@ -141,15 +142,15 @@ export function parseConfig(env: Env = process.env): ParsedConfig {
   const pulled = metricsExporters.includes('prometheus') || unsupported.length === metricsExporters.length;
   const served = !sdkDisabled && promPort !== null && pulled;
   // Spec default 60 s; no less than 1 s, each export costs a collection and a request.
-  const intervalMs = r.read('OTEL_METRIC_EXPORT_INTERVAL', 60_000, 'a whole number of milliseconds, 1000-86400000', (v) =>
-    parseIntIn(v, 1000, 86_400_000),
-  );
+  const intervalMs = metricsOtlp
+    ? r.read('OTEL_METRIC_EXPORT_INTERVAL', 60_000, 'a whole number of milliseconds, 1000-86400000', (v) => parseIntIn(v, 1000, 86_400_000))
+    : 60_000;
   const config: Config = {
     enabled,
     sdkDisabled,
     prometheus: { enabled: served, host: promHost, port: promPort ?? 0, avoid: [cliPort] },
     traces: sdkDisabled ? { ...traces.config, enabled: false, console: false } : traces.config,
-    otlpMetrics: !sdkDisabled && wantsOtlpMetrics && !metricsOtlp.grpc ? { ...metricsOtlp.target, intervalMs } : null,
+    otlpMetrics: !sdkDisabled && metricsOtlp && !metricsOtlp.grpc ? { ...metricsOtlp.target, intervalMs } : null,
     pushgatewayUrl: sdkDisabled ? null : r.read('QWEN_OTEL_PUSHGATEWAY_URL', null as string | null, 'an http(s) URL', parseUrl),
     proxyOrigin: r.read('QWEN_OTEL_PROXY_ORIGIN', null as string | null, 'an http(s) URL', (v) => parseUrl(v) && new URL(v).origin),
     // 500 ms: each wake-up of an idle process costs ~0.2-0.6 ms of CPU on our VMs (measured),
@@ -187,7 +188,8 @@ export function parseConfig(env: Env = process.env): ParsedConfig {
       (PROCESS_ROLES as readonly string[]).includes(v) ? (v as ProcessRole) : undefined,
     ),
   };
-  return { config, problems: r.problems };
+  // Traces and metrics read the general OTLP variables each: a bad one is still said once.
+  return { config, problems: [...new Set(r.problems)] };
 }
 
 /** OTEL_TRACES_EXPORTER and the OTLP settings for traces. */

@@ -86,10 +86,10 @@ describe('configuration', () => {
     ]);
     expect(parseConfig({ OTEL_METRICS_EXPORTER: 'none' }).config.prometheus.enabled).toBe(false);
     expect(parseConfig({ OTEL_METRICS_EXPORTER: 'none,prometheus' }).config.prometheus.enabled).toBe(true);
-    const otlp = parseConfig({ OTEL_METRICS_EXPORTER: 'otlp' });
-    expect(otlp.config.prometheus.enabled).toBe(true);
-    expect(otlp.problems).toEqual([
-      'qwen-otel: OTEL_METRICS_EXPORTER=otlp is not supported: qwen-otel serves metrics to Prometheus (pull, and the Pushgateway) only',
+    const unsupported = parseConfig({ OTEL_METRICS_EXPORTER: 'console' });
+    expect([unsupported.config.prometheus.enabled, unsupported.config.otlpMetrics]).toEqual([true, null]);
+    expect(unsupported.problems).toEqual([
+      'qwen-otel: OTEL_METRICS_EXPORTER=console is not supported (qwen-otel exports metrics by prometheus, otlp or none): ignored',
     ]);
     const grpc = parseConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' });
     expect(grpc.config.traces.enabled).toBe(false);
@@ -112,6 +112,69 @@ describe('configuration', () => {
     const secret = parseConfig({ OTEL_EXPORTER_OTLP_HEADERS: 'token s3cret' });
     expect(secret.problems).toHaveLength(1);
     expect(secret.problems[0]).not.toContain('s3cret');
+  });
+
+  it('OTEL_METRICS_EXPORTER=otlp and comma lists: the OTLP variables signal-specific first, the export interval, grpc in one line', () => {
+    const alone = parseConfig({ OTEL_METRICS_EXPORTER: 'otlp' });
+    expect([alone.config.prometheus.enabled, alone.problems]).toEqual([false, []]);
+    expect(alone.config.otlpMetrics).toEqual({
+      endpoint: 'http://localhost:4318/v1/metrics',
+      protocol: 'http/protobuf',
+      headers: {},
+      compression: 'none',
+      timeoutMs: 10_000,
+      intervalMs: 60_000,
+    });
+    const both = parseConfig({
+      OTEL_METRICS_EXPORTER: 'prometheus, OTLP',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318/',
+      OTEL_EXPORTER_OTLP_HEADERS: 'x-a=1,x-b=1',
+      OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'x-b=2',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_METRICS_COMPRESSION: 'gzip',
+      OTEL_EXPORTER_OTLP_TIMEOUT: '2000',
+      OTEL_EXPORTER_OTLP_METRICS_TIMEOUT: '4000',
+      OTEL_METRIC_EXPORT_INTERVAL: '15000',
+    });
+    expect(both.problems).toEqual([]);
+    expect(both.config.prometheus.enabled).toBe(true);
+    expect(both.config.otlpMetrics).toEqual({
+      endpoint: 'http://a:4318/v1/metrics',
+      protocol: 'http/json',
+      headers: { 'x-a': '1', 'x-b': '2' },
+      compression: 'gzip',
+      timeoutMs: 4000,
+      intervalMs: 15_000,
+    });
+    // The traces keep their own (general) settings.
+    expect(both.config.traces).toMatchObject({ endpoint: 'http://a:4318/v1/traces', protocol: 'http/protobuf', timeoutMs: 2000 });
+    expect(
+      parseConfig({ OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'http://m:1/x' }).config.otlpMetrics?.endpoint,
+    ).toBe('http://m:1/x');
+    expect(parseConfig({ OTEL_METRICS_EXPORTER: 'otlp', OTEL_SDK_DISABLED: 'true' }).config.otlpMetrics).toBeNull();
+    // grpc: one line for both signals when one variable asked it, each signal off.
+    const grpc = parseConfig({ OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' });
+    expect([grpc.config.traces.enabled, grpc.config.otlpMetrics]).toEqual([false, null]);
+    expect(grpc.problems).toEqual([
+      "qwen-otel: OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported (qwen-otel sends OTLP over HTTP): traces and OTLP metrics are off; use http/protobuf and the receiver's HTTP port (4318)",
+    ]);
+    const metricsGrpc = parseConfig({ OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'grpc' });
+    expect([metricsGrpc.config.traces.enabled, metricsGrpc.config.otlpMetrics, metricsGrpc.problems.length]).toEqual([true, null, 1]);
+    expect(metricsGrpc.problems[0]).toMatch(
+      /^qwen-otel: OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=grpc is not supported .*: OTLP metrics are off/,
+    );
+    // Not asked for: the metrics' OTLP variables are the CLI's own business, never a line.
+    expect(parseConfig({ OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'grpc', OTEL_METRIC_EXPORT_INTERVAL: 'soon' }).problems).toEqual([]);
+    const fast = parseConfig({ OTEL_METRICS_EXPORTER: 'otlp', OTEL_METRIC_EXPORT_INTERVAL: '500' });
+    expect([fast.config.otlpMetrics?.intervalMs, fast.problems]).toEqual([
+      60_000,
+      ['qwen-otel: OTEL_METRIC_EXPORT_INTERVAL="500" is not valid (expected a whole number of milliseconds, 1000-86400000); using 60000'],
+    ]);
+    // A bad general variable read for both signals is said once.
+    expect(parseConfig({ OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_COMPRESSION: 'zstd' }).problems).toEqual([
+      'qwen-otel: OTEL_EXPORTER_OTLP_COMPRESSION="zstd" is not valid (expected "gzip" or "none"); using none',
+    ]);
   });
 
   it.each([

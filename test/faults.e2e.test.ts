@@ -18,11 +18,18 @@ beforeAll(async () => {
 
 const EXIT_CODE_7 = 'setTimeout(() => process.exit(7), 300);';
 
-/** An HTTP backend that first accepts and never answers, then (after answer()) takes pushes and traces. */
-async function toggleBackend(): Promise<{ url: string; pushes: number; traces: number; answer(): void; close(): Promise<void> }> {
+/** An HTTP backend that first accepts and never answers, then (after answer()) takes pushes, traces and OTLP metrics. */
+async function toggleBackend(): Promise<{
+  url: string;
+  pushes: number;
+  traces: number;
+  metrics: number;
+  answer(): void;
+  close(): Promise<void>;
+}> {
   let answering = false;
   const held: import('node:http').ServerResponse[] = [];
-  const state = { url: '', pushes: 0, traces: 0, answer: () => (answering = true), close: async () => undefined };
+  const state = { url: '', pushes: 0, traces: 0, metrics: 0, answer: () => (answering = true), close: async () => undefined };
   const server = createHttpServer((req, res) => {
     req.resume();
     if (!answering) {
@@ -31,6 +38,7 @@ async function toggleBackend(): Promise<{ url: string; pushes: number; traces: n
     }
     req.on('end', () => {
       if (req.url === '/v1/traces') state.traces += 1;
+      else if (req.url === '/v1/metrics') state.metrics += 1;
       else if (req.url?.startsWith('/metrics/job/')) state.pushes += 1;
       res.end('{}');
     });
@@ -50,14 +58,16 @@ describe('faults', () => {
   it('with every backend refused, says so in one line each before it returns, and keeps the exit code and the record', async () => {
     const box = sandbox('dead-backends', {
       OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_METRICS_EXPORTER: 'prometheus,otlp',
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${closedPort}`,
       QWEN_OTEL_PUSHGATEWAY_URL: `http://127.0.0.1:${closedPort}`,
     });
     const script = writeScript(box.dir, 'exit7.js', EXIT_CODE_7);
     const result = await runWrapped([process.execPath, script], box.env);
-    expect(result.code).toBe(7);
+    expect([result.code, result.stdout]).toEqual([7, '']);
     const lines = result.stderr.split('\n').filter((l) => l.startsWith('qwen-otel:'));
     expect(lines.sort()).toEqual([
+      `qwen-otel: OTLP metrics not sent: nothing listens at http://127.0.0.1:${closedPort}/v1/metrics (OTEL_METRICS_EXPORTER without otlp stops sending them)`,
       `qwen-otel: final figures not sent: nothing listens at http://127.0.0.1:${closedPort} (unset QWEN_OTEL_PUSHGATEWAY_URL to stop pushing)`,
       `qwen-otel: traces not sent: nothing listens at http://127.0.0.1:${closedPort}/v1/traces (OTEL_TRACES_EXPORTER=none turns traces off)`,
     ]);
@@ -65,11 +75,12 @@ describe('faults', () => {
     expect(record).toMatchObject({ complete: true, exit: { code: 7 } });
   });
 
-  it('with a backend that never answers, keeps the final figures, says so at the next run, and `flush` delivers them once it answers', async () => {
+  it('with a backend that never answers, keeps the final figures (push, traces, OTLP metrics), says so at the next run, and `flush` delivers them once it answers', async () => {
     const backend = await toggleBackend();
     try {
       const box = sandbox('silent-backend', {
         OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_METRICS_EXPORTER: 'otlp',
         OTEL_EXPORTER_OTLP_ENDPOINT: backend.url,
         QWEN_OTEL_PUSHGATEWAY_URL: backend.url,
         QWEN_OTEL_DELIVERY_DEADLINE_MS: '1500',
@@ -83,21 +94,28 @@ describe('faults', () => {
       expect(record).toMatchObject({ complete: true, exit: { code: 7 } });
       // The collector tries until the deadline, then keeps both items and leaves a line for the next run.
       const spool = path.join(box.dir, '.qwen-otel', 'run', 'spool');
-      expect(await until(() => existsSync(spool) && readdirSync(spool).filter((f) => f.endsWith('.spool.json')).length === 2, 30_000)).toBe(
+      expect(await until(() => existsSync(spool) && readdirSync(spool).filter((f) => f.endsWith('.spool.json')).length === 3, 30_000)).toBe(
         true,
       );
-      const next = await runWrapped(['true'], { ...box.env, OTEL_TRACES_EXPORTER: 'none', QWEN_OTEL_PUSHGATEWAY_URL: '' });
+      const next = await runWrapped(['true'], {
+        ...box.env,
+        OTEL_TRACES_EXPORTER: 'none',
+        OTEL_METRICS_EXPORTER: 'none',
+        QWEN_OTEL_PUSHGATEWAY_URL: '',
+      });
       const told = next.stderr.split('\n').filter((l) => l.includes(`run ${record.run_id}`));
       expect(told.map((l) => l.replace(/ \(.*/, '')).sort()).toEqual([
+        `qwen-otel: run ${record.run_id}: OTLP metrics not delivered to ${backend.url}/v1/metrics within 2 s`,
         `qwen-otel: run ${record.run_id}: final figures not delivered to ${backend.url} within 2 s`,
         `qwen-otel: run ${record.run_id}: traces not delivered to ${backend.url}/v1/traces within 2 s`,
       ]);
       backend.answer();
       const flushed = await runCommand(BIN, ['flush'], { env: box.env });
-      expect(flushed.stderr.trim()).toBe('qwen-otel: flushed 2 of 2 kept items');
+      expect(flushed.stderr.trim()).toBe('qwen-otel: flushed 3 of 3 kept items');
       expect(flushed.code).toBe(0);
       expect(backend.pushes).toBe(1);
       expect(backend.traces).toBe(1);
+      expect(backend.metrics).toBe(1);
       expect(readdirSync(spool).filter((f) => f.endsWith('.spool.json'))).toEqual([]);
     } finally {
       await backend.close();
