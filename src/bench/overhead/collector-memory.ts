@@ -3,12 +3,15 @@
 // directory of its own), holds its sessions open (Node scripts under `qwen-otel run` that wait for
 // a file), reads the collector's VmHWM and VmRSS from /proc, scrapes every session's metrics URL
 // in turn, reads them again, and lets the sessions end.
-// `--bin` runs another build's `bin/qwen-otel` (e.g. main's, to compare).
+// `--bin` runs another build's `bin/qwen-otel` (e.g. main's, to compare); `--metrics-exporter
+// prometheus,otlp` also sends every session's metrics over OTLP (to a local sink, every second),
+// to see what loading the OTLP exporter costs.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runCommand } from '../run-command';
+import { startTelemetrySink } from '../sink';
 
 const MiB = 1024 * 1024;
 
@@ -35,7 +38,7 @@ async function waitFor<T>(read: () => T | null, timeoutMs: number, what: string)
   throw new Error(`timed out waiting for ${what}`);
 }
 
-async function measure(bin: string, sessions: number, scrapes: number): Promise<Figures> {
+async function measure(bin: string, sessions: number, scrapes: number, exporters: Record<string, string>): Promise<Figures> {
   const dir = mkdtempSync(path.join(tmpdir(), 'qo-collector-mem-'));
   const state = path.join(dir, 'state');
   const release = path.join(dir, 'release');
@@ -54,6 +57,7 @@ async function measure(bin: string, sessions: number, scrapes: number): Promise<
     QWEN_OTEL_COLLECTOR_NODE_ARGS: process.env.QWEN_OTEL_COLLECTOR_NODE_ARGS ?? '',
     QWEN_OTEL_COLLECTOR_LINGER_MS: '1000',
     QWEN_OTEL_EXIT_TIMEOUT_MS: '120000',
+    ...exporters,
   };
   const runs = Array.from({ length: sessions }, () =>
     runCommand(bin, ['run', '--', process.execPath, holder], { env, timeoutMs: 600_000 }),
@@ -98,21 +102,28 @@ async function main(): Promise<void> {
       bin: { type: 'string', default: path.join(__dirname, '..', '..', '..', 'bin', 'qwen-otel') },
       sessions: { type: 'string', default: '1,5' },
       scrapes: { type: 'string', default: '2000' },
+      'metrics-exporter': { type: 'string', default: 'prometheus' },
     },
   });
+  const otlp = values['metrics-exporter'].includes('otlp');
+  const sink = otlp ? await startTelemetrySink() : null;
+  const exporters: Record<string, string> = { OTEL_METRICS_EXPORTER: values['metrics-exporter'] };
+  if (sink) Object.assign(exporters, { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_METRIC_EXPORT_INTERVAL: '1000' });
   const counts = values.sessions.split(',').map(Number);
   const scrapes = Number(values.scrapes);
   console.log(
-    `collector memory: ${values.bin}, ${scrapes} scrapes (a loaded machine: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`,
+    `collector memory: ${values.bin}, OTEL_METRICS_EXPORTER=${values['metrics-exporter']}, ${scrapes} scrapes (a loaded machine: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`,
   );
   console.log('sessions  endpoints  VmHWM up  VmRSS up  VmHWM after  VmRSS after (MiB)');
   for (const n of counts) {
-    const f = await measure(values.bin, n, scrapes);
+    const f = await measure(values.bin, n, scrapes, exporters);
     const mib = (bytes: number): string => (bytes / MiB).toFixed(1).padStart(9);
     console.log(
       `${String(n).padStart(8)}  ${String(f.endpoints).padStart(9)} ${mib(f.hwmUp)} ${mib(f.rssUp)} ${mib(f.hwmAfter).padStart(12)} ${mib(f.rssAfter).padStart(12)}`,
     );
   }
+  if (sink) console.log(`OTLP metrics exports received: ${sink.metricRequests.length}`);
+  await sink?.close();
 }
 
 main().catch((error: Error) => {
