@@ -1,15 +1,17 @@
 // The OTLP exporters' variables, as the OpenTelemetry spec names them, for traces and metrics alike:
 // OTEL_EXPORTER_OTLP_<SIGNAL>_<what> before OTEL_EXPORTER_OTLP_<what>. The shared collector reads
 // them from each session's settings, not its own environment: two sessions may send to two places.
+// Over HTTP the general endpoint gets the signal's path (`/v1/traces`); over gRPC it is used as is,
+// and its default port is gRPC's (4317), as the spec says.
 import { type Env, joinUrl, parseIntIn, parseResourceAttributes, parseUrl, type Reader } from './config-parse';
 
-export type OtlpProtocol = 'http/protobuf' | 'http/json';
+export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
 
-/** Where and how one signal goes over OTLP/HTTP. */
+/** Where and how one signal goes over OTLP. */
 export interface OtlpTarget {
   endpoint: string;
   protocol: OtlpProtocol;
-  /** Sent with every export (may hold credentials: never printed). */
+  /** Sent with every export, as HTTP headers or gRPC metadata (may hold credentials: never printed). */
   headers: Record<string, string>;
   compression: 'gzip' | 'none';
   timeoutMs: number;
@@ -17,51 +19,31 @@ export interface OtlpTarget {
 
 export type OtlpSignal = 'traces' | 'metrics';
 
-export interface OtlpSettings {
-  target: OtlpTarget;
-  /** The variable that asked for grpc (not supported), or null. */
-  grpc: string | null;
-}
-
-const DEFAULT_OTLP_BASE = 'http://localhost:4318';
-
-export function readOtlp(r: Reader, env: Env, signal: OtlpSignal): OtlpSettings {
+export function readOtlp(r: Reader, env: Env, signal: OtlpSignal): OtlpTarget {
   const SIGNAL = signal.toUpperCase();
   const first = (what: string): string => {
     const specific = `OTEL_EXPORTER_OTLP_${SIGNAL}_${what}`;
     return (env[specific] ?? '').trim() !== '' ? specific : `OTEL_EXPORTER_OTLP_${what}`;
   };
-  const endpoint =
-    r.read(`OTEL_EXPORTER_OTLP_${SIGNAL}_ENDPOINT`, null as string | null, 'an http(s) URL', parseUrl) ??
-    joinUrl(r.read('OTEL_EXPORTER_OTLP_ENDPOINT', DEFAULT_OTLP_BASE, 'an http(s) URL', parseUrl), `v1/${signal}`);
-  const protocolVar = first('PROTOCOL');
-  const protocol = r.read(protocolVar, 'http/protobuf' as OtlpProtocol | 'grpc', '"http/protobuf", "http/json" or "grpc"', (v) =>
+  const protocol = r.read(first('PROTOCOL'), 'http/protobuf' as OtlpProtocol, '"http/protobuf", "http/json" or "grpc"', (v) =>
     v === 'http/protobuf' || v === 'http/json' || v === 'grpc' ? v : undefined,
   );
+  const endpoint =
+    r.read(`OTEL_EXPORTER_OTLP_${SIGNAL}_ENDPOINT`, null as string | null, 'an http(s) URL', parseUrl) ??
+    (protocol === 'grpc'
+      ? r.read('OTEL_EXPORTER_OTLP_ENDPOINT', 'http://localhost:4317', 'an http(s) URL', parseUrl)
+      : joinUrl(r.read('OTEL_EXPORTER_OTLP_ENDPOINT', 'http://localhost:4318', 'an http(s) URL', parseUrl), `v1/${signal}`));
   const headersVar = first('HEADERS');
   const general = headersVar === 'OTEL_EXPORTER_OTLP_HEADERS' ? {} : (parseHeaders(env.OTEL_EXPORTER_OTLP_HEADERS ?? '') ?? {});
   return {
-    target: {
-      endpoint,
-      protocol: protocol === 'grpc' ? 'http/protobuf' : protocol,
-      headers: { ...general, ...readHeaders(r, headersVar, env[headersVar] ?? '') },
-      compression: r.read(first('COMPRESSION'), 'none' as 'gzip' | 'none', '"gzip" or "none"', (v) =>
-        v === 'gzip' || v === 'none' ? v : undefined,
-      ),
-      timeoutMs: r.read(first('TIMEOUT'), 10_000, 'a whole number of milliseconds, 1-600000', (v) => parseIntIn(v, 1, 600_000)),
-    },
-    grpc: protocol === 'grpc' ? protocolVar : null,
+    endpoint,
+    protocol,
+    headers: { ...general, ...readHeaders(r, headersVar, env[headersVar] ?? '') },
+    compression: r.read(first('COMPRESSION'), 'none' as 'gzip' | 'none', '"gzip" or "none"', (v) =>
+      v === 'gzip' || v === 'none' ? v : undefined,
+    ),
+    timeoutMs: r.read(first('TIMEOUT'), 10_000, 'a whole number of milliseconds, 1-600000', (v) => parseIntIn(v, 1, 600_000)),
   };
-}
-
-/** One line per variable that asked for grpc, naming the signals it turned off. */
-export function grpcLines(asked: Array<{ variable: string | null; what: string }>): string[] {
-  const byVariable = new Map<string, string[]>();
-  for (const { variable, what } of asked) if (variable) byVariable.set(variable, [...(byVariable.get(variable) ?? []), what]);
-  return [...byVariable].map(
-    ([variable, whats]) =>
-      `qwen-otel: ${variable}=grpc is not supported (qwen-otel sends OTLP over HTTP): ${whats.join(' and ')} are off; use http/protobuf and the receiver's HTTP port (4318)`,
-  );
 }
 
 /** Headers carry credentials: a bad value is named, never printed. */

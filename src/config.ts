@@ -2,7 +2,7 @@
 // A bad value never throws: it becomes one problem line (variable, value, what is accepted)
 // and the default is used, so the host CLI is never harmed by a typo.
 import * as path from 'node:path';
-import { grpcLines, type OtlpTarget, readOtlp } from './config-otlp';
+import { type OtlpTarget, readOtlp } from './config-otlp';
 import {
   type Env,
   isOff,
@@ -125,12 +125,6 @@ export function parseConfig(env: Env = process.env): ParsedConfig {
   const wantsOtlpMetrics = metricsExporters.includes('otlp');
   // Read only when asked for: a CLI's own exporter may be set up by the same variables.
   const metricsOtlp = wantsOtlpMetrics ? readOtlp(r, env, 'metrics') : null;
-  r.problems.push(
-    ...grpcLines([
-      { variable: traces.grpc, what: 'traces' },
-      { variable: metricsOtlp?.grpc ?? null, what: 'OTLP metrics' },
-    ]),
-  );
   if (sdkDisabled)
     r.problems.push('qwen-otel: OTEL_SDK_DISABLED=true: no metrics endpoint, push or traces (the run record is still written)');
   const unsupported = metricsExporters.filter((e) => !METRICS_EXPORTERS.includes(e));
@@ -149,8 +143,8 @@ export function parseConfig(env: Env = process.env): ParsedConfig {
     enabled,
     sdkDisabled,
     prometheus: { enabled: served, host: promHost, port: promPort ?? 0, avoid: [cliPort] },
-    traces: sdkDisabled ? { ...traces.config, enabled: false, console: false } : traces.config,
-    otlpMetrics: !sdkDisabled && metricsOtlp && !metricsOtlp.grpc ? { ...metricsOtlp.target, intervalMs } : null,
+    traces: sdkDisabled ? { ...traces, enabled: false, console: false } : traces,
+    otlpMetrics: !sdkDisabled && metricsOtlp ? { ...metricsOtlp, intervalMs } : null,
     pushgatewayUrl: sdkDisabled ? null : r.read('QWEN_OTEL_PUSHGATEWAY_URL', null as string | null, 'an http(s) URL', parseUrl),
     proxyOrigin: r.read('QWEN_OTEL_PROXY_ORIGIN', null as string | null, 'an http(s) URL', (v) => parseUrl(v) && new URL(v).origin),
     // 500 ms: each wake-up of an idle process costs ~0.2-0.6 ms of CPU on our VMs (measured),
@@ -193,14 +187,12 @@ export function parseConfig(env: Env = process.env): ParsedConfig {
 }
 
 /** OTEL_TRACES_EXPORTER and the OTLP settings for traces. */
-function readTraces(r: Reader, env: Env): { config: TracesConfig; grpc: string | null } {
+function readTraces(r: Reader, env: Env): TracesConfig {
   const exporters = r.read('OTEL_TRACES_EXPORTER', ['otlp'], 'a comma list of "otlp", "console", "none"', (v) => {
     const list = parseExporterList(v);
     return list?.every((e) => ['otlp', 'console', 'none'].includes(e)) ? list : undefined;
   });
-  const { target, grpc } = readOtlp(r, env, 'traces');
-  const wanted = exporters.includes('otlp');
-  return { config: { ...target, enabled: wanted && !grpc, console: exporters.includes('console') }, grpc: wanted ? grpc : null };
+  return { ...readOtlp(r, env, 'traces'), enabled: exporters.includes('otlp'), console: exporters.includes('console') };
 }
 
 function noSnapshots(): HeapSnapshotConfig {

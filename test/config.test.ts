@@ -91,13 +91,17 @@ describe('configuration', () => {
     expect(unsupported.problems).toEqual([
       'qwen-otel: OTEL_METRICS_EXPORTER=console is not supported (qwen-otel exports metrics by prometheus, otlp or none): ignored',
     ]);
+    // gRPC: the general endpoint as is (no /v1/traces), port 4317 by default, as the spec says.
     const grpc = parseConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' });
-    expect(grpc.config.traces.enabled).toBe(false);
-    expect(grpc.problems).toHaveLength(1);
-    expect(grpc.problems[0]).toMatch(/^qwen-otel: OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported .*traces are off/);
+    expect([grpc.config.traces.enabled, grpc.config.traces.endpoint, grpc.config.traces.protocol, grpc.problems]).toEqual([
+      true,
+      'http://localhost:4317',
+      'grpc',
+      [],
+    ]);
     expect(
       parseConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' }).config.traces,
-    ).toMatchObject({ enabled: true, protocol: 'http/json' });
+    ).toMatchObject({ enabled: true, protocol: 'http/json', endpoint: 'http://localhost:4318/v1/traces' });
     expect(parseConfig({ OTEL_TRACES_EXPORTER: 'console' }).config.traces).toMatchObject({ enabled: false, console: true });
     expect(parseConfig({ OTEL_TRACES_EXPORTER: 'otlp,console' }).config.traces).toMatchObject({ enabled: true, console: true });
     const bad = parseConfig({ OTEL_TRACES_EXPORTER: 'zipkin' });
@@ -114,7 +118,7 @@ describe('configuration', () => {
     expect(secret.problems[0]).not.toContain('s3cret');
   });
 
-  it('OTEL_METRICS_EXPORTER=otlp and comma lists: the OTLP variables signal-specific first, the export interval, grpc in one line', () => {
+  it('OTEL_METRICS_EXPORTER=otlp and comma lists: the OTLP variables signal-specific first, the export interval, grpc', () => {
     const alone = parseConfig({ OTEL_METRICS_EXPORTER: 'otlp' });
     expect([alone.config.prometheus.enabled, alone.problems]).toEqual([false, []]);
     expect(alone.config.otlpMetrics).toEqual({
@@ -153,19 +157,15 @@ describe('configuration', () => {
       parseConfig({ OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'http://m:1/x' }).config.otlpMetrics?.endpoint,
     ).toBe('http://m:1/x');
     expect(parseConfig({ OTEL_METRICS_EXPORTER: 'otlp', OTEL_SDK_DISABLED: 'true' }).config.otlpMetrics).toBeNull();
-    // grpc: one line for both signals when one variable asked it, each signal off.
-    const grpc = parseConfig({ OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' });
-    expect([grpc.config.traces.enabled, grpc.config.otlpMetrics]).toEqual([false, null]);
-    expect(grpc.problems).toEqual([
-      "qwen-otel: OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported (qwen-otel sends OTLP over HTTP): traces and OTLP metrics are off; use http/protobuf and the receiver's HTTP port (4318)",
-    ]);
-    const metricsGrpc = parseConfig({ OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'grpc' });
-    expect([metricsGrpc.config.traces.enabled, metricsGrpc.config.otlpMetrics, metricsGrpc.problems.length]).toEqual([true, null, 1]);
-    expect(metricsGrpc.problems[0]).toMatch(
-      /^qwen-otel: OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=grpc is not supported .*: OTLP metrics are off/,
-    );
+    const grpc = parseConfig({
+      OTEL_METRICS_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317',
+      OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'grpc',
+    });
+    expect([grpc.config.otlpMetrics?.endpoint, grpc.config.otlpMetrics?.protocol, grpc.problems]).toEqual(['http://c:4317', 'grpc', []]);
+    expect(grpc.config.traces).toMatchObject({ endpoint: 'http://c:4317/v1/traces', protocol: 'http/protobuf' });
     // Not asked for: the metrics' OTLP variables are the CLI's own business, never a line.
-    expect(parseConfig({ OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'grpc', OTEL_METRIC_EXPORT_INTERVAL: 'soon' }).problems).toEqual([]);
+    expect(parseConfig({ OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'udp', OTEL_METRIC_EXPORT_INTERVAL: 'soon' }).problems).toEqual([]);
     const fast = parseConfig({ OTEL_METRICS_EXPORTER: 'otlp', OTEL_METRIC_EXPORT_INTERVAL: '500' });
     expect([fast.config.otlpMetrics?.intervalMs, fast.problems]).toEqual([
       60_000,

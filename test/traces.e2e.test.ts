@@ -104,7 +104,7 @@ describe("traces follow each session's OTLP settings in the shared collector", (
       expect([r.contentType, r.headers['content-encoding'], r.headers['x-session']]).toEqual(['application/json', 'gzip', undefined]);
   });
 
-  it("OTEL_TRACES_EXPORTER=console writes the spans to the collector's log and sends none; grpc is one line and no traffic", async () => {
+  it("OTEL_TRACES_EXPORTER=console writes the spans to the collector's log and sends none", async () => {
     const before = sink.traceRequests.length;
     const box = sandbox('traces-console', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url });
     const script = writeScript(box.dir, 'work.js', SCRIPT);
@@ -113,15 +113,6 @@ describe("traces follow each session's OTLP settings in the shared collector", (
     const [record] = readRecords(box.recordFile);
     const log = path.join(box.dir, '.qwen-otel', 'run', 'collector.log');
     expect(await until(() => existsSync(log) && readFileSync(log, 'utf8').includes(`"traceId":"${record.trace_id}"`), 10_000)).toBe(true);
-    const grpc = await runWrapped([process.execPath, script], {
-      ...box.env,
-      OTEL_TRACES_EXPORTER: 'otlp',
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
-    });
-    expect(grpc.code).toBe(0);
-    expect(grpc.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(/^qwen-otel: OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported/),
-    ]);
     await new Promise((r) => setTimeout(r, 1000));
     expect(sink.traceRequests.length).toBe(before);
   });

@@ -142,7 +142,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function parseTraces(contentType: string, body: Buffer): ReceivedSpan[] {
+export function parseTraces(contentType: string, body: Buffer): ReceivedSpan[] {
   let json: {
     resourceSpans?: Array<{ resource?: { attributes?: OtlpAttribute[] }; scopeSpans?: Array<{ spans?: Array<Record<string, unknown>> }> }>;
   };
@@ -180,7 +180,7 @@ function parseTraces(contentType: string, body: Buffer): ReceivedSpan[] {
 type OtlpPoint = Record<string, unknown> & { attributes?: OtlpAttribute[]; startTimeUnixNano: string; timeUnixNano: string };
 type OtlpData = { dataPoints?: OtlpPoint[]; aggregationTemporality?: number; isMonotonic?: boolean };
 
-function parseMetrics(contentType: string, body: Buffer): ReceivedMetric[] {
+export function parseMetrics(contentType: string, body: Buffer): ReceivedMetric[] {
   let json: {
     resourceMetrics?: Array<{
       resource?: { attributes?: OtlpAttribute[] };

@@ -1,4 +1,4 @@
-// Metrics over OTLP/HTTP (OTEL_METRICS_EXPORTER=otlp): the collector's own instruments
+// Metrics over OTLP (OTEL_METRICS_EXPORTER=otlp): the collector's own instruments
 // (lean-meter.ts) turned into the SDK's ResourceMetrics and handed to the official exporters.
 // Names and units go as the instruments define them (`qwen_otel.tree.memory.peak`, `By`): an
 // OpenTelemetry Collector's Prometheus exporter then adds the same unit suffixes and `_total` as
@@ -67,17 +67,19 @@ function histogram(h: HistogramValue) {
   return { buckets: { boundaries: [...h.boundaries], counts: [...h.counts] }, sum: h.sum, count: h.count };
 }
 
-/** The exporter made for the protocol (protobuf, the spec's default, or JSON). */
+/** The exporter made for the protocol (protobuf, the spec's default, JSON, or gRPC). */
 export function createMetricExporter(target: OtlpTarget, timeoutMs: number): PushMetricExporter {
-  return makeOtlpExporter(target, timeoutMs, (options) =>
-    target.protocol === 'http/json'
-      ? new (
-          require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http')
-        ).OTLPMetricExporter(options)
-      : new (
-          require('@opentelemetry/exporter-metrics-otlp-proto') as typeof import('@opentelemetry/exporter-metrics-otlp-proto')
-        ).OTLPMetricExporter(options),
-  );
+  return makeOtlpExporter<PushMetricExporter>(target, timeoutMs, {
+    'http/protobuf': () =>
+      (require('@opentelemetry/exporter-metrics-otlp-proto') as typeof import('@opentelemetry/exporter-metrics-otlp-proto'))
+        .OTLPMetricExporter,
+    'http/json': () =>
+      (require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http'))
+        .OTLPMetricExporter,
+    grpc: () =>
+      (require('@opentelemetry/exporter-metrics-otlp-grpc') as typeof import('@opentelemetry/exporter-metrics-otlp-grpc'))
+        .OTLPMetricExporter,
+  });
 }
 
 const exporters = new ExporterCache<ResourceMetrics>(createMetricExporter);

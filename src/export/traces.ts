@@ -1,4 +1,4 @@
-// Spans to OTLP/HTTP (protobuf, the spec's default, or JSON). The collector builds spans after the
+// Spans to OTLP (HTTP with protobuf, the spec's default, or JSON; or gRPC). The collector builds spans after the
 // fact from what processes reported, so it hands finished spans (with the ids and times it chose)
 // straight to the OTLP exporter.
 // Before each send it checks that something listens: exporter 0.223 retries a refused connection
@@ -25,15 +25,14 @@ export type TraceTarget = OtlpTarget;
 
 /** The exporter made for the protocol. */
 export function createTraceExporter(target: TraceTarget, timeoutMs: number): SpanExporter {
-  return makeOtlpExporter(target, timeoutMs, (options) =>
-    target.protocol === 'http/json'
-      ? new (
-          require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http')
-        ).OTLPTraceExporter(options)
-      : new (
-          require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto')
-        ).OTLPTraceExporter(options),
-  );
+  return makeOtlpExporter<SpanExporter>(target, timeoutMs, {
+    'http/protobuf': () =>
+      (require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter,
+    'http/json': () =>
+      (require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter,
+    grpc: () =>
+      (require('@opentelemetry/exporter-trace-otlp-grpc') as typeof import('@opentelemetry/exporter-trace-otlp-grpc')).OTLPTraceExporter,
+  });
 }
 
 export class TraceExport {

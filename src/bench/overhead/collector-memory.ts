@@ -4,13 +4,14 @@
 // a file), reads the collector's VmHWM and VmRSS from /proc, scrapes every session's metrics URL
 // in turn, reads them again, and lets the sessions end.
 // `--bin` runs another build's `bin/qwen-otel` (e.g. main's, to compare); `--metrics-exporter
-// prometheus,otlp` also sends every session's metrics over OTLP (to a local sink, every second),
-// to see what loading the OTLP exporter costs.
+// prometheus,otlp` also sends every session's metrics over OTLP (to a local sink, every second;
+// `--otlp-protocol grpc` to a local gRPC receiver), to see what loading the OTLP exporter costs.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runCommand } from '../run-command';
+import { startGrpcReceiver } from '../otlp-grpc-receiver';
 import { startTelemetrySink } from '../sink';
 
 const MiB = 1024 * 1024;
@@ -103,16 +104,24 @@ async function main(): Promise<void> {
       sessions: { type: 'string', default: '1,5' },
       scrapes: { type: 'string', default: '2000' },
       'metrics-exporter': { type: 'string', default: 'prometheus' },
+      'otlp-protocol': { type: 'string', default: 'http/protobuf' },
     },
   });
   const otlp = values['metrics-exporter'].includes('otlp');
+  const protocol = values['otlp-protocol'];
   const sink = otlp ? await startTelemetrySink() : null;
+  const grpc = sink && protocol === 'grpc' ? await startGrpcReceiver(sink) : null;
   const exporters: Record<string, string> = { OTEL_METRICS_EXPORTER: values['metrics-exporter'] };
-  if (sink) Object.assign(exporters, { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_METRIC_EXPORT_INTERVAL: '1000' });
+  if (sink)
+    Object.assign(exporters, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: grpc?.url ?? sink.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+      OTEL_METRIC_EXPORT_INTERVAL: '1000',
+    });
   const counts = values.sessions.split(',').map(Number);
   const scrapes = Number(values.scrapes);
   console.log(
-    `collector memory: ${values.bin}, OTEL_METRICS_EXPORTER=${values['metrics-exporter']}, ${scrapes} scrapes (a loaded machine: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`,
+    `collector memory: ${values.bin}, OTEL_METRICS_EXPORTER=${values['metrics-exporter']}${otlp ? ` (${protocol})` : ''}, ${scrapes} scrapes (a loaded machine: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`,
   );
   console.log('sessions  endpoints  VmHWM up  VmRSS up  VmHWM after  VmRSS after (MiB)');
   for (const n of counts) {
@@ -123,6 +132,7 @@ async function main(): Promise<void> {
     );
   }
   if (sink) console.log(`OTLP metrics exports received: ${sink.metricRequests.length}`);
+  await grpc?.close();
   await sink?.close();
 }
 
