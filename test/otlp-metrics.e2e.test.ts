@@ -14,7 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => sink.close());
 
-/** Holds 40 MiB, fills a counter and histograms, runs ~2.5 s; prints a scrape when an endpoint is served, else "no endpoint". */
+/** Holds 40 MiB, fills a counter and histograms, runs ~3 s; prints a scrape when an endpoint is served, else "no endpoint". */
 const SCRIPT = `${WAIT_FOR_METRICS_URL}
 const fs = require('fs');
 const otel = require(${JSON.stringify(API)});
@@ -24,7 +24,7 @@ otel.phase('turn', () => {
   otel.recordToolResult({ bytes: 10, tool: 't' });
 });
 (async () => {
-  await sleep(2500);
+  await sleep(3000);
   const served = fs.existsSync(require('path').join(process.env.QWEN_OTEL_SESSION_DIR, 'metrics.url'));
   console.log(served ? await (await fetch(await metricsUrl())).text() : 'no endpoint', keep.length > 0 ? '' : '?');
 })();`;
@@ -50,7 +50,7 @@ describe('metrics over OTLP', () => {
     expect([run.code, run.stdout.trim(), run.stderr]).toEqual([0, 'no endpoint', '']);
     const [record] = readRecords(box.recordFile);
     const { requests, treePeak } = await exportsOf(record.run_id, record.tree.rss_peak_bytes);
-    // At least one periodic export while the CLI ran (~2.5 s at 1 s), then the final one.
+    // At least one periodic export while the CLI ran (~3 s at 1 s), then the final one.
     expect(requests.length).toBeGreaterThanOrEqual(2);
     expect(requests.filter((r) => treePeak(r.metrics) === record.tree.rss_peak_bytes).length).toBeGreaterThanOrEqual(1);
     for (const r of requests) {
