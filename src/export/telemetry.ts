@@ -75,14 +75,16 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   // The run id tells two live runs' series apart at a receiver, as the endpoint's `session` label
   // does on a scrape (a Collector's Prometheus exporter makes it `instance`).
   const otlpResource = { [ATTR_SERVICE_INSTANCE_ID]: session.options.id, ...targetInfo };
-  const metricsBatch = (): MetricsBatch => ({
+  const metricsBatch = (families: MetricFamily[]): MetricsBatch => ({
     resource: otlpResource,
     labels,
     startMs: session.options.start,
     atMs: Date.now(),
-    families: collect(),
+    families,
   });
-  const otlpTimer = config.otlpMetrics ? exportMetricsEvery(config.otlpMetrics, metricsBatch, options.log, session.options.id) : null;
+  const otlpTimer = config.otlpMetrics
+    ? exportMetricsEvery(config.otlpMetrics, () => metricsBatch(collect()), options.log, session.options.id)
+    : null;
 
   return {
     listener,
@@ -113,7 +115,7 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
       }
       if (config.pushgatewayUrl)
         items.push(pushItem(config.pushgatewayUrl, labels, serializeExposition([{ families: meter.collect(), labels, targetInfo }])));
-      if (config.otlpMetrics) items.push(metricsItem(config.otlpMetrics, { ...metricsBatch(), families: meter.collect() }));
+      if (config.otlpMetrics) items.push(metricsItem(config.otlpMetrics, metricsBatch(meter.collect())));
       return { runId: session.options.id, items };
     },
     async close(): Promise<void> {
