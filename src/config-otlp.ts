@@ -35,15 +35,27 @@ export function readOtlp(r: Reader, env: Env, signal: OtlpSignal): OtlpTarget {
       : joinUrl(r.read('OTEL_EXPORTER_OTLP_ENDPOINT', 'http://localhost:4318', 'an http(s) URL', parseUrl), `v1/${signal}`));
   const headersVar = first('HEADERS');
   const general = headersVar === 'OTEL_EXPORTER_OTLP_HEADERS' ? {} : (parseHeaders(env.OTEL_EXPORTER_OTLP_HEADERS ?? '') ?? {});
+  const headers = { ...general, ...readHeaders(r, headersVar, env[headersVar] ?? '') };
   return {
     endpoint,
     protocol,
-    headers: { ...general, ...readHeaders(r, headersVar, env[headersVar] ?? '') },
+    headers: protocol === 'grpc' ? grpcMetadata(r, headersVar, headers) : headers,
     compression: r.read(first('COMPRESSION'), 'none' as 'gzip' | 'none', '"gzip" or "none"', (v) =>
       v === 'gzip' || v === 'none' ? v : undefined,
     ),
     timeoutMs: r.read(first('TIMEOUT'), 10_000, 'a whole number of milliseconds, 1-600000', (v) => parseIntIn(v, 1, 600_000)),
   };
+}
+
+/**
+ * gRPC metadata takes fewer keys than HTTP headers (grpc-js throws on others, and on a text value
+ * under a `-bin` key): those are left out, named in one line (keys only, never values).
+ */
+function grpcMetadata(r: Reader, name: string, headers: Record<string, string>): Record<string, string> {
+  const refused = Object.keys(headers).filter((k) => !/^[0-9a-z_.-]+$/i.test(k) || /-bin$/i.test(k));
+  if (refused.length === 0) return headers;
+  r.problems.push(`qwen-otel: ${name}: ${refused.join(', ')} cannot go as gRPC metadata (keys of 0-9 a-z _ . -, not -bin); left out`);
+  return Object.fromEntries(Object.entries(headers).filter(([k]) => !refused.includes(k)));
 }
 
 /** Headers carry credentials: a bad value is named, never printed. */

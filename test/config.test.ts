@@ -164,6 +164,11 @@ describe('configuration', () => {
     });
     expect([grpc.config.otlpMetrics?.endpoint, grpc.config.otlpMetrics?.protocol, grpc.problems]).toEqual(['http://c:4317', 'grpc', []]);
     expect(grpc.config.traces).toMatchObject({ endpoint: 'http://c:4317/v1/traces', protocol: 'http/protobuf' });
+    const metadata = parseConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_HEADERS: 'Authorization=s3cret,x~y=1,k-bin=2' });
+    expect(metadata.config.traces.headers).toEqual({ Authorization: 's3cret' });
+    expect(metadata.problems).toEqual([
+      'qwen-otel: OTEL_EXPORTER_OTLP_HEADERS: x~y, k-bin cannot go as gRPC metadata (keys of 0-9 a-z _ . -, not -bin); left out',
+    ]);
     // Not asked for: the metrics' OTLP variables are the CLI's own business, never a line.
     expect(parseConfig({ OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'udp', OTEL_METRIC_EXPORT_INTERVAL: 'soon' }).problems).toEqual([]);
     const fast = parseConfig({ OTEL_METRICS_EXPORTER: 'otlp', OTEL_METRIC_EXPORT_INTERVAL: '500' });
