@@ -1,10 +1,10 @@
 // The stack for real: Debian's Prometheus, Pushgateway and Alertmanager started with the
 // project's own config files (test/helpers/stack.ts says what is adapted), fed by real runs
-// under `qwen-otel run`. It checks the configs with promtool and amtool, that a
+// under `qwen-otel run` (and `qwen-otel attribute` on a recorded matrix). It checks the configs with promtool and amtool, that a
 // bloated candidate branch fires the regression alert into Alertmanager, and that every panel
 // query of the generated dashboard returns at least one series.
 // Outside CI it skips (one line) when the binaries are missing; in CI (QWEN_OTEL_CI=1) it fails.
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLiveSession, type StackEndpoints } from '../src/stack/demo';
@@ -56,6 +56,18 @@ async function feed(endpoints: StackEndpoints, benchMetricsPort: number): Promis
     timeoutMs: 90_000,
   });
   if (result.code !== 0) throw new Error(`qwen-otel bench exited ${result.code}: ${result.stdout.slice(-600)}${result.stderr.slice(-600)}`);
+  await pushAttribution(endpoints.pushgatewayUrl);
+}
+
+/** The attribution panel's figures: `qwen-otel attribute` on a recorded real matrix (Qwen 0.15.10 with MCP servers), pushed. */
+async function pushAttribution(pushgatewayUrl: string): Promise<void> {
+  const results = path.join(tempDir('stack-attribute'), 'results.jsonl');
+  copyFileSync(path.join(REPO, 'test', 'fixtures', 'bench', 'qwen-mcp-attribution.jsonl'), results);
+  const result = await runCommand(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'attribute', '--from', results], {
+    env: { ...process.env, QWEN_OTEL_PUSHGATEWAY_URL: pushgatewayUrl },
+    timeoutMs: 60_000,
+  });
+  if (result.code !== 0) throw new Error(`qwen-otel attribute exited ${result.code}: ${result.stderr.slice(-600)}`);
 }
 
 const run = (binary: string, args: string[]) => runCommand(binary, args, { env: process.env, timeoutMs: 60_000 });
