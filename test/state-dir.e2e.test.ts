@@ -1,7 +1,7 @@
 // Where qwen-otel writes, when the machine is not friendly: HOME unset with symlinks planted in
-// the shared temporary directory, a read-only HOME, a disk that fills during the run. Each runs
-// in a private mount namespace (root, `unshare -m`), so nothing of this machine is touched.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+// the shared temporary directory, a read-only HOME, a disk that fills during the run. The last two
+// run in a private mount namespace (root, `unshare -m`), so nothing of this machine is touched.
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCommand } from '../src/bench/run-command';
@@ -23,7 +23,7 @@ function inNamespace(script: string, env: NodeJS.ProcessEnv): ReturnType<typeof 
 }
 
 describe.skipIf(!isRoot && !process.env.QWEN_OTEL_CI)('the state directory on an unfriendly machine', () => {
-  it('with HOME unset, follows no symlink planted in /tmp and uses no predictable path', async () => {
+  it('with HOME unset, follows no symlink planted in the temporary directory and uses no predictable path', async () => {
     const dir = outsideTmp('symlinks');
     const victimFile = path.join(dir, 'victim.txt');
     const victimDir = path.join(dir, 'victim-dir');
@@ -33,27 +33,29 @@ describe.skipIf(!isRoot && !process.env.QWEN_OTEL_CI)('the state directory on an
     writeFileSync(script, "console.log('ran');");
     const record = path.join(dir, 'runs.jsonl');
     const uid = process.getuid?.() ?? 0;
-    const result = await inNamespace(
-      [
-        'mount -t tmpfs tmpfs /tmp',
-        // The old probe cache path (HOME unset), and the state directory's fallback, both planted.
-        `mkdir -p /tmp/.cache/qwen-otel && ln -s ${victimFile} /tmp/.cache/qwen-otel/env-default-signal`,
-        `ln -s ${victimDir} /tmp/qwen-otel-${uid}`,
-        `exec env -u HOME -u XDG_RUNTIME_DIR ${BIN} run -- ${process.execPath} ${script}`,
-      ].join(' && '),
-      {
+    // The shared temporary directory (TMPDIR; /tmp when unset, the same code), planted: the old
+    // probe cache path and the state directory's fallback. Not /tmp itself, which a checkout
+    // under /tmp could not be run from once a fresh /tmp is mounted over it.
+    const tmp = path.join(dir, 'tmp');
+    mkdirSync(path.join(tmp, '.cache', 'qwen-otel'), { recursive: true });
+    symlinkSync(victimFile, path.join(tmp, '.cache', 'qwen-otel', 'env-default-signal'));
+    symlinkSync(victimDir, path.join(tmp, `qwen-otel-${uid}`));
+    const result = await runCommand('env', ['-u', 'HOME', '-u', 'XDG_RUNTIME_DIR', BIN, 'run', '--', process.execPath, script], {
+      env: {
         PATH: process.env.PATH,
+        TMPDIR: tmp,
         QWEN_OTEL_RECORD_FILE: record,
         OTEL_TRACES_EXPORTER: 'none',
         QWEN_OTEL_PROMETHEUS_PORT: '0',
         QWEN_OTEL_EXIT_TIMEOUT_MS: '60000',
       },
-    );
+      timeoutMs: 120_000,
+    });
     expect(result.stdout).toBe('ran\n');
     expect(result.code).toBe(0);
     expect(readFileSync(victimFile, 'utf8')).toBe('precious\n');
     expect(readdirSync(victimDir)).toEqual([]);
-    expect(result.stderr).toBe(`qwen-otel: no private state directory (/tmp/qwen-otel-${uid}); this run has a collector of its own\n`);
+    expect(result.stderr).toBe(`qwen-otel: no private state directory (${tmp}/qwen-otel-${uid}); this run has a collector of its own\n`);
     expect(readRecords(record)).toHaveLength(1);
   });
 
