@@ -9,7 +9,7 @@ import { installCli } from '../src/bench/targets/install';
 import { normalizeQwenOutput, qwenInvocation } from '../src/bench/targets/qwen';
 import { QWEN_SPEC } from '../src/bench/targets/registry';
 import { runCliAgainstModel } from '../src/bench/targets/session';
-import { BIN } from './helpers/e2e';
+import { BIN, measuredRunEnv } from './helpers/e2e';
 
 const OURS = /^qwen-otel: heap snapshot \(exit\) of pid \d+ (written to .* keep it private|skipped: .*)$/;
 const RELAUNCH_SKIP = /^qwen-otel: heap snapshot \(exit\) of pid \d+ skipped: it relaunched itself as pid \d+/;
@@ -23,10 +23,7 @@ beforeAll(async () => {
 function snapshotEnv(dir: string): Record<string, string> {
   return {
     QWEN_OTEL_HEAP_SNAPSHOT: 'exit',
-    QWEN_OTEL_RECORD_FILE: path.join(dir, 'runs.jsonl'),
-    OTEL_TRACES_EXPORTER: 'none',
-    QWEN_OTEL_PROMETHEUS_PORT: '0',
-    QWEN_OTEL_EXIT_TIMEOUT_MS: '120000',
+    ...measuredRunEnv(path.join(dir, 'runs.jsonl')),
   };
 }
 

@@ -11,7 +11,7 @@ import { installCli } from '../src/bench/targets/install';
 import { addMcpServers, mcpServerConfigs, type McpServerName } from '../src/bench/targets/mcp-servers';
 import { QWEN_SPEC } from '../src/bench/targets/registry';
 import { qwenInvocation } from '../src/bench/targets/qwen';
-import { BIN, readRecords } from './helpers/e2e';
+import { BIN, measuredRunEnv, readRecords } from './helpers/e2e';
 
 const MiB = 1024 * 1024;
 let qwen = '';
@@ -47,10 +47,7 @@ async function runWith(names: McpServerName[], tag: string) {
   const run = await runCommand(BIN, ['run', '--', qwen, ...inv.args], {
     env: {
       ...inv.env,
-      QWEN_OTEL_RECORD_FILE: recordFile,
-      OTEL_TRACES_EXPORTER: 'none',
-      QWEN_OTEL_PROMETHEUS_PORT: '0',
-      QWEN_OTEL_EXIT_TIMEOUT_MS: '120000',
+      ...measuredRunEnv(recordFile),
     },
     cwd,
     timeoutMs: 480_000,

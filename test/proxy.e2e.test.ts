@@ -13,7 +13,7 @@ import { installCli } from '../src/bench/targets/install';
 import { viaProxy } from '../src/bench/targets/proxy';
 import { CLI_TARGETS, SCRIPT_PROMPT } from '../src/bench/targets/registry';
 import { runCliAgainstModel } from '../src/bench/targets/session';
-import { BIN, readRecords, runWrapped, sandbox, writeScript } from './helpers/e2e';
+import { BIN, measuredRunEnv, readRecords, runWrapped, sandbox, writeScript } from './helpers/e2e';
 
 const modelExchanges = (requests: RecordedExchange[]): RecordedExchange[] =>
   requests.filter((r) => r.format !== 'none' && r.replyKind !== 'none');
@@ -102,12 +102,7 @@ describe(`${CLI_TARGETS.gemini.spec} (Node, its tap on) under qwen-otel run --pr
       invocation: target.invocation,
       prompt: SCRIPT_PROMPT,
       wrapper: [BIN, 'run', '--proxy', '--'],
-      extraEnv: {
-        QWEN_OTEL_RECORD_FILE: recordFile,
-        QWEN_OTEL_PROMETHEUS_PORT: '0',
-        OTEL_TRACES_EXPORTER: 'none',
-        QWEN_OTEL_EXIT_TIMEOUT_MS: '120000',
-      },
+      extraEnv: measuredRunEnv(recordFile),
     });
     expect(plain.exitCode, plain.stderr).toBe(0);
     expect(proxied.exitCode, proxied.stderr).toBe(0);

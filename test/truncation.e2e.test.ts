@@ -11,7 +11,7 @@ import { startModelServer, type ModelServer } from '../src/bench/model-server/se
 import { runCommand } from '../src/bench/run-command';
 import { installCli } from '../src/bench/targets/install';
 import { CLI_TARGETS, type CliName } from '../src/bench/targets/registry';
-import { BIN, readRecords } from './helpers/e2e';
+import { BIN, measuredRunEnv, readRecords } from './helpers/e2e';
 
 const MiB = 1024 * 1024;
 const servers: ModelServer[] = [];
@@ -33,10 +33,7 @@ async function run(cli: CliName, outputBytes: number): Promise<{ record: Record<
   const result = await runCommand(BIN, ['run', '--', bin, ...inv.args], {
     env: {
       ...inv.env,
-      QWEN_OTEL_RECORD_FILE: recordFile,
-      OTEL_TRACES_EXPORTER: 'none',
-      QWEN_OTEL_PROMETHEUS_PORT: '0',
-      QWEN_OTEL_EXIT_TIMEOUT_MS: '120000',
+      ...measuredRunEnv(recordFile),
     },
     cwd,
     timeoutMs: 480_000,

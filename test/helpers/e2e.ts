@@ -22,13 +22,22 @@ export function writeScript(dir: string, name: string, code: string): string {
 export interface Sandbox {
   dir: string;
   recordFile: string;
-  /**
-   * Environment for a run: a private HOME (so a collector of its own) and record file, no traces,
-   * a free metrics port. The wrapper waits for the record as long as it takes (a loaded machine
-   * must not turn into a failed test; the exit bound is measured by `npm run bench:stress`), and
-   * the collector leaves soon after its last session.
-   */
+  /** A run's environment: a private HOME (a collector of its own, leaving soon after its last session) and measuredRunEnv. */
   env: NodeJS.ProcessEnv;
+}
+
+/**
+ * What every measured test run gets: its record in `recordFile`, no traces, a free metrics port,
+ * and a wrapper that waits for the record as long as it takes (a loaded machine must not turn
+ * into a failed test; the exit bound is measured by `npm run bench:stress`).
+ */
+export function measuredRunEnv(recordFile: string): Record<string, string> {
+  return {
+    QWEN_OTEL_RECORD_FILE: recordFile,
+    OTEL_TRACES_EXPORTER: 'none',
+    QWEN_OTEL_PROMETHEUS_PORT: '0',
+    QWEN_OTEL_EXIT_TIMEOUT_MS: '120000',
+  };
 }
 
 export function sandbox(prefix: string, extra: NodeJS.ProcessEnv = {}): Sandbox {
@@ -40,10 +49,7 @@ export function sandbox(prefix: string, extra: NodeJS.ProcessEnv = {}): Sandbox 
     env: {
       PATH: process.env.PATH,
       HOME: dir,
-      QWEN_OTEL_RECORD_FILE: recordFile,
-      OTEL_TRACES_EXPORTER: 'none',
-      QWEN_OTEL_PROMETHEUS_PORT: '0',
-      QWEN_OTEL_EXIT_TIMEOUT_MS: '120000',
+      ...measuredRunEnv(recordFile),
       QWEN_OTEL_COLLECTOR_LINGER_MS: '3000',
       ...extra,
     },
