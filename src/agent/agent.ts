@@ -117,7 +117,7 @@ function createAgent(config: Config, session: SessionHandle): Agent {
   const traffic = installLazyTraffic({ send, memory: spanMemory, cost, skipOrigin: config.proxyOrigin });
   // The first sample waits for the first tick: at preload time the CLI has not started yet, and
   // what the preload does not do is not on the CLI's start-up path (the tree sampler has its RSS).
-  sampler.start(config.sampleIntervalMs, send);
+  sampler.start(config.sampleIntervalMs, send, () => traffic.hasHosts());
   installExitHooks((reason: EndReason, details: EndDetails, last: boolean) => {
     if (last) traffic.flush();
     try {

@@ -23,7 +23,11 @@ export class RuntimeFigures {
   private observer: InstanceType<typeof import('node:perf_hooks').PerformanceObserver> | null = null;
 
   /** `afterMajorGc` runs after each full collection: near the heap limit they come back to back. */
-  constructor(private readonly afterMajorGc: () => void = () => undefined) {}
+  /** `afterGc` runs after any collection: the process is busy. */
+  constructor(
+    private readonly afterMajorGc: () => void = () => undefined,
+    private readonly afterGc: () => void = () => undefined,
+  ) {}
 
   /**
    * Starts GC figures and event-loop utilization: they need node:perf_hooks (+0.5 MiB of VmHWM
@@ -86,6 +90,7 @@ export class RuntimeFigures {
             major ||= GC_KINDS[kind] === 'major';
             if (this.gcs.length < MAX_GC_PER_SAMPLE) this.gcs.push([GC_KINDS[kind] ?? 'other', round(entry.duration, 3)]);
           }
+          this.afterGc();
           if (major) this.afterMajorGc();
         } catch {
           // A runtime without GC entries (Bun): no GC figures.

@@ -14,6 +14,8 @@ const CREATE_CHANNEL = 'undici:request:create';
 
 export interface LazyTraffic {
   takeHosts(): Record<string, number> | null;
+  /** Whether host counts wait to be taken. */
+  hasHosts(): boolean;
   flush(): void;
   /** Whether the traffic code has been loaded. */
   loaded(): boolean;
@@ -65,6 +67,7 @@ export function installLazyTraffic(options: TapOptions): LazyTraffic {
   }
   return {
     takeHosts: () => traffic?.takeHosts() ?? null,
+    hasHosts: () => traffic?.hasHosts() ?? false,
     flush: () => traffic?.flush(),
     loaded: () => traffic !== null,
   };

@@ -13,6 +13,7 @@ export interface Traffic {
   onUndiciCreate: ((message: unknown) => void) | null;
   /** Requests to other hosts since the last take, by host. */
   takeHosts(): Record<string, number> | null;
+  hasHosts(): boolean;
   /** Reports the responses still being read (from the exit hook). */
   flush(): void;
 }
@@ -21,5 +22,11 @@ export function installTraffic(options: TapOptions, originalFetch: Fetch | null)
   const hosts = new HostCounter();
   const fetch = originalFetch ? tapFetch(originalFetch, options, hosts) : null;
   if (fetch) markFetchTapped(fetch);
-  return { fetch, onUndiciCreate: observeUndiciChannels(options), takeHosts: () => hosts.take(), flush: flushResponses };
+  return {
+    fetch,
+    onUndiciCreate: observeUndiciChannels(options),
+    takeHosts: () => hosts.take(),
+    hasHosts: () => hosts.pending,
+    flush: flushResponses,
+  };
 }

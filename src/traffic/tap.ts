@@ -35,6 +35,10 @@ export class HostCounter {
     this.counts[host] = (this.counts[host] ?? 0) + 1;
   }
 
+  get pending(): boolean {
+    return this.size > 0;
+  }
+
   /** The counts since the last take, or null when there were none. */
   take(): Record<string, number> | null {
     if (this.size === 0) return null;
