@@ -30,8 +30,13 @@ export interface CollectorOptions {
 
 /** Sessions served at once; past it a new session is told why it is not measured. */
 const MAX_SESSIONS = 64;
-/** A scan of the sessions folder, besides the file-system events (which a network file system may not send). */
+/**
+ * A scan of the sessions folder, besides the file-system events (which a network file system may
+ * not send): every second while a session directory waits for its settings or nothing watches
+ * the folder, else every 5 s (each wake-up of an idle collector costs it ~0.4 ms of CPU).
+ */
 const SCAN_EVERY_MS = 1000;
+const SCAN_WATCHED_EVERY_MS = 5000;
 /** A session directory without complete settings this long after it was made is abandoned. */
 const ABANDONED_MS = 60_000;
 /** How long a single-session collector waits for its session's settings to be written. */
@@ -46,6 +51,8 @@ export class Collector {
   private scanTimer: NodeJS.Timeout | null = null;
   private folderWatcher: FSWatcher | null = null;
   private scanQueued = false;
+  /** A session directory seen at the last scan still waits for its settings. */
+  private waiting = false;
   /** A single-session collector leaves once its session is done, not before it began. */
   private servedAny = false;
 
@@ -55,11 +62,17 @@ export class Collector {
     const { sessionsDir } = this.options;
     if (sessionsDir) this.folderWatcher = watchQuietly(sessionsDir, () => this.queueScan());
     this.scan();
-    this.scanTimer = setInterval(() => {
+    this.scheduleScan();
+  }
+
+  private scheduleScan(): void {
+    const every = this.waiting || !this.folderWatcher ? SCAN_EVERY_MS : SCAN_WATCHED_EVERY_MS;
+    this.scanTimer = setTimeout(() => {
       this.scan();
       this.shareOwnCost();
       this.checkIdle();
-    }, SCAN_EVERY_MS);
+      if (this.scanTimer) this.scheduleScan();
+    }, every);
   }
 
   /** Live sessions and deliveries in flight. */
@@ -69,7 +82,8 @@ export class Collector {
 
   /** Stops everything at once (hand-over, or a signal): sessions are left for the next collector. */
   stop(): void {
-    if (this.scanTimer) clearInterval(this.scanTimer);
+    if (this.scanTimer) clearTimeout(this.scanTimer);
+    this.scanTimer = null;
     this.folderWatcher?.close();
     for (const watcher of this.watchers.values()) watcher.close();
     for (const runner of this.runners.values()) runner.stop();
@@ -101,9 +115,11 @@ export class Collector {
   }
 
   private scan(): void {
+    this.waiting = false;
     for (const dir of this.sessionDirs()) {
       if (this.runners.has(dir) || this.refused.has(dir)) continue;
       this.adopt(dir);
+      this.waiting ||= !this.runners.has(dir) && !this.refused.has(dir);
     }
   }
 
@@ -140,9 +156,15 @@ export class Collector {
     this.runners.set(dir, runner);
     this.servedAny = true;
     this.lastBusy = Date.now();
-    const watcher = watchQuietly(dir, (file) => {
-      if (file !== null && EXIT_FILE.test(file)) runner.poke();
-    });
+    const watcher = watchQuietly(
+      dir,
+      (file) => {
+        if (file === null || !EXIT_FILE.test(file)) runner.channelChanged();
+        if (file === null || EXIT_FILE.test(file)) runner.poke();
+      },
+      () => runner.watchingChannel(false),
+    );
+    runner.watchingChannel(watcher !== null);
     if (watcher) this.watchers.set(dir, watcher);
     runner.start();
   }
@@ -232,10 +254,13 @@ export function readSessionInfo(dir: string): SessionInfo | null {
   return { dir, id, mode, rootPid, command: env[SESSION_META.command] || null, startedMs: Math.round(startedMs), env };
 }
 
-function watchQuietly(dir: string, onFile: (file: string | null) => void): FSWatcher | null {
+function watchQuietly(dir: string, onFile: (file: string | null) => void, onLost: () => void = () => undefined): FSWatcher | null {
   try {
     const watcher = watch(dir, { persistent: false }, (_event, file) => onFile(file ? String(file) : null));
-    watcher.on('error', () => watcher.close());
+    watcher.on('error', () => {
+      watcher.close();
+      onLost();
+    });
     return watcher;
   } catch {
     return null;

@@ -4,14 +4,15 @@
 // does not notice, and the other sessions of the shared collector go on.
 import * as path from 'node:path';
 import type { PackageIdentity } from '../channel/protocol';
-import { ChannelReader } from '../channel/reader';
+import { ChannelFeed } from './channel-feed';
+import { type CollectorOwnCost, CollectorShare } from './collector-share';
 import { type Config, parseConfig } from '../config';
 import { SESSION, type SessionMode } from '../contracts/session-layout';
 import type { Telemetry } from '../export/telemetry';
 import { commandPackage, resolveIdentity, type RunIdentity } from '../session/identity';
 import { createLinuxProcReader } from '../session/proc-reader';
 import type { RunRecord } from '../contracts/run-record';
-import { buildRecord, type ObserverFigures, type RunEnd } from '../session/record';
+import { buildRecord, type RunEnd } from '../session/record';
 import { Session } from '../session/session';
 import type { FinalDelivery } from '../export/final-delivery';
 import { processExists, readExit, readPidFile } from './end-watch';
@@ -20,7 +21,7 @@ import { droppedInputLine, summaryLine } from './summary';
 import type { SessionNotices } from './notices';
 import { writeRecordSafely } from './record-writer';
 import { BackendWatch } from './backend-watch';
-import { type CheckpointReason, takeOver, writeCheckpoint } from './checkpoint-file';
+import { CheckpointPacer, type CheckpointReason, takeOver, writeCheckpoint } from './checkpoint-file';
 
 export interface SessionInfo {
   dir: string;
@@ -40,7 +41,7 @@ export interface RunnerHooks {
   /** Then the final figures to deliver in the background (null: nothing to deliver). */
   onDelivery(runner: SessionRunner, delivery: FinalDelivery | null): void;
   /** The collector's own pid and cost, for the record's observer figures. */
-  observer(): { pid: number; hwmBytes: number; rssBytes: number };
+  observer(): CollectorOwnCost;
 }
 
 /** How long to wait for the root CLI process to say who it is before labelling the figures. */
@@ -48,20 +49,13 @@ const IDENTITY_WAIT_MS = 300;
 /** How soon a newly seen process is sampled again (see tick). */
 const NEWCOMER_RESAMPLE_MS = 50;
 const SPAN_EXPORT_EVERY_MS = 5000;
-/**
- * A checkpoint costs a JSON of the session's processes (~2-3 KB each) and one rename; every 2 s
- * a killed collector costs the run at most 2 s of process-tree samples (agents' lines are kept).
- */
-const CHECKPOINT_EVERY_MS = 2000;
 /** At the end, how long the backends' reachability checks may still take (see BackendWatch.settled). */
 const BACKEND_CHECK_WAIT_MS = 200;
-/** At the end, polls of the agents' lines left (each bounded): what is still unread then is counted. */
-const MAX_DRAIN_POLLS = 100;
 
 export class SessionRunner {
   readonly config: Config;
   readonly session: Session;
-  private readonly reader: ChannelReader;
+  private readonly channel: ChannelFeed;
   private telemetry: Telemetry | null = null;
   private telemetryStart: Promise<Telemetry | null> | null = null;
   private identity: RunIdentity | null = null;
@@ -72,10 +66,9 @@ export class SessionRunner {
   private lastSpanExport = Date.now();
   private finishAt: number | null = null;
   private ending = false;
-  private lastCheckpoint = Date.now();
+  private readonly checkpoints = new CheckpointPacer();
   private backends: BackendWatch | null = null;
-  /** This session's share of the shared collector's cost (see observeCollector). */
-  private readonly collectorShare = { cpuMs: 0, rssPeak: 0, sessionsPeak: 1 };
+  private readonly collectorShare = new CollectorShare();
 
   constructor(
     readonly info: SessionInfo,
@@ -99,17 +92,12 @@ export class SessionRunner {
       },
       createLinuxProcReader(),
     );
-    this.reader = new ChannelReader(info.dir, true, this.session.drops);
+    this.channel = new ChannelFeed(info.dir, this.session);
   }
 
-  /**
-   * The collector serves every live session at once: each gets an equal share of the CPU it spent
-   * while they were live together, and sees its RSS (the whole process's, shared by all of them).
-   */
+  /** What the shared collector spent since the last call (see CollectorShare). */
   observeCollector(cpuMs: number, rss: number, liveSessions: number): void {
-    this.collectorShare.cpuMs += cpuMs / Math.max(1, liveSessions);
-    this.collectorShare.rssPeak = Math.max(this.collectorShare.rssPeak, rss);
-    this.collectorShare.sessionsPeak = Math.max(this.collectorShare.sessionsPeak, liveSessions);
+    this.collectorShare.observe(cpuMs, rss, liveSessions);
   }
 
   /** Whether the user was told, before the run returned, that nothing listens for these figures. */
@@ -122,11 +110,20 @@ export class SessionRunner {
   }
 
   start(): void {
-    takeOver(this.info.dir, this.session, this.reader, this.hooks.notices);
+    takeOver(this.info.dir, this.session, this.channel.reader, this.hooks.notices);
     this.backends = new BackendWatch(this.config);
     this.tick();
     this.timer = setInterval(() => this.tick(), this.config.sampleIntervalMs);
     setTimeout(() => void this.startTelemetry(), IDENTITY_WAIT_MS).unref();
+  }
+
+  /** The session directory is watched (or no longer is): see ChannelFeed. */
+  watchingChannel(watched: boolean): void {
+    this.channel.watching(watched);
+  }
+
+  channelChanged(): void {
+    this.channel.changed();
   }
 
   /** Looks now (a file in the session directory changed): the run may be over. */
@@ -139,7 +136,7 @@ export class SessionRunner {
     if (!this.ending) this.checkpoint('handover');
     this.ending = true;
     this.clearTimers();
-    this.reader.close();
+    this.channel.reader.close();
     void this.telemetry?.close();
   }
 
@@ -156,7 +153,7 @@ export class SessionRunner {
     this.finishAt = Date.now();
     this.clearTimers();
     this.poll(true);
-    this.reader.countUnread();
+    this.channel.reader.countUnread();
     const now = Date.now();
     this.session.finish(now);
     const record = this.writeRecord({ at: now, exitCode: readExit(this.info.dir)?.code ?? null, signal: null, complete: true });
@@ -165,7 +162,7 @@ export class SessionRunner {
     if (dropped) this.hooks.notices.say(dropped);
     await this.backends?.settled(BACKEND_CHECK_WAIT_MS);
     for (const line of this.backends?.lines() ?? []) this.hooks.notices.say(line);
-    this.reader.close();
+    this.channel.reader.close();
     this.hooks.onRecorded(this);
     // After the wrapper was told: loading the exporters (a run shorter than their start) and
     // computing the push body must not delay the CLI's exit.
@@ -204,7 +201,8 @@ export class SessionRunner {
   private tick(): void {
     if (this.ending) return;
     try {
-      this.poll();
+      this.noteProxy();
+      this.channel.pollIfDue(Date.now());
       this.session.sampleTree(Date.now());
     } catch (error) {
       this.hooks.notices.log(`qwen-otel: session ${this.info.id}: sampling failed: ${(error as Error).message}`);
@@ -222,15 +220,14 @@ export class SessionRunner {
       this.lastSpanExport = Date.now();
       this.telemetry.sendSpans();
     }
-    if (Date.now() - this.lastCheckpoint >= CHECKPOINT_EVERY_MS) this.checkpoint('periodic');
+    if (this.checkpoints.due(Date.now(), this.changeMark())) this.checkpoint('periodic');
     if (this.runOver()) void this.finish();
   }
 
   /** Writes the session's state for a collector that may have to take over, then frees read segments. */
   private checkpoint(reason: CheckpointReason): void {
-    this.lastCheckpoint = Date.now();
-    writeCheckpoint(this.info.dir, { ...this.session.toCheckpoint(this.reader.positions()), reason });
-    this.reader.retireRead();
+    writeCheckpoint(this.info.dir, { ...this.session.toCheckpoint(this.channel.reader.positions()), reason });
+    this.channel.reader.retireRead();
   }
 
   /** The wrapper wrote the exit code, or the root is gone (a zombie counts: the tree ended it). */
@@ -241,14 +238,14 @@ export class SessionRunner {
     return mode === 'sidecar' && !this.session.tree.live.has(rootPid) && this.session.processes().some((p) => p.pid === rootPid);
   }
 
-  /** `drain`: poll again while a bound stopped the last poll (at most MAX_DRAIN_POLLS times). */
+  /** What a checkpoint would hold that the last one did not: lines read, processes, the peak (by the MiB: an idle CLI's creeps by pages). */
+  private changeMark(): string {
+    return `${this.channel.messagesRead} ${this.session.tree.live.size} ${Math.floor(this.session.peakBound / 1048576)}`;
+  }
+
   private poll(drain = false): void {
     this.noteProxy();
-    for (let polls = 0; polls < (drain ? MAX_DRAIN_POLLS : 1); polls += 1) {
-      const now = Date.now();
-      for (const { pid, messages } of this.reader.poll()) this.session.apply(pid, messages, now);
-      if (!this.reader.behind) return;
-    }
+    this.channel.poll(drain);
   }
 
   /** Started once (its loading waits for the CLI's identity); every caller shares the same start. */
@@ -288,24 +285,12 @@ export class SessionRunner {
     return resolveIdentity(this.config, pkg, this.info.command);
   }
 
-  private observerFigures(): ObserverFigures {
-    const own = this.hooks.observer();
-    return {
-      mode: this.info.mode,
-      finishAt: this.finishAt,
-      runEndedAt: this.finishAt === null ? null : Math.round(this.runEndedAt()),
-      collectorPid: own.pid,
-      collectorHwmBytes: own.hwmBytes,
-      collectorRssPeakBytes: Math.max(this.collectorShare.rssPeak, own.rssBytes),
-      collectorCpuMs: Math.round(this.collectorShare.cpuMs),
-      collectorSessionsPeak: this.collectorShare.sessionsPeak,
-    };
-  }
-
   private writeRecord(end: RunEnd): RunRecord | null {
     try {
       const identity = this.identity ?? this.resolveIdentity();
-      const record = buildRecord(this.session, identity, end, this.observerFigures());
+      const runEndedAt = this.finishAt === null ? null : Math.round(this.runEndedAt());
+      const observer = this.collectorShare.figures(this.hooks.observer(), this.info.mode, this.finishAt, runEndedAt);
+      const record = buildRecord(this.session, identity, end, observer);
       writeRecordSafely(this.config.recordFile, record, this.hooks.notices);
       return record;
     } catch (error) {
