@@ -96,7 +96,9 @@ describe('truncation notices at the head of a tool result', () => {
     expect(truncationOf(JSON.stringify(CODEX_HEAD(1_310_720, true)), 10_226)?.statedBytes).toBe(5 * 1024 * 1024);
     // Codex states the token count of every output; only the warning says it was cut.
     expect(truncationOf(JSON.stringify(CODEX_HEAD(500, false) + LINE), 2_104)).toBeNull();
-    expect(truncationOf(JSON.stringify({ output: `${LINE}Output too large. Showing first 8,000 and last 32,000 characters.` }), 99)).toBeNull();
+    expect(
+      truncationOf(JSON.stringify({ output: `${LINE}Output too large. Showing first 8,000 and last 32,000 characters.` }), 99),
+    ).toBeNull();
   });
 
   it('finds nothing in an ordinary result, nor in one that only quotes the notice further on', () => {
@@ -173,7 +175,9 @@ describe('read-backs of saved outputs', () => {
     expect(qwen.readBacks).toEqual([expect.any(Number)]);
 
     const claudeSaved = '/home/u/.claude/projects/-w/7f3b22f9/tool-results/x.txt';
-    const claude = WIRE_PARSERS.anthropic.parseRequest(claudeBody([CLAUDE_NOTICE('5MB', 'x.txt'), LINE], [{}, { file_path: claudeSaved }]))!;
+    const claude = WIRE_PARSERS.anthropic.parseRequest(
+      claudeBody([CLAUDE_NOTICE('5MB', 'x.txt'), LINE], [{}, { file_path: claudeSaved }]),
+    )!;
     expect(claude.readBacks).toHaveLength(1);
 
     const geminiSaved = '/home/u/.gemini/tmp/work/tool-outputs/session-f7d7/a.txt';
@@ -229,7 +233,14 @@ describe('read-backs of saved outputs', () => {
 
     const totals = emptyTotals();
     const hostile = { readBacks: [null, 'x', 7, 7, 8], savedUntracked: Infinity };
-    const accounts = recoveryAccounting(totals, { k: 'model_request', id: 1, t: 0, format: 'openai-chat', figures: hostile, mem: {} } as unknown as ModelRequestMessage);
+    const accounts = recoveryAccounting(totals, {
+      k: 'model_request',
+      id: 1,
+      t: 0,
+      format: 'openai-chat',
+      figures: hostile,
+      mem: {},
+    } as unknown as ModelRequestMessage);
     for (const account of accounts) applyAccounting(totals, account);
     expect(totals.savedOutputRecoveries).toBe(2);
     expect(totals.savedUntracked).toBe(0);

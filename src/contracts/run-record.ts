@@ -236,7 +236,9 @@ export const RunRecordSchema = Type.Object(
           stated: Num('truncations whose original size the CLI stated'),
           stated_original_bytes: Num('those original sizes, as the CLI rounded them'),
           saved_untracked: Type.Optional(
-            Num('the most saved outputs one request carried past the newest 64 whose paths are matched for read-backs; absent in older records'),
+            Num(
+              'the most saved outputs one request carried past the newest 64 whose paths are matched for read-backs; absent in older records',
+            ),
           ),
         },
         { description: 'absent in older records' },

@@ -143,8 +143,8 @@ export function addToolResult(figures: RequestFigures, bytes: number, head: stri
 }
 
 function rememberSavedPath(figures: RequestFigures, pathKey: number): void {
-  let paths = savedPaths.get(figures);
-  if (!paths) savedPaths.set(figures, (paths = new Set()));
+  const paths = savedPaths.get(figures) ?? new Set<number>();
+  savedPaths.set(figures, paths);
   paths.add(pathKey);
   if (paths.size <= MAX_TRUNCATED_LISTED) return;
   paths.delete(paths.values().next().value as number);

@@ -21,7 +21,13 @@ import type { RequestFigures, ResponseFigures, WireParser } from '../types';
 /** Tool results and calls of one message's `content` array (a string content carries none). */
 function readToolBlocks(scanner: JsonScanner, figures: RequestFigures): void {
   forEachElement(scanner, () => {
-    const block = { type: null as string | null, contentBytes: 0, head: null as string | null, id: null as string | null, input: null as string | null };
+    const block = {
+      type: null as string | null,
+      contentBytes: 0,
+      head: null as string | null,
+      id: null as string | null,
+      input: null as string | null,
+    };
     forEachMember(scanner, (key) => {
       if (key === 'type') block.type = scanner.readString();
       else if (key === 'content') ({ bytes: block.contentBytes, head: block.head } = toolResultText(scanner));
