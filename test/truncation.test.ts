@@ -173,6 +173,12 @@ describe('read-backs of saved outputs', () => {
   it('finds a later call naming the saved path, in each format that saves: Qwen (shell), Claude (Read), Gemini (shell)', () => {
     const qwen = WIRE_PARSERS['openai-chat'].parseRequest(qwenBody([qwenCut, LINE], ['{}', shell(`head -c 2000 ${QWEN_SAVED}`)]))!;
     expect(qwen.readBacks).toEqual([expect.any(Number)]);
+    // The read tool Qwen's notice names, and the call key differing from the shell call's.
+    const readFile = WIRE_PARSERS['openai-chat'].parseRequest(
+      qwenBody([qwenCut, LINE], ['{}', JSON.stringify({ file_path: QWEN_SAVED })]),
+    )!;
+    expect(readFile.readBacks).toHaveLength(1);
+    expect(readFile.readBacks![0]).not.toBe(qwen.readBacks![0]);
 
     const claudeSaved = '/home/u/.claude/projects/-w/7f3b22f9/tool-results/x.txt';
     const claude = WIRE_PARSERS.anthropic.parseRequest(
