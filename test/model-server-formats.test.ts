@@ -1,16 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { anthropicStreamEvents, anthropicMessage } from '../src/bench/model-server/anthropic';
+import { anthropicStreamEvents, anthropicMessage, anthropicWireRequest } from '../src/bench/model-server/anthropic';
 import {
   DEFAULT_CLAUDE_SCRIPT,
   DEFAULT_CODEX_SCRIPT,
   DEFAULT_GEMINI_SCRIPT,
   DEFAULT_QWEN_SCRIPT,
+  largeOutputScript,
 } from '../src/bench/model-server/default-scripts';
-import { geminiChunk } from '../src/bench/model-server/gemini';
-import { responsesStreamEvents } from '../src/bench/model-server/responses';
-import { sampleFromSchema } from '../src/bench/model-server/script';
+import { geminiChunk, geminiWireRequest } from '../src/bench/model-server/gemini';
+import { chatWireRequest } from '../src/bench/model-server/openai-chat-request';
+import { responsesStreamEvents, responsesWireRequest } from '../src/bench/model-server/responses';
+import { sampleFromSchema, selectStep } from '../src/bench/model-server/script';
 import { startModelServer, type ModelServer } from '../src/bench/model-server/server';
-import type { ReplyContext, ScriptedReply, WireFormat } from '../src/bench/model-server/wire';
+import type { ReplyContext, ScriptedReply, WireFormat, WireRequest } from '../src/bench/model-server/wire';
 
 // ---- requests in each format, carrying `results` tool results -------------------------------
 
@@ -398,5 +400,69 @@ describe('model server over HTTP, every format', () => {
       expect(script).toHaveLength(3);
       expect(script[2]).toEqual({ text: 'Done.' });
     }
+  });
+});
+
+describe('a read-back step: the saved path from the newest notice', () => {
+  const QWEN_PATH = '/home/u/.qwen/tmp/ddd29cb6/run_shell_command_1.output';
+  const notices: Record<Exclude<WireFormat, 'openai-responses'>, { text: string; path: string }> = {
+    'openai-chat': {
+      text: `Tool output was too large and has been truncated.\nThe full output has been saved to: ${QWEN_PATH}\nTo read`,
+      path: QWEN_PATH,
+    },
+    anthropic: {
+      text: '<persisted-output>\nOutput too large (5MB). Full output saved to: /h/.claude/projects/-w/s/tool-results/b.txt\n\nPreview',
+      path: '/h/.claude/projects/-w/s/tool-results/b.txt',
+    },
+    gemini: {
+      text: 'Output too large. Showing first 8,000 and last 32,000 characters. For full output see: /h/.gemini/tmp/w/tool-outputs/s/r_0.txt\n<untrusted_context>',
+      path: '/h/.gemini/tmp/w/tool-outputs/s/r_0.txt',
+    },
+  };
+  const requestWith = (format: WireFormat, result: string): WireRequest => {
+    const shell = { name: format === 'anthropic' ? 'Bash' : 'run_shell_command', schema: SHELL_SCHEMA };
+    if (format === 'openai-chat')
+      return chatWireRequest({
+        messages: [
+          { role: 'user', content: 'go' },
+          { role: 'tool', content: [{ type: 'text', text: result }] },
+        ],
+        tools: [{ type: 'function', function: { name: shell.name, parameters: shell.schema } }],
+      });
+    if (format === 'anthropic')
+      return anthropicWireRequest({
+        messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: result }] }],
+        tools: [{ name: shell.name, input_schema: shell.schema }],
+      })!;
+    if (format === 'gemini')
+      return geminiWireRequest(
+        {
+          contents: [{ role: 'user', parts: [{ functionResponse: { name: shell.name, response: { output: result } } }] }],
+          tools: [{ functionDeclarations: [{ name: shell.name, parameters: shell.schema }] }],
+        },
+        new URL('http://h/v1beta/models/gemini-2.5-flash:streamGenerateContent'),
+      )!;
+    return responsesWireRequest({
+      input: [{ type: 'function_call_output', call_id: 'c', output: result }],
+      tools: [{ type: 'function', name: 'exec_command', parameters: CODEX_SCHEMA }],
+    })!;
+  };
+
+  it.each(Object.keys(notices) as Array<keyof typeof notices>)(
+    '%s: the step reads the saved path back; without a notice it ends the turn',
+    (format) => {
+      const script = largeOutputScript(format, 300_000, { readBack: true });
+      const { text, path } = notices[format];
+      const reply = selectStep(requestWith(format, text), script).reply;
+      expect(reply.kind === 'tool_call' && JSON.parse(reply.argumentsJson)).toMatchObject({ command: `head -c 2000 ${path}` });
+      expect(selectStep(requestWith(format, 'plain output'), script).reply).toEqual({ kind: 'text', text: 'Done.' });
+    },
+  );
+
+  it('Codex saves nothing: its cut result names no path and the step ends the turn', () => {
+    const cut = 'Chunk ID: 1\nOutput:\nWarning: truncated output (original token count: 75000)\n';
+    const request = requestWith('openai-responses', cut);
+    expect(request.savedOutputPath).toBeUndefined();
+    expect(selectStep(request, largeOutputScript('openai-responses', 300_000, { readBack: true })).reply.kind).toBe('text');
   });
 });

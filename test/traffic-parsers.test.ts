@@ -70,6 +70,8 @@ function expectedFigures(format: WireFormat, json: Json, measure: Measure, body:
     toolResultBytes: 0,
     toolResultLargest: 0,
     truncated: [],
+    readBacks: [],
+    savedUntracked: 0,
   };
   const isSystem = (item: Json): boolean =>
     ['system', 'developer'].includes(item.role) && (format !== 'openai-responses' || (item.type ?? 'message') === 'message');

@@ -155,6 +155,8 @@ const requestFigures = v.object({
   truncated: v.optional(
     v.pipe(v.array(v.object({ key: id, sentBytes: bytes, saved: v.boolean(), statedBytes: v.nullable(bytes) })), v.maxLength(64)),
   ),
+  readBacks: v.optional(v.pipe(v.array(id), v.maxLength(64))),
+  savedUntracked: v.optional(count),
 });
 const modelRequest = v.object({
   k: v.literal('model_request'),

@@ -235,6 +235,11 @@ export const RunRecordSchema = Type.Object(
           sent_bytes: Num('their size as sent to the model'),
           stated: Num('truncations whose original size the CLI stated'),
           stated_original_bytes: Num('those original sizes, as the CLI rounded them'),
+          saved_untracked: Type.Optional(
+            Num(
+              'the most saved outputs one request carried past the newest 64 whose paths are matched for read-backs; absent in older records',
+            ),
+          ),
         },
         { description: 'absent in older records' },
       ),

@@ -6,7 +6,7 @@ import type { AgentMessage, ModelRequestMessage, ModelResponseMessage } from '..
 import { type AccountEvent, type AccountingTotals, applyAccounting } from './accounting';
 import type { Lifecycle } from './lifecycle';
 import type { ProcessEntry } from './process-table';
-import { requestAccounting, responseAccounting, truncationAccounting } from './traffic-accounting';
+import { recoveryAccounting, requestAccounting, responseAccounting, truncationAccounting } from './traffic-accounting';
 
 /** What the metrics side wants to hear as messages arrive. */
 export interface SessionListener {
@@ -50,6 +50,7 @@ export class AccountingFeed {
     if (accounting) this.account(entry, accounting);
     else this.totals.unparsedRequests += 1;
     for (const truncation of truncationAccounting(this.totals, m)) this.account(entry, truncation);
+    for (const recovery of recoveryAccounting(this.totals, m)) this.account(entry, recovery);
     this.lifecycle.onRequest(entry, m);
   }
 

@@ -26,6 +26,10 @@ export interface AccountingTotals {
   truncated: { saved: number; sentBytes: number; stated: number; statedBytes: number };
   /** Cut tool results already counted (their keys): every later request carries them again. */
   truncationKeys: number[];
+  /** Read-backs of saved outputs already counted (their keys), likewise. */
+  recoveryKeys: number[];
+  /** The most saved outputs one request carried past those whose paths the parser keeps for read-backs. */
+  savedUntracked: number;
   compressions: number;
   subagents: number;
   model: string | null;
@@ -57,6 +61,8 @@ export function emptyTotals(): AccountingTotals {
     truncations: 0,
     truncated: { saved: 0, sentBytes: 0, stated: 0, statedBytes: 0 },
     truncationKeys: [],
+    recoveryKeys: [],
+    savedUntracked: 0,
     compressions: 0,
     subagents: 0,
     model: null,

@@ -100,6 +100,7 @@ export function buildRecord(session: Session, identity: RunIdentity, end: RunEnd
       sent_bytes: t.truncated.sentBytes,
       stated: t.truncated.stated,
       stated_original_bytes: t.truncated.statedBytes,
+      saved_untracked: t.savedUntracked,
     },
     saved_output_recoveries: t.savedOutputRecoveries,
     compressions: t.compressions,

@@ -53,8 +53,16 @@ export function responseAccounting(m: ModelResponseMessage, sentAt: number, mode
   };
 }
 
-/** Keys of cut tool results kept to tell a new one from one carried again; the oldest are forgotten past this. */
+/** Keys of cut tool results (and of read-backs) kept to tell a new one from one carried again; the oldest are forgotten past this. */
 const MAX_TRUNCATION_KEYS = 1024;
+
+/** True the first time `key` is seen (remembered among the newest MAX_TRUNCATION_KEYS). */
+function firstSeen(keys: number[], key: number): boolean {
+  if (keys.includes(key)) return false;
+  keys.push(key);
+  if (keys.length > MAX_TRUNCATION_KEYS) keys.shift();
+  return true;
+}
 
 /**
  * The cut tool results a request carries for the first time (the CLI's notice found at their
@@ -65,14 +73,25 @@ export function truncationAccounting(totals: AccountingTotals, m: ModelRequestMe
   if (!Array.isArray(listed)) return [];
   const out: AccountingMessage[] = [];
   for (const cut of listed) {
-    if (!cut || typeof cut.key !== 'number' || totals.truncationKeys.includes(cut.key)) continue;
-    totals.truncationKeys.push(cut.key);
-    if (totals.truncationKeys.length > MAX_TRUNCATION_KEYS) totals.truncationKeys.shift();
+    if (!cut || typeof cut.key !== 'number' || !firstSeen(totals.truncationKeys, cut.key)) continue;
     const values: TruncationValues = { bytes: finite(cut.sentBytes), saved: cut.saved === true };
     if (typeof cut.statedBytes === 'number') values.statedBytes = finite(cut.statedBytes);
     out.push({ k: 'account', kind: 'truncation', t: m.t, values });
   }
   return out;
+}
+
+/**
+ * The read-backs of saved outputs a request carries for the first time (a later tool call naming
+ * the path a cut result was saved to, matched by the parser), as recovery accounting.
+ */
+export function recoveryAccounting(totals: AccountingTotals, m: ModelRequestMessage): AccountingMessage[] {
+  const figures = m.figures;
+  totals.savedUntracked = Math.max(totals.savedUntracked, finite(figures?.savedUntracked));
+  const listed = figures?.readBacks;
+  if (!Array.isArray(listed)) return [];
+  const fresh = listed.filter((key) => typeof key === 'number' && firstSeen(totals.recoveryKeys, key));
+  return fresh.map(() => ({ k: 'account', kind: 'saved_output_recovery', t: m.t, values: {} }));
 }
 
 function finite(n: unknown): number {

@@ -4,11 +4,22 @@
  */
 import { OPEN_BRACKET, QUOTE } from './json-chars';
 import { JsonScanner, ScanError } from './json-scan';
-import { HEAD_CHARS, truncationOf } from './truncation';
+import { HEAD_CHARS, fnv1a, pathKeysIn, savedPathKey, truncationOf } from './truncation';
 import type { RequestFigures, WireFormat } from './types';
 
 /** Cut tool results listed per request: the newest, the ones not yet counted by the collector. */
 export const MAX_TRUNCATED_LISTED = 64;
+/** Read-backs listed per request, likewise the newest. */
+export const MAX_READ_BACKS_LISTED = 64;
+/** Characters of a tool call's arguments (raw JSON) looked at for paths, and the paths taken from them. */
+const CALL_HEAD_CHARS = 2048;
+const MAX_PATHS_PER_CALL = 16;
+
+/**
+ * Hashes of the paths where the CLI saved the outputs it cut, met so far in the request being
+ * walked (the newest MAX_TRUNCATED_LISTED): only while it is walked, never in its figures.
+ */
+const savedPaths = new WeakMap<RequestFigures, Set<number>>();
 
 /** Reads one top-level member's value (pos is before it); false leaves it to be skipped. */
 type TopLevelReader = (key: string, scanner: JsonScanner, figures: RequestFigures) => boolean;
@@ -28,6 +39,8 @@ function emptyRequestFigures(format: WireFormat): RequestFigures {
     toolResultBytes: 0,
     toolResultLargest: 0,
     truncated: [],
+    readBacks: [],
+    savedUntracked: 0,
   };
 }
 
@@ -125,6 +138,36 @@ export function addToolResult(figures: RequestFigures, bytes: number, head: stri
   const listed = figures.truncated;
   listed.push(cut);
   if (listed.length > MAX_TRUNCATED_LISTED) listed.shift();
+  const pathKey = cut.saved && head !== null ? savedPathKey(head) : null;
+  if (pathKey !== null) rememberSavedPath(figures, pathKey);
+}
+
+function rememberSavedPath(figures: RequestFigures, pathKey: number): void {
+  const paths = savedPaths.get(figures) ?? new Set<number>();
+  savedPaths.set(figures, paths);
+  paths.add(pathKey);
+  if (paths.size <= MAX_TRUNCATED_LISTED) return;
+  paths.delete(paths.values().next().value as number);
+  figures.savedUntracked = (figures.savedUntracked ?? 0) + 1;
+}
+
+/**
+ * A tool call the history carries (`id` when the format gives one; `argumentsHead` from
+ * callArgumentsHead): a read-back when its arguments name a path where an earlier result of the
+ * request was saved. Its key (a hash of id and arguments) lets the collector count it once.
+ */
+export function addHistoryCall(figures: RequestFigures, id: string | null, argumentsHead: string): void {
+  const paths = savedPaths.get(figures);
+  if (!paths || !pathKeysIn(argumentsHead, MAX_PATHS_PER_CALL).some((key) => paths.has(key))) return;
+  figures.readBacks ??= [];
+  const listed = figures.readBacks;
+  listed.push(fnv1a(`${id ?? ''}\0${argumentsHead}`));
+  if (listed.length > MAX_READ_BACKS_LISTED) listed.shift();
+}
+
+/** The raw head of a tool call's arguments value at pos (skipped whole), for addHistoryCall. */
+export function callArgumentsHead(scanner: JsonScanner): string {
+  return scanner.headOf(CALL_HEAD_CHARS, () => scanner.skipValue());
 }
 
 /** A tool result's text bytes (textBytes), and the raw head of its value for addToolResult. */

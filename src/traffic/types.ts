@@ -32,6 +32,13 @@ export interface RequestFigures {
   toolResultLargest: number;
   /** Tool results the CLI sent cut (its notice at their head), the newest MAX_TRUNCATED_LISTED; absent from older agents. */
   truncated?: TruncatedResult[];
+  /**
+   * Tool calls in the history whose arguments name a path where the CLI saved an output it cut
+   * earlier in the same history (read-backs), as keys, the newest MAX_READ_BACKS_LISTED; absent from older agents.
+   */
+  readBacks?: number[];
+  /** Saved outputs whose paths were forgotten for read-backs (past the newest MAX_TRUNCATED_LISTED of one request). */
+  savedUntracked?: number;
 }
 
 /** A tool result sent in a cut form. Every later request carries it again: `key` tells it apart. */

@@ -12,6 +12,7 @@ import {
   namedEvent,
   partsText,
   jsonBytes,
+  savedOutputPathIn,
   utf8Bytes,
   type FormatHandler,
   type JsonSchema,
@@ -61,6 +62,7 @@ export function anthropicWireRequest(body: unknown): WireRequest | undefined {
     toolResultBytes: results.reduce((sum, block) => sum + utf8Bytes(partsText(block.content)), 0),
     ...(jsonSchema ? { jsonSchema } : {}),
     asksForJson: lastInstructionMentionsJson(body.messages, ['user']),
+    ...savedOutputPathIn(results.map((block) => partsText(block.content))),
   };
 }
 

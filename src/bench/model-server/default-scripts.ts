@@ -2,7 +2,7 @@
  * Each CLI's default script: two calls of its own shell tool, with the arguments its own
  * schema asks for (read from the tool schemas each CLI sends), then a final answer.
  */
-import { DEFAULT_FINAL_TEXT, type Script, type ScriptStep } from './script';
+import { DEFAULT_FINAL_TEXT, SAVED_OUTPUT, type Script, type ScriptStep } from './script';
 import type { WireFormat } from './wire';
 
 const ECHOES = ['echo qwen-otel-one', 'echo qwen-otel-two'];
@@ -44,10 +44,13 @@ const SHELL_CALLS: Record<WireFormat, (command: string) => ScriptStep> = {
 
 /**
  * One shell call printing `bytes` bytes of 63-byte lines, then a final answer: large enough and
- * each CLI cuts the result it sends and saves the whole (Qwen Code 0.15.10 above ~25 KB, Claude
- * Code 2.1.112 above ~30 KB).
+ * each CLI cuts the result it sends (Qwen Code 0.15.10 above ~25 KB, Claude Code 2.1.112 above
+ * ~30 KB, Gemini CLI 0.61.0 above 40,000 characters, Codex 0.169.0 above ~10 KB) and all but
+ * Codex save the whole. `readBack`: a second shell call reads the head of the saved file back
+ * (a CLI that saved none ends the turn there).
  */
-export function largeOutputScript(format: WireFormat, bytes: number): Script {
+export function largeOutputScript(format: WireFormat, bytes: number, options: { readBack?: boolean } = {}): Script {
   const command = `yes 'qwen-otel line of output 0123456789 abcdefghijklmnopqrstuvwxyz' | head -c ${Math.max(0, Math.floor(bytes))}`;
-  return [SHELL_CALLS[format](command), { text: DEFAULT_FINAL_TEXT }];
+  const readBack = options.readBack ? [SHELL_CALLS[format](`head -c 2000 ${SAVED_OUTPUT}`)] : [];
+  return [SHELL_CALLS[format](command), ...readBack, { text: DEFAULT_FINAL_TEXT }];
 }

@@ -10,6 +10,7 @@ import {
   asArray,
   isObject,
   jsonBytes,
+  savedOutputPathIn,
   utf8Bytes,
   type FormatHandler,
   type JsonSchema,
@@ -72,6 +73,7 @@ export function geminiWireRequest(body: unknown, url: URL): WireRequest | undefi
     toolResultBytes: results.reduce((sum, result) => sum + utf8Bytes(JSON.stringify(result.response ?? null)), 0),
     ...(jsonSchema ? { jsonSchema } : {}),
     asksForJson: lastInstructionMentionsJson(body.contents, ['user'], 'parts'),
+    ...savedOutputPathIn(results.map((result) => JSON.stringify(result.response ?? null))),
   };
 }
 

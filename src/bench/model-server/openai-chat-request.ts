@@ -1,5 +1,14 @@
 /** Reading an OpenAI chat-completions request body into the common WireRequest. */
-import { isObject, jsonBytes, partsText, utf8Bytes, type FormatHandler, type JsonSchema, type WireRequest } from './wire';
+import {
+  isObject,
+  jsonBytes,
+  partsText,
+  savedOutputPathIn,
+  utf8Bytes,
+  type FormatHandler,
+  type JsonSchema,
+  type WireRequest,
+} from './wire';
 import { completionObject, MOCK_MODEL_ID, sseEvents, streamChunks, usageOf } from './openai-chat';
 
 export interface ChatRequest {
@@ -71,6 +80,7 @@ export function chatWireRequest(request: ChatRequest): WireRequest {
     toolResultBytes: toolResultTextBytes(request.messages),
     ...(jsonSchema ? { jsonSchema } : {}),
     asksForJson: lastInstructionMentionsJson(request.messages),
+    ...savedOutputPathIn(toolMessages(request.messages).map((message) => partsText(message.content))),
   };
 }
 

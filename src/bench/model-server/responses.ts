@@ -11,6 +11,7 @@ import {
   namedEvent,
   partsText,
   jsonBytes,
+  savedOutputPathIn,
   utf8Bytes,
   type FormatHandler,
   type JsonSchema,
@@ -61,6 +62,7 @@ export function responsesWireRequest(body: unknown): WireRequest | undefined {
     toolResultBytes: outputs.reduce((sum, item) => sum + utf8Bytes(partsText(item.output)), 0),
     ...(jsonSchema ? { jsonSchema } : {}),
     asksForJson: lastInstructionMentionsJson(items, ['user']),
+    ...savedOutputPathIn(outputs.map((item) => partsText(item.output))),
   };
 }
 

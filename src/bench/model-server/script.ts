@@ -13,6 +13,13 @@ import { isObject, type JsonSchema, type ScriptedReply, type WireFormat, type Wi
 export type ScriptStep = { toolCall: { name: string; arguments: Record<string, unknown> } } | { text: string };
 export type Script = ScriptStep[];
 
+/**
+ * Stands for the path where the CLI saved the output it cut last (the newest tool result's notice
+ * names it) in a step's string arguments: the model reads a saved output back. Without one, the
+ * step ends the turn instead.
+ */
+export const SAVED_OUTPUT = '{saved output}';
+
 /** The final answer of a script that ends without one of its own. */
 export const DEFAULT_FINAL_TEXT = 'Done.';
 
@@ -63,9 +70,18 @@ function scriptedReply(script: Script, stepIndex: number, request: WireRequest):
   if (!step || !('toolCall' in step)) return { kind: 'text', text: step ? step.text : finalText(script) };
   const schema = request.tools.get(step.toolCall.name);
   // A step whose tool is not offered (e.g. a sub-agent with fewer tools) ends the turn instead.
-  if (!schema) return { kind: 'text', text: finalText(script) };
-  const args = withRequiredArguments(step.toolCall.arguments, schema);
+  const named = withSavedOutput(step.toolCall.arguments, request.savedOutputPath);
+  if (!schema || !named) return { kind: 'text', text: finalText(script) };
+  const args = withRequiredArguments(named, schema);
   return toolCallReply(callId(request.format, String(stepIndex)), step.toolCall.name, JSON.stringify(args));
+}
+
+/** The arguments with SAVED_OUTPUT replaced by the path; null when they need one and there is none. */
+function withSavedOutput(args: Record<string, unknown>, path: string | undefined): Record<string, unknown> | null {
+  const needs = Object.values(args).some((value) => typeof value === 'string' && value.includes(SAVED_OUTPUT));
+  if (!needs) return args;
+  if (!path) return null;
+  return Object.fromEntries(Object.entries(args).map(([k, v]) => [k, typeof v === 'string' ? v.replaceAll(SAVED_OUTPUT, path) : v]));
 }
 
 /** Call ids in each API's own style, derived from the step only (no time, no chance). */

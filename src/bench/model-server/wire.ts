@@ -36,6 +36,8 @@ export interface WireRequest {
   jsonSchema?: JsonSchema;
   /** The latest instruction mentions JSON: a plain side query that wants a JSON answer. */
   asksForJson: boolean;
+  /** Where the newest tool result's notice says the CLI saved the whole output it cut (read-back steps use it). */
+  savedOutputPath?: string;
 }
 
 /** Token usage by the one rule used everywhere: ceil(bytes / 4). */
@@ -99,4 +101,14 @@ export function argumentsObject(reply: Extract<ScriptedReply, { kind: 'tool_call
 /** UTF-8 bytes of a value as compact JSON; 0 for a value that is absent. */
 export function jsonBytes(value: unknown): number {
   return value === undefined ? 0 : utf8Bytes(JSON.stringify(value));
+}
+
+/** The path a CLI's notice names for a cut output it saved: Qwen Code, Claude Code, Gemini CLI. */
+const SAVED_AT = /(?:saved to|For full output see): (\/[^\s"'\\;|&<>()`$]+)/;
+
+/** `{savedOutputPath}` when the newest of these tool results' texts names one, for a WireRequest. */
+export function savedOutputPathIn(results: string[]): { savedOutputPath?: string } {
+  const newest = results.at(-1);
+  const path = newest === undefined ? undefined : SAVED_AT.exec(newest)?.[1];
+  return path ? { savedOutputPath: path } : {};
 }

@@ -82,6 +82,8 @@ function figuresOf(format: WireFormat, body: string, a: Assembly): RequestFigure
     toolResultBytes: a.toolResults.reduce((sum, bytes) => sum + bytes, 0),
     toolResultLargest: Math.max(0, ...a.toolResults),
     truncated: [],
+    readBacks: [],
+    savedUntracked: 0,
   };
 }
 

@@ -5,7 +5,9 @@
 import type { JsonScanner } from '../json-scan';
 import { observeWith, type ValueConsumer } from '../observer';
 import {
+  addHistoryCall,
   addToolResult,
+  callArgumentsHead,
   forEachElement,
   forEachMember,
   readConversation,
@@ -16,17 +18,26 @@ import {
 import { addToolCall, asArray, isObject, numberOr, setFinishReason } from '../response-values';
 import type { RequestFigures, ResponseFigures, WireParser } from '../types';
 
-/** Tool results of one message's `content` array (a string content carries none). */
-function readToolResults(scanner: JsonScanner, figures: RequestFigures): void {
+/** Tool results and calls of one message's `content` array (a string content carries none). */
+function readToolBlocks(scanner: JsonScanner, figures: RequestFigures): void {
   forEachElement(scanner, () => {
-    const block = { type: null as string | null, contentBytes: 0, head: null as string | null };
+    const block = {
+      type: null as string | null,
+      contentBytes: 0,
+      head: null as string | null,
+      id: null as string | null,
+      input: null as string | null,
+    };
     forEachMember(scanner, (key) => {
       if (key === 'type') block.type = scanner.readString();
       else if (key === 'content') ({ bytes: block.contentBytes, head: block.head } = toolResultText(scanner));
+      else if (key === 'id') block.id = scanner.readString();
+      else if (key === 'input') block.input = callArgumentsHead(scanner);
       else return false;
       return true;
     });
     if (block.type === 'tool_result') addToolResult(figures, block.contentBytes, block.head);
+    else if (block.type === 'tool_use' && block.input !== null) addHistoryCall(figures, block.id, block.input);
   });
 }
 
@@ -34,7 +45,7 @@ function readMessages(scanner: JsonScanner, figures: RequestFigures): void {
   readConversation(scanner, figures, () => {
     forEachMember(scanner, (key) => {
       if (key !== 'content') return false;
-      readToolResults(scanner, figures);
+      readToolBlocks(scanner, figures);
       return true;
     });
     return false;

@@ -7,7 +7,16 @@
 import type { JsonScanner } from '../json-scan';
 import { GEMINI_MODEL_CALL } from '../detect';
 import { observeWith, type ValueConsumer } from '../observer';
-import { addToolResult, forEachElement, forEachMember, readConversation, readToolsArray, scanRequestBody } from '../request-scan';
+import {
+  addHistoryCall,
+  addToolResult,
+  callArgumentsHead,
+  forEachElement,
+  forEachMember,
+  readConversation,
+  readToolsArray,
+  scanRequestBody,
+} from '../request-scan';
 import { addToolCall, asArray, isObject, numberOr, setFinishReason } from '../response-values';
 import { HEAD_CHARS } from '../truncation';
 import type { RequestFigures, ResponseFigures, WireParser } from '../types';
@@ -36,11 +45,24 @@ function readFunctionResponse(scanner: JsonScanner, figures: RequestFigures): vo
   addToolResult(figures, bytes, head);
 }
 
+function readFunctionCall(scanner: JsonScanner, figures: RequestFigures): void {
+  let id: string | null = null;
+  let args: string | null = null;
+  forEachMember(scanner, (key) => {
+    if (key === 'id') id = scanner.readString();
+    else if (key === 'args') args = callArgumentsHead(scanner);
+    else return false;
+    return true;
+  });
+  if (args !== null) addHistoryCall(figures, id, args);
+}
+
 function readParts(scanner: JsonScanner, figures: RequestFigures): void {
   forEachElement(scanner, () => {
     forEachMember(scanner, (key) => {
-      if (key !== 'functionResponse' && key !== 'function_response') return false;
-      readFunctionResponse(scanner, figures);
+      if (key === 'functionResponse' || key === 'function_response') readFunctionResponse(scanner, figures);
+      else if (key === 'functionCall' || key === 'function_call') readFunctionCall(scanner, figures);
+      else return false;
       return true;
     });
   });

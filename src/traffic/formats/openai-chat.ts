@@ -3,7 +3,17 @@
  * providers). System prompt: `system`/`developer` messages; tool results: `role: "tool"` messages.
  */
 import type { JsonScanner } from '../json-scan';
-import { addToolResult, forEachMember, readConversation, readToolsArray, scanRequestBody, toolResultText } from '../request-scan';
+import {
+  addHistoryCall,
+  addToolResult,
+  callArgumentsHead,
+  forEachElement,
+  forEachMember,
+  readConversation,
+  readToolsArray,
+  scanRequestBody,
+  toolResultText,
+} from '../request-scan';
 import { observeWith, type ValueConsumer } from '../observer';
 import { addToolCall, asArray, isObject, numberOr, setFinishReason } from '../response-values';
 import type { RequestFigures, ResponseFigures, WireParser } from '../types';
@@ -16,11 +26,32 @@ interface ChatMessage {
   head: string | null;
 }
 
-function readMessage(scanner: JsonScanner): ChatMessage {
+/** An assistant message's `tool_calls`: `{id, function: {name, arguments}}`. */
+function readHistoryCalls(scanner: JsonScanner, figures: RequestFigures): void {
+  forEachElement(scanner, () => {
+    let id: string | null = null;
+    let args: string | null = null;
+    forEachMember(scanner, (key) => {
+      if (key === 'id') id = scanner.readString();
+      else if (key === 'function') {
+        forEachMember(scanner, (inner) => {
+          if (inner !== 'arguments') return false;
+          args = callArgumentsHead(scanner);
+          return true;
+        });
+      } else return false;
+      return true;
+    });
+    if (args !== null) addHistoryCall(figures, id, args);
+  });
+}
+
+function readMessage(scanner: JsonScanner, figures: RequestFigures): ChatMessage {
   const message: ChatMessage = { role: null, contentBytes: 0, head: null };
   forEachMember(scanner, (key) => {
     if (key === 'role') message.role = scanner.readString();
     else if (key === 'content') ({ bytes: message.contentBytes, head: message.head } = toolResultText(scanner));
+    else if (key === 'tool_calls') readHistoryCalls(scanner, figures);
     else return false;
     return true;
   });
@@ -29,7 +60,7 @@ function readMessage(scanner: JsonScanner): ChatMessage {
 
 function readMessages(scanner: JsonScanner, figures: RequestFigures): void {
   readConversation(scanner, figures, () => {
-    const { role, contentBytes, head } = readMessage(scanner);
+    const { role, contentBytes, head } = readMessage(scanner, figures);
     if (role === 'tool') addToolResult(figures, contentBytes, head);
     return role !== null && SYSTEM_ROLES.has(role);
   });

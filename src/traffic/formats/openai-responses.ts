@@ -5,7 +5,16 @@
 import { QUOTE } from '../json-chars';
 import type { JsonScanner } from '../json-scan';
 import { observeWith, type ValueConsumer } from '../observer';
-import { addToolResult, forEachMember, readConversation, readToolsArray, scanRequestBody, toolResultText } from '../request-scan';
+import {
+  addHistoryCall,
+  addToolResult,
+  callArgumentsHead,
+  forEachMember,
+  readConversation,
+  readToolsArray,
+  scanRequestBody,
+  toolResultText,
+} from '../request-scan';
 import { addToolCall, asArray, isObject, numberOr, setFinishReason } from '../response-values';
 import type { RequestFigures, ResponseFigures, WireParser } from '../types';
 
@@ -17,14 +26,21 @@ interface InputItem {
   role: string | null;
   outputBytes: number;
   head: string | null;
+  callId: string | null;
+  /** A call's arguments: `arguments` (function), `input` (custom tool) or `action` (local shell). */
+  args: string | null;
 }
 
+const CALL_ARGUMENT_KEYS = new Set(['arguments', 'input', 'action']);
+
 function readItem(scanner: JsonScanner): InputItem {
-  const item: InputItem = { type: null, role: null, outputBytes: 0, head: null };
+  const item: InputItem = { type: null, role: null, outputBytes: 0, head: null, callId: null, args: null };
   forEachMember(scanner, (key) => {
     if (key === 'type') item.type = scanner.readString();
     else if (key === 'role') item.role = scanner.readString();
     else if (key === 'output') ({ bytes: item.outputBytes, head: item.head } = toolResultText(scanner));
+    else if (key === 'call_id') item.callId = scanner.readString();
+    else if (CALL_ARGUMENT_KEYS.has(key)) item.args = callArgumentsHead(scanner);
     else return false;
     return true;
   });
@@ -45,6 +61,7 @@ function readInput(scanner: JsonScanner, figures: RequestFigures): void {
   readConversation(scanner, figures, () => {
     const item = readItem(scanner);
     if (item.type?.endsWith('_call_output')) addToolResult(figures, item.outputBytes, item.head);
+    else if (item.type !== null && TOOL_CALL_TYPES.has(item.type) && item.args !== null) addHistoryCall(figures, item.callId, item.args);
     return isSystemItem(item);
   });
 }
