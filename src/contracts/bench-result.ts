@@ -62,7 +62,8 @@ const McpCallOutcome = Type.Object({
   tool: Type.String(),
   called_as: Nullable(
     Type.String({
-      description: "the tool's name as the CLI offered it (`mcp__chrome-devtools__list_pages`); null: never offered, the model answered without it",
+      description:
+        "the tool's name as the CLI offered it (`mcp__chrome-devtools__list_pages`); null: never offered, the model answered without it",
     }),
   ),
   answered: Type.Boolean({ description: "the call's result came back to the model" }),
@@ -79,7 +80,9 @@ export const BenchResultSchema = Type.Object(
     wall_ms: Num('from spawning the command to its end'),
     external: ExternalFigures,
     server: ServerFigures,
-    mcp_calls: Type.Optional(Type.Array(McpCallOutcome, { description: "the workload's MCP tool calls and what became of them; absent for workloads without" })),
+    mcp_calls: Type.Optional(
+      Type.Array(McpCallOutcome, { description: "the workload's MCP tool calls and what became of them; absent for workloads without" }),
+    ),
     record: Nullable(RunRecordSchema),
   },
   { $id: BENCH_RESULT_SCHEMA, title: 'qwen-otel bench result' },

@@ -10,10 +10,7 @@ import { isObject, type JsonSchema, type ScriptedReply, type WireFormat, type Wi
  * interfere and a replayed conversation gets the same replies.
  */
 
-export type ScriptStep =
-  | { toolCall: { name: string; arguments: Record<string, unknown> } }
-  | { mcpCall: McpCall }
-  | { text: string };
+export type ScriptStep = { toolCall: { name: string; arguments: Record<string, unknown> } } | { mcpCall: McpCall } | { text: string };
 
 /** A tool of an MCP server, called under whatever name the CLI offers it. */
 export interface McpCall {

@@ -132,8 +132,10 @@ function diffWorkload(name: string, label: string, bytes: number): Workload {
  */
 export const mcpBrowse: Workload = {
   name: 'mcp-browse',
-  description: 'pr-review, then the chrome-devtools MCP server lists the browser pages (it starts chromium); answered without it when absent',
-  prompt: 'Show the uncommitted diff of this repository, then list the open browser pages with the chrome-devtools tools, then answer in one line.',
+  description:
+    'pr-review, then the chrome-devtools MCP server lists the browser pages (it starts chromium); answered without it when absent',
+  prompt:
+    'Show the uncommitted diff of this repository, then list the open browser pages with the chrome-devtools tools, then answer in one line.',
   steps: [{ shell: 'git diff' }],
   mcpCalls: [{ server: 'chrome-devtools', tool: 'list_pages', arguments: {} }],
   answer: 'The change raises the retry limit from 3 to 5; one blank browser page is open.',

@@ -24,7 +24,9 @@ export function resolveWorkloads(args: string[]): Workload[] {
     for (const name of arg.split(',').filter(Boolean)) {
       const found = BUILTIN_WORKLOADS.find((w) => w.name === name);
       if (!found)
-        throw new Error(`unknown workload "${name}"; built in: ${BUILTIN_WORKLOADS.map((w) => w.name).join(', ')}, or a JSON file (docs/bench.md)`);
+        throw new Error(
+          `unknown workload "${name}"; built in: ${BUILTIN_WORKLOADS.map((w) => w.name).join(', ')}, or a JSON file (docs/bench.md)`,
+        );
       out.push(found);
     }
   }

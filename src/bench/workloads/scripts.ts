@@ -60,7 +60,9 @@ const DEFERS_MCP_TOOLS: Record<WireFormat, boolean> = { 'openai-chat': true, ant
 
 function mcpSteps(format: WireFormat, call: McpCall): ScriptStep[] {
   const [name] = mcpToolNames(call.server, call.tool);
-  const load: ScriptStep[] = DEFERS_MCP_TOOLS[format] ? [{ toolCall: { name: 'tool_search', arguments: { query: `select:${name}` } } }] : [];
+  const load: ScriptStep[] = DEFERS_MCP_TOOLS[format]
+    ? [{ toolCall: { name: 'tool_search', arguments: { query: `select:${name}` } } }]
+    : [];
   return [...load, { mcpCall: call }];
 }
 
