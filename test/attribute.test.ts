@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { leaveOneOutConfigs, writeAttribution } from '../src/bench/attribute/command';
 import { attribute } from '../src/bench/attribute/split';
+import { attributionTable } from '../src/bench/attribute/table';
 import { renderHtmlReport } from '../src/bench/report/html';
 import { renderMarkdownReport } from '../src/bench/report/markdown';
 import { buildReport } from '../src/bench/report/model';
@@ -73,6 +74,16 @@ describe('leave-one-out attribution', () => {
       expect(row.figures.tool_schema_bytes_per_request.median).toBe(toolDiffs[1]);
       expect(tools.read(run('all', 1))).toBe(bytes(run('all', 1)));
     }
+    // PSS beside RSS: the same pairing on the record's largest tree PSS read.
+    const pss = findFigure('tree_pss_peak')!;
+    for (const item of ITEMS) {
+      const row = split.rows.find((r) => r.item === item)!;
+      const diffs = [1, 2, 3]
+        .map((k) => run('all', k).record!.tree.pss_peak_bytes! - run(`without-${item}`, k).record!.tree.pss_peak_bytes!)
+        .sort((a, b) => a - b);
+      expect(row.figures.tree_pss_peak.median).toBe(diffs[1]);
+      expect(pss.read(run('all', 1))).toBe(run('all', 1).record!.tree.pss_peak_bytes);
+    }
     // Each server is a process of the tree: adding all three raised the tree peak in every repeat.
     const total = split.rows.find((r) => r.item === 'total')!;
     expect(total.figures.tree_rss_peak.q1).toBeGreaterThan(0);
@@ -116,7 +127,24 @@ describe('attribution.json and the bench results', () => {
     expect(run.stdout).toMatch(/^Leave-one-out: an item's share is \(all items\) - \(all but that item\)/m);
     for (const item of [...ITEMS, 'remainder', 'total (all - none)'])
       expect(run.stdout).toMatch(new RegExp(`^${item.replace(/[()]/g, '\\$&')} +[+−±]`, 'm'));
-    expect(validator(AttributionSchema).misfit(JSON.parse(readFileSync(path.join(dir, 'attribution.json'), 'utf8')))).toBeNull();
+    const written = JSON.parse(readFileSync(path.join(dir, 'attribution.json'), 'utf8'));
+    expect(validator(AttributionSchema).misfit(written)).toBeNull();
+    expect(written.figures).toEqual([
+      'tree_rss_peak',
+      'tree_pss_peak',
+      'tool_schema_bytes_per_request',
+      'input_tokens_per_request',
+      'first_request_ms',
+    ]);
+    expect(run.stdout).toMatch(/^item +tree peak RSS +tree peak PSS +tool schemas/m);
+  });
+
+  it('an attribution.json written before PSS was split still renders: its PSS cells say nothing', () => {
+    const [split] = attribute(results());
+    const older = { ...split, rows: split.rows.map((r) => ({ ...r, figures: { ...r.figures, tree_pss_peak: undefined } })) };
+    const table = attributionTable(older as unknown as typeof split);
+    expect(table.rows.map((r) => r[2])).toEqual(split.rows.map(() => '—'));
+    expect(table.rows[0][1]).toMatch(/^\+/);
   });
 });
 
@@ -141,6 +169,8 @@ describe('the dashboard metrics', () => {
       for (const row of split.rows) {
         const [tree] = find(series, 'qwen_otel_attribution_tree_memory_peak_bytes', { ...labels, item: row.item });
         expect(tree?.value, row.item).toBeCloseTo(row.figures.tree_rss_peak.median as number, 0);
+        const [treePss] = find(series, 'qwen_otel_attribution_tree_pss_peak_bytes', { ...labels, item: row.item });
+        expect(treePss?.value, row.item).toBeCloseTo(row.figures.tree_pss_peak.median as number, 0);
         const [startup] = find(series, 'qwen_otel_attribution_startup_seconds', { ...labels, item: row.item });
         expect(startup?.value, row.item).toBeCloseTo((row.figures.first_request_ms.median as number) / 1000, 3);
       }
@@ -158,7 +188,9 @@ describe('the reports', () => {
     const md = renderMarkdownReport(data);
     const section = md.slice(md.indexOf('## Attribution by configuration item'));
     expect(section).toContain('Leave-one-out:');
-    expect(section).toContain('| item | tree peak RSS | tool schemas / request | input tokens / request | start-up (1st request) |');
+    expect(section).toContain(
+      '| item | tree peak RSS | tree peak PSS | tool schemas / request | input tokens / request | start-up (1st request) |',
+    );
     for (const item of [...ITEMS, 'remainder', 'total (all - none)'])
       expect(section).toMatch(new RegExp(`\\| ${item.replace(/[()]/g, '\\$&')} \\| [+−±]`));
   });

@@ -18,15 +18,17 @@ export const METHOD_NOTE =
 
 const TITLES: Record<string, string> = {
   tree_rss_peak: 'tree peak RSS',
+  tree_pss_peak: 'tree peak PSS',
   tool_schema_bytes_per_request: 'tool schemas / request',
   input_tokens_per_request: 'input tokens / request',
   first_request_ms: 'start-up (1st request)',
 };
 
-function cell(share: ShareSpread, total: ShareSpread, figure: Figure, withRange: boolean): string {
-  if (share.median === null) return '—';
+function cell(share: ShareSpread | undefined, total: ShareSpread | undefined, figure: Figure, withRange: boolean): string {
+  // An attribution.json written before a figure was split has no entry for it.
+  if (!share || share.median === null) return '—';
   const value = formatDelta(share.median, figure.unit);
-  const pct = total.median ? Math.round((100 * share.median) / total.median) : null;
+  const pct = total?.median ? Math.round((100 * share.median) / total.median) : null;
   const part = pct === null ? '' : ` (${pct < 0 ? '−' : ''}${Math.abs(pct)} %)`;
   const range =
     withRange && share.q1 !== null && share.q3 !== null
