@@ -61,8 +61,11 @@ export async function applyConfiguration(
       return invocation;
     case 'claude': {
       const file = writeHomeFile(home, '.claude-mcp.json', { mcpServers: servers });
+      // `-p` denies a tool outside --allowedTools: `mcp__SERVER` allows all of a server's tools.
+      const allowed = config.items.map((item) => `mcp__${item}`);
+      const args = invocation.args.map((arg, i) => (invocation.args[i - 1] === '--allowedTools' ? [arg, ...allowed].join(',') : arg));
       // Before `-p`: --mcp-config takes a list and would swallow what follows it.
-      return { ...invocation, args: ['--mcp-config', file, ...invocation.args] };
+      return { ...invocation, args: ['--mcp-config', file, ...args] };
     }
     case 'codex':
       appendFileSync(path.join(home, '.codex', 'config.toml'), codexMcpToml(servers));
