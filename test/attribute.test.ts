@@ -99,6 +99,47 @@ describe('leave-one-out attribution', () => {
   });
 });
 
+describe('mcp-browse: the model calls chrome-devtools, which starts its browser', () => {
+  // The same matrix on mcp-browse (3 repeats): in every run with chrome-devtools the model called
+  // list_pages, and its browser's processes are in the tree, labelled mcp_server.
+  const browse = readResults(path.join(__dirname, 'fixtures', 'bench', 'qwen-mcp-browse-attribution.jsonl'));
+  const [split] = attribute(browse);
+  const share = (item: string, figure: string) => split.rows.find((r) => r.item === item)!.figures[figure];
+
+  it('records whether the tool was called, by configuration', () => {
+    for (const r of browse) {
+      const configured = (r.bench.config_items ?? []).includes('chrome-devtools');
+      expect(r.mcp_calls, r.bench.target).toEqual([
+        {
+          server: 'chrome-devtools',
+          tool: 'list_pages',
+          called_as: configured ? 'mcp__chrome-devtools__list_pages' : null,
+          answered: configured,
+        },
+      ]);
+      const chromium = r.record!.processes.filter((p) => p.name === 'chromium');
+      expect(chromium.length > 0, r.bench.target).toBe(configured);
+      expect(new Set(chromium.map((p) => p.role))).toEqual(new Set(configured ? ['mcp_server'] : []));
+    }
+  });
+
+  it("gives chrome-devtools the browser: the largest share of RSS and PSS, PSS below RSS (chromium's processes share pages)", () => {
+    expect(split.pairs).toBe(3);
+    const rss = (item: string) => share(item, 'tree_rss_peak').median as number;
+    const pss = (item: string) => share(item, 'tree_pss_peak').median as number;
+    for (const other of ['filesystem', 'memory']) {
+      expect(rss('chrome-devtools')).toBeGreaterThan(rss(other));
+      expect(pss('chrome-devtools')).toBeGreaterThan(pss(other));
+    }
+    expect(share('chrome-devtools', 'tree_rss_peak').q1).toBeGreaterThan(0);
+    expect(pss('chrome-devtools')).toBeLessThan(rss('chrome-devtools'));
+    // Its tool's schema reaches the model only after tool_search loaded it: a share of the
+    // average per request, 0 for the other servers (Qwen defers their tools and never loads them).
+    expect(share('chrome-devtools', 'tool_schema_bytes_per_request').median).toBeGreaterThan(0);
+    expect(share('filesystem', 'tool_schema_bytes_per_request').median).toBe(0);
+  });
+});
+
 describe('attribution.json and the bench results', () => {
   it('fit their schemas; a misfit names its field', () => {
     const bench = validator(BenchResultSchema);
