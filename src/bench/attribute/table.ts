@@ -14,7 +14,8 @@ export interface AttributionTable {
 export const METHOD_NOTE =
   "Leave-one-out: an item's share is (all items) - (all but that item), paired by repeat; " +
   'the remainder is (all - none) less the shares: what the items cost only together (or save together) ' +
-  'plus the difference between a median of sums and a sum of medians. Rows add up to the total.';
+  'plus the difference between a median of sums and a sum of medians. Rows add up to the total. ' +
+  'Tree peak PSS (a page shared by n processes counts 1/n) is the largest of sparse reads: a lower bound.';
 
 const TITLES: Record<string, string> = {
   tree_rss_peak: 'tree peak RSS',
