@@ -66,7 +66,9 @@ const McpCallOutcome = Type.Object({
         "the tool's name as the CLI offered it (`mcp__chrome-devtools__list_pages`); null: never offered, the model answered without it",
     }),
   ),
-  answered: Type.Boolean({ description: "the call's result came back to the model" }),
+  answered: Type.Boolean({
+    description: "a result of the call came back to the model (it may be an error: the tree shows the server's work)",
+  }),
 });
 
 export const BenchResultSchema = Type.Object(

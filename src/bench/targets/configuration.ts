@@ -61,7 +61,9 @@ export async function applyConfiguration(
       return invocation;
     case 'claude': {
       const file = writeHomeFile(home, '.claude-mcp.json', { mcpServers: servers });
-      // `-p` denies a tool outside --allowedTools: `mcp__SERVER` allows all of a server's tools.
+      // `-p` denies a tool outside --allowedTools (Claude Code 2.1.112 on mcp-browse: a 101-byte
+      // refusal came back as list_pages' result and chromium never started, tree 410 against
+      // 1,219 MiB): `mcp__SERVER` allows all of a server's tools.
       const allowed = config.items.map((item) => `mcp__${item}`);
       const args = invocation.args.map((arg, i) => (invocation.args[i - 1] === '--allowedTools' ? [arg, ...allowed].join(',') : arg));
       // Before `-p`: --mcp-config takes a list and would swallow what follows it.
