@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { leaveOneOutConfigs, writeAttribution } from '../src/bench/attribute/command';
 import { attribute } from '../src/bench/attribute/split';
+import { attributionTable } from '../src/bench/attribute/table';
 import { renderHtmlReport } from '../src/bench/report/html';
 import { renderMarkdownReport } from '../src/bench/report/markdown';
 import { buildReport } from '../src/bench/report/model';
@@ -73,6 +74,16 @@ describe('leave-one-out attribution', () => {
       expect(row.figures.tool_schema_bytes_per_request.median).toBe(toolDiffs[1]);
       expect(tools.read(run('all', 1))).toBe(bytes(run('all', 1)));
     }
+    // PSS beside RSS: the same pairing on the record's largest tree PSS read.
+    const pss = findFigure('tree_pss_peak')!;
+    for (const item of ITEMS) {
+      const row = split.rows.find((r) => r.item === item)!;
+      const diffs = [1, 2, 3]
+        .map((k) => run('all', k).record!.tree.pss_peak_bytes! - run(`without-${item}`, k).record!.tree.pss_peak_bytes!)
+        .sort((a, b) => a - b);
+      expect(row.figures.tree_pss_peak.median).toBe(diffs[1]);
+      expect(pss.read(run('all', 1))).toBe(run('all', 1).record!.tree.pss_peak_bytes);
+    }
     // Each server is a process of the tree: adding all three raised the tree peak in every repeat.
     const total = split.rows.find((r) => r.item === 'total')!;
     expect(total.figures.tree_rss_peak.q1).toBeGreaterThan(0);
@@ -85,6 +96,47 @@ describe('leave-one-out attribution', () => {
     expect(rows.memory).toBeNull();
     expect(rows.remainder).toBeNull();
     expect(rows.total).not.toBeNull();
+  });
+});
+
+describe('mcp-browse: the model calls chrome-devtools, which starts its browser', () => {
+  // The same matrix on mcp-browse (3 repeats): in every run with chrome-devtools the model called
+  // list_pages, and its browser's processes are in the tree, labelled mcp_server.
+  const browse = readResults(path.join(__dirname, 'fixtures', 'bench', 'qwen-mcp-browse-attribution.jsonl'));
+  const [split] = attribute(browse);
+  const share = (item: string, figure: string) => split.rows.find((r) => r.item === item)!.figures[figure];
+
+  it('records whether the tool was called, by configuration', () => {
+    for (const r of browse) {
+      const configured = (r.bench.config_items ?? []).includes('chrome-devtools');
+      expect(r.mcp_calls, r.bench.target).toEqual([
+        {
+          server: 'chrome-devtools',
+          tool: 'list_pages',
+          called_as: configured ? 'mcp__chrome-devtools__list_pages' : null,
+          answered: configured,
+        },
+      ]);
+      const chromium = r.record!.processes.filter((p) => p.name === 'chromium');
+      expect(chromium.length > 0, r.bench.target).toBe(configured);
+      expect(new Set(chromium.map((p) => p.role))).toEqual(new Set(configured ? ['mcp_server'] : []));
+    }
+  });
+
+  it("gives chrome-devtools the browser: the largest share of RSS and PSS, PSS below RSS (chromium's processes share pages)", () => {
+    expect(split.pairs).toBe(3);
+    const rss = (item: string) => share(item, 'tree_rss_peak').median as number;
+    const pss = (item: string) => share(item, 'tree_pss_peak').median as number;
+    for (const other of ['filesystem', 'memory']) {
+      expect(rss('chrome-devtools')).toBeGreaterThan(rss(other));
+      expect(pss('chrome-devtools')).toBeGreaterThan(pss(other));
+    }
+    expect(share('chrome-devtools', 'tree_rss_peak').q1).toBeGreaterThan(0);
+    expect(pss('chrome-devtools')).toBeLessThan(rss('chrome-devtools'));
+    // Its tool's schema reaches the model only after tool_search loaded it: a share of the
+    // average per request, 0 for the other servers (Qwen defers their tools and never loads them).
+    expect(share('chrome-devtools', 'tool_schema_bytes_per_request').median).toBeGreaterThan(0);
+    expect(share('filesystem', 'tool_schema_bytes_per_request').median).toBe(0);
   });
 });
 
@@ -116,7 +168,24 @@ describe('attribution.json and the bench results', () => {
     expect(run.stdout).toMatch(/^Leave-one-out: an item's share is \(all items\) - \(all but that item\)/m);
     for (const item of [...ITEMS, 'remainder', 'total (all - none)'])
       expect(run.stdout).toMatch(new RegExp(`^${item.replace(/[()]/g, '\\$&')} +[+−±]`, 'm'));
-    expect(validator(AttributionSchema).misfit(JSON.parse(readFileSync(path.join(dir, 'attribution.json'), 'utf8')))).toBeNull();
+    const written = JSON.parse(readFileSync(path.join(dir, 'attribution.json'), 'utf8'));
+    expect(validator(AttributionSchema).misfit(written)).toBeNull();
+    expect(written.figures).toEqual([
+      'tree_rss_peak',
+      'tree_pss_peak',
+      'tool_schema_bytes_per_request',
+      'input_tokens_per_request',
+      'first_request_ms',
+    ]);
+    expect(run.stdout).toMatch(/^item +tree peak RSS +tree peak PSS +tool schemas/m);
+  });
+
+  it('an attribution.json written before PSS was split still renders: its PSS cells say nothing', () => {
+    const [split] = attribute(results());
+    const older = { ...split, rows: split.rows.map((r) => ({ ...r, figures: { ...r.figures, tree_pss_peak: undefined } })) };
+    const table = attributionTable(older as unknown as typeof split);
+    expect(table.rows.map((r) => r[2])).toEqual(split.rows.map(() => '—'));
+    expect(table.rows[0][1]).toMatch(/^\+/);
   });
 });
 
@@ -141,6 +210,8 @@ describe('the dashboard metrics', () => {
       for (const row of split.rows) {
         const [tree] = find(series, 'qwen_otel_attribution_tree_memory_peak_bytes', { ...labels, item: row.item });
         expect(tree?.value, row.item).toBeCloseTo(row.figures.tree_rss_peak.median as number, 0);
+        const [treePss] = find(series, 'qwen_otel_attribution_tree_pss_peak_bytes', { ...labels, item: row.item });
+        expect(treePss?.value, row.item).toBeCloseTo(row.figures.tree_pss_peak.median as number, 0);
         const [startup] = find(series, 'qwen_otel_attribution_startup_seconds', { ...labels, item: row.item });
         expect(startup?.value, row.item).toBeCloseTo((row.figures.first_request_ms.median as number) / 1000, 3);
       }
@@ -158,7 +229,9 @@ describe('the reports', () => {
     const md = renderMarkdownReport(data);
     const section = md.slice(md.indexOf('## Attribution by configuration item'));
     expect(section).toContain('Leave-one-out:');
-    expect(section).toContain('| item | tree peak RSS | tool schemas / request | input tokens / request | start-up (1st request) |');
+    expect(section).toContain(
+      '| item | tree peak RSS | tree peak PSS | tool schemas / request | input tokens / request | start-up (1st request) |',
+    );
     for (const item of [...ITEMS, 'remainder', 'total (all - none)'])
       expect(section).toMatch(new RegExp(`\\| ${item.replace(/[()]/g, '\\$&')} \\| [+−±]`));
   });

@@ -6,7 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { git } from '../src/bench/workloads/repo';
-import { BUILTIN_WORKLOADS, resolveWorkloads, workloadScripts, type Workload } from '../src/bench/workloads';
+import { BUILTIN_WORKLOADS, DEFAULT_WORKLOAD_NAMES, resolveWorkloads, workloadScripts, type Workload } from '../src/bench/workloads';
+import { selectStep } from '../src/bench/model-server/script';
+import type { WireFormat, WireRequest } from '../src/bench/model-server/wire';
+import type { RecordedExchange } from '../src/bench/model-server/record';
+import { mcpCallOutcomes, mcpShortfall, scriptShortfall } from '../src/bench/matrix/server-figures';
 
 const dirs: string[] = [];
 function fresh(): string {
@@ -42,8 +46,9 @@ function prepared(workload: Workload): { dir: string; repo: ReturnType<Workload[
 }
 
 describe('built-in workloads', () => {
-  it('are the seed five, in order', () => {
-    expect(BUILTIN_WORKLOADS.map((w) => w.name)).toEqual(['pr-review', 'code-nav', 'diff-100k', 'diff-1m', 'diff-5m']);
+  it('are the seed five, in order, then mcp-browse, which the default matrix leaves out', () => {
+    expect(BUILTIN_WORKLOADS.map((w) => w.name)).toEqual(['pr-review', 'code-nav', 'diff-100k', 'diff-1m', 'diff-5m', 'mcp-browse']);
+    expect(DEFAULT_WORKLOAD_NAMES).toEqual(['pr-review', 'code-nav', 'diff-100k', 'diff-1m', 'diff-5m']);
   });
 
   it.each(BUILTIN_WORKLOADS.map((w) => [w.name, w] as const))(
@@ -139,5 +144,86 @@ describe('workload files', () => {
     expect(() => resolveWorkloads(['pr-reveiw'])).toThrow(/unknown workload "pr-reveiw"; built in: pr-review, code-nav/);
     expect(() => resolveWorkloads(['pr-review,pr-review'])).toThrow(/given twice/);
     expect(() => resolveWorkloads(['missing/w.json'])).toThrow(/does not exist/);
+  });
+});
+
+describe('mcp-browse', () => {
+  const [browse] = resolveWorkloads(['mcp-browse']);
+  const scripts = workloadScripts(browse, '/tmp/repo');
+  const request = (format: WireFormat, toolResultCount: number, tools: string[]): WireRequest => ({
+    format,
+    model: 'm',
+    stream: false,
+    messageCount: 1 + toolResultCount,
+    toolCount: tools.length,
+    toolSchemaBytes: 0,
+    tools: new Map(tools.map((name) => [name, { type: 'object', properties: {} }])),
+    toolResultCount,
+    toolResultBytes: 0,
+    asksForJson: false,
+  });
+  const reply = (format: WireFormat, step: number, tools: string[]): string => {
+    const { reply } = selectStep(request(format, step, tools), scripts[format]);
+    return reply.kind === 'tool_call' ? `${reply.name} ${reply.argumentsJson}` : `text`;
+  };
+
+  it("is pr-review's repository and diff, then chrome-devtools' list_pages; Qwen loads the tool with tool_search first", () => {
+    const steps = (format: WireFormat): string[] =>
+      scripts[format].map((s) =>
+        'toolCall' in s ? s.toolCall.name : 'mcpCall' in s ? `mcp ${s.mcpCall.server}/${s.mcpCall.tool}` : 'text',
+      );
+    expect(steps('openai-chat')).toEqual(['run_shell_command', 'tool_search', 'mcp chrome-devtools/list_pages', 'text']);
+    expect(steps('anthropic')).toEqual(['Bash', 'mcp chrome-devtools/list_pages', 'text']);
+    expect(steps('gemini')).toEqual(['run_shell_command', 'mcp chrome-devtools/list_pages', 'text']);
+    expect(scripts['openai-chat'][1]).toEqual({
+      toolCall: { name: 'tool_search', arguments: { query: 'select:mcp__chrome-devtools__list_pages' } },
+    });
+    expect(prepared(browse).head).toBe(prepared(resolveWorkloads(['pr-review'])[0]).head);
+  });
+
+  it('calls the MCP tool under the name the CLI offers it, and answers without it when it is not offered', () => {
+    const qwen = ['run_shell_command', 'tool_search'];
+    expect(reply('openai-chat', 1, qwen)).toBe('tool_search {"query":"select:mcp__chrome-devtools__list_pages"}');
+    expect(reply('openai-chat', 2, [...qwen, 'mcp__chrome-devtools__list_pages'])).toBe('mcp__chrome-devtools__list_pages {}');
+    expect(reply('openai-chat', 2, qwen)).toBe('text');
+    expect(reply('anthropic', 1, ['Bash', 'mcp__chrome-devtools__list_pages'])).toBe('mcp__chrome-devtools__list_pages {}');
+    expect(reply('gemini', 1, ['run_shell_command', 'mcp_chrome-devtools_list_pages'])).toBe('mcp_chrome-devtools_list_pages {}');
+    expect(reply('gemini', 1, ['run_shell_command', 'mcp_memory_read_graph'])).toBe('text');
+  });
+
+  it('the result says whether the tool was called and answered; only a configured server missing fails the run', () => {
+    let seq = 0;
+    const exchange = (toolResultCount: number, names: string[]): RecordedExchange =>
+      ({
+        seq: ++seq,
+        format: 'openai-chat',
+        requestKind: 'main',
+        replyKind: names.length > 0 ? 'tool_calls' : 'text',
+        toolResultCount,
+        toolCallNames: names,
+      }) as RecordedExchange;
+    const withServer = [
+      exchange(0, ['run_shell_command']),
+      exchange(1, ['tool_search']),
+      exchange(2, ['mcp__chrome-devtools__list_pages']),
+      exchange(3, []),
+    ];
+    const without = withServer.slice(0, 2).concat(exchange(2, []));
+    const calls = browse.mcpCalls ?? [];
+    const done = mcpCallOutcomes(withServer, calls);
+    expect(done).toEqual([
+      { server: 'chrome-devtools', tool: 'list_pages', called_as: 'mcp__chrome-devtools__list_pages', answered: true },
+    ]);
+    expect(mcpShortfall(done, ['chrome-devtools'])).toBeNull();
+    const skipped = mcpCallOutcomes(without, calls);
+    expect(skipped).toEqual([{ server: 'chrome-devtools', tool: 'list_pages', called_as: null, answered: false }]);
+    expect(scriptShortfall(without, browse.steps.length)).toBeNull();
+    expect(mcpShortfall(skipped, ['filesystem', 'memory'])).toBeNull();
+    expect(mcpShortfall(skipped, ['chrome-devtools'])).toBe(
+      'MCP tool chrome-devtools/list_pages not done though the server is configured: the CLI never offered it',
+    );
+    const unanswered = mcpCallOutcomes(withServer.slice(0, 3), calls);
+    expect(unanswered[0]).toMatchObject({ called_as: 'mcp__chrome-devtools__list_pages', answered: false });
+    expect(mcpShortfall(unanswered, ['chrome-devtools'])).toMatch(/its result never came back$/);
   });
 });

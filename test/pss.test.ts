@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSmapsRollup } from '../src/probes/smaps-rollup';
-import { PSS_INTERVAL_MS, PSS_MIN_GAP_MS, PssTracker } from '../src/session/pss';
+import { PSS_INTERVAL_MS, PSS_MIN_GAP_MS, PSS_SURGE, PSS_SURGE_GAP_MS, PssTracker } from '../src/session/pss';
 import type { ProcessEntry } from '../src/session/process-table';
 import type { TreeSample } from '../src/session/tree-sampler';
 
@@ -51,14 +51,30 @@ describe('when the tree PSS is read', () => {
       reads.push(pid);
       return shared();
     });
-    const times = [0, 500, 1000, PSS_MIN_GAP_MS, PSS_MIN_GAP_MS + 500, PSS_INTERVAL_MS + PSS_MIN_GAP_MS + 500];
+    const times = [0, 500, PSS_SURGE_GAP_MS - 100, PSS_MIN_GAP_MS, PSS_MIN_GAP_MS + 500, PSS_INTERVAL_MS + PSS_MIN_GAP_MS + 500];
     const rss = [200, 200, 400, 200, 400, 200];
     for (const [i, t] of times.entries()) tracker.observe(t, sample(t, rss[i]!));
-    // Read at 0 (first), not at 500 (no rise), not at 1000 (rise but within the gap), not at the
+    // Read at 0 (first), not at 500 (no rise), not at 900 (a surge, but within even its short gap), not at the
     // gap with no rise, at gap + 500 (a rise past the gap), and after the interval.
     expect(tracker.figures.reads).toBe(3);
     expect(reads).toEqual([1, 2, 1, 2, 1, 2]);
     expect(tracker.figures).toMatchObject({ peak: 160, ussAtPeak: 120, rssAtPeak: 200 });
+  });
+
+  it('reads a surge above every read so far after the short gap, but a 10 % rise only after the minimum gap', () => {
+    const tracker = new PssTracker(shared);
+    const step = PSS_SURGE_GAP_MS;
+    // 0: first read at 1000. step: +20 % (a rise, not a surge): no read. 2 steps: a surge over 1000: read.
+    // 3 steps: back down, then 4 steps: up to the highest read again (no surge over it): no read.
+    // 5 steps: a surge over that highest read: read, though the last read's RSS was lower.
+    const rss = [1000, 1200, 1000 * PSS_SURGE + 1, 900, 1000 * PSS_SURGE + 1, (1000 * PSS_SURGE + 1) * PSS_SURGE + 1];
+    const readAt: number[] = [];
+    for (const [i, total] of rss.entries()) {
+      const before = tracker.figures.reads;
+      tracker.observe(i * step, sample(i * step, total));
+      if (tracker.figures.reads > before) readAt.push(i);
+    }
+    expect(readAt).toEqual([0, 2, 5]);
   });
 
   it('keeps the largest tree PSS with the USS and RSS of the same read; nothing without a reader', () => {

@@ -117,6 +117,32 @@ describe('the tree sampler', () => {
     expect(tree.live.get(12)).toMatchObject({ name: 'python3', role: 'tool', hwm: 12 * MiB });
   });
 
+  it("keeps an orphan's lineage through its exec: chromium's crashpad handler stays the MCP server's", () => {
+    // Chromium starts chrome_crashpad_handler by a double fork: the grandchild is reparented away
+    // from the tree, then execs. Claude Code 2.1.112 on mcp-browse: labelled `other` in 1 run of 2.
+    const { procs, reader } = fakeProc();
+    procs.set(10, { ppid: 1, name: 'qwen-otel', argv: ['sh'], rss: MiB, hwm: MiB, start: 1 });
+    procs.set(11, { ppid: 10, name: 'node', argv: ['node', '/pkg/cli.js'], rss: 200 * MiB, hwm: 200 * MiB, start: 2 });
+    const server = ['node', '/m/node_modules/chrome-devtools-mcp/build/src/index.js'];
+    procs.set(12, { ppid: 11, name: 'node', argv: server, rss: 100 * MiB, hwm: 100 * MiB, start: 3 });
+    const chromium = ['/usr/lib/chromium/chromium', '--headless'];
+    procs.set(13, { ppid: 12, name: 'chromium', argv: chromium, rss: 200 * MiB, hwm: 200 * MiB, start: 4 });
+    procs.set(14, { ppid: 13, name: 'chromium', argv: chromium, rss: 20 * MiB, hwm: 20 * MiB, start: 5 });
+    const tree = new TreeSampler(options(10), reader);
+    tree.sample(1000);
+    expect(tree.live.get(14)?.role).toBe('mcp_server');
+    procs.set(14, {
+      ppid: 1,
+      name: 'chrome_crashpad',
+      argv: ['/usr/lib/chromium/chrome_crashpad_handler', '--monitor-self'],
+      rss: 5 * MiB,
+      hwm: 5 * MiB,
+      start: 5,
+    });
+    tree.sample(1500);
+    expect(tree.live.get(14)).toMatchObject({ name: 'chrome_crashpad', role: 'mcp_server' });
+  });
+
   it('keeps a peak that happened between two samples, from the high-water mark', () => {
     const { procs, reader } = fakeProc();
     procs.set(10, { ppid: 1, name: 'qwen-otel', argv: ['sh'], rss: MiB, hwm: MiB, start: 1 });

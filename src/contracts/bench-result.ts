@@ -56,6 +56,21 @@ const ServerFigures = Type.Object({
   sequence: Type.Array(ServerRequest),
 });
 
+/** One MCP tool the workload's model calls after its steps (only the workloads that have some). */
+const McpCallOutcome = Type.Object({
+  server: Type.String({ description: 'the configuration item (MCP server) whose tool it is' }),
+  tool: Type.String(),
+  called_as: Nullable(
+    Type.String({
+      description:
+        "the tool's name as the CLI offered it (`mcp__chrome-devtools__list_pages`); null: never offered, the model answered without it",
+    }),
+  ),
+  answered: Type.Boolean({
+    description: "a result of the call came back to the model (it may be an error: the tree shows the server's work)",
+  }),
+});
+
 export const BenchResultSchema = Type.Object(
   {
     schema: Type.Literal(BENCH_RESULT_SCHEMA),
@@ -67,6 +82,9 @@ export const BenchResultSchema = Type.Object(
     wall_ms: Num('from spawning the command to its end'),
     external: ExternalFigures,
     server: ServerFigures,
+    mcp_calls: Type.Optional(
+      Type.Array(McpCallOutcome, { description: "the workload's MCP tool calls and what became of them; absent for workloads without" }),
+    ),
     record: Nullable(RunRecordSchema),
   },
   { $id: BENCH_RESULT_SCHEMA, title: 'qwen-otel bench result' },
@@ -77,4 +95,5 @@ export type BenchIdentity = Static<typeof BenchIdentity>;
 export type ExternalFigures = Static<typeof ExternalFigures>;
 export type ServerFigures = Static<typeof ServerFigures>;
 export type ServerRequest = Static<typeof ServerRequest>;
+export type McpCallOutcome = Static<typeof McpCallOutcome>;
 export { BENCH_RESULT_SCHEMA };

@@ -70,6 +70,7 @@ export const historyItems = `max by (cli, branch, workload) (qwen_otel_history_i
 /** `qwen-otel attribute`'s split (pushed): one row per cli × branch × workload × item (items, `remainder`, `total`). */
 const attribution = (metric: string): string => `max by (cli, branch, workload, item) (${metric}{${RUNS}})`;
 export const attributionTree = attribution('qwen_otel_attribution_tree_memory_peak_bytes');
+export const attributionTreePss = attribution('qwen_otel_attribution_tree_pss_peak_bytes');
 export const attributionToolSchemas = attribution('qwen_otel_attribution_request_tool_schema_bytes');
 export const attributionInputTokens = attribution('qwen_otel_attribution_request_input_tokens');
 export const attributionStartup = attribution('qwen_otel_attribution_startup_seconds');

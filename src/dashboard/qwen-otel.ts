@@ -142,6 +142,7 @@ function whereMemoryGoes(): Section {
           "What does each MCP server cost? Leave-one-out: an item's share is the run with all items minus the run with all but it (median of paired repeats); remainder = (all - none) - the shares, so the rows add up to total. Pushed by qwen-otel attribute when QWEN_OTEL_PUSHGATEWAY_URL is set.",
         queries: [
           { expr: q.attributionTree, legend: 'tree peak RSS' },
+          { expr: q.attributionTreePss, legend: 'tree peak PSS' },
           { expr: q.attributionToolSchemas, legend: 'tool schemas / request' },
           { expr: q.attributionInputTokens, legend: 'input tokens / request', unit: 'none' },
           { expr: q.attributionStartup, legend: 'start-up (to 1st request)', unit: 's' },

@@ -17,6 +17,15 @@ export const PSS_INTERVAL_MS = 10_000;
  */
 export const PSS_RISE = 1.1;
 export const PSS_MIN_GAP_MS = 5_000;
+/**
+ * A tree RSS this much above every read so far is read after PSS_SURGE_GAP_MS already: Qwen Code
+ * 0.15.10 calling chrome-devtools-mcp's first tool went from 928 to 1,877 MiB of tree RSS within a
+ * second and ended 3 s later, so under the 5 s gap alone its PSS peak was read at 1,078 MiB of RSS,
+ * missing the browser. Against the highest read, not the last, it fires at most log1.25(peak/first)
+ * times per run (13 from 100 MiB to 2 GiB).
+ */
+export const PSS_SURGE = 1.25;
+export const PSS_SURGE_GAP_MS = 1_000;
 
 export interface PssFigures {
   /** The largest tree PSS read (a lower bound: reads are sparse), with the USS and RSS of the same read. */
@@ -40,6 +49,7 @@ export class PssTracker {
   figures: PssFigures = emptyPssFigures();
   private lastAt = -Infinity;
   private rssAtLast = 0;
+  private highestRssRead = 0;
   private reading = false;
 
   /**
@@ -51,13 +61,18 @@ export class PssTracker {
 
   due(now: number, treeRss: number): boolean {
     const gap = now - this.lastAt;
-    return gap >= PSS_INTERVAL_MS || (gap >= PSS_MIN_GAP_MS && treeRss > this.rssAtLast * PSS_RISE);
+    return (
+      gap >= PSS_INTERVAL_MS ||
+      (gap >= PSS_MIN_GAP_MS && treeRss > this.rssAtLast * PSS_RISE) ||
+      (gap >= PSS_SURGE_GAP_MS && treeRss > this.highestRssRead * PSS_SURGE)
+    );
   }
 
   observe(now: number, sample: TreeSample): void {
     if (!this.read || this.reading || sample.alive.length === 0 || !this.due(now, sample.total)) return;
     this.lastAt = now;
     this.rssAtLast = sample.total;
+    this.highestRssRead = Math.max(this.highestRssRead, sample.total);
     const started = process.cpuUsage();
     const entries = sample.alive.filter((entry) => !entry.preExec);
     const reads = entries.map((entry) => this.read?.(entry.pid) ?? null);

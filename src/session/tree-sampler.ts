@@ -221,11 +221,11 @@ export class TreeSampler {
     const raw = this.reader.cmdline(entry.pid) ?? [];
     if (argvHashOf(raw) === entry.argvHash && name === entry.name) return;
     const isRoot = this.isRoot(entry.pid, entry.parentPid);
-    const seen = identify(this.reader, raw, name, {
-      isRoot,
-      parentRole: this.live.get(entry.parentPid)?.role ?? null,
-      cliPackageDir: this.cliPackageDir,
-    });
+    // A process reparented out of the tree before its exec (chromium's crashpad handler, started
+    // by a double fork) is judged by its role so far, which it took from the parent it had: else
+    // it has no parent role and falls to `other`.
+    const parentRole = this.live.get(entry.parentPid)?.role ?? entry.role;
+    const seen = identify(this.reader, raw, name, { isRoot, parentRole, cliPackageDir: this.cliPackageDir });
     if (isRoot) this.cliPackageDir = seen.packageDir ?? this.cliPackageDir;
     entry.name = name;
     entry.shown = shownName(this.reader, entry.pid, this.workTree);

@@ -13,6 +13,12 @@ const FAMILIES: Array<{ figure: string; name: string; help: string; scale: numbe
     scale: 1,
   },
   {
+    figure: 'tree_pss_peak',
+    name: 'qwen_otel_attribution_tree_pss_peak_bytes',
+    help: "An item's share of the tree's largest PSS read, shared pages split between processes (bytes).",
+    scale: 1,
+  },
+  {
     figure: 'tool_schema_bytes_per_request',
     name: 'qwen_otel_attribution_request_tool_schema_bytes',
     help: "An item's share of the tool-schema bytes per model request (bytes).",

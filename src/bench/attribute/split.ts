@@ -10,7 +10,13 @@ import { findFigure, type Figure } from '../results/figures';
 import { spread } from '../results/stats';
 
 /** The figures split by item, in the order shown. */
-export const ATTRIBUTED_FIGURES = ['tree_rss_peak', 'tool_schema_bytes_per_request', 'input_tokens_per_request', 'first_request_ms'];
+export const ATTRIBUTED_FIGURES = [
+  'tree_rss_peak',
+  'tree_pss_peak',
+  'tool_schema_bytes_per_request',
+  'input_tokens_per_request',
+  'first_request_ms',
+];
 
 /** The configuration name `attribute` gives the run with every item but `item`. */
 export const withoutName = (item: string): string => `without-${item}`;

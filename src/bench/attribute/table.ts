@@ -14,19 +14,22 @@ export interface AttributionTable {
 export const METHOD_NOTE =
   "Leave-one-out: an item's share is (all items) - (all but that item), paired by repeat; " +
   'the remainder is (all - none) less the shares: what the items cost only together (or save together) ' +
-  'plus the difference between a median of sums and a sum of medians. Rows add up to the total.';
+  'plus the difference between a median of sums and a sum of medians. Rows add up to the total. ' +
+  'Tree peak PSS (a page shared by n processes counts 1/n) is the largest of sparse reads: a lower bound.';
 
 const TITLES: Record<string, string> = {
   tree_rss_peak: 'tree peak RSS',
+  tree_pss_peak: 'tree peak PSS',
   tool_schema_bytes_per_request: 'tool schemas / request',
   input_tokens_per_request: 'input tokens / request',
   first_request_ms: 'start-up (1st request)',
 };
 
-function cell(share: ShareSpread, total: ShareSpread, figure: Figure, withRange: boolean): string {
-  if (share.median === null) return '—';
+function cell(share: ShareSpread | undefined, total: ShareSpread | undefined, figure: Figure, withRange: boolean): string {
+  // An attribution.json written before a figure was split has no entry for it.
+  if (!share || share.median === null) return '—';
   const value = formatDelta(share.median, figure.unit);
-  const pct = total.median ? Math.round((100 * share.median) / total.median) : null;
+  const pct = total?.median ? Math.round((100 * share.median) / total.median) : null;
   const part = pct === null ? '' : ` (${pct < 0 ? '−' : ''}${Math.abs(pct)} %)`;
   const range =
     withRange && share.q1 !== null && share.q3 !== null

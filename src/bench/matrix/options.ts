@@ -3,9 +3,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MARGIN, marginFor } from '../results/margin';
 import type { Margin } from '../results/verdict';
-import { type Configuration, isConfigurable, parseConfiguration } from '../targets/configuration';
+import { CONFIG_ITEMS, type Configuration, isConfigurable, parseConfiguration } from '../targets/configuration';
 import { isPresetCli, parseTarget, type TargetSpec } from '../targets/target-spec';
-import { DEFAULT_WORKLOAD_NAMES, QUICK_WORKLOAD_NAMES, resolveWorkloads, type Workload } from '../workloads';
+import { BUILTIN_WORKLOADS, DEFAULT_WORKLOAD_NAMES, QUICK_WORKLOAD_NAMES, resolveWorkloads, type Workload } from '../workloads';
 
 export const DEFAULT_TARGETS = ['qwen@0.15.10', 'qwen@0.24.4', 'claude@2.1.112', 'codex@0.169.0'];
 
@@ -37,13 +37,15 @@ export const USAGE = `usage: qwen-otel bench [--target cli@branch[=COMMAND]]... 
     qwen@0.24.4                          a published version, installed from npm on first use
     qwen@my-branch="node ../qwen/dist/cli.js"   a local build, run with the preset's settings and flags
     mycli@x="COMMAND"                    any other command (generic preset: the prompt is its last argument)
-  workloads (default ${DEFAULT_WORKLOAD_NAMES.join(' ')}), or a JSON file (docs/bench.md)
+  workloads (default ${DEFAULT_WORKLOAD_NAMES.join(' ')}; also ${BUILTIN_WORKLOADS.filter((w) => w.mcpCalls)
+    .map((w) => w.name)
+    .join(' ')}, whose model calls an MCP tool), or a JSON file (docs/bench.md)
   --quick   ${QUICK_WORKLOAD_NAMES.join(' and ')}, 1 repeat, no warm-up (unless given)
   --plain   run targets without qwen-otel (tree and server figures only)
   --heap-profile   V8's sampling heap profiler in each process: the heap by package at its peak
   --config  each target runs as given and also as target+NAME with these configuration items
-            (MCP servers from npm: memory, filesystem) in its own settings; \`qwen-otel attribute\`
-            splits the difference by item
+            (MCP servers from npm: ${CONFIG_ITEMS.join(', ')}) in its own settings;
+            the target as given is the run with none; \`qwen-otel attribute\` splits the difference by item
   --until-confident   after the repeats, more rounds for each cell whose peak tree RSS against the
             baseline is still inconclusive (the verdict of qwen-otel compare), up to --max-repeats`;
 

@@ -20,7 +20,7 @@ import { workloadScripts, type Workload } from '../workloads';
 import { RunRecordSchema, type RunRecord } from '../../contracts/run-record';
 import { validator } from '../../contracts/validate';
 import { BENCH_RESULT_SCHEMA, type BenchIdentity, type BenchResult, type ExternalFigures } from '../../contracts/bench-result';
-import { scriptShortfall, serverFigures } from './server-figures';
+import { mcpCallOutcomes, mcpShortfall, scriptShortfall, serverFigures } from './server-figures';
 
 export const SAMPLER_INTERVAL_MS = 20;
 const BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'qwen-otel');
@@ -103,7 +103,12 @@ export async function runOne(plan: RunPlan): Promise<BenchResult> {
     // sees the run gone, shortly after. Wait for it (it says how the run ended) before removing its files.
     const waitMs = result.timedOut || result.code === null ? RECORD_AFTER_KILL_MS : 0;
     const { record, unreadable } = plan.instrumented ? await recordOf(recordFile, waitMs) : { record: null, unreadable: null };
-    const failure = failureOf(plan, result, record) ?? unreadable ?? scriptShortfall(server.requests, plan.workload.steps.length);
+    const mcpCalls = plan.workload.mcpCalls ? mcpCallOutcomes(server.requests, plan.workload.mcpCalls) : undefined;
+    const failure =
+      failureOf(plan, result, record) ??
+      unreadable ??
+      scriptShortfall(server.requests, plan.workload.steps.length) ??
+      (mcpCalls ? mcpShortfall(mcpCalls, plan.target.configuration?.items ?? []) : null);
     return {
       schema: BENCH_RESULT_SCHEMA,
       time: new Date().toISOString(),
@@ -114,6 +119,7 @@ export async function runOne(plan: RunPlan): Promise<BenchResult> {
       wall_ms: Math.round(result.wallMs * 10) / 10,
       external: externalFigures(tree),
       server: serverFigures(server.requests, spawnedAt),
+      ...(mcpCalls ? { mcp_calls: mcpCalls } : {}),
       record,
     };
   } finally {

@@ -1,7 +1,8 @@
 // The scripted server's ground truth for one run: model requests only (not HEAD probes, model
 // lists or token counts), their sizes and counts in order, and whether the script was played out.
 import type { RecordedExchange } from '../model-server/record';
-import type { ServerFigures } from '../../contracts/bench-result';
+import { mcpToolNames, type McpCall } from '../model-server/script';
+import type { McpCallOutcome, ServerFigures } from '../../contracts/bench-result';
 
 function modelRequests(all: RecordedExchange[]): RecordedExchange[] {
   return [...all].filter((r) => r.format !== 'none' && r.replyKind !== 'none').sort((a, b) => a.seq - b.seq);
@@ -44,4 +45,27 @@ export function scriptShortfall(all: RecordedExchange[], steps: number): string 
   const furthest = Math.max(0, ...main.map((r) => r.toolResultCount));
   if (main.length === 0) return 'no model request reached the scripted server';
   return `conversation incomplete: ${Math.min(furthest, steps)} of ${steps} tool results came back`;
+}
+
+/**
+ * For each MCP tool the workload's model calls: the name the CLI offered it under and whether its
+ * result came back. `called_as: null`: the CLI never offered the tool (the server is not in the
+ * configuration, or it did not start), and the model answered without it.
+ */
+export function mcpCallOutcomes(all: RecordedExchange[], calls: McpCall[]): McpCallOutcome[] {
+  const main = modelRequests(all).filter((r) => r.requestKind === 'main');
+  return calls.map(({ server, tool }) => {
+    const names = mcpToolNames(server, tool);
+    const call = main.find((r) => r.toolCallNames.some((n) => names.includes(n)));
+    const answered = !!call && main.some((r) => r.seq > call.seq && r.toolResultCount > call.toolResultCount);
+    return { server, tool, called_as: call?.toolCallNames.find((n) => names.includes(n)) ?? null, answered };
+  });
+}
+
+/** Why a run whose configuration has the server did not get its tool's result, or null. */
+export function mcpShortfall(outcomes: McpCallOutcome[], configured: readonly string[]): string | null {
+  const missed = outcomes.find((o) => configured.includes(o.server) && !o.answered);
+  if (!missed) return null;
+  const what = missed.called_as ? 'its result never came back' : 'the CLI never offered it';
+  return `MCP tool ${missed.server}/${missed.tool} not done though the server is configured: ${what}`;
 }

@@ -10,7 +10,14 @@ import { isObject, type JsonSchema, type ScriptedReply, type WireFormat, type Wi
  * interfere and a replayed conversation gets the same replies.
  */
 
-export type ScriptStep = { toolCall: { name: string; arguments: Record<string, unknown> } } | { text: string };
+export type ScriptStep = { toolCall: { name: string; arguments: Record<string, unknown> } } | { mcpCall: McpCall } | { text: string };
+
+/** A tool of an MCP server, called under whatever name the CLI offers it. */
+export interface McpCall {
+  server: string;
+  tool: string;
+  arguments: Record<string, unknown>;
+}
 export type Script = ScriptStep[];
 
 /**
@@ -67,13 +74,28 @@ export function selectStep(request: WireRequest, script: Script): Selection {
 
 function scriptedReply(script: Script, stepIndex: number, request: WireRequest): ScriptedReply {
   const step = script[stepIndex];
-  if (!step || !('toolCall' in step)) return { kind: 'text', text: step ? step.text : finalText(script) };
-  const schema = request.tools.get(step.toolCall.name);
-  // A step whose tool is not offered (e.g. a sub-agent with fewer tools) ends the turn instead.
-  const named = withSavedOutput(step.toolCall.arguments, request.savedOutputPath);
-  if (!schema || !named) return { kind: 'text', text: finalText(script) };
+  if (!step || 'text' in step) return { kind: 'text', text: step ? step.text : finalText(script) };
+  const call = 'toolCall' in step ? step.toolCall : resolveMcpCall(step.mcpCall, request.tools);
+  const schema = call && request.tools.get(call.name);
+  // A step whose tool is not offered (a sub-agent with fewer tools, an MCP server not configured)
+  // ends the turn instead.
+  const named = call && withSavedOutput(call.arguments, request.savedOutputPath);
+  if (!call || !schema || !named) return { kind: 'text', text: finalText(script) };
   const args = withRequiredArguments(named, schema);
-  return toolCallReply(callId(request.format, String(stepIndex)), step.toolCall.name, JSON.stringify(args));
+  return toolCallReply(callId(request.format, String(stepIndex)), call.name, JSON.stringify(args));
+}
+
+/**
+ * The names CLIs give an MCP server's tool: `mcp__SERVER__TOOL` (Claude Code 2.1.112, Qwen Code
+ * 0.15.10, Codex), `mcp_SERVER_TOOL` (Gemini CLI 0.61.0).
+ */
+export function mcpToolNames(server: string, tool: string): string[] {
+  return [`mcp__${server}__${tool}`, `mcp_${server}_${tool}`];
+}
+
+function resolveMcpCall(call: McpCall, offered: Map<string, JsonSchema>): { name: string; arguments: Record<string, unknown> } | null {
+  const name = mcpToolNames(call.server, call.tool).find((candidate) => offered.has(candidate));
+  return name ? { name, arguments: call.arguments } : null;
 }
 
 /** The arguments with SAVED_OUTPUT replaced by the path; null when they need one and there is none. */

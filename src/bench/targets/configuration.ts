@@ -61,8 +61,13 @@ export async function applyConfiguration(
       return invocation;
     case 'claude': {
       const file = writeHomeFile(home, '.claude-mcp.json', { mcpServers: servers });
+      // `-p` denies a tool outside --allowedTools (Claude Code 2.1.112 on mcp-browse: a 101-byte
+      // refusal came back as list_pages' result and chromium never started, tree 410 against
+      // 1,219 MiB): `mcp__SERVER` allows all of a server's tools.
+      const allowed = config.items.map((item) => `mcp__${item}`);
+      const args = invocation.args.map((arg, i) => (invocation.args[i - 1] === '--allowedTools' ? [arg, ...allowed].join(',') : arg));
       // Before `-p`: --mcp-config takes a list and would swallow what follows it.
-      return { ...invocation, args: ['--mcp-config', file, ...invocation.args] };
+      return { ...invocation, args: ['--mcp-config', file, ...args] };
     }
     case 'codex':
       appendFileSync(path.join(home, '.codex', 'config.toml'), codexMcpToml(servers));

@@ -125,10 +125,28 @@ function diffWorkload(name: string, label: string, bytes: number): Workload {
   };
 }
 
+/**
+ * pr-review's repository and first step, then a tool of chrome-devtools-mcp: the server starts its
+ * headless chromium at its first tool call (alone, from 1 process and 165 MiB to 9 and ~950 MiB of
+ * summed RSS), which no other workload reaches. Without the server the model answers without it.
+ */
+export const mcpBrowse: Workload = {
+  name: 'mcp-browse',
+  description:
+    'pr-review, then the chrome-devtools MCP server lists the browser pages (it starts chromium); answered without it when absent',
+  prompt:
+    'Show the uncommitted diff of this repository, then list the open browser pages with the chrome-devtools tools, then answer in one line.',
+  steps: [{ shell: 'git diff' }],
+  mcpCalls: [{ server: 'chrome-devtools', tool: 'list_pages', arguments: {} }],
+  answer: 'The change raises the retry limit from 3 to 5; one blank browser page is open.',
+  prepare: (dir) => prReview.prepare(dir),
+};
+
 export const BUILTIN_WORKLOADS: readonly Workload[] = [
   prReview,
   codeNavigation,
   diffWorkload('diff-100k', '100 KiB', 100 * KiB),
   diffWorkload('diff-1m', '1 MiB', MiB),
   diffWorkload('diff-5m', '5 MiB', 5 * MiB),
+  mcpBrowse,
 ];

@@ -1,4 +1,4 @@
-// Workloads by name (the five built in) or from a JSON file.
+// Workloads by name (built in) or from a JSON file.
 import { existsSync } from 'node:fs';
 import { BUILTIN_WORKLOADS } from './builtin';
 import type { Workload } from './types';
@@ -8,7 +8,8 @@ export type { Workload, WorkloadStep, PreparedRepo } from './types';
 export { BUILTIN_WORKLOADS } from './builtin';
 export { workloadScripts } from './scripts';
 
-export const DEFAULT_WORKLOAD_NAMES = BUILTIN_WORKLOADS.map((w) => w.name);
+/** The default matrix: every built-in workload but those needing a configured MCP server. */
+export const DEFAULT_WORKLOAD_NAMES = BUILTIN_WORKLOADS.filter((w) => !w.mcpCalls).map((w) => w.name);
 export const QUICK_WORKLOAD_NAMES = ['pr-review', 'diff-100k'];
 
 /** Each argument is a built-in name, a comma list of them, or a JSON file of one or more workloads. */
@@ -23,7 +24,9 @@ export function resolveWorkloads(args: string[]): Workload[] {
     for (const name of arg.split(',').filter(Boolean)) {
       const found = BUILTIN_WORKLOADS.find((w) => w.name === name);
       if (!found)
-        throw new Error(`unknown workload "${name}"; built in: ${DEFAULT_WORKLOAD_NAMES.join(', ')}, or a JSON file (docs/bench.md)`);
+        throw new Error(
+          `unknown workload "${name}"; built in: ${BUILTIN_WORKLOADS.map((w) => w.name).join(', ')}, or a JSON file (docs/bench.md)`,
+        );
       out.push(found);
     }
   }

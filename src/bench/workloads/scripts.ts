@@ -1,7 +1,7 @@
 // A workload's steps in each CLI's own tools (names and arguments as each CLI's schemas ask,
 // read from their requests: test/fixtures/traffic/*/request-1.json). Codex has a shell only.
 import path from 'node:path';
-import type { Script, ScriptStep } from '../model-server/script';
+import { mcpToolNames, type McpCall, type Script, type ScriptStep } from '../model-server/script';
 import type { WireFormat } from '../model-server/wire';
 import type { Workload, WorkloadStep } from './types';
 
@@ -51,11 +51,27 @@ function stepCall(tools: Toolset, step: WorkloadStep, repoDir: string): Call {
   return tools.grep(step.grep);
 }
 
+/**
+ * Qwen Code 0.15.10 offers no MCP tool in `tools`: it names them in the system prompt's "Deferred
+ * Tools" and the model must load one with `tool_search` (`select:NAME`) before calling it. The
+ * other CLIs offer MCP tools at once.
+ */
+const DEFERS_MCP_TOOLS: Record<WireFormat, boolean> = { 'openai-chat': true, anthropic: false, 'openai-responses': false, gemini: false };
+
+function mcpSteps(format: WireFormat, call: McpCall): ScriptStep[] {
+  const [name] = mcpToolNames(call.server, call.tool);
+  const load: ScriptStep[] = DEFERS_MCP_TOOLS[format]
+    ? [{ toolCall: { name: 'tool_search', arguments: { query: `select:${name}` } } }]
+    : [];
+  return [...load, { mcpCall: call }];
+}
+
 /** The script of every wire format for a run whose repository is `repoDir`. */
 export function workloadScripts(workload: Workload, repoDir: string): Record<WireFormat, Script> {
   const scripts = {} as Record<WireFormat, Script>;
   for (const [format, tools] of Object.entries(TOOLSETS) as Array<[WireFormat, Toolset]>) {
-    scripts[format] = [...workload.steps.map((step) => stepCall(tools, step, repoDir)), { text: workload.answer }];
+    const mcp = (workload.mcpCalls ?? []).flatMap((call) => mcpSteps(format, call));
+    scripts[format] = [...workload.steps.map((step) => stepCall(tools, step, repoDir)), ...mcp, { text: workload.answer }];
   }
   return scripts;
 }

@@ -1,3 +1,7 @@
+import type { McpCall } from '../model-server/script';
+
+export type { McpCall } from '../model-server/script';
+
 /** A workload: a repository generated the same way every time, a prompt, and the model's script. */
 
 /** One tool call of the script, in words every CLI has a tool for. Paths are relative to the repository. */
@@ -20,6 +24,12 @@ export interface Workload {
   /** Tool calls the scripted model asks for, in order, before its final answer. */
   steps: WorkloadStep[];
   answer: string;
+  /**
+   * Tools of MCP servers the model calls after `steps`, when the CLI offers them: with the server
+   * configured it does real work (chrome-devtools starts its browser); without it the model
+   * answers without the call, and the run still counts (`BenchResult.mcp_calls` says which).
+   */
+  mcpCalls?: McpCall[];
   /** Writes the repository into an empty directory. Deterministic: same bytes, same commit ids. */
   prepare(dir: string): PreparedRepo;
 }
