@@ -117,6 +117,29 @@ describe('the tree sampler', () => {
     expect(tree.live.get(12)).toMatchObject({ name: 'python3', role: 'tool', hwm: 12 * MiB });
   });
 
+  it('does not count a fork copy that execs between its status read and its command-line read', () => {
+    // Qwen Code 0.15.10 on mcp-browse: a `dash` shown with 97 MiB for one sample. Its status was
+    // read before the exec (the parent's name and a copy of its memory), its argv after.
+    const { procs, reader } = fakeProc();
+    procs.set(10, { ppid: 1, name: 'qwen-otel', argv: ['sh'], rss: MiB, hwm: MiB, start: 1 });
+    procs.set(11, { ppid: 10, name: 'node', argv: ['node', '/pkg/cli.js'], rss: 200 * MiB, hwm: 200 * MiB, start: 2 });
+    const forkCopy = { ppid: 11, name: 'node', argv: ['node', '/pkg/cli.js'], rss: 97 * MiB, hwm: 97 * MiB, start: 3 };
+    const execd = { ppid: 11, name: 'dash', argv: ['/bin/sh', '-c', 'git diff'], rss: MiB, hwm: MiB, start: 3 };
+    procs.set(12, forkCopy);
+    const status = reader.status;
+    reader.status = (pid) => {
+      const seen = status(pid);
+      if (pid === 12) procs.set(12, execd);
+      return seen;
+    };
+    const tree = new TreeSampler(options(10), reader);
+    expect(tree.sample(1000).total).toBe(200 * MiB);
+    reader.status = status;
+    const after = tree.sample(1500);
+    expect(after.total).toBe(201 * MiB);
+    expect(tree.live.get(12)).toMatchObject({ name: 'dash', role: 'tool' });
+  });
+
   it("keeps an orphan's lineage through its exec: chromium's crashpad handler stays the MCP server's", () => {
     // Chromium starts chrome_crashpad_handler by a double fork: the grandchild is reparented away
     // from the tree, then execs. Claude Code 2.1.112 on mcp-browse: labelled `other` in 1 run of 2.

@@ -201,10 +201,21 @@ export class TreeSampler {
     const entry = blankEntry(pid, ppid, name, seen.role, now, this.options.newSpanId());
     entry.shown = shownName(this.reader, pid, this.workTree);
     entry.argvHash = seen.argvHash;
-    entry.preExec = !isRoot && parent !== undefined && parent.argvHash === seen.argvHash && parent.name === name;
+    entry.preExec =
+      !isRoot && parent !== undefined && parent.name === name && (parent.argvHash === seen.argvHash || this.execedSince(pid, name));
     entry.startTicks = this.reader.stat(pid)?.startTicks ?? 0;
     this.live.set(pid, entry);
     return entry;
+  }
+
+  /**
+   * A fork copy that exec'd between our read of its status (still the parent's name and memory)
+   * and of its command line (already the new program's): the status figures are the copy's, not
+   * the program's. Qwen Code's `dash` showed 97 MiB for one sample that way.
+   */
+  private execedSince(pid: number, name: string): boolean {
+    const now = this.reader.status(pid);
+    return now !== null && now.name !== name;
   }
 
   /** The CLI the user started: the wrapper's child, or (sidecar) the first instrumented process. */
