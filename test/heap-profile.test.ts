@@ -6,6 +6,7 @@ import { attribute, type ProfileNode, topEntries } from '../src/agent/heap-profi
 import { installRoots } from '../src/agent/heap-profile/index';
 import { originOfFile, originOfRelative, OUTSIDE, UNATTRIBUTED } from '../src/agent/heap-profile/origin';
 import { decide, FIRST_CAPTURE_BYTES, MAX_CAPTURES } from '../src/agent/heap-profile/policy';
+import { HeapProfiler } from '../src/agent/heap-profile/profiler';
 import { regionAt, scanRegions } from '../src/agent/heap-profile/regions';
 import { type CallFrame, FrameResolver } from '../src/agent/heap-profile/resolve';
 import { tempDir } from './helpers/e2e';
@@ -157,6 +158,36 @@ describe('heap profile attribution', () => {
     const top = topEntries(sums.byModule, 2);
     expect(Object.keys(top).length).toBeLessThanOrEqual(3);
     expect(add(top)).toBe(sums.total);
+  });
+
+  it('stops without a full GC (it runs at exit, where everything waits on it), and the sampler is off after', async () => {
+    const { PerformanceObserver, constants, performance } = await import('node:perf_hooks');
+    const profiler = HeapProfiler.start([], () => undefined);
+    expect(profiler).not.toBeNull();
+    let garbage: object[] | null = [];
+    for (let i = 0; i < 200_000; i += 1) garbage.push({ i });
+    garbage = null;
+    const majors: number[] = [];
+    const observer = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if ((e.detail as { kind: number }).kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors.push(e.startTime);
+    });
+    observer.observe({ entryTypes: ['gc'] });
+    const began = performance.now();
+    profiler?.stop();
+    const ended = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    observer.disconnect();
+    expect(garbage).toBeNull();
+    expect(majors.filter((t) => t >= began && t <= ended)).toEqual([]);
+    const inspector = await import('node:inspector');
+    const probe = new inspector.Session();
+    probe.connect();
+    let error: Error | null = null;
+    probe.post('HeapProfiler.getSamplingProfile', (e) => {
+      error = e;
+    });
+    probe.disconnect();
+    expect(String(error)).toMatch(/not started/);
   });
 
   it('captures at new highs only, a bounded number of times, never near the heap limit', () => {

@@ -123,11 +123,15 @@ export class HeapProfiler {
     this.send(message);
   }
 
+  /**
+   * Ends sampling by disconnecting the session (V8 stops the sampler as the session goes), never
+   * with `HeapProfiler.stopSampling`: that builds a whole profile first, behind a full GC, on the
+   * exit path (372 ms in Qwen Code 0.15.10's worker at a load of 4, nothing else waiting on it).
+   */
   stop(): void {
     if (this.state.stopped) return;
     this.state.stopped = true;
     try {
-      this.session.post('HeapProfiler.stopSampling');
       this.session.disconnect();
     } catch {
       // Already gone at exit: nothing to undo.
