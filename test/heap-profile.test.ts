@@ -169,7 +169,8 @@ describe('heap profile attribution', () => {
     garbage = null;
     const majors: number[] = [];
     const observer = new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) if ((e.detail as { kind: number }).kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors.push(e.startTime);
+      for (const e of list.getEntries())
+        if ((e.detail as { kind: number }).kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors.push(e.startTime);
     });
     observer.observe({ entryTypes: ['gc'] });
     const began = performance.now();
