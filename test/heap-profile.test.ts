@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { attribute, type ProfileNode, topEntries } from '../src/agent/heap-profile/attribute';
 import { installRoots } from '../src/agent/heap-profile/index';
 import { originOfFile, originOfRelative, OUTSIDE, UNATTRIBUTED } from '../src/agent/heap-profile/origin';
-import { decide, FIRST_CAPTURE_BYTES, MAX_CAPTURES } from '../src/agent/heap-profile/policy';
+import { decide, FIRST_CAPTURE_BYTES, MAX_CAPTURES, newCaptureState, noteCapture } from '../src/agent/heap-profile/policy';
 import { HeapProfiler } from '../src/agent/heap-profile/profiler';
 import { regionAt, scanRegions } from '../src/agent/heap-profile/regions';
 import { type CallFrame, FrameResolver } from '../src/agent/heap-profile/resolve';
@@ -191,15 +191,25 @@ describe('heap profile attribution', () => {
     expect(String(error)).toMatch(/not started/);
   });
 
-  it('captures at new highs only, a bounded number of times, never near the heap limit', () => {
-    const state = { captures: 0, lastTrigger: 0, stopped: false };
-    expect(decide(state, FIRST_CAPTURE_BYTES - 1, 0, 4096 * MiB)).toBe('wait');
-    expect(decide(state, FIRST_CAPTURE_BYTES, 0, 4096 * MiB)).toBe('capture');
-    Object.assign(state, { captures: 1, lastTrigger: 200 * MiB });
-    expect(decide(state, 290 * MiB, 0, 4096 * MiB)).toBe('wait');
-    expect(decide(state, 300 * MiB, 0, 4096 * MiB)).toBe('capture');
-    expect(decide(state, 300 * MiB, 3000 * MiB, 4096 * MiB)).toBe('near-limit');
+  it('captures at new highs only, once the high has passed, a bounded number of times, never near the heap limit', () => {
+    const limit = 4096 * MiB;
+    const state = newCaptureState();
+    expect(decide(state, FIRST_CAPTURE_BYTES - 1, 0, limit, true)).toBe('wait');
+    // Still rising: wait for V8's own collection or for the heap to stop rising.
+    expect(decide(state, FIRST_CAPTURE_BYTES, 0, limit, false)).toBe('wait');
+    expect(decide(state, 80 * MiB, 0, limit, false)).toBe('wait');
+    expect(decide(state, 70 * MiB, 0, limit, true)).toBe('capture');
+    noteCapture(state);
+    expect(state.lastTrigger).toBe(80 * MiB);
+    // Next step: 1.5 x 80 = 120 MiB, or 80 + 64 = 144 MiB, whichever is more.
+    expect(decide(state, 140 * MiB, 0, limit, true)).toBe('wait');
+    expect(decide(state, 150 * MiB, 0, limit, false)).toBe('wait');
+    expect(decide(state, 149 * MiB, 0, limit, false)).toBe('wait');
+    expect(decide(state, 148 * MiB, 0, limit, false)).toBe('capture');
+    expect(decide(state, 150 * MiB, 3000 * MiB, limit, true)).toBe('near-limit');
+    noteCapture(state);
+    expect(state.lastTrigger).toBe(150 * MiB);
     Object.assign(state, { captures: MAX_CAPTURES });
-    expect(decide(state, 4000 * MiB, 0, 8192 * MiB)).toBe('wait');
+    expect(decide(state, 4000 * MiB, 0, 8192 * MiB, true)).toBe('wait');
   });
 });

@@ -110,7 +110,7 @@ function createAgent(config: Config, session: SessionHandle): Agent {
   const send = (message: AgentMessage): void => {
     writer.send(message);
     if (message.k !== 'sample') return;
-    if (message.heap) profiler?.onSample(message.heap);
+    if (message.heap) profiler?.onSample(message.heap, message.gc);
     const counted = traffic.takeHosts();
     if (counted) writer.send({ k: 'http', t: message.t, hosts: counted });
   };
@@ -147,7 +147,7 @@ function loadHeapProfiler(
   cliName: string | null,
   send: (m: HeapProfileMessage) => void,
   cacheDir: string,
-): { onSample(heap: V8Heap): void; stop(): void } | null {
+): { onSample(heap: V8Heap, gc: SampleMessage['gc']): void; stop(): void } | null {
   const base = path.basename(__dirname) === 'agent' ? __dirname : path.join(__dirname, 'agent');
   try {
     const module = require(path.join(base, 'heap-profile', 'index.js')) as HeapProfilerModule;

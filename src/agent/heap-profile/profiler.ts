@@ -6,7 +6,7 @@ import { type HeapProfileMessage, heapProfileWithout } from '../../channel/proto
 import type { V8Heap } from '../../probes/v8-heap';
 import { v8Api } from '../../probes/v8-heap';
 import { attribute, type ProfileNode, topEntries } from './attribute';
-import { type CaptureState, decide, MAX_PAUSE_MS } from './policy';
+import { type CaptureState, decide, MAX_PAUSE_MS, newCaptureState, noteCapture } from './policy';
 import { FrameResolver } from './resolve';
 import type { InstallRoot } from './origin';
 
@@ -21,7 +21,9 @@ export const TOP_ENTRIES = 20;
 type Send = (message: HeapProfileMessage) => void;
 
 export class HeapProfiler {
-  private readonly state: CaptureState = { captures: 0, lastTrigger: 0, stopped: false };
+  private readonly state: CaptureState = newCaptureState();
+  /** Full collections forced by this profiler's captures and not yet seen in the GC figures. */
+  private ownCollections = 0;
   private readonly resolver: FrameResolver;
 
   private constructor(
@@ -66,9 +68,15 @@ export class HeapProfiler {
     }
   }
 
-  /** Called with each of the agent's samples; never throws (the sampler stops on an error). */
-  onSample(heap: V8Heap): void {
-    const decision = decide(this.state, heap.used, heap.oldUsed, heap.oldLimit);
+  /**
+   * Called with each of the agent's samples and the collections since the last one; never throws
+   * (the sampler stops on an error).
+   */
+  onSample(heap: V8Heap, gc: ReadonlyArray<readonly [string, number]> = []): void {
+    const full = gc.filter(([kind]) => kind === 'major').length;
+    const collected = full > this.ownCollections;
+    this.ownCollections = Math.max(0, this.ownCollections - full);
+    const decision = decide(this.state, heap.used, heap.oldUsed, heap.oldLimit, collected);
     if (decision === 'wait') return;
     if (decision === 'near-limit') {
       this.state.stopped = true;
@@ -76,16 +84,17 @@ export class HeapProfiler {
       return;
     }
     try {
-      this.capture(heap.used);
+      this.capture(this.state.high);
     } catch {
       this.stop();
       this.send(heapProfileWithout('failed', 'capture failed; no more captures', this.state.captures));
     }
   }
 
+  /** `heapUsed`: the high point this capture stands for. */
   private capture(heapUsed: number): void {
-    this.state.captures += 1;
-    this.state.lastTrigger = heapUsed;
+    noteCapture(this.state);
+    this.ownCollections += 1;
     const began = process.hrtime.bigint();
     let profile: { head: ProfileNode } | null = null;
     try {
