@@ -27,6 +27,12 @@ export const MAX_PAUSE_MS = 2000;
 export const NEAR_LIMIT_FRACTION = 0.7;
 /** Samples in a row with no new high after which the high point has passed (1 s at the default 500 ms). */
 export const SETTLE_SAMPLES = 2;
+/**
+ * A rise smaller than this fraction of the high is not a new high: Qwen Code 0.15.10's relaunch
+ * parent creeps from 84 to 113 MiB a little at each sample and never collects, so without it
+ * the parent was never captured.
+ */
+export const SETTLE_MARGIN = 0.05;
 
 export interface CaptureState {
   captures: number;
@@ -51,12 +57,12 @@ export function newCaptureState(): CaptureState {
  */
 export function decide(state: CaptureState, heapUsed: number, oldUsed: number, oldLimit: number, collected: boolean): Decision {
   if (state.stopped || state.captures >= MAX_CAPTURES) return 'wait';
-  if (heapUsed > state.high) {
-    state.high = heapUsed;
+  if (heapUsed > state.high * (1 + SETTLE_MARGIN)) {
     state.samplesSinceHigh = 0;
   } else {
     state.samplesSinceHigh += 1;
   }
+  state.high = Math.max(state.high, heapUsed);
   const last = state.lastTrigger;
   const threshold = state.captures === 0 ? FIRST_CAPTURE_BYTES : Math.max(last * (1 + STEP_FRACTION), last + STEP_BYTES);
   if (state.high < threshold) return 'wait';
