@@ -180,7 +180,7 @@ export interface HeapProfileMessage {
   reason: string | null;
   /** Which capture of this process (1-based); 0 when none was taken. */
   capture: number;
-  /** V8 heap in use when the capture was triggered, and after it (its forced GC). */
+  /** V8 heap in use at the high point the capture was taken for, and after it (its forced GC). */
   heapUsed: number;
   heapUsedAfter: number;
   /** Live bytes the profile accounts for. */

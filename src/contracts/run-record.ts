@@ -73,7 +73,7 @@ const HeapProfile = Type.Object(
     pause_ms_max: Nullable(Num()),
     attribute_ms_max: Num('summing one capture by origin'),
     at_ms: Nullable(Num('when the kept capture was taken, from the run start')),
-    heap_used_bytes: Nullable(Num('V8 heap in use when the kept capture (the highest) was triggered')),
+    heap_used_bytes: Nullable(Num('V8 heap in use at the high point the kept capture (the highest) was taken for')),
     heap_used_after_bytes: Nullable(Num('V8 heap in use right after it (its forced GC)')),
     sampled_bytes: Nullable(Num('live bytes the profile accounts for; each by_* adds up to it')),
     by_package_bytes: NumbersByName(

@@ -120,7 +120,7 @@ async function main(args: string[]): Promise<void> {
     )}; failures: ${profiles.reduce((a, p) => a + p.failures, 0)}; skipped: ${profiles.filter((p) => p.skipped).length} run(s).`,
     `Capture pause (V8's forced GC and the profile), per run's median: ${spreadText(pauses, 0)} ms; the largest of all: ${fmt(pauseMax, 0)} ms. Summing one capture by origin: up to ${fmt(Math.max(0, ...profiles.map((p) => p.attribute_ms_max)), 0)} ms (the first scans the 26 MB bundle for region comments).`,
     `Sampled total / V8 heap in use right after the capture: ${spreadText(vsHeap, 3)} (${vsHeap.filter((v) => Math.abs(v - 1) <= 0.1).length} of ${vsHeap.length} within 10 %).`,
-    `V8 heap in use when the kept capture was triggered: ${spreadText(profiles.map((p) => (p.heap_used_bytes ?? 0) / MiB))} MiB; after its GC: ${spreadText(profiles.map((p) => (p.heap_used_after_bytes ?? 0) / MiB))} MiB.`,
+    `V8 heap in use at the high point the kept capture was taken for: ${spreadText(profiles.map((p) => (p.heap_used_bytes ?? 0) / MiB))} MiB; after its GC: ${spreadText(profiles.map((p) => (p.heap_used_after_bytes ?? 0) / MiB))} MiB.`,
     '',
   ];
   if (cell) {
