@@ -191,6 +191,29 @@ describe('heap profile attribution', () => {
     expect(String(error)).toMatch(/not started/);
   });
 
+  it("takes a capture after V8's own full collection, and does not mistake its own forced one for V8's", () => {
+    const sent: Array<{ status: string; heapUsed: number }> = [];
+    const profiler = HeapProfiler.start([], (m) => sent.push(m));
+    const heap = (used: number) => ({ used, total: used, limit: 4096 * MiB, malloced: 0, oldUsed: 0, oldLimit: 4096 * MiB, spaces: [] });
+    const major: Array<[string, number]> = [['major', 1]];
+    try {
+      profiler?.onSample(heap(80 * MiB), []);
+      expect(sent).toEqual([]);
+      profiler?.onSample(heap(70 * MiB), major);
+      expect(sent.map((m) => [m.status, m.heapUsed])).toEqual([['captured', 80 * MiB]]);
+      // The next sample reports the capture's own forced collection: not V8's, no capture yet.
+      profiler?.onSample(heap(200 * MiB), major);
+      expect(sent.length).toBe(1);
+      profiler?.onSample(heap(190 * MiB), major);
+      expect(sent.map((m) => [m.status, m.heapUsed])).toEqual([
+        ['captured', 80 * MiB],
+        ['captured', 200 * MiB],
+      ]);
+    } finally {
+      profiler?.stop();
+    }
+  });
+
   it('captures at new highs only, once the high has passed, a bounded number of times, never near the heap limit', () => {
     const limit = 4096 * MiB;
     const state = newCaptureState();
