@@ -3,7 +3,6 @@
 // synchronous call that nothing can interrupt, so a snapshot is taken only where it can end
 // within the bound (QWEN_OTEL_HEAP_SNAPSHOT `within:<s>`), and signals still end the process.
 import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { SESSION } from '../contracts/session-layout';
 import { v8Api } from '../probes/v8-heap';
@@ -50,6 +49,8 @@ export function largestHeapMiB(withinMs: number, loadPerCore = currentLoadPerCor
 function currentLoadPerCore(): number {
   try {
     const load = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+    // Loaded here, not with the agent: node:os costs every small instrumented process its compile.
+    const os = require('node:os') as typeof import('node:os');
     const cores = os.availableParallelism?.() ?? os.cpus().length;
     return Number.isFinite(load) && cores > 0 ? load / cores : 1;
   } catch {
