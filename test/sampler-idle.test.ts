@@ -75,6 +75,19 @@ describe('the agent on an idle process', () => {
     s.stop();
   });
 
+  it('reads every tick for the heap profiler, and hands each sample read to onRead, sent or not', () => {
+    const read: SampleMessage[] = [];
+    const s = new Sampler({ ...noHooks, onRead: (m) => read.push(m) }, null, new OwnCost(), () => 0);
+    const sent: SampleMessage[] = [];
+    s.readEveryTick();
+    s.start(INTERVAL, (m) => sent.push(m));
+    vi.advanceTimersByTime(100 + 6 * INTERVAL);
+    expect(s.count).toBe(7);
+    expect(read).toHaveLength(7);
+    expect(sent.length).toBeLessThanOrEqual(read.length);
+    s.stop();
+  });
+
   it('sends a sample whose memory moved by 256 KiB or more, that has GCs, or new event-loop figures; not one that barely moved', () => {
     const last = sample();
     expect(worthSending(sample({ rss: 100e6 + 4096 }), last)).toBe(false);

@@ -92,8 +92,13 @@ function createAgent(config: Config, session: SessionHandle): Agent {
     const written = takeHeapSnapshot(plan);
     if (written) writer.send({ k: 'snapshot', t: Date.now(), reason, bytes: written.bytes });
   };
+  let profiler: HeapProfilerHandle | null = null;
   const sampler = new Sampler(
     {
+      // Every sample read, sent or not: the profiler waits for the heap to settle after a high.
+      onRead: (s: SampleMessage) => {
+        if (s.heap) profiler?.onSample(s.heap, s.gc);
+      },
       onHeapPressure: (s: SampleMessage) =>
         writer.send({ k: 'pressure', t: s.t, heapUsed: s.heap?.oldUsed ?? 0, heapLimit: s.heap?.oldLimit ?? 0 }),
       onRssAbove: () => takeSnapshot('above'),
@@ -104,13 +109,14 @@ function createAgent(config: Config, session: SessionHandle): Agent {
   const hello = helloMessage(config, session);
   writer.send(hello);
   // Region indexes are kept in the state directory (private to the user), beside the sessions.
-  const profiler = config.heapProfile
+  profiler = config.heapProfile
     ? loadHeapProfiler(hello.cli?.name ?? null, (m) => writer.send(m), path.join(session.dir, '..', '..', 'heap-profile-regions'))
     : null;
+  // The profiler captures once the heap has settled after a high, which it sees only in samples.
+  if (profiler) sampler.readEveryTick();
   const send = (message: AgentMessage): void => {
     writer.send(message);
     if (message.k !== 'sample') return;
-    if (message.heap) profiler?.onSample(message.heap, message.gc);
     const counted = traffic.takeHosts();
     if (counted) writer.send({ k: 'http', t: message.t, hosts: counted });
   };
@@ -138,16 +144,13 @@ function createAgent(config: Config, session: SessionHandle): Agent {
 }
 
 type HeapProfilerModule = typeof import('./heap-profile');
+type HeapProfilerHandle = { onSample(heap: V8Heap, gc: SampleMessage['gc']): void; stop(): void };
 
 /**
  * The profiler is loaded from its own files only when asked for (dist/agent/heap-profile/, beside
  * this file or beside the bundle's dist/agent/), so the agent's bundle does not carry it.
  */
-function loadHeapProfiler(
-  cliName: string | null,
-  send: (m: HeapProfileMessage) => void,
-  cacheDir: string,
-): { onSample(heap: V8Heap, gc: SampleMessage['gc']): void; stop(): void } | null {
+function loadHeapProfiler(cliName: string | null, send: (m: HeapProfileMessage) => void, cacheDir: string): HeapProfilerHandle | null {
   const base = path.basename(__dirname) === 'agent' ? __dirname : path.join(__dirname, 'agent');
   try {
     const module = require(path.join(base, 'heap-profile', 'index.js')) as HeapProfilerModule;

@@ -44,6 +44,8 @@ export const IDLE_TICKS_BEFORE_SLOWING = 2;
 export const IDLE_INTERVAL_MS = 2000;
 
 export interface SamplerHooks {
+  /** Each sample read at a tick, whether it is sent or not. */
+  onRead?(sample: SampleMessage): void;
   onHeapPressure(sample: SampleMessage): void;
   onRssAbove(sample: SampleMessage): void;
 }
@@ -65,6 +67,7 @@ export class Sampler {
   private intervalMs = 0;
   private due = 0;
   private idleTicks = 0;
+  private everyTick = false;
   private lastSent: SampleMessage | null = null;
   private cpuAfterTick = -Infinity;
 
@@ -86,6 +89,11 @@ export class Sampler {
     this.intervalMs = intervalMs;
     // The first sample soon, whatever the interval.
     this.schedule(Math.min(intervalMs, FIRST_SAMPLE_MS));
+  }
+
+  /** Reads at every tick, idle or not (the heap profiler's diagnostic mode needs every sample). */
+  readEveryTick(): void {
+    this.everyTick = true;
   }
 
   /** Back to the full rate at once: the process is busy again (a GC ran). */
@@ -119,9 +127,10 @@ export class Sampler {
   /** Reads and sends unless the process was idle, or nothing changed, since the last sample sent. false: idle, not read. */
   private tick(now: number, news: boolean): boolean {
     const due = news || this.lastSent === null || now - this.lastSent.t >= HEARTBEAT_MS;
-    const read = due || this.processCpuUs() - this.cpuAfterTick >= IDLE_CPU_US;
+    const read = due || this.everyTick || this.processCpuUs() - this.cpuAfterTick >= IDLE_CPU_US;
     if (read) {
       const sample = this.sample();
+      this.hooks.onRead?.(sample);
       if (due || worthSending(sample, this.lastSent as SampleMessage)) this.sendNow(sample);
     }
     this.cpuAfterTick = this.processCpuUs();
