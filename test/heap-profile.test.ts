@@ -214,6 +214,24 @@ describe('heap profile attribution', () => {
     }
   });
 
+  it('at exit, captures a process that passed the mark but was never captured; not one already captured or never past it', () => {
+    const heap = (used: number) => ({ used, total: used, limit: 4096 * MiB, malloced: 0, oldUsed: 0, oldLimit: 4096 * MiB, spaces: [] });
+    const sent: Array<{ status: string; heapUsed: number }> = [];
+    const rising = HeapProfiler.start([], (m) => sent.push(m));
+    rising?.onSample(heap(70 * MiB), []);
+    rising?.onSample(heap(77 * MiB), []);
+    expect(sent).toEqual([]);
+    rising?.finish();
+    expect(sent.map((m) => [m.status, m.heapUsed])).toEqual([['captured', 77 * MiB]]);
+    rising?.finish();
+    expect(sent.length).toBe(1);
+    const small: unknown[] = [];
+    const idle = HeapProfiler.start([], (m) => small.push(m));
+    idle?.onSample(heap(30 * MiB), []);
+    idle?.finish();
+    expect(small).toEqual([]);
+  });
+
   it('captures at new highs only, once the high has passed, a bounded number of times, never near the heap limit', () => {
     const limit = 4096 * MiB;
     const state = newCaptureState();

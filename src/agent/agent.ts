@@ -135,7 +135,7 @@ function createAgent(config: Config, session: SessionHandle): Agent {
     if (last && session.created && reason === 'exit') markSessionEnd(session, details.exitCode ?? 0);
     if (reason === 'exit') {
       sampler.stop();
-      profiler?.stop();
+      profiler?.finish();
       if (config.heapSnapshot.atExit) takeSnapshot('exit');
     }
   });
@@ -144,7 +144,7 @@ function createAgent(config: Config, session: SessionHandle): Agent {
 }
 
 type HeapProfilerModule = typeof import('./heap-profile');
-type HeapProfilerHandle = { onSample(heap: V8Heap, gc: SampleMessage['gc']): void; stop(): void };
+type HeapProfilerHandle = { onSample(heap: V8Heap, gc: SampleMessage['gc']): void; finish(): void };
 
 /**
  * The profiler is loaded from its own files only when asked for (dist/agent/heap-profile/, beside

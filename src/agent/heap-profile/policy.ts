@@ -77,3 +77,12 @@ export function noteCapture(state: CaptureState): void {
   state.high = 0;
   state.samplesSinceHigh = 0;
 }
+
+/**
+ * At exit: the heap passed the first capture's mark and no capture was taken (the process ended
+ * before its heap settled: Claude Code 2.1.112's one process rose to 72-78 MiB in a 2-3 s run
+ * and was never captured).
+ */
+export function uncapturedHigh(state: CaptureState): boolean {
+  return !state.stopped && state.captures === 0 && state.high >= FIRST_CAPTURE_BYTES;
+}

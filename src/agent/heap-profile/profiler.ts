@@ -6,7 +6,7 @@ import { type HeapProfileMessage, heapProfileWithout } from '../../channel/proto
 import type { V8Heap } from '../../probes/v8-heap';
 import { v8Api } from '../../probes/v8-heap';
 import { attribute, type ProfileNode, topEntries } from './attribute';
-import { type CaptureState, decide, MAX_PAUSE_MS, newCaptureState, noteCapture } from './policy';
+import { type CaptureState, decide, MAX_PAUSE_MS, NEAR_LIMIT_FRACTION, newCaptureState, noteCapture, uncapturedHigh } from './policy';
 import { FrameResolver } from './resolve';
 import type { InstallRoot } from './origin';
 
@@ -133,6 +133,19 @@ export class HeapProfiler {
       message.attributeMs = msSince(attributing);
     }
     this.send(message);
+  }
+
+  /** At exit: one capture if none was taken and the heap passed the mark (its pause is on the exit path, once), then stop. */
+  finish(): void {
+    if (uncapturedHigh(this.state)) {
+      const heap = v8Api().getHeapStatistics();
+      try {
+        if (heap.used_heap_size < NEAR_LIMIT_FRACTION * heap.heap_size_limit) this.capture(this.state.high);
+      } catch {
+        this.send(heapProfileWithout('failed', 'capture failed at exit', this.state.captures));
+      }
+    }
+    this.stop();
   }
 
   /**
