@@ -48,6 +48,22 @@ describe('the shared collector', () => {
     expect(readdirSync(path.join(STATE(box.dir), 'sessions'))).toEqual([]);
   });
 
+  it('a run that starts after the collector has idled is adopted at once, not at its slow rescan', async () => {
+    // The idle collector rescans the sessions folder every 5 s; a new session directory's
+    // settings come after the folder's inotify event, and must not wait for that rescan.
+    const box = sandbox('adopt', { QWEN_OTEL_COLLECTOR_LINGER_MS: '60000' });
+    await runWrapped([process.execPath, '-e', '0'], box.env);
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    // Not instrumented (QWEN_OTEL=0): only the collector's tree samples can see its memory.
+    const child = `QWEN_OTEL=0 exec ${process.execPath} ${holder(box.dir, 1.5)}`;
+    const run = await runWrapped(['/bin/sh', '-c', child], box.env);
+    expect(run.stdout).toBe(`held ${40 * 1024 * 1024}\n`);
+    const records = readRecords(box.recordFile);
+    expect(records).toHaveLength(2);
+    expect(records[1].tree.rss_peak_bytes).toBeGreaterThan(40 * 1024 * 1024);
+    for (const pid of collectors(STATE(box.dir))) process.kill(pid, 'SIGTERM');
+  });
+
   it('a collector killed mid-run costs the run one line, not its record', async () => {
     const box = sandbox('killed');
     const script = holder(box.dir, 4);

@@ -111,6 +111,11 @@ export class Collector {
     setImmediate(() => {
       this.scanQueued = false;
       this.scan();
+      // A new directory waits for its settings: look again in a second, not at the slow pace.
+      if (this.waiting && this.scanTimer) {
+        clearTimeout(this.scanTimer);
+        this.scheduleScan();
+      }
     });
   }
 

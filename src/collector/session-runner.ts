@@ -64,6 +64,7 @@ export class SessionRunner {
   private knownCliPid: number | null = null;
   private proxyKnown = false;
   private lastSpanExport = Date.now();
+  private spansSent = 0;
   private finishAt: number | null = null;
   private ending = false;
   private readonly checkpoints = new CheckpointPacer();
@@ -218,7 +219,7 @@ export class SessionRunner {
     }
     if (this.telemetry && Date.now() - this.lastSpanExport >= SPAN_EXPORT_EVERY_MS) {
       this.lastSpanExport = Date.now();
-      this.telemetry.sendSpans();
+      this.spansSent += this.telemetry.sendSpans();
     }
     if (this.checkpoints.due(Date.now(), this.changeMark())) this.checkpoint('periodic');
     if (this.runOver()) void this.finish();
@@ -238,9 +239,14 @@ export class SessionRunner {
     return mode === 'sidecar' && !this.session.tree.live.has(rootPid) && this.session.processes().some((p) => p.pid === rootPid);
   }
 
-  /** What a checkpoint would hold that the last one did not: lines read, processes, the peak (by the MiB: an idle CLI's creeps by pages). */
+  /**
+   * What a checkpoint would hold that the last one did not: lines read, processes, the peak (by
+   * the MiB: an idle CLI's creeps by pages), spans handed to the exporter (a checkpoint still
+   * holding them would have a collector that takes over send them again).
+   */
   private changeMark(): string {
-    return `${this.channel.messagesRead} ${this.session.tree.live.size} ${Math.floor(this.session.peakBound / 1048576)}`;
+    const { messagesRead } = this.channel;
+    return `${messagesRead} ${this.session.tree.live.size} ${Math.floor(this.session.peakBound / 1048576)} ${this.spansSent}`;
   }
 
   private poll(drain = false): void {

@@ -36,7 +36,8 @@ export interface Telemetry {
   /** This session's `session` label on the shared endpoint. */
   sessionLabel: string | null;
   /** Live export of the spans finished so far (traces show up while the CLI still runs). */
-  sendSpans(): void;
+  /** Hands the finished spans to the exporter; how many it took. */
+  sendSpans(): number;
   /** The run is over: its last figures as items to deliver (and retry); its series leave the endpoint. */
   finalDelivery(): Promise<FinalDelivery>;
   close(): Promise<void>;
@@ -90,17 +91,19 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     listener,
     metricsUrl: membership?.url ?? null,
     sessionLabel: membership?.session ?? null,
-    sendSpans(): void {
+    sendSpans(): number {
       if (!traces) {
-        toConsole(session.takeFinishedSpans()); // no OTLP: nothing to keep them for
-        return;
+        const spans = session.takeFinishedSpans();
+        toConsole(spans); // no OTLP: nothing to keep them for
+        return spans.length;
       }
-      if (sending) return;
+      if (sending) return 0;
       const spans = session.takeFinishedSpans();
       toConsole(spans);
       traces.enqueue(spans);
       sending = true;
       void traces.send(1000).finally(() => (sending = false));
+      return spans.length;
     },
     async finalDelivery(): Promise<FinalDelivery> {
       membership?.leave();
