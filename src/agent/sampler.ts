@@ -120,18 +120,19 @@ export class Sampler {
       this.stop();
       return;
     }
+    if (this.timer === null) return; // stopped during the tick
     const slow = this.idleTicks >= IDLE_TICKS_BEFORE_SLOWING;
     this.schedule(slow ? Math.max(this.intervalMs, IDLE_INTERVAL_MS) : this.intervalMs);
   }
 
   /** Reads and sends unless the process was idle, or nothing changed, since the last sample sent. false: idle, not read. */
   private tick(now: number, news: boolean): boolean {
-    const due = news || this.lastSent === null || now - this.lastSent.t >= HEARTBEAT_MS;
-    const read = due || this.everyTick || this.processCpuUs() - this.cpuAfterTick >= IDLE_CPU_US;
+    const mustSend = news || this.lastSent === null || now - this.lastSent.t >= HEARTBEAT_MS;
+    const read = mustSend || this.everyTick || this.processCpuUs() - this.cpuAfterTick >= IDLE_CPU_US;
     if (read) {
       const sample = this.sample();
       this.hooks.onRead?.(sample);
-      if (due || worthSending(sample, this.lastSent as SampleMessage)) this.sendNow(sample);
+      if (mustSend || worthSending(sample, this.lastSent as SampleMessage)) this.sendNow(sample);
     }
     this.cpuAfterTick = this.processCpuUs();
     return read;
