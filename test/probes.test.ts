@@ -21,6 +21,7 @@ describe('/proc/<pid>/status', () => {
       ppid: 4200,
       rssBytes: 689148 * 1024,
       hwmBytes: 727812 * 1024,
+      threads: 11,
     });
   });
 
@@ -119,7 +120,14 @@ describe('roles', () => {
 
   it('names a relaunch of the same package a cli_worker', () => {
     expect(role({ argv: parseCmdline(fixture('cmdline-worker.bin')) })).toBe('cli_worker');
-    expect(role({ argv: ['/opt/tools/lib/node_modules/@qwen-code/qwen-code/vendor/rg', '--json'] })).toBe('cli_worker');
+  });
+
+  it('takes a helper binary the CLI ships for a tool, not its worker', () => {
+    // Qwen Code 0.15.10 runs its own ripgrep (seen as an extra `cli_worker` in a loaded CI run).
+    const rg = '/opt/tools/lib/node_modules/@qwen-code/qwen-code/vendor/ripgrep/x64-linux/rg';
+    expect(role({ argv: [rg, '--version'] })).toBe('tool');
+    expect(role({ argv: [rg, '--json', 'x'], parentRole: 'cli_worker' })).toBe('tool');
+    expect(role({ argv: [rg, '--files'], parentRole: 'tool' })).toBe('tool');
   });
 
   it('recognises MCP servers, and their children', () => {

@@ -39,8 +39,11 @@ export function classifyRole(input: RoleInput): ProcessRole {
   const program = basename(argv[0] ?? input.name);
   const script = argv.slice(1).find((arg) => !arg.startsWith('-')) ?? '';
   const fromCliTree = parentRole === 'cli' || parentRole === 'cli_worker';
-  if (fromCliTree && runsFromPackage(argv, input.cliPackageDir)) return 'cli_worker';
+  // The CLI's runtime on a script of its package is its worker; a helper binary it ships
+  // (Qwen Code's vendor/ripgrep/rg) runs a search for a tool call: a tool, below.
+  if (fromCliTree && isNode(program) && runsFromPackage(argv, input.cliPackageDir)) return 'cli_worker';
   if (parentRole === 'cli' && sameCodingCli(argv[0] ?? '', input.cliPackageDir)) return 'cli_worker';
+  if ((fromCliTree || parentRole === 'tool') && runsFromPackage(argv, input.cliPackageDir)) return 'tool';
   if (programNames(argv, input.name).some((name) => MCP.test(name))) return 'mcp_server';
   if (CODING_CLI.test(argv[0] ?? '') || CODING_CLI.test(script)) return 'subagent';
   if (isMcpPackage(input.scriptPackage)) return 'mcp_server';
