@@ -85,9 +85,18 @@ describe('Qwen Code 0.15.10 under qwen-otel run', () => {
     expect(nodes.every((p: { end_reason: string }) => p.end_reason === 'exit')).toBe(true);
 
     const processSpans = (await sink.trace(record.trace_id)).filter((s) => s.name.startsWith('process cli'));
-    const described = JSON.stringify(
-      processSpans.map((s) => [s.name, s.attributes['process.pid'], s.attributes['qwen_otel.process.instrumented']]),
-    );
+    const described = JSON.stringify({
+      spans: processSpans.map((s) => [s.name, s.attributes['process.pid'], s.attributes['qwen_otel.process.instrumented']]),
+      processes: record.processes.map((p: Record<string, unknown>) => [
+        p.pid,
+        p.role,
+        p.name,
+        p.instrumented,
+        p.hwm_bytes,
+        p.start_ms,
+        p.end_ms,
+      ]),
+    });
     expect(processSpans.map((s) => s.name).sort(), described).toEqual(['process cli', 'process cli_worker']);
     expect(new Set(processSpans.map((s) => s.attributes['qwen_otel.session.id']))).toEqual(new Set([record.run_id]));
 

@@ -13,6 +13,7 @@ interface FakeProcess {
   hwm: number;
   start: number;
   zombie?: boolean;
+  threads?: number;
 }
 
 function fakeProc(): { procs: Map<number, FakeProcess>; reader: ProcReader } {
@@ -28,6 +29,7 @@ function fakeProc(): { procs: Map<number, FakeProcess>; reader: ProcReader } {
         ppid: p.ppid,
         rssBytes: p.zombie ? null : p.rss,
         hwmBytes: p.zombie ? null : p.hwm,
+        threads: p.threads ?? null,
       };
     },
     stat: (pid) => {
@@ -115,6 +117,40 @@ describe('the tree sampler', () => {
     const after = tree.sample(1500);
     expect(after.total).toBe(210 * MiB);
     expect(tree.live.get(12)).toMatchObject({ name: 'python3', role: 'tool', hwm: 12 * MiB });
+  });
+
+  it('keeps a one-thread copy of a threaded parent uncounted however long its exec takes, and counts a threaded one', () => {
+    // A loaded CI machine: a copy of Qwen Code's worker not yet exec'd after three quick samples.
+    const { procs, reader } = fakeProc();
+    const node = (ppid: number, rss: number, threads: number, start: number): FakeProcess => ({
+      ppid,
+      name: 'node',
+      argv: ['node', '/pkg/cli.js'],
+      rss,
+      hwm: rss,
+      start,
+      threads,
+    });
+    procs.set(10, { ppid: 1, name: 'qwen-otel', argv: ['sh'], rss: MiB, hwm: MiB, start: 1 });
+    procs.set(11, node(10, 700 * MiB, 11, 2));
+    procs.set(12, node(11, 700 * MiB, 1, 3));
+    const tree = new TreeSampler(options(10), reader);
+    for (let t = 1000; t <= 1300; t += 50) expect(tree.sample(t).total).toBe(700 * MiB);
+    procs.set(12, { ppid: 11, name: 'dash', argv: ['/bin/sh', '-c', 'ps'], rss: 2 * MiB, hwm: 2 * MiB, start: 3 });
+    expect(tree.sample(1350).total).toBe(702 * MiB);
+    expect(tree.live.get(12)).toMatchObject({ role: 'tool', preExec: false });
+
+    // Qwen Code 0.24.4's worker keeps its parent's argv but runs threads of its own: it counts.
+    procs.set(13, node(11, 300 * MiB, 9, 4));
+    for (let t = 1400; t <= 1500; t += 50) tree.sample(t);
+    expect(tree.sample(1550).total).toBe(1002 * MiB);
+    procs.delete(12);
+    procs.delete(13);
+    tree.sample(1600);
+    expect(tree.ended.map((e) => [e.pid, e.role])).toEqual([
+      [12, 'tool'],
+      [13, 'other'],
+    ]);
   });
 
   it('does not count a fork copy that execs between its status read and its command-line read', () => {

@@ -13,6 +13,8 @@ export interface WatchedProcess {
   argv: string[];
   hwm: number;
   firstSeen: number;
+  /** Its threads at the last scan (absent: not read). */
+  threads?: number;
   /** What the process is for (src/probes/roles.ts), decided once per program. */
   role?: string;
 }

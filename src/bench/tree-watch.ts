@@ -73,6 +73,7 @@ export function watchTree(
       }
       refreshIfExeced(known, status.name, pid);
       known.hwm = Math.max(known.hwm, status.hwmBytes ?? 0);
+      known.threads = status.threads ?? undefined;
       if (!exclude(known) && !isForkCopy(known, seen.get(known.ppid), 3 * intervalMs)) {
         sum += status.rssBytes;
         counted.push([known, status.rssBytes]);
@@ -100,11 +101,12 @@ export function watchTree(
 /**
  * Between fork and exec a child is a copy of its parent: its RSS is the parent's pages again. One
  * that keeps its parent's command line past a few samples is a process of its own (Qwen Code
- * 0.24.4 forks a worker with its own argv): it counts, as the collector counts it.
+ * 0.24.4 forks a worker with its own argv): it counts, as the collector counts it, unless it still
+ * has the one thread a fork copies while its parent has more (an exec slowed by a loaded machine).
  */
 function isForkCopy(p: WatchedProcess, parent: WatchedProcess | undefined, graceMs: number): boolean {
-  if (Date.now() - p.firstSeen > graceMs) return false;
-  return parent !== undefined && parent.name === p.name && parent.argv.join('\0') === p.argv.join('\0');
+  if (parent === undefined || parent.name !== p.name || parent.argv.join('\0') !== p.argv.join('\0')) return false;
+  return Date.now() - p.firstSeen <= graceMs || (p.threads === 1 && (parent.threads ?? 0) > 1);
 }
 
 /**

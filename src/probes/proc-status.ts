@@ -8,6 +8,11 @@ export interface ProcStatus {
   ppid: number;
   rssBytes: number | null;
   hwmBytes: number | null;
+  /**
+   * Its threads. A copy between fork and exec has one, while the Node process it was forked from
+   * has eleven or so: what tells a slow exec (a loaded machine) from a program of its own.
+   */
+  threads: number | null;
 }
 
 export function parseProcStatus(text: string): ProcStatus {
@@ -17,6 +22,7 @@ export function parseProcStatus(text: string): ProcStatus {
     ppid: Number(field(text, 'PPid') ?? 0),
     rssBytes: kilobytes(field(text, 'VmRSS')),
     hwmBytes: kilobytes(field(text, 'VmHWM')),
+    threads: count(field(text, 'Threads')),
   };
 }
 
@@ -35,6 +41,11 @@ function field(text: string, key: string): string | null {
   if (at === 0 && !text.startsWith(tag)) return null;
   const end = text.indexOf('\n', at);
   return text.slice(at + tag.length, end === -1 ? undefined : end).trim();
+}
+
+function count(value: string | null): number | null {
+  const n = value === null ? Number.NaN : parseInt(value, 10);
+  return Number.isFinite(n) ? n : null;
 }
 
 function kilobytes(value: string | null): number | null {

@@ -34,6 +34,8 @@ export interface ProcessEntry {
   argvHash: number;
   /** Seen between fork and exec: a copy of its parent, not counted in sums until it execs. */
   preExec: boolean;
+  /** Its threads at the last tree sample (absent: not read). */
+  threads?: number;
   hello: HelloMessage | null;
   /** Largest figures in the agent's samples. */
   peaks: ProcessPeaks;

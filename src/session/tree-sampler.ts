@@ -161,9 +161,12 @@ export class TreeSampler {
     entry ??= this.create(pid, status.ppid, status.name, now);
     if (!entry) return null;
     // A newcomer's command line was read just now, by create().
-    if (known && (entry.samples < EXEC_WATCH_SAMPLES || entry.name !== status.name)) this.watchExec(entry, status.name);
+    if (known && (entry.samples < EXEC_WATCH_SAMPLES || entry.preExec || entry.name !== status.name)) {
+      this.watchExec(entry, status.name);
+    }
     entry.samples += 1;
-    if (entry.samples >= EXEC_WATCH_SAMPLES) entry.preExec = false;
+    entry.threads = status.threads ?? undefined;
+    if (entry.samples >= EXEC_WATCH_SAMPLES && !this.stillForkCopy(entry)) entry.preExec = false;
     entry.lastSeen = now;
     entry.prevRss = entry.rss;
     entry.prevHwm = entry.hwm;
@@ -216,6 +219,18 @@ export class TreeSampler {
   private execedSince(pid: number, name: string): boolean {
     const now = this.reader.status(pid);
     return now !== null && now.name !== name;
+  }
+
+  /**
+   * A copy that has not exec'd after its first samples is a program of its own (Qwen Code 0.24.4
+   * forks a worker with its parent's argv), unless it still has one thread while its parent has
+   * more: only the thread that forked is copied, and a Node program has started its others before
+   * any JavaScript runs. A loaded CI machine left a copy of Qwen's worker (~700 MiB) unexec'd for
+   * more than three 50 ms samples: it was counted, and shown as a second worker.
+   */
+  private stillForkCopy(entry: ProcessEntry): boolean {
+    const parentThreads = this.live.get(entry.parentPid)?.threads ?? 0;
+    return entry.preExec && entry.threads === 1 && parentThreads > 1;
   }
 
   /** The CLI the user started: the wrapper's child, or (sidecar) the first instrumented process. */
