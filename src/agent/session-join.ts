@@ -8,8 +8,13 @@ import { formatSessionEnv } from '../contracts/session-env';
 import { ENV, SESSION, SESSION_META, STATE } from '../contracts/session-layout';
 import { resolveStateDir } from '../contracts/state-dir';
 
-/** Same as in bin/qwen-otel: V8's memory reducer turns each idle wake-up into GC work. */
-const COLLECTOR_NODE_FLAGS = ['--no-memory-reducer', '--single-threaded-gc'];
+/**
+ * Same as in bin/qwen-otel: V8's memory reducer turns each idle wake-up into GC work; lite mode
+ * (no optimising compilers) keeps the collector at 50 MiB of RSS instead of 58, and 64 MiB
+ * instead of 132 after 3,000 scrapes of 5 sessions, for the same CPU on a 20-process run (measured).
+ * It turns WebAssembly off, with a warning on stderr unless --no-expose-wasm comes first.
+ */
+const COLLECTOR_NODE_FLAGS = ['--no-memory-reducer', '--single-threaded-gc', '--no-expose-wasm', '--lite-mode'];
 
 export interface SessionHandle {
   dir: string;
