@@ -130,6 +130,23 @@ describe('roles', () => {
     expect(role({ argv: [rg, '--files'], parentRole: 'tool' })).toBe('tool');
   });
 
+  it('takes a shell whose command text names a coding CLI for a tool, and the CLI it starts for a subagent', () => {
+    // Claude Code 2.1.112's shell snapshot: its command names the package's ripgrep (3 of 21 runs
+    // showed it as a subagent while the record counted none).
+    const claude = '/usr/lib/node_modules/@anthropic-ai/claude-code';
+    const snapshot = `SNAPSHOT_FILE=/root/.claude/shell-snapshots/snapshot-bash-1.sh\nalias rg='${claude}/vendor/ripgrep/x64-linux/rg'`;
+    const cli = { parentRole: 'cli' as const, cliPackageDir: claude };
+    expect(role({ argv: ['/bin/bash', '-c', '-l', snapshot], ...cli })).toBe('tool');
+    expect(role({ argv: ['/bin/sh', '-c', 'qwen -p hello'], ...cli })).toBe('tool');
+    expect(
+      role({
+        argv: ['node', '/usr/lib/node_modules/@qwen-code/qwen-code/cli.js', '-p', 'hello'],
+        parentRole: 'tool',
+        cliPackageDir: claude,
+      }),
+    ).toBe('subagent');
+  });
+
   it('recognises MCP servers, and their children', () => {
     expect(role({ argv: ['node', '/x/node_modules/.bin/chrome-devtools-mcp'] })).toBe('mcp_server');
     expect(role({ argv: ['npx', '-y', '@modelcontextprotocol/server-filesystem', '/tmp'] })).toBe('mcp_server');

@@ -45,7 +45,10 @@ export function classifyRole(input: RoleInput): ProcessRole {
   if (parentRole === 'cli' && sameCodingCli(argv[0] ?? '', input.cliPackageDir)) return 'cli_worker';
   if ((fromCliTree || parentRole === 'tool') && runsFromPackage(argv, input.cliPackageDir)) return 'tool';
   if (programNames(argv, input.name).some((name) => MCP.test(name))) return 'mcp_server';
-  if (CODING_CLI.test(argv[0] ?? '') || CODING_CLI.test(script)) return 'subagent';
+  // A shell's operand is its command text: data, as in Claude Code's shell snapshot
+  // (`bash -c -l 'SNAPSHOT_FILE=… …/claude-code/vendor/ripgrep/…'`). A coding CLI it starts is
+  // its child, named as one there.
+  if (CODING_CLI.test(argv[0] ?? '') || (!SHELLS.has(program) && CODING_CLI.test(script))) return 'subagent';
   if (isMcpPackage(input.scriptPackage)) return 'mcp_server';
   if (SHELLS.has(program) || parentRole === 'tool') return 'tool';
   if (fromCliTree && !isNode(program)) return 'tool';
