@@ -153,6 +153,23 @@ describe('the tree sampler', () => {
     ]);
   });
 
+  it('looks again soon at a process past its agent last word, and keeps the high-water mark it reaches after it', () => {
+    const { procs, reader } = fakeProc();
+    procs.set(10, { ppid: 1, name: 'qwen-otel', argv: ['sh'], rss: MiB, hwm: MiB, start: 1 });
+    procs.set(11, { ppid: 10, name: 'node', argv: ['node', '/pkg/cli.js'], rss: 600 * MiB, hwm: 650 * MiB, start: 2 });
+    const tree = new TreeSampler(options(10), reader);
+    for (let t = 1000; t <= 1500; t += 500) tree.sample(t);
+    const worker = tree.live.get(11)!;
+    worker.hello = {} as NonNullable<typeof worker.hello>;
+    tree.sample(5000);
+    expect(tree.hasNewcomers(5000)).toBe(false);
+    worker.final = {} as NonNullable<typeof worker.final>;
+    expect(tree.hasNewcomers(5000)).toBe(true);
+    procs.set(11, { ...procs.get(11)!, hwm: 658 * MiB });
+    tree.sample(5050);
+    expect(worker.hwm).toBe(658 * MiB);
+  });
+
   it('does not count a fork copy that execs between its status read and its command-line read', () => {
     // Qwen Code 0.15.10 on mcp-browse: a `dash` shown with 97 MiB for one sample. Its status was
     // read before the exec (the parent's name and a copy of its memory), its argv after.

@@ -89,13 +89,17 @@ export class TreeSampler {
   }
 
   /**
-   * Processes worth a quicker look: just seen (an exec may follow), or young and without an agent
-   * (a tool, a CLI's native binary: only samples see their growth, and they may end within one).
+   * Processes worth a quicker look: just seen (an exec may follow), young and without an agent
+   * (a tool, a CLI's native binary: only samples see their growth, and they may end within one),
+   * or past their agent's last word: Qwen Code's worker lives 1.3-10 s after its `exit` event and
+   * can still grow (up to 8 MiB past the figure its agent sent), and its VmHWM is gone once it has
+   * exited, so it is read until then at the quick pace.
    */
   hasNewcomers(now: number): boolean {
     for (const entry of this.live.values()) {
       if (entry.startTicks === AGENT_ONLY) continue;
-      if (entry.samples < EXEC_WATCH_SAMPLES || (entry.hello === null && now - entry.firstSeen < YOUNG_MS)) return true;
+      if (entry.samples < EXEC_WATCH_SAMPLES || entry.final !== null) return true;
+      if (entry.hello === null && now - entry.firstSeen < YOUNG_MS) return true;
     }
     return false;
   }
