@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { summaryLine } from '../src/collector/summary';
-import { breakdown, bucketTotal, diagnose, emptyBuckets } from '../src/session/diagnosis';
+import { breakdown, bucketTotal, diagnose, emptyBuckets, heapEngineOf } from '../src/session/diagnosis';
 import type { ProcessEntry } from '../src/session/process-table';
 
 const MiB = 1024 * 1024;
@@ -92,7 +92,10 @@ describe('where the memory went', () => {
 });
 
 describe('the summary line', () => {
-  const record = (roles: Record<string, number>, processes: Array<{ role: string; heap_used_peak_bytes: number | null }>) => ({
+  const record = (
+    roles: Record<string, number>,
+    processes: Array<{ role: string; heap_used_peak_bytes: number | null; runtime?: string }>,
+  ) => ({
     cli: 'qwen-code',
     cli_version: '0.15.10',
     tree: { rss_peak_bytes: 890 * MiB, rss_peak_by_role_bytes: roles },
@@ -117,6 +120,19 @@ describe('the summary line', () => {
         "heap: the V8 heaps hold 674 MiB (76 %) of the 889 MiB sampled at the tree's peak, 622 MiB of it in use · record in /r.jsonl",
     );
     expect(line).not.toMatch(/ 0(,|\))/);
+  });
+
+  it("words Bun's heap as JavaScriptCore's, and counts its heap in use when it exceeds its heap total", () => {
+    // Claude Code 2.1.197 under Bun: heap used 66.3 MiB against a heap total of 37.1 MiB.
+    const bun = { heapUsed: 66.3 * MiB, heapTotal: 37.1 * MiB, external: 2 * MiB, arrayBuffers: 0 };
+    const buckets = breakdown([entry('cli', 120 * MiB, bun)]);
+    expect(buckets.heapUsed).toBe(66.3 * MiB);
+    const { reason } = diagnose({ buckets, heapLimitRatio: null, heapEngine: heapEngineOf(['bun 1.3.5']) });
+    expect(reason).toBe("the JavaScriptCore heaps hold 66 MiB (55 %) of the 120 MiB sampled at the tree's peak, 66 MiB of it in use");
+    const line = summaryLine(record({ cli: 120 * MiB }, [{ role: 'cli', heap_used_peak_bytes: 66.3 * MiB, runtime: 'bun 1.3.5' }]), null);
+    expect(line).toContain('largest JavaScriptCore heap 66 MiB in use (cli, its own peak)');
+    expect(heapEngineOf(['node 20.20.2', null])).toBe('V8');
+    expect(heapEngineOf(['node 20.20.2', 'bun 1.3.5'])).toBe('JavaScript');
   });
 
   it('leaves the heap out when no process was instrumented', () => {

@@ -5,11 +5,12 @@ import { MAX_LINE_BYTES, MAX_PARTIAL_BYTES } from '../channel/reader';
 import { MAX_FILES } from '../channel/segments';
 import type { RunRecord } from '../contracts/run-record';
 import { MAX_PROCESSES_FROM_LINES } from '../session/line-processes';
-import { mib } from '../session/diagnosis';
+import { heapEngineOf, mib } from '../session/diagnosis';
 
 interface ProcessFigures {
   role: string;
   heap_used_peak_bytes: number | null;
+  runtime?: string | null;
 }
 
 export function summaryLine(record: Record<string, unknown>, recordFile: string | null): string {
@@ -39,7 +40,9 @@ function largestHeap(processes: ProcessFigures[] | undefined): string | null {
     (best, p) => ((p.heap_used_peak_bytes ?? 0) > (best?.heap_used_peak_bytes ?? 0) ? p : best),
     null,
   );
-  return largest ? `largest V8 heap ${roundedMiB(largest.heap_used_peak_bytes ?? 0)} MiB in use (${largest.role}, its own peak)` : null;
+  if (!largest) return null;
+  const engine = heapEngineOf([largest.runtime]);
+  return `largest ${engine} heap ${roundedMiB(largest.heap_used_peak_bytes ?? 0)} MiB in use (${largest.role}, its own peak)`;
 }
 
 const LONG = `over ${MAX_LINE_BYTES / 1024} KiB, or past the ${MAX_PARTIAL_BYTES / 1024 / 1024} MiB of unfinished lines a session holds`;

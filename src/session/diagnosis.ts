@@ -73,6 +73,15 @@ export interface DiagnosisInput {
   heapLimitRatio: { ratio: number; role: string } | null;
   /** The tree's peak as the record gives it (high-water marks too): a short run may have no sample at its peak. */
   treePeak?: number;
+  /** Whose heaps the figures are: `V8` (default), `JavaScriptCore` (Bun), `JavaScript` (both). */
+  heapEngine?: string;
+}
+
+/** The engine whose heap a runtime's figures describe: Bun's are JavaScriptCore's, not V8's. */
+export function heapEngineOf(runtimes: Iterable<string | null | undefined>): string {
+  const engines = new Set<string>();
+  for (const runtime of runtimes) if (runtime) engines.add(runtime.startsWith('bun') ? 'JavaScriptCore' : 'V8');
+  return engines.size > 1 ? 'JavaScript' : ([...engines][0] ?? 'V8');
 }
 
 export function diagnose(input: DiagnosisInput): Diagnosis {
@@ -90,7 +99,7 @@ function mcpNote({ class: kind, buckets: b, reason }: Diagnosis): string | null 
   return kind === 'low' ? null : `MCP servers hold ${mib(b.mcpServer)} MiB (${Math.round((100 * b.mcpServer) / total)} %)`;
 }
 
-function classify({ buckets: b, heapLimitRatio, treePeak = 0 }: DiagnosisInput): Diagnosis {
+function classify({ buckets: b, heapLimitRatio, treePeak = 0, heapEngine = 'V8' }: DiagnosisInput): Diagnosis {
   const total = bucketTotal(b);
   const children = b.mcpServer + b.tool + b.subagent + b.other;
   const heap = b.heapUsed + b.heapFree;
@@ -118,17 +127,17 @@ function classify({ buckets: b, heapLimitRatio, treePeak = 0 }: DiagnosisInput):
     return {
       class: 'external',
       buckets: b,
-      reason: `external memory (Buffers, array buffers) holds ${share(b.external)} ${at}, against ${mib(b.heapUsed)} MiB of V8 heap in use`,
+      reason: `external memory (Buffers, array buffers) holds ${share(b.external)} ${at}, against ${mib(b.heapUsed)} MiB of ${heapEngine} heap in use`,
     };
   }
   if (outsideHeap >= heap) {
     return {
       class: 'native',
       buckets: b,
-      reason: `RSS outside the V8 heaps and external memory (code, native allocations) holds ${share(outsideHeap)} ${at}; the heaps hold ${mib(heap)} MiB`,
+      reason: `RSS outside the ${heapEngine} heaps and external memory (code, native allocations) holds ${share(outsideHeap)} ${at}; the heaps hold ${mib(heap)} MiB`,
     };
   }
-  return { class: 'heap', buckets: b, reason: `the V8 heaps hold ${share(heap)} ${at}, ${mib(b.heapUsed)} MiB of it in use` };
+  return { class: 'heap', buckets: b, reason: `the ${heapEngine} heaps hold ${share(heap)} ${at}, ${mib(b.heapUsed)} MiB of it in use` };
 }
 
 function largestChild(b: Buckets): string {

@@ -4,7 +4,7 @@ import { constants as osConstants } from 'node:os';
 import type { ProcessPeaks } from '../channel/protocol';
 import type { DiagnosisFigures, ExitFigures, ProcessFigures, RunRecord, TimelineFigures, V8Figures } from '../contracts/run-record';
 import { RUN_RECORD_SCHEMA } from '../contracts/schema-ids';
-import { bucketTotal, diagnose, type Diagnosis } from './diagnosis';
+import { bucketTotal, diagnose, type Diagnosis, heapEngineOf } from './diagnosis';
 import { heapProfileFigures } from './heap-profile';
 import type { RunIdentity } from './identity';
 import { isInstrumented, type ProcessEntry } from './process-table';
@@ -187,7 +187,8 @@ export function diagnoseSession(session: Session): Diagnosis {
     const ratio = processPeaks(p).oldUsed / limit;
     if (!heapLimitRatio || ratio > heapLimitRatio.ratio) heapLimitRatio = { ratio, role: p.role };
   }
-  return diagnose({ buckets: session.peak.buckets, heapLimitRatio, treePeak: treePeakBytes(session) });
+  const heapEngine = heapEngineOf(session.processes().map((p) => p.hello?.runtime));
+  return diagnose({ buckets: session.peak.buckets, heapLimitRatio, treePeak: treePeakBytes(session), heapEngine });
 }
 
 /** The agent's own peaks and those from the samples we read (either may have missed some). */
