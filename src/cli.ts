@@ -10,7 +10,7 @@ const VERSION = '0.1.0';
 const HELP = `qwen-otel ${VERSION}: where an AI coding CLI's memory goes
 
 usage:
-  qwen-otel run [--cli NAME] [--branch NAME] [--workload NAME] [--summary] [--proxy] -- COMMAND [ARGS...]
+  qwen-otel run [--cli NAME] [--branch NAME] [--workload NAME] [--summary] [--proxy] [--heap-profile] -- COMMAND [ARGS...]
       run COMMAND instrumented: live metrics on http://127.0.0.1:19464/metrics, a trace over
       OTLP/HTTP, and a run record (a JSON line) in ~/.qwen-otel/runs.jsonl at exit; --proxy puts
       a loopback proxy in front of the model API (a CLI whose HTTP is native: Codex, Go, Python)

@@ -10,9 +10,10 @@ import { PLANTED, writeHeapFixture } from './helpers/heap-fixture';
 
 const sum = (entries: Record<string, number>): number => Object.values(entries).reduce((a, b) => a + b, 0);
 
-async function profiled(name: string, script: (root: string) => string[], extra: NodeJS.ProcessEnv = {}) {
-  const box = sandbox(name, { QWEN_OTEL_HEAP_PROFILE: '1', QWEN_OTEL_SAMPLE_INTERVAL_MS: '100', ...extra });
-  const result = await runWrapped(script(box.dir), box.env, 120_000);
+/** With `byFlag`, `qwen-otel run --heap-profile` turns the profiler on instead of the variable. */
+async function profiled(name: string, script: (root: string) => string[], extra: NodeJS.ProcessEnv = {}, byFlag = false) {
+  const box = sandbox(name, { ...(byFlag ? {} : { QWEN_OTEL_HEAP_PROFILE: '1' }), QWEN_OTEL_SAMPLE_INTERVAL_MS: '100', ...extra });
+  const result = await runWrapped(script(box.dir), box.env, 120_000, byFlag ? ['--heap-profile'] : []);
   const text = readRecords(box.recordFile).length ? JSON.stringify(readRecords(box.recordFile)[0]) : '';
   const record = readRecords(box.recordFile)[0];
   return { box, result, text, record, profile: record.processes.find((p: { role: string }) => p.role === 'cli')?.heap_profile };
@@ -21,10 +22,10 @@ async function profiled(name: string, script: (root: string) => string[], extra:
 describe('heap profile (QWEN_OTEL_HEAP_PROFILE=1)', () => {
   for (const bundle of ['regions.js', 'mapped.js']) {
     it(`names the package that retains the heap (${bundle}), adds up, and keeps paths and heap strings out`, async () => {
-      const { box, result, text, record, profile } = await profiled(`heap-${bundle}`, (root) => {
-        const { dist } = writeHeapFixture(root, 160);
-        return [process.execPath, path.join(dist, bundle)];
-      });
+      // The source-mapped bundle is profiled through `qwen-otel run --heap-profile`.
+      const byFlag = bundle === 'mapped.js';
+      const fixture = (root: string): string[] => [process.execPath, path.join(writeHeapFixture(root, 160).dist, bundle)];
+      const { box, result, text, record, profile } = await profiled(`heap-${bundle}`, fixture, {}, byFlag);
       expect(result.stdout).toBe('fixture done\n');
       expect(result.code).toBe(0);
       expect(validator(RunRecordSchema).misfit(record)).toBeNull();

@@ -1,5 +1,5 @@
 // `npm run bench:overhead`: what qwen-otel costs the CLI it watches, and the machine.
-//   --only qwen,machine,small,request,cpu,off,tree,soak
+//   --only qwen,machine,small,request,cpu,exit,off,tree,soak
 //                                   which parts (default: all but soak)
 //   --rounds N                      alternated rounds after a warm-up, every part (default 10)
 //   --machine-warmup N              warm-up rounds of the whole-machine part (default 1)
@@ -10,6 +10,7 @@ import { mkdirSync } from 'node:fs';
 import * as os from 'node:os';
 import { measureBigRequest } from './big-request';
 import { measureCpuShare } from './cpu-share';
+import { measureExitPath } from './exit-path';
 import { flagValue, progressLine, saveReport } from './report';
 import { measureOffStart } from './off-start';
 import { qwenReport } from './qwen-report';
@@ -38,7 +39,7 @@ function parseOptions(argv: string[]): Options {
   const rounds = Number(value('--rounds', '10'));
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds takes a whole number >= 1; got ${value('--rounds', '')}`);
   return {
-    only: value('--only', 'small,request,cpu,machine,qwen,off,tree').split(','),
+    only: value('--only', 'small,request,cpu,exit,machine,qwen,off,tree').split(','),
     rounds,
     variants,
     soakMinutes: Number(value('--soak-minutes', '15')),
@@ -72,6 +73,7 @@ async function main(): Promise<void> {
     ['small', () => measureSmallTree(options.rounds, progress)],
     ['request', () => measureBigRequest(options.rounds, progress)],
     ['cpu', () => measureCpuShare(options.rounds, progress)],
+    ['exit', () => measureExitPath(options.rounds, progress)],
     ['machine', () => runQwenMachine(options.rounds, options.machineWarmup, `${options.out}/machine-runs-${Date.now()}.jsonl`, progress)],
   ];
   for (const [name, measure] of parts) {
