@@ -180,6 +180,8 @@ export class Collector {
     const watcher = watchQuietly(
       dir,
       (file) => {
+        // The collector's own checkpoint is not news (its write woke a poll of the channel).
+        if (file?.startsWith(SESSION.checkpoint)) return;
         if (file === null || !EXIT_FILE.test(file)) runner.channelChanged();
         if (file === null || EXIT_FILE.test(file)) runner.poke();
       },

@@ -15,7 +15,7 @@ import type { RunRecord } from '../contracts/run-record';
 import { buildRecord, type RunEnd } from '../session/record';
 import { Session } from '../session/session';
 import type { FinalDelivery } from '../export/final-delivery';
-import { processExists, readExit, readPidFile } from './end-watch';
+import { ExitListingPacer, processExists, readExit, readPidFile } from './end-watch';
 import { writeWhole } from './session-dir';
 import { droppedInputLine, summaryLine } from './summary';
 import type { SessionNotices } from './notices';
@@ -63,6 +63,7 @@ export class SessionRunner {
   private followUp: NodeJS.Timeout | null = null;
   private knownCliPid: number | null = null;
   private proxyKnown = false;
+  private readonly exitListing = new ExitListingPacer();
   private lastSpanExport = Date.now();
   private spansSent = 0;
   private finishAt: number | null = null;
@@ -121,6 +122,7 @@ export class SessionRunner {
   /** The session directory is watched (or no longer is): see ChannelFeed. */
   watchingChannel(watched: boolean): void {
     this.channel.watching(watched);
+    this.exitListing.watching(watched);
   }
 
   channelChanged(): void {
@@ -184,14 +186,16 @@ export class SessionRunner {
     this.followUp = null;
   }
 
-  /** Written by `qwen-otel run` as soon as it started the CLI. */
-  /** Written by the wrapper before the CLI started (`--proxy`); read until known. */
+  /**
+   * Written by the wrapper before the CLI started (`--proxy`), so before session.env, which the
+   * collector waits for: one read tells. (Read at every tick, its absence cost an idle collector a
+   * failed open every 500 ms.)
+   */
   private noteProxy(): void {
     if (this.proxyKnown) return;
-    const pid = readPidFile(path.join(this.info.dir, SESSION.proxyPid));
-    if (pid === null) return;
     this.proxyKnown = true;
-    this.session.setProxy(pid);
+    const pid = readPidFile(path.join(this.info.dir, SESSION.proxyPid));
+    if (pid !== null) this.session.setProxy(pid);
   }
 
   private cliPid(): number | null {
@@ -222,7 +226,7 @@ export class SessionRunner {
       this.spansSent += this.telemetry.sendSpans();
     }
     if (this.checkpoints.due(Date.now(), this.changeMark())) this.checkpoint('periodic');
-    if (this.runOver()) void this.finish();
+    if (this.runOver(this.exitListing.due(Date.now()))) void this.finish();
   }
 
   /** Writes the session's state for a collector that may have to take over, then frees read segments. */
@@ -232,9 +236,9 @@ export class SessionRunner {
   }
 
   /** The wrapper wrote the exit code, or the root is gone (a zombie counts: the tree ended it). */
-  private runOver(): boolean {
+  private runOver(listExitFile = true): boolean {
     const { mode, rootPid, dir } = this.info;
-    if (readExit(dir) !== null) return true;
+    if (listExitFile && readExit(dir) !== null) return true;
     if (!processExists(rootPid)) return true;
     return mode === 'sidecar' && !this.session.tree.live.has(rootPid) && this.session.processes().some((p) => p.pid === rootPid);
   }
