@@ -23,10 +23,8 @@ export async function measureExitPath(rounds: number, progress: (line: string) =
     const coldState = variant === 'cold' ? mkdtempSync(path.join(tmpdir(), 'qo-exit-cold-')) : null;
     const env = quietEnv({ QWEN_OTEL_STATE_DIR: coldState ?? warmState });
     const node = [process.execPath, '-e', '0'];
-    const result =
-      variant === 'plain'
-        ? await runCommand(process.execPath, ['-e', '0'], { env, timeoutMs: 60_000 })
-        : await runCommand(WRAPPER, ['run', '--', ...node], { env, timeoutMs: 60_000 });
+    const [command, args] = variant === 'plain' ? [process.execPath, node.slice(1)] : [WRAPPER, ['run', '--', ...node]];
+    const result = await runCommand(command, args, { env, timeoutMs: 60_000 });
     if (result.code !== 0) throw new Error(`node -e 0 (${variant}) exited ${result.code}: ${result.stderr.trim().slice(-300)}`);
     walls[variant].push(result.wallMs);
     if (LATE.test(result.stderr)) late[variant] += 1;
