@@ -49,7 +49,6 @@ function count(value: string | null): number | null {
 }
 
 function kilobytes(value: string | null): number | null {
-  if (value === null) return null;
-  const n = parseInt(value, 10);
-  return Number.isFinite(n) ? n * 1024 : null;
+  const n = count(value);
+  return n === null ? null : n * 1024;
 }

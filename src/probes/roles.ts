@@ -41,9 +41,10 @@ export function classifyRole(input: RoleInput): ProcessRole {
   const fromCliTree = parentRole === 'cli' || parentRole === 'cli_worker';
   // The CLI's runtime on a script of its package is its worker; a helper binary it ships
   // (Qwen Code's vendor/ripgrep/rg) runs a search for a tool call: a tool, below.
-  if (fromCliTree && isNode(program) && runsFromPackage(argv, input.cliPackageDir)) return 'cli_worker';
+  const fromPackage = runsFromPackage(argv, input.cliPackageDir);
+  if (fromCliTree && isNode(program) && fromPackage) return 'cli_worker';
   if (parentRole === 'cli' && sameCodingCli(argv[0] ?? '', input.cliPackageDir)) return 'cli_worker';
-  if ((fromCliTree || parentRole === 'tool') && runsFromPackage(argv, input.cliPackageDir)) return 'tool';
+  if ((fromCliTree || parentRole === 'tool') && fromPackage) return 'tool';
   if (programNames(argv, input.name).some((name) => MCP.test(name))) return 'mcp_server';
   // A shell's operand is its command text: data, as in Claude Code's shell snapshot
   // (`bash -c -l 'SNAPSHOT_FILE=… …/claude-code/vendor/ripgrep/…'`). A coding CLI it starts is

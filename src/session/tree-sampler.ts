@@ -229,8 +229,8 @@ export class TreeSampler {
    * A copy that has not exec'd after its first samples is a program of its own (Qwen Code 0.24.4
    * forks a worker with its parent's argv), unless it still has one thread while its parent has
    * more: only the thread that forked is copied, and a Node program has started its others before
-   * any JavaScript runs. A loaded CI machine left a copy of Qwen's worker (~700 MiB) unexec'd for
-   * more than three 50 ms samples: it was counted, and shown as a second worker.
+   * any JavaScript runs. On a loaded machine a copy of Qwen's worker (~700 MiB) can stay unexec'd
+   * past three 50 ms samples: counted, it was the worker's memory twice and a second "worker".
    */
   private stillForkCopy(entry: ProcessEntry): boolean {
     const parentThreads = this.live.get(entry.parentPid)?.threads ?? 0;
