@@ -26,8 +26,19 @@ otel.phase('turn', () => {
 (async () => {
   await sleep(3000);
   const served = fs.existsSync(require('path').join(process.env.QWEN_OTEL_SESSION_DIR, 'metrics.url'));
-  console.log(served ? await (await fetch(await metricsUrl())).text() : 'no endpoint', keep.length > 0 ? '' : '?');
-})();`;
+  console.log(served ? await scrapeOnceCounted() : 'no endpoint', keep.length > 0 ? '' : '?');
+})();
+// A scrape is itself an HTTP request the agent counts, and the collector may serve the first
+// before it has read that: scrape until the count shows (5 s at most), so every final figure is there.
+async function scrapeOnceCounted() {
+  const url = await metricsUrl();
+  let text = '';
+  for (let i = 0; i < 50 && !text.includes('qwen_otel_http_requests_total'); i++) {
+    if (i > 0) await sleep(100);
+    text = await (await fetch(url)).text();
+  }
+  return text;
+}`;
 
 /** The run's exports, once one carries the record's tree peak (the final one; earlier ones may already). */
 async function exportsOf(runId: string, peak: number) {

@@ -219,6 +219,27 @@ describe('the tree sampler', () => {
     expect(tree.live.get(14)).toMatchObject({ name: 'chrome_crashpad', role: 'mcp_server' });
   });
 
+  it("takes the role of the nearest known ancestor when the parent is a zombie at the child's first walk", () => {
+    // The middle of chromium's double fork exits at once: a walk can find it a zombie (not
+    // sampled) and its child already chrome_crashpad_handler. Claude Code 2.1.112 on mcp-browse
+    // in CI: labelled `other`.
+    const { procs, reader } = fakeProc();
+    procs.set(10, { ppid: 1, name: 'qwen-otel', argv: ['sh'], rss: MiB, hwm: MiB, start: 1 });
+    procs.set(11, { ppid: 10, name: 'node', argv: ['node', '/pkg/cli.js'], rss: 200 * MiB, hwm: 200 * MiB, start: 2 });
+    const server = ['node', '/m/node_modules/chrome-devtools-mcp/build/src/index.js'];
+    procs.set(12, { ppid: 11, name: 'node', argv: server, rss: 100 * MiB, hwm: 100 * MiB, start: 3 });
+    const chromium = ['/usr/lib/chromium/chromium', '--headless'];
+    procs.set(13, { ppid: 12, name: 'chromium', argv: chromium, rss: 200 * MiB, hwm: 200 * MiB, start: 4 });
+    const tree = new TreeSampler(options(10), reader);
+    tree.sample(1000);
+    procs.set(14, { ppid: 13, name: 'chromium', argv: chromium, rss: 0, hwm: 0, start: 5, zombie: true });
+    const handler = ['/usr/lib/chromium/chrome_crashpad_handler', '--monitor-self'];
+    procs.set(15, { ppid: 14, name: 'chrome_crashpad', argv: handler, rss: 5 * MiB, hwm: 5 * MiB, start: 6 });
+    tree.sample(1050);
+    expect(tree.live.has(14)).toBe(false);
+    expect(tree.live.get(15)).toMatchObject({ name: 'chrome_crashpad', role: 'mcp_server' });
+  });
+
   it('keeps a peak that happened between two samples, from the high-water mark', () => {
     const { procs, reader } = fakeProc();
     procs.set(10, { ppid: 1, name: 'qwen-otel', argv: ['sh'], rss: MiB, hwm: MiB, start: 1 });

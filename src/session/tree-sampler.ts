@@ -30,6 +30,9 @@ const EXEC_WATCH_SAMPLES = 3;
 /** How long a process without an agent counts as young (see hasNewcomers). */
 const YOUNG_MS = 3000;
 
+/** How far up an unsampled parent's line is followed to find a known process (see ancestorRole). */
+const MAX_UNSEEN_ANCESTORS = 3;
+
 /** Every this many samples, children of every thread are read, not only the main thread's. */
 const ALL_THREADS_EVERY = 10;
 
@@ -195,7 +198,7 @@ export class TreeSampler {
     const parent = this.live.get(ppid);
     const seen = identify(this.reader, this.reader.cmdline(pid) ?? [], name, {
       isRoot,
-      parentRole: parent?.role ?? null,
+      parentRole: parent?.role ?? this.ancestorRole(ppid),
       cliPackageDir: this.cliPackageDir,
     });
     if (seen.observer) {
@@ -235,6 +238,23 @@ export class TreeSampler {
   private stillForkCopy(entry: ProcessEntry): boolean {
     const parentThreads = this.live.get(entry.parentPid)?.threads ?? 0;
     return entry.preExec && entry.threads === 1 && parentThreads > 1;
+  }
+
+  /**
+   * The role of the nearest ancestor we know, for a process whose parent we never sampled: the
+   * middle of a double fork (chromium starts chrome_crashpad_handler so) can be a zombie at its
+   * first and only walk, and its child, already exec'd, would take no role from it (`other`).
+   */
+  private ancestorRole(ppid: number): ProcessEntry['role'] | null {
+    let pid = ppid;
+    for (let hops = 0; hops < MAX_UNSEEN_ANCESTORS; hops++) {
+      const parentPid = this.reader.stat(pid)?.ppid;
+      if (parentPid === undefined) return null;
+      const known = this.live.get(parentPid);
+      if (known) return known.role;
+      pid = parentPid;
+    }
+    return null;
   }
 
   /** The CLI the user started: the wrapper's child, or (sidecar) the first instrumented process. */
