@@ -37,6 +37,11 @@ function fakeProc(): { procs: Map<number, FakeProcess>; reader: ProcReader } {
       return p ? { pid, comm: p.name, state: 'S', ppid: p.ppid, startTicks: p.start } : null;
     },
     cmdline: (pid) => procs.get(pid)?.argv ?? null,
+    memoryMark: (pid) => {
+      const p = procs.get(pid);
+      const children = [...procs].filter(([, c]) => c.ppid === pid).map(([c]) => c);
+      return p ? `${p.zombie ? 0 : p.rss}|${children.join(' ')}` : null;
+    },
     realpath: (file) => file,
     exe: (pid) => (procs.has(pid) ? `/usr/bin/${procs.get(pid)!.name}` : null),
     cwd: () => '/work/repo',
@@ -238,6 +243,45 @@ describe('the tree sampler', () => {
     tree.sample(1050);
     expect(tree.live.has(14)).toBe(false);
     expect(tree.live.get(15)).toMatchObject({ name: 'chrome_crashpad', role: 'mcp_server' });
+  });
+
+  it('skips a tick only while no process moved a page or forked, and never for more than 2 s', () => {
+    const { procs, reader } = fakeProc();
+    procs.set(10, { ppid: 1, name: 'qwen-otel', argv: ['sh'], rss: MiB, hwm: MiB, start: 1 });
+    procs.set(11, { ppid: 10, name: 'node', argv: ['node', '/pkg/cli.js'], rss: 100 * MiB, hwm: 100 * MiB, start: 2 });
+    procs.set(12, { ppid: 11, name: 'bash', argv: ['bash'], rss: 5 * MiB, hwm: 5 * MiB, start: 3 });
+    const tree = new TreeSampler(options(10), reader);
+    // Three samples watch for an exec; a process without an agent is young for 3 s.
+    for (const t of [1000, 1500, 2000, 4100]) tree.sample(t);
+    expect(tree.quiet(4600)).toBe(true);
+    expect(tree.quiet(5100)).toBe(true);
+    procs.get(12)!.rss = 6 * MiB;
+    expect(tree.quiet(5600)).toBe(false);
+    expect(tree.sample(5600).total).toBe(106 * MiB);
+    expect(tree.quiet(6100)).toBe(true);
+    procs.set(13, { ppid: 12, name: 'cat', argv: ['cat'], rss: MiB, hwm: MiB, start: 4 });
+    expect(tree.quiet(6600)).toBe(false);
+    tree.sample(6600);
+    expect(tree.live.has(13)).toBe(true);
+    procs.delete(13);
+    expect(tree.quiet(7100)).toBe(false);
+    tree.sample(7100);
+    // Every 10th tick reads the children of every thread: a sample, whatever the marks say.
+    expect(tree.quiet(7600)).toBe(false);
+    tree.sample(7600);
+    expect(tree.quiet(8100)).toBe(true);
+    // However still the tree, status (the high-water marks) is read every 2 s.
+    expect(tree.quiet(9600)).toBe(false);
+  });
+
+  it('never skips a tick without memory marks to compare', () => {
+    const { procs, reader } = fakeProc();
+    delete reader.memoryMark;
+    procs.set(10, { ppid: 1, name: 'qwen-otel', argv: ['sh'], rss: MiB, hwm: MiB, start: 1 });
+    procs.set(11, { ppid: 10, name: 'node', argv: ['node', '/pkg/cli.js'], rss: 100 * MiB, hwm: 100 * MiB, start: 2 });
+    const tree = new TreeSampler(options(10), reader);
+    for (const t of [1000, 1500, 2000, 4100]) tree.sample(t);
+    expect(tree.quiet(4600)).toBe(false);
   });
 
   it('keeps a peak that happened between two samples, from the high-water mark', () => {

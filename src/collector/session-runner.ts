@@ -208,7 +208,7 @@ export class SessionRunner {
     try {
       this.noteProxy();
       this.channel.pollIfDue(Date.now());
-      this.session.sampleTree(Date.now());
+      this.session.sampleTreeUnlessQuiet(Date.now());
     } catch (error) {
       this.hooks.notices.log(`qwen-otel: session ${this.info.id}: sampling failed: ${(error as Error).message}`);
     }

@@ -44,23 +44,44 @@ export class ProcFile {
   }
 }
 
-/** Each process's status and main-thread children file, opened on first use and kept open. */
-export class OpenProcessFiles {
-  private readonly open = new Map<number, { status: ProcFile; children: ProcFile }>();
+/** A process's files read at every sample: status and main-thread children; statm once asked for. */
+export class ProcessFiles {
+  readonly status: ProcFile;
+  readonly children: ProcFile;
+  private statmFile: ProcFile | null = null;
 
-  of(pid: number): { status: ProcFile; children: ProcFile } {
+  constructor(private readonly pid: number) {
+    this.status = new ProcFile(`/proc/${pid}/status`);
+    this.children = new ProcFile(`/proc/${pid}/task/${pid}/children`);
+  }
+
+  get statm(): ProcFile {
+    this.statmFile ??= new ProcFile(`/proc/${this.pid}/statm`);
+    return this.statmFile;
+  }
+
+  close(): void {
+    this.status.close();
+    this.children.close();
+    this.statmFile?.close();
+  }
+}
+
+/** Each process's files, opened on first use and kept open. */
+export class OpenProcessFiles {
+  private readonly open = new Map<number, ProcessFiles>();
+
+  of(pid: number): ProcessFiles {
     let files = this.open.get(pid);
     if (!files) {
-      files = { status: new ProcFile(`/proc/${pid}/status`), children: new ProcFile(`/proc/${pid}/task/${pid}/children`) };
+      files = new ProcessFiles(pid);
       this.open.set(pid, files);
     }
     return files;
   }
 
   forget(pid: number): void {
-    const files = this.open.get(pid);
-    files?.status.close();
-    files?.children.close();
+    this.open.get(pid)?.close();
     this.open.delete(pid);
   }
 

@@ -22,6 +22,12 @@ export interface ProcReader {
   /** Shared pages split among their mappers (costly: see session/pss.ts); absent where unsupported. */
   /** Read off the event loop (libuv's pool): the kernel's page-table walk takes 59-438 ms of wall time under load. */
   smapsRollup?(pid: number): Promise<SmapsRollup | null> | SmapsRollup | null;
+  /**
+   * The process's statm and main-thread children, as text: equal to an earlier mark, no page was
+   * mapped, unmapped or made resident and no child forked from its main thread in between. Absent
+   * where not supported (then every tick samples).
+   */
+  memoryMark?(pid: number): string | null;
   /** Releases what was kept open for a process that ended. */
   forget(pid: number): void;
   /** false where children files are missing: the tree then comes from a scan of every process. */
@@ -34,7 +40,7 @@ export function createLinuxProcReader(): ProcReader {
   const open = new OpenProcessFiles();
   const forget = (pid: number): void => open.forget(pid);
   /** A failed read means the process is gone: the pid may come back as another process. */
-  const readOr = (pid: number, which: 'status' | 'children'): string | null => {
+  const readOr = (pid: number, which: 'status' | 'children' | 'statm'): string | null => {
     const text = open.of(pid)[which].read();
     if (text === null) forget(pid);
     return text;
@@ -48,6 +54,11 @@ export function createLinuxProcReader(): ProcReader {
     status: (pid) => {
       const text = readOr(pid, 'status');
       return text === null ? null : parseProcStatus(text);
+    },
+    memoryMark: (pid) => {
+      const statm = readOr(pid, 'statm');
+      const children = statm === null ? null : readOr(pid, 'children');
+      return children === null ? null : `${statm}|${children}`;
     },
     stat: readProcStat,
     cmdline: readCmdline,

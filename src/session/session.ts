@@ -94,6 +94,11 @@ export class Session implements SessionView {
     this.feed.listen(listener);
   }
 
+  /** A sample, unless nothing in the tree can have changed since the last (TreeSampler.quiet). */
+  sampleTreeUnlessQuiet(now: number): TreeSample | null {
+    return this.tree.quiet(now) ? null : this.sampleTree(now);
+  }
+
   sampleTree(now: number): TreeSample {
     const agentPids = [...this.tree.live.values()].filter(isInstrumented).map((e) => e.pid);
     const sample = this.tree.sample(now, agentPids);

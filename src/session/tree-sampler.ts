@@ -3,6 +3,8 @@
 import { descendantsViaChildren, descendantsViaParents } from '../probes/process-tree';
 import type { ProcReader } from './proc-reader';
 import { argvHashOf, identify, shownName } from './process-identity';
+import { ancestorRole, execedSince, stillForkCopy } from './lineage';
+import { MemoryMarks } from './memory-marks';
 import { blankEntry, type ProcessEntry } from './process-table';
 import { summarizeTree, type TreeSample } from './tree-sample';
 
@@ -30,8 +32,11 @@ const EXEC_WATCH_SAMPLES = 3;
 /** How long a process without an agent counts as young (see hasNewcomers). */
 const YOUNG_MS = 3000;
 
-/** How far up an unsampled parent's line is followed to find a known process (see ancestorRole). */
-const MAX_UNSEEN_ANCESTORS = 3;
+/**
+ * Quiet ticks are skipped for at most this long: a high-water mark can rise and fall back to the
+ * same resident pages in between (a buffer mapped, touched and unmapped), which only status shows.
+ */
+const QUIET_AT_MOST_MS = 2000;
 
 /** Every this many samples, children of every thread are read, not only the main thread's. */
 const ALL_THREADS_EVERY = 10;
@@ -45,14 +50,21 @@ export class TreeSampler {
   private workTree: string | null = null;
   /** Processes seen forking from a thread other than the main one (Rust, Go runtimes). */
   private readonly threadForkers = new Set<number>();
+  private readonly marks: MemoryMarks;
+  private lastSampled = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly options: TreeOptions,
     private readonly reader: ProcReader,
-  ) {}
+  ) {
+    this.marks = new MemoryMarks(reader);
+  }
 
   sample(now: number, extraPids: Iterable<number> = []): TreeSample {
     this.ticks += 1;
+    this.lastSampled = now;
+    // Read before the walk: a change after it shows in the next mark, never between mark and sample.
+    const marks = this.marks.readBefore(this.live.keys());
     const pids = new Set(this.walk());
     for (const pid of extraPids) pids.add(pid);
     // A process reparented away from the tree (a daemon, a server a tool left behind) is still
@@ -65,12 +77,31 @@ export class TreeSampler {
       const entry = this.refresh(pid, now);
       if (entry) seen.add(pid);
     }
+    this.marks.keep(marks, seen);
     for (const [pid, entry] of this.live) {
       if (seen.has(pid)) continue;
       if (entry.startTicks === AGENT_ONLY) entry.rss = entry.latest?.mem.rss ?? entry.rss;
       else this.end(entry, entry.lastSeen);
     }
     return summarizeTree(now, [...this.live.values()]);
+  }
+
+  /**
+   * Whether this tick may skip its sample: every process followed has the memoryMark it had
+   * before the last sample (no page came or went, no child forked from a main thread), none is
+   * new, past its agent's last word or known to fork from other threads, and the last sample is
+   * under QUIET_AT_MOST_MS old. An idle CLI's tick then costs two reads per process: in V8's lite
+   * mode a sample of even a one-process tree, its code cold after 500 ms asleep, cost the
+   * collector ~0.5 ms of CPU.
+   */
+  quiet(now: number): boolean {
+    if (!this.marks.supported || this.live.size === 0 || this.threadForkers.size > 0) return false;
+    if (now - this.lastSampled >= QUIET_AT_MOST_MS || (this.ticks + 1) % ALL_THREADS_EVERY === 1) return false;
+    if (this.hasNewcomers(now)) return false;
+    const followed = [...this.live.values()].filter((e) => e.startTicks !== AGENT_ONLY).map((e) => e.pid);
+    if (!this.marks.unchanged(followed)) return false;
+    this.ticks += 1;
+    return true;
   }
 
   /** What a checkpoint keeps of the walk besides the processes (the working tree is read again). */
@@ -173,7 +204,7 @@ export class TreeSampler {
     }
     entry.samples += 1;
     entry.threads = status.threads ?? undefined;
-    if (entry.samples >= EXEC_WATCH_SAMPLES && !this.stillForkCopy(entry)) entry.preExec = false;
+    if (entry.samples >= EXEC_WATCH_SAMPLES && !stillForkCopy(entry, this.live)) entry.preExec = false;
     entry.lastSeen = now;
     entry.prevRss = entry.rss;
     entry.prevHwm = entry.hwm;
@@ -198,7 +229,7 @@ export class TreeSampler {
     const parent = this.live.get(ppid);
     const seen = identify(this.reader, this.reader.cmdline(pid) ?? [], name, {
       isRoot,
-      parentRole: parent?.role ?? this.ancestorRole(ppid),
+      parentRole: parent?.role ?? ancestorRole(this.reader, this.live, ppid),
       cliPackageDir: this.cliPackageDir,
     });
     if (seen.observer) {
@@ -212,49 +243,10 @@ export class TreeSampler {
     entry.shown = shownName(this.reader, pid, this.workTree);
     entry.argvHash = seen.argvHash;
     entry.preExec =
-      !isRoot && parent !== undefined && parent.name === name && (parent.argvHash === seen.argvHash || this.execedSince(pid, name));
+      !isRoot && parent !== undefined && parent.name === name && (parent.argvHash === seen.argvHash || execedSince(this.reader, pid, name));
     entry.startTicks = this.reader.stat(pid)?.startTicks ?? 0;
     this.live.set(pid, entry);
     return entry;
-  }
-
-  /**
-   * A fork copy that exec'd between our read of its status (still the parent's name and memory)
-   * and of its command line (already the new program's): the status figures are the copy's, not
-   * the program's. Qwen Code's `dash` showed 97 MiB for one sample that way.
-   */
-  private execedSince(pid: number, name: string): boolean {
-    const now = this.reader.status(pid);
-    return now !== null && now.name !== name;
-  }
-
-  /**
-   * A copy that has not exec'd after its first samples is a program of its own (Qwen Code 0.24.4
-   * forks a worker with its parent's argv), unless it still has one thread while its parent has
-   * more: only the thread that forked is copied, and a Node program has started its others before
-   * any JavaScript runs. On a loaded machine a copy of Qwen's worker (~700 MiB) can stay unexec'd
-   * past three 50 ms samples: counted, it was the worker's memory twice and a second "worker".
-   */
-  private stillForkCopy(entry: ProcessEntry): boolean {
-    const parentThreads = this.live.get(entry.parentPid)?.threads ?? 0;
-    return entry.preExec && entry.threads === 1 && parentThreads > 1;
-  }
-
-  /**
-   * The role of the nearest ancestor we know, for a process whose parent we never sampled: the
-   * middle of a double fork (chromium starts chrome_crashpad_handler so) can be a zombie at its
-   * first and only walk, and its child, already exec'd, would take no role from it (`other`).
-   */
-  private ancestorRole(ppid: number): ProcessEntry['role'] | null {
-    let pid = ppid;
-    for (let hops = 0; hops < MAX_UNSEEN_ANCESTORS; hops++) {
-      const parentPid = this.reader.stat(pid)?.ppid;
-      if (parentPid === undefined) return null;
-      const known = this.live.get(parentPid);
-      if (known) return known.role;
-      pid = parentPid;
-    }
-    return null;
   }
 
   /** The CLI the user started: the wrapper's child, or (sidecar) the first instrumented process. */
