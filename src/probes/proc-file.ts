@@ -44,26 +44,26 @@ export class ProcFile {
   }
 }
 
-/** A process's files read at every sample: status and main-thread children; statm once asked for. */
+/** A process's files read at every sample: status and main-thread children; stat once asked for. */
 export class ProcessFiles {
   readonly status: ProcFile;
   readonly children: ProcFile;
-  private statmFile: ProcFile | null = null;
+  private statFile: ProcFile | null = null;
 
   constructor(private readonly pid: number) {
     this.status = new ProcFile(`/proc/${pid}/status`);
     this.children = new ProcFile(`/proc/${pid}/task/${pid}/children`);
   }
 
-  get statm(): ProcFile {
-    this.statmFile ??= new ProcFile(`/proc/${this.pid}/statm`);
-    return this.statmFile;
+  get stat(): ProcFile {
+    this.statFile ??= new ProcFile(`/proc/${this.pid}/stat`);
+    return this.statFile;
   }
 
   close(): void {
     this.status.close();
     this.children.close();
-    this.statmFile?.close();
+    this.statFile?.close();
   }
 }
 

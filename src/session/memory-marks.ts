@@ -1,6 +1,7 @@
-// What a tick of an unchanged tree can skip: each followed process's memoryMark (its statm and
+// What a tick of an unchanged tree can skip: each followed process's memoryMark (its stat line and
 // main-thread children, see ProcReader) is kept from before the walk that sampled it; when every
-// process still has the same one, no page came or went and no child forked from a main thread.
+// process still has the same one, no page was faulted in (so no high-water mark rose), no RSS
+// moved and no child forked from a main thread.
 import type { ProcReader } from './proc-reader';
 
 export class MemoryMarks {

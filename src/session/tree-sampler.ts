@@ -33,10 +33,10 @@ const EXEC_WATCH_SAMPLES = 3;
 const YOUNG_MS = 3000;
 
 /**
- * Quiet ticks are skipped for at most this long: a high-water mark can rise and fall back to the
- * same resident pages in between (a buffer mapped, touched and unmapped), which only status shows.
+ * Quiet ticks are skipped for at most this long: the tick that reads every thread's children
+ * (ALL_THREADS_EVERY ticks) samples anyway.
  */
-const QUIET_AT_MOST_MS = 2000;
+const QUIET_AT_MOST_MS = 5000;
 
 /** Every this many samples, children of every thread are read, not only the main thread's. */
 const ALL_THREADS_EVERY = 10;
@@ -88,11 +88,11 @@ export class TreeSampler {
 
   /**
    * Whether this tick may skip its sample: every process followed has the memoryMark it had
-   * before the last sample (no page came or went, no child forked from a main thread), none is
-   * new, past its agent's last word or known to fork from other threads, and the last sample is
-   * under QUIET_AT_MOST_MS old. An idle CLI's tick then costs two reads per process: in V8's lite
-   * mode a sample of even a one-process tree, its code cold after 500 ms asleep, cost the
-   * collector ~0.5 ms of CPU.
+   * before the last sample (no page faulted in, no RSS moved, no child forked from a main thread),
+   * none is new, past its agent's last word or known to fork from other threads, and the last
+   * sample is under QUIET_AT_MOST_MS old. An idle CLI's tick then costs two reads per process: in
+   * V8's lite mode a sample of even a one-process tree, its code cold after 500 ms asleep, cost
+   * the collector ~0.5 ms of CPU.
    */
   quiet(now: number): boolean {
     if (!this.marks.supported || this.live.size === 0 || this.threadForkers.size > 0) return false;
