@@ -70,7 +70,7 @@ function bigRequestMarkdown(runs: Record<Kind, Times[]>, rounds: number): string
 }
 
 /** Reads each request whole and answers with a small, well-formed chat completion. */
-function replyServer(): Promise<Server> {
+export function replyServer(): Promise<Server> {
   const reply = JSON.stringify({
     id: 'bench',
     object: 'chat.completion',

@@ -43,7 +43,11 @@ export async function measureCpuShare(rounds: number, progress: (line: string) =
       ['where', 'CPU ms in the window', 'share of one core'],
       [
         ['inside the CLI (agent: instrumented minus plain, paired)', spreadText(agent, 1), share(agent)],
-        ['collector process (its threads\' run time in the window; /proc/<pid>/task/*/schedstat)', spreadText(collector, 1), share(collector)],
+        [
+          "collector process (its threads' run time in the window; /proc/<pid>/task/*/schedstat)",
+          spreadText(collector, 1),
+          share(collector),
+        ],
         ['total', spreadText(total, 1), share(total)],
       ],
     ),

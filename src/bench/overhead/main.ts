@@ -1,5 +1,5 @@
 // `npm run bench:overhead`: what qwen-otel costs the CLI it watches, and the machine.
-//   --only qwen,machine,small,request,cpu,exit,off,tree,soak
+//   --only qwen,machine,small,large,request,cpu,exit,off,tree,soak
 //                                   which parts (default: all but soak)
 //   --rounds N                      alternated rounds after a warm-up, every part (default 10)
 //   --machine-warmup N              warm-up rounds of the whole-machine part (default 1)
@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import { measureBigRequest } from './big-request';
 import { measureCpuShare } from './cpu-share';
 import { measureExitPath } from './exit-path';
+import { measureLargeProcess } from './large-process';
 import { flagValue, progressLine, saveReport } from './report';
 import { measureOffStart } from './off-start';
 import { qwenReport } from './qwen-report';
@@ -39,7 +40,7 @@ function parseOptions(argv: string[]): Options {
   const rounds = Number(value('--rounds', '10'));
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds takes a whole number >= 1; got ${value('--rounds', '')}`);
   return {
-    only: value('--only', 'small,request,cpu,exit,machine,qwen,off,tree').split(','),
+    only: value('--only', 'small,large,request,cpu,exit,machine,qwen,off,tree').split(','),
     rounds,
     variants,
     soakMinutes: Number(value('--soak-minutes', '15')),
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
   }
   const parts: Array<[string, () => Promise<{ data: unknown; markdown: string }>]> = [
     ['small', () => measureSmallTree(options.rounds, progress)],
+    ['large', () => measureLargeProcess(options.rounds, progress)],
     ['request', () => measureBigRequest(options.rounds, progress)],
     ['cpu', () => measureCpuShare(options.rounds, progress)],
     ['exit', () => measureExitPath(options.rounds, progress)],
