@@ -13,10 +13,9 @@ const TURNS = 5;
 const held: Array<Array<{ i: number; chunk: number; turn: number }>> = [];
 for (let chunk = 0; chunk < HEAP_CHUNKS; chunk++) {
   const objects = [];
-  // Numbers only: with a template string per object (`turn ${chunk} line ${i}`), 3 of 5 runs under
-  // qwen-otel held a V8 heap of 614 MB at the last mark-compact instead of ~400 (VmHWM +250 MiB,
-  // CPU +2 s; plain runs never). Not established why (the JIT tier that builds the strings,
-  // which timers can shift, is a candidate); with numbers the figure is the agent's own.
+  // Numbers only: with a template string per object (`turn ${chunk} line ${i}`) V8 itself is
+  // bimodal: VmHWM ~480 or ~730 MiB from run to run, plain or not (5 of 8 plain runs high, 4 of 8
+  // with the agent), which no number of rounds pairs away. With numbers the spread is a few MiB.
   for (let i = 0; i < OBJECTS_PER_CHUNK; i++) objects.push({ i, chunk, turn: i % 7 });
   held.push(objects);
 }
