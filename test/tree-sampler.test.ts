@@ -279,6 +279,17 @@ describe('the tree sampler', () => {
     expect(tree.quiet(12_600)).toBe(false);
   });
 
+  it('never skips a tick while a process is known only from its agent', () => {
+    const { procs, reader } = fakeProc();
+    procs.set(10, { ppid: 1, name: 'qwen-otel', argv: ['sh'], rss: MiB, hwm: MiB, start: 1 });
+    procs.set(11, { ppid: 10, name: 'node', argv: ['node', '/pkg/cli.js'], rss: 100 * MiB, hwm: 100 * MiB, start: 2 });
+    const tree = new TreeSampler(options(10), reader);
+    for (const t of [1000, 1500, 2000, 4100]) tree.sample(t);
+    expect(tree.quiet(4600)).toBe(true);
+    tree.entryFor(77, 4700); // no /proc entry here: its figures come from its lines
+    expect(tree.quiet(5100)).toBe(false);
+  });
+
   it('never skips a tick without memory marks to compare', () => {
     const { procs, reader } = fakeProc();
     delete reader.memoryMark;

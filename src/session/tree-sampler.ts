@@ -89,17 +89,17 @@ export class TreeSampler {
   /**
    * Whether this tick may skip its sample: every process followed has the memoryMark it had
    * before the last sample (no page faulted in, no RSS moved, no child forked from a main thread),
-   * none is new, past its agent's last word or known to fork from other threads, and the last
-   * sample is under QUIET_AT_MOST_MS old. An idle CLI's tick then costs two reads per process: in
-   * V8's lite mode a sample of even a one-process tree, its code cold after 500 ms asleep, cost
-   * the collector ~0.5 ms of CPU.
+   * none is new, known only from its agent, past its agent's last word or known to fork from
+   * other threads, and the last sample is under QUIET_AT_MOST_MS old. An idle CLI's tick then
+   * costs two reads per process: in V8's lite mode a sample of even a one-process tree, its code
+   * cold after 500 ms asleep, cost the collector ~0.5 ms of CPU.
    */
   quiet(now: number): boolean {
     if (!this.marks.supported || this.live.size === 0 || this.threadForkers.size > 0) return false;
     if (now - this.lastSampled >= QUIET_AT_MOST_MS || (this.ticks + 1) % ALL_THREADS_EVERY === 1) return false;
     if (this.hasNewcomers(now)) return false;
-    const followed = [...this.live.values()].filter((e) => e.startTicks !== AGENT_ONLY).map((e) => e.pid);
-    if (!this.marks.unchanged(followed)) return false;
+    // A process known only from its agent has no mark (its figures change with its lines): not quiet.
+    if (!this.marks.unchanged(this.live.keys())) return false;
     this.ticks += 1;
     return true;
   }
