@@ -53,6 +53,23 @@ function fakeProc(): { procs: Map<number, FakeProcess>; reader: ProcReader } {
   return { procs, reader };
 }
 
+/** The CLI (11) under the wrapper (10), chrome-devtools-mcp (12) and its chromium (13). */
+function browserTree() {
+  const { procs, reader } = fakeProc();
+  procs.set(10, { ppid: 1, name: 'qwen-otel', argv: ['sh'], rss: MiB, hwm: MiB, start: 1 });
+  procs.set(11, { ppid: 10, name: 'node', argv: ['node', '/pkg/cli.js'], rss: 200 * MiB, hwm: 200 * MiB, start: 2 });
+  const server = ['node', '/m/node_modules/chrome-devtools-mcp/build/src/index.js'];
+  procs.set(12, { ppid: 11, name: 'node', argv: server, rss: 100 * MiB, hwm: 100 * MiB, start: 3 });
+  const chromium = ['/usr/lib/chromium/chromium', '--headless'];
+  procs.set(13, { ppid: 12, name: 'chromium', argv: chromium, rss: 200 * MiB, hwm: 200 * MiB, start: 4 });
+  return { procs, reader, chromium };
+}
+
+/** Past the first samples' exec watch (three samples) and the 3 s a process without an agent is young. */
+function settle(tree: TreeSampler): void {
+  for (const t of [1000, 1500, 2000, 4100]) tree.sample(t);
+}
+
 let spanIds = 0;
 const options = (rootPid: number, cli = 11) => ({
   rootPid,
@@ -202,13 +219,7 @@ describe('the tree sampler', () => {
   it("keeps an orphan's lineage through its exec: chromium's crashpad handler stays the MCP server's", () => {
     // Chromium starts chrome_crashpad_handler by a double fork: the grandchild is reparented away
     // from the tree, then execs. Claude Code 2.1.112 on mcp-browse: labelled `other` in 1 run of 2.
-    const { procs, reader } = fakeProc();
-    procs.set(10, { ppid: 1, name: 'qwen-otel', argv: ['sh'], rss: MiB, hwm: MiB, start: 1 });
-    procs.set(11, { ppid: 10, name: 'node', argv: ['node', '/pkg/cli.js'], rss: 200 * MiB, hwm: 200 * MiB, start: 2 });
-    const server = ['node', '/m/node_modules/chrome-devtools-mcp/build/src/index.js'];
-    procs.set(12, { ppid: 11, name: 'node', argv: server, rss: 100 * MiB, hwm: 100 * MiB, start: 3 });
-    const chromium = ['/usr/lib/chromium/chromium', '--headless'];
-    procs.set(13, { ppid: 12, name: 'chromium', argv: chromium, rss: 200 * MiB, hwm: 200 * MiB, start: 4 });
+    const { procs, reader, chromium } = browserTree();
     procs.set(14, { ppid: 13, name: 'chromium', argv: chromium, rss: 20 * MiB, hwm: 20 * MiB, start: 5 });
     const tree = new TreeSampler(options(10), reader);
     tree.sample(1000);
@@ -229,13 +240,7 @@ describe('the tree sampler', () => {
     // The middle of chromium's double fork exits at once: a walk can find it a zombie (not
     // sampled) and its child already chrome_crashpad_handler. Claude Code 2.1.112 on mcp-browse
     // in CI: labelled `other`.
-    const { procs, reader } = fakeProc();
-    procs.set(10, { ppid: 1, name: 'qwen-otel', argv: ['sh'], rss: MiB, hwm: MiB, start: 1 });
-    procs.set(11, { ppid: 10, name: 'node', argv: ['node', '/pkg/cli.js'], rss: 200 * MiB, hwm: 200 * MiB, start: 2 });
-    const server = ['node', '/m/node_modules/chrome-devtools-mcp/build/src/index.js'];
-    procs.set(12, { ppid: 11, name: 'node', argv: server, rss: 100 * MiB, hwm: 100 * MiB, start: 3 });
-    const chromium = ['/usr/lib/chromium/chromium', '--headless'];
-    procs.set(13, { ppid: 12, name: 'chromium', argv: chromium, rss: 200 * MiB, hwm: 200 * MiB, start: 4 });
+    const { procs, reader, chromium } = browserTree();
     const tree = new TreeSampler(options(10), reader);
     tree.sample(1000);
     procs.set(14, { ppid: 13, name: 'chromium', argv: chromium, rss: 0, hwm: 0, start: 5, zombie: true });
@@ -252,8 +257,7 @@ describe('the tree sampler', () => {
     procs.set(11, { ppid: 10, name: 'node', argv: ['node', '/pkg/cli.js'], rss: 100 * MiB, hwm: 100 * MiB, start: 2 });
     procs.set(12, { ppid: 11, name: 'bash', argv: ['bash'], rss: 5 * MiB, hwm: 5 * MiB, start: 3 });
     const tree = new TreeSampler(options(10), reader);
-    // Three samples watch for an exec; a process without an agent is young for 3 s.
-    for (const t of [1000, 1500, 2000, 4100]) tree.sample(t);
+    settle(tree);
     expect(tree.quiet(4600)).toBe(true);
     expect(tree.quiet(5100)).toBe(true);
     procs.get(12)!.rss = 6 * MiB;
@@ -284,7 +288,7 @@ describe('the tree sampler', () => {
     procs.set(10, { ppid: 1, name: 'qwen-otel', argv: ['sh'], rss: MiB, hwm: MiB, start: 1 });
     procs.set(11, { ppid: 10, name: 'node', argv: ['node', '/pkg/cli.js'], rss: 100 * MiB, hwm: 100 * MiB, start: 2 });
     const tree = new TreeSampler(options(10), reader);
-    for (const t of [1000, 1500, 2000, 4100]) tree.sample(t);
+    settle(tree);
     expect(tree.quiet(4600)).toBe(true);
     tree.entryFor(77, 4700); // no /proc entry here: its figures come from its lines
     expect(tree.quiet(5100)).toBe(false);
@@ -296,7 +300,7 @@ describe('the tree sampler', () => {
     procs.set(10, { ppid: 1, name: 'qwen-otel', argv: ['sh'], rss: MiB, hwm: MiB, start: 1 });
     procs.set(11, { ppid: 10, name: 'node', argv: ['node', '/pkg/cli.js'], rss: 100 * MiB, hwm: 100 * MiB, start: 2 });
     const tree = new TreeSampler(options(10), reader);
-    for (const t of [1000, 1500, 2000, 4100]) tree.sample(t);
+    settle(tree);
     expect(tree.quiet(4600)).toBe(false);
   });
 
