@@ -1,6 +1,7 @@
-// Quiet ticks on the real /proc: a CLI that idles, then allocates 64 MiB, then starts a child, then
-// frees the memory. A session that skips the ticks its memory marks call quiet sees the same
-// peak and the same processes as one that samples every tick, and it does skip the idle ones.
+// Quiet ticks on the real /proc: a CLI that idles, then allocates 64 MiB, then starts a child that
+// lives 0.3 s (under the 2 s between the samples a 200 ms tick takes regardless). A session that
+// skips the ticks its marks call quiet sees the same peak and the same processes as one that
+// samples every tick, and it does skip the idle ones.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
@@ -12,12 +13,12 @@ const CLI = `
 const wait = (ms) => new Promise((r) => setTimeout(r, ms));
 (async () => {
   await wait(4500); // a process without an agent is young (sampled every tick) for 3 s
-  let held = Buffer.alloc(64 * 1024 * 1024, 1);
-  await wait(600);
-  const child = require('child_process').spawn('sleep', ['0.4']);
+  const held = Buffer.alloc(64 * 1024 * 1024, 1);
+  await wait(1500);
+  const child = require('child_process').spawn('sleep', ['0.3']);
   await new Promise((r) => child.on('exit', r));
-  held = null;
-  await wait(600);
+  await wait(1000);
+  if (held.length === 0) console.log('?');
 })();`;
 
 function sessionFor(rootPid: number): Session {
@@ -46,7 +47,7 @@ describe('quiet ticks on the real /proc', () => {
       const now = Date.now();
       everyTick.sampleTree(now);
       if (quietAware.sampleTreeUnlessQuiet(now) === null) quietTicks += 1;
-    }, 100);
+    }, 200);
     await once(cli, 'exit');
     clearInterval(timer);
     const names = (s: Session) => [...new Set(s.processes().map((p) => p.name))].sort();

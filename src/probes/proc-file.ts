@@ -44,44 +44,23 @@ export class ProcFile {
   }
 }
 
-/** A process's files read at every sample: status and main-thread children; stat once asked for. */
-export class ProcessFiles {
-  readonly status: ProcFile;
-  readonly children: ProcFile;
-  private statFile: ProcFile | null = null;
-
-  constructor(private readonly pid: number) {
-    this.status = new ProcFile(`/proc/${pid}/status`);
-    this.children = new ProcFile(`/proc/${pid}/task/${pid}/children`);
-  }
-
-  get stat(): ProcFile {
-    this.statFile ??= new ProcFile(`/proc/${this.pid}/stat`);
-    return this.statFile;
-  }
-
-  close(): void {
-    this.status.close();
-    this.children.close();
-    this.statFile?.close();
-  }
-}
-
-/** Each process's files, opened on first use and kept open. */
+/** Each process's status and main-thread children file, opened on first use and kept open. */
 export class OpenProcessFiles {
-  private readonly open = new Map<number, ProcessFiles>();
+  private readonly open = new Map<number, { status: ProcFile; children: ProcFile }>();
 
-  of(pid: number): ProcessFiles {
+  of(pid: number): { status: ProcFile; children: ProcFile } {
     let files = this.open.get(pid);
     if (!files) {
-      files = new ProcessFiles(pid);
+      files = { status: new ProcFile(`/proc/${pid}/status`), children: new ProcFile(`/proc/${pid}/task/${pid}/children`) };
       this.open.set(pid, files);
     }
     return files;
   }
 
   forget(pid: number): void {
-    this.open.get(pid)?.close();
+    const files = this.open.get(pid);
+    files?.status.close();
+    files?.children.close();
     this.open.delete(pid);
   }
 

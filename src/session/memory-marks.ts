@@ -1,39 +1,53 @@
-// What a tick of an unchanged tree can skip: each followed process's memoryMark (its stat line and
-// main-thread children, see ProcReader) is kept from before the walk that sampled it; when every
-// process still has the same one, no page was faulted in (so no high-water mark rose), no RSS
-// moved and no child forked from a main thread.
+// What a tick of an unchanged tree can skip. A sample notes, per process, what it read: the
+// status figures it uses (name, parent, state, RSS, high-water mark, threads) and the children
+// the walk found. When a later tick reads the same from every process (its status and its
+// main-thread children file), a sample would find exactly what the last one found: no RSS moved,
+// no high-water mark rose (a spike between ticks that went back shows there), nothing exec'd,
+// forked or ended. The sample itself reads nothing more for it.
+import type { ProcStatus } from '../probes/proc-status';
 import type { ProcReader } from './proc-reader';
 
 export class MemoryMarks {
   private readonly kept = new Map<number, string>();
+  private readonly statuses = new Map<number, string>();
+  private readonly children = new Map<number, string>();
 
   constructor(private readonly reader: ProcReader) {}
 
-  get supported(): boolean {
-    return this.reader.memoryMark !== undefined;
+  /** The walk read this process's children (main thread, or every thread's). */
+  walked(pid: number, children: number[] | null): void {
+    if (children) this.children.set(pid, children.join(' '));
   }
 
-  /** Read just before a walk: a change after this read shows in the next mark. */
-  readBefore(pids: Iterable<number>): Map<number, string> {
-    const marks = new Map<number, string>();
-    for (const pid of pids) {
-      const mark = this.reader.memoryMark?.(pid) ?? null;
-      if (mark !== null) marks.set(pid, mark);
-    }
-    return marks;
+  /** The sample read this process's status. */
+  sampled(pid: number, status: ProcStatus): void {
+    this.statuses.set(pid, statusMark(status));
   }
 
-  /** After the walk: the marks of the processes it sampled (a newcomer has none until the next). */
-  keep(read: Map<number, string>, sampled: Set<number>): void {
+  /** The sample is over: what it read of each process it kept is the mark the next ticks compare. */
+  keep(live: Iterable<number>): void {
     this.kept.clear();
-    for (const [pid, mark] of read) if (sampled.has(pid)) this.kept.set(pid, mark);
+    for (const pid of live) {
+      const status = this.statuses.get(pid);
+      if (status !== undefined) this.kept.set(pid, `${status}|${this.children.get(pid) ?? ''}`);
+    }
+    this.statuses.clear();
+    this.children.clear();
   }
 
+  /** Whether every one of these processes reads as it did at the last sample (a process with no mark does not). */
   unchanged(pids: Iterable<number>): boolean {
     for (const pid of pids) {
       const mark = this.kept.get(pid);
-      if (mark === undefined || this.reader.memoryMark?.(pid) !== mark) return false;
+      if (mark === undefined) return false;
+      const status = this.reader.status(pid);
+      const children = status && this.reader.children(pid, false);
+      if (!status || !children || `${statusMark(status)}|${children.join(' ')}` !== mark) return false;
     }
     return true;
   }
+}
+
+function statusMark(s: ProcStatus): string {
+  return `${s.name} ${s.ppid} ${s.state} ${s.rssBytes} ${s.hwmBytes} ${s.threads}`;
 }

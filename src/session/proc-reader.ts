@@ -22,13 +22,6 @@ export interface ProcReader {
   /** Shared pages split among their mappers (costly: see session/pss.ts); absent where unsupported. */
   /** Read off the event loop (libuv's pool): the kernel's page-table walk takes 59-438 ms of wall time under load. */
   smapsRollup?(pid: number): Promise<SmapsRollup | null> | SmapsRollup | null;
-  /**
-   * The process's stat line and main-thread children, as text: equal to an earlier mark, the
-   * process faulted no page in (stat's minflt and majflt count every thread's faults), its RSS
-   * is the same and no child forked from its main thread in between. Absent where not supported
-   * (then every tick samples).
-   */
-  memoryMark?(pid: number): string | null;
   /** Releases what was kept open for a process that ended. */
   forget(pid: number): void;
   /** false where children files are missing: the tree then comes from a scan of every process. */
@@ -41,7 +34,7 @@ export function createLinuxProcReader(): ProcReader {
   const open = new OpenProcessFiles();
   const forget = (pid: number): void => open.forget(pid);
   /** A failed read means the process is gone: the pid may come back as another process. */
-  const readOr = (pid: number, which: 'status' | 'children' | 'stat'): string | null => {
+  const readOr = (pid: number, which: 'status' | 'children'): string | null => {
     const text = open.of(pid)[which].read();
     if (text === null) forget(pid);
     return text;
@@ -55,11 +48,6 @@ export function createLinuxProcReader(): ProcReader {
     status: (pid) => {
       const text = readOr(pid, 'status');
       return text === null ? null : parseProcStatus(text);
-    },
-    memoryMark: (pid) => {
-      const stat = readOr(pid, 'stat');
-      const children = stat === null ? null : readOr(pid, 'children');
-      return children === null ? null : `${stat}|${children}`;
     },
     stat: readProcStat,
     cmdline: readCmdline,

@@ -63,8 +63,6 @@ export class TreeSampler {
   sample(now: number, extraPids: Iterable<number> = []): TreeSample {
     this.ticks += 1;
     this.lastSampled = now;
-    // Read before the walk: a change after it shows in the next mark, never between mark and sample.
-    const marks = this.marks.readBefore(this.live.keys());
     const pids = new Set(this.walk());
     for (const pid of extraPids) pids.add(pid);
     // A process reparented away from the tree (a daemon, a server a tool left behind) is still
@@ -77,25 +75,25 @@ export class TreeSampler {
       const entry = this.refresh(pid, now);
       if (entry) seen.add(pid);
     }
-    this.marks.keep(marks, seen);
     for (const [pid, entry] of this.live) {
       if (seen.has(pid)) continue;
       if (entry.startTicks === AGENT_ONLY) entry.rss = entry.latest?.mem.rss ?? entry.rss;
       else this.end(entry, entry.lastSeen);
     }
+    this.marks.keep(this.live.keys());
     return summarizeTree(now, [...this.live.values()]);
   }
 
   /**
-   * Whether this tick may skip its sample: every process followed has the memoryMark it had
-   * before the last sample (no page faulted in, no RSS moved, no child forked from a main thread),
-   * none is new, known only from its agent, past its agent's last word or known to fork from
-   * other threads, and the last sample is under QUIET_AT_MOST_MS old. An idle CLI's tick then
-   * costs two reads per process: in V8's lite mode a sample of even a one-process tree, its code
-   * cold after 500 ms asleep, cost the collector ~0.5 ms of CPU.
+   * Whether this tick may skip its sample: every process reads as the last sample read it (see
+   * MemoryMarks: status figures and main-thread children), none is new, known only from its
+   * agent, past its agent's last word or known to fork from other threads, and the last sample is
+   * under QUIET_AT_MOST_MS old. An idle CLI's tick then costs two reads per process: in V8's lite
+   * mode a sample of even a one-process tree, its code cold after 500 ms asleep, cost the
+   * collector ~0.5 ms of CPU.
    */
   quiet(now: number): boolean {
-    if (!this.marks.supported || this.live.size === 0 || this.threadForkers.size > 0) return false;
+    if (!this.reader.childrenSupported || this.live.size === 0 || this.threadForkers.size > 0) return false;
     if (now - this.lastSampled >= QUIET_AT_MOST_MS || (this.ticks + 1) % ALL_THREADS_EVERY === 1) return false;
     if (this.hasNewcomers(now)) return false;
     // A process known only from its agent has no mark (its figures change with its lines): not quiet.
@@ -172,9 +170,10 @@ export class TreeSampler {
     return descendantsViaChildren(rootPid, (pid) => {
       // qwen-otel's own processes, and whatever they start, are not the CLI's.
       if (observerPids.has(pid) && pid !== rootPid) return [];
-      if (!allThreads && !this.threadForkers.has(pid)) return this.reader.children(pid, false);
-      const all = this.reader.children(pid, true);
       const main = this.reader.children(pid, false);
+      this.marks.walked(pid, main);
+      if (!allThreads && !this.threadForkers.has(pid)) return main;
+      const all = this.reader.children(pid, true);
       if (all && main && all.length > main.length) this.threadForkers.add(pid);
       return all;
     });
@@ -195,6 +194,7 @@ export class TreeSampler {
         entry = null;
       }
     }
+    this.marks.sampled(pid, status);
     const known = entry !== null;
     entry ??= this.create(pid, status.ppid, status.name, now);
     if (!entry) return null;
