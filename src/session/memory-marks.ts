@@ -14,7 +14,7 @@ export class MemoryMarks {
 
   constructor(private readonly reader: ProcReader) {}
 
-  /** The walk read this process's children (main thread, or every thread's). */
+  /** The walk read this process's main-thread children (the file a quiet tick reads again). */
   walked(pid: number, children: number[] | null): void {
     if (children) this.children.set(pid, children.join(' '));
   }
